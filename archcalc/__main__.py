@@ -1,0 +1,5 @@
+"""`python -m archcalc` is the `archcalc` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,57 @@
+"""Putting symbol values into a layer's arguments, and checking what they become.
+
+A spec may write `out: 2*c` or `stride: s`; once the symbols are bound, the values must
+be what the parameter needs — a whole number ≥ 1 for counts and sizes, ≥ 0 for padding.
+A value that breaks that is an architecture error at the argument's position.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..errors import Diagnostic
+from ..layers import base as B
+from ..layers.base import LayerKind
+
+
+def bind_args(kind: type[LayerKind], args: dict, subs: dict, ctx: B.Ctx):
+    """(bound args, findings)."""
+    out, findings = {}, []
+    for p in kind.params:
+        value = _subs(args[p.name], subs)
+        minimum = 0 if p.type == B.PADDING else 1
+        if p.type in (B.COUNT, B.SIZE, B.OUTPUT_SIZE, B.PADDING):
+            for v in _leaves(value):
+                problem = _check(v, minimum)
+                if problem:
+                    findings.append(Diagnostic("error", f"{kind.name}.{p.name} = {args[p.name]} "
+                                               f"gives {v}: {problem}", ctx.at(p.name),
+                                               layer=ctx.layer, code="bad-value"))
+        out[p.name] = value
+    return out, findings
+
+
+def _subs(value, subs):
+    if isinstance(value, sp.Basic):
+        return value.xreplace(subs) if subs and value.free_symbols else value
+    if isinstance(value, tuple):
+        return tuple(_subs(v, subs) for v in value)
+    return value
+
+
+def _leaves(value):
+    if isinstance(value, tuple):
+        for v in value:
+            yield from _leaves(v)
+    elif isinstance(value, sp.Basic):
+        yield value
+
+
+def _check(v: sp.Expr, minimum: int) -> str | None:
+    if not v.is_number:
+        return None
+    if not v.is_integer:
+        return "not a whole number"
+    if v < minimum:
+        return "must be positive" if minimum == 1 else f"must be at least {minimum}"
+    return None

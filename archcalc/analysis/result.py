@@ -1,0 +1,110 @@
+"""The analysis of a network: plain immutable data that every renderer reads.
+
+Nothing here computes; `analyze.py` fills these in. Numbers are sympy expressions:
+Integers when the input is bound, formulas in the input's symbols when it is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import Diagnostic, SourceLoc
+from ..layers.base import Shape, Window
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    name: str
+    kind: str
+    loc: SourceLoc
+    inputs: tuple[str, ...]
+    in_shape: Shape | None            # None: not computed (an earlier layer failed)
+    out_shape: Shape | None
+    formulas: tuple[str, ...] = ()
+    trainable: sp.Expr = sp.Integer(0)
+    buffers: sp.Expr = sp.Integer(0)  # non-trainable (BatchNorm running statistics)
+    macs: sp.Expr = sp.Integer(0)
+    flops: sp.Expr = sp.Integer(0)    # by the analysis' convention
+    activations: sp.Expr = sp.Integer(0)  # output elements
+    unshared_params: sp.Expr | None = None
+    connections: sp.Expr | None = None
+    windows: tuple[Window, ...] | None = None
+    resolved: tuple[tuple[str, object], ...] = ()
+    status: str = "ok"  # ok | warning | error | skipped
+
+    @property
+    def params(self) -> sp.Expr:
+        return self.trainable + self.buffers
+
+
+@dataclass(frozen=True)
+class Totals:
+    trainable: sp.Expr
+    buffers: sp.Expr
+    macs: sp.Expr
+    flops: sp.Expr
+    activations: sp.Expr
+
+    @property
+    def params(self) -> sp.Expr:
+        return self.trainable + self.buffers
+
+
+@dataclass(frozen=True)
+class AxisValidity:
+    """The input sizes for which every layer fits, along one or more input axes that
+    share a symbol: {v : v ≥ minimum, v mod modulus ∈ residues} (and ≤ maximum)."""
+
+    symbol: str
+    axes: tuple[str, ...]
+    modulus: int
+    residues: tuple[int, ...]
+    minimum: int
+    maximum: int | None
+    smallest: int | None          # the smallest size that fits; None: none does
+    current: int | None           # the size this analysis used, if bound
+    nearest: tuple[int, ...] = ()  # nearest fitting sizes around `current` when it fails
+    text: str = ""
+    reason: str = ""              # why the set could not be computed, if it could not
+
+    @property
+    def current_fits(self) -> bool | None:
+        if self.current is None or self.reason:
+            return None
+        return self.contains(self.current)
+
+    def contains(self, v: int) -> bool:
+        return (v >= self.minimum and (self.maximum is None or v <= self.maximum)
+                and v % self.modulus in self.residues)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    name: str
+    file: str
+    input_shape: Shape
+    bindings: tuple[tuple[str, int], ...]
+    free_symbols: tuple[str, ...]
+    rows: tuple[LayerRow, ...]
+    findings: tuple[Diagnostic, ...]
+    totals: Totals
+    convention: str
+    convention_text: str
+    rounding: str
+    valid_inputs: tuple[AxisValidity, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.findings)
+
+    @property
+    def symbolic(self) -> bool:
+        return bool(self.free_symbols)
+
+    def row(self, name: str) -> LayerRow:
+        for r in self.rows:
+            if r.name == name:
+                return r
+        raise KeyError(name)

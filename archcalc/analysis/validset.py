@@ -1,0 +1,198 @@
+"""The set of input sizes for which every layer fits — archcalc's answer to "which H?".
+
+Along one spatial axis every layer maps a size W to (W − F + P)/S + 1 (exactly, floored or
+ceiled), to ceil(W/S) (TensorFlow 'same'), to itself, or to a fixed size (global and
+adaptive pooling). Each map is monotone in W, so "every size ≥ 1" holds from some W₀ on;
+and with M the product of the strides before the first fixed-size layer, W → W + M shifts
+every later size by a whole multiple of its stride, so whether every size is an integer
+depends only on W mod M. The valid set is therefore {W ≥ W₀ : W mod M ∈ R}, found exactly
+by checking one size per residue — e.g. "H ≡ 3 (mod 32), H ≥ 67" for AlexNet at 227.
+
+Works on Python ints and Fractions (not sympy), because it evaluates the network once per
+residue; `tests/test_validset.py` checks it against `convarith.window_size`.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import gcd
+
+import sympy as sp
+
+from ..layers.base import Window
+from ..layers.windowed import AXES
+from .result import AxisValidity, LayerRow
+
+MAX_MODULUS = 1 << 16  # beyond this, say so rather than enumerate residues
+SEARCH_LIMIT = 1 << 40
+
+
+def step(W: Fraction, w: Window) -> tuple[Fraction, bool]:
+    """(next size, whether this layer's size is an integer) for one axis and layer."""
+    if w.kind == "fixed":
+        return Fraction(int(w.size)), True
+    if w.kind == "same_tf":
+        return Fraction(-((-W.numerator) // (W.denominator * int(w.stride)))), True
+    F, S, lo, hi = int(w.kernel), int(w.stride), int(w.pad_lo), int(w.pad_hi)
+    span = W + lo + hi - F
+    if w.rounding == "exact":
+        size = span / S + 1
+        return size, size.denominator == 1
+    span = Fraction(int(span // 1)) if span.denominator != 1 else span  # after an invalid layer
+    if w.rounding == "floor":
+        return Fraction(int(span // S) + 1), True
+    size = -((-span.numerator) // S) + 1  # ceil
+    if (size - 1) * S >= W + lo:
+        size -= 1
+    return Fraction(size), True
+
+
+def _concrete(windows) -> bool:
+    return all(isinstance(v, (int, sp.Integer)) for w in windows
+               for v in (w.kernel, w.stride, w.pad_lo, w.pad_hi, w.size))
+
+
+class _Axis:
+    """The per-node window along one input axis, evaluated over the graph."""
+
+    def __init__(self, rows: tuple[LayerRow, ...], axis: int):
+        self.rows = rows
+        self.axis = axis
+
+    def run(self, value: int) -> tuple[bool, bool]:
+        """(every size ≥ 1, every size an integer) for an input of `value`."""
+        sizes = {"input": Fraction(value)}
+        positive = integral = True
+        for row in self.rows:
+            src = sizes.get(row.inputs[0]) if row.inputs else None
+            if row.windows is None or src is None:
+                sizes[row.name] = None
+                continue
+            size, ok = step(src, row.windows[self.axis])
+            positive &= size >= 1
+            integral &= ok
+            sizes[row.name] = size if size >= 1 else None
+            if size < 1:
+                break
+        return positive, integral
+
+    def modulus(self) -> int:
+        m = 1
+        for row in self.rows:
+            if row.windows is None:
+                break
+            w = row.windows[self.axis]
+            if w.kind == "fixed":
+                break
+            m *= int(w.stride)
+        return m
+
+
+def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dict,
+                 bindings: dict) -> tuple[AxisValidity, ...]:
+    """One AxisValidity per input symbol (axes sharing a symbol are combined) or literal."""
+    groups: dict[str, list[int]] = {}
+    for axis, dim in enumerate(input_dims):
+        key = str(dim) if isinstance(dim, sp.Symbol) else f"{AXES[ndim][axis]}"
+        groups.setdefault(key, []).append(axis)
+    out = []
+    for key, axes in groups.items():
+        dim = input_dims[axes[0]]
+        decl = symbols.get(key) if isinstance(dim, sp.Symbol) else None
+        current = bindings.get(key) if isinstance(dim, sp.Symbol) else int(dim)
+        names = tuple(AXES[ndim][a] for a in axes)
+        windows = [r.windows for r in rows if r.windows is not None]
+        if not all(_concrete(ws) for ws in windows):
+            out.append(AxisValidity(key, names, 1, (), 1, None, None, current,
+                                    reason="a kernel, stride or padding depends on an unbound "
+                                           "symbol"))
+            continue
+        out.append(_solve(key, names, [_Axis(rows, a) for a in axes], decl, current))
+    return tuple(out)
+
+
+def _solve(key, names, axes, decl, current) -> AxisValidity:
+    modulus = 1
+    for ax in axes:
+        m = ax.modulus()
+        modulus = modulus * m // gcd(modulus, m)
+    multiple = decl.multiple_of if decl and decl.multiple_of else 1
+    lo_bound = decl.min if decl and decl.min is not None else 1
+    hi_bound = decl.max if decl else None
+    modulus = modulus * multiple // gcd(modulus, multiple)
+    if modulus > MAX_MODULUS:
+        return AxisValidity(key, names, modulus, (), 1, hi_bound, None, current,
+                            reason=f"the strides multiply to {modulus}, too many residues")
+
+    def positive(v):
+        return all(ax.run(v)[0] for ax in axes)
+
+    # W₀: the smallest size for which every layer keeps at least one cell (monotone).
+    hi = 1
+    while not positive(hi):
+        hi *= 2
+        if hi > SEARCH_LIMIT:
+            return AxisValidity(key, names, modulus, (), 1, hi_bound, None, current,
+                                text=f"no {key} fits: some layer always vanishes")
+    lo = hi // 2 + 1 if hi > 1 else 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if positive(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    minimum = max(lo, lo_bound)
+    residues = []
+    for r in range(modulus):
+        v = minimum + ((r - minimum) % modulus)
+        if v % multiple == 0 and all(ax.run(v)[1] for ax in axes):
+            residues.append(r)
+    modulus, residues = _reduce(modulus, residues)
+    smallest = next((minimum + ((r - minimum) % modulus) for r in sorted(
+        residues, key=lambda r: (r - minimum) % modulus)), None)
+    if smallest is not None and hi_bound is not None and smallest > hi_bound:
+        smallest = None
+    v = AxisValidity(key, names, modulus, tuple(residues), minimum, hi_bound, smallest, current)
+    nearest = _nearest(v, current) if current is not None and not v.contains(current) else ()
+    return AxisValidity(key, names, modulus, tuple(residues), minimum, hi_bound, smallest,
+                        current, nearest, _text(v))
+
+
+def _reduce(modulus: int, residues: list[int]) -> tuple[int, list[int]]:
+    """The smallest modulus d | M such that the residue set is a union of classes mod d."""
+    rs = set(residues)
+    for d in range(1, modulus + 1):
+        if modulus % d:
+            continue
+        small = {r % d for r in rs}
+        if len(small) * (modulus // d) == len(rs):
+            return d, sorted(small)
+    return modulus, sorted(rs)
+
+
+def _nearest(v: AxisValidity, current: int) -> tuple[int, ...]:
+    if not v.residues:
+        return ()
+    found = []
+    below = current - 1
+    while below >= v.minimum and not v.contains(below):
+        below -= 1
+    if below >= v.minimum:
+        found.append(below)
+    above = current + 1
+    while not v.contains(above) and above < current + v.modulus + v.minimum + 1:
+        above += 1
+    if v.contains(above):
+        found.append(above)
+    return tuple(found)
+
+
+def _text(v: AxisValidity) -> str:
+    k = v.symbol
+    upper = f", {k} ≤ {v.maximum}" if v.maximum is not None else ""
+    if not v.residues:
+        return f"no {k} fits"
+    if v.modulus == 1:
+        return f"any {k} ≥ {v.minimum}{upper}"
+    res = ", ".join(str(r) for r in v.residues)
+    return f"{k} ≡ {res} (mod {v.modulus}), {k} ≥ {v.minimum}{upper}"

@@ -1,0 +1,192 @@
+"""The command line: `archcalc check SPEC`, `archcalc ops`.
+
+Exit codes: 0 the architecture is valid, 1 it is invalid (a layer does not fit),
+2 the spec could not be read or the command was misused. Diagnostics go to stderr, the
+report to stdout. Only click, rich, PyYAML and sympy load here — never torch or textual.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import Diagnostic, SourceLoc, SourceText, SpecError, format_diagnostic
+
+FORMATS = ("table", "json", "markdown", "csv")
+
+
+class _Group(click.Group):
+    def format_epilog(self, ctx, formatter):
+        from .layers import KINDS
+
+        with formatter.section("Layer kinds (archcalc ops describes each)"):
+            formatter.write_text(", ".join(sorted(KINDS)))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="archcalc")
+def main() -> None:
+    """archcalc — exact sizes, parameters and FLOPs of a convolutional network written as a
+    YAML spec, with the settings that do not fit flagged and fixed."""
+
+
+def _resolve_spec(spec: str) -> Path:
+    p = Path(spec)
+    if p.exists():
+        return p
+    from . import specs
+
+    builtin = specs.path(spec[:-5] if spec.endswith(".yaml") else spec)
+    if builtin is not None and "/" not in spec:
+        return builtin
+    raise SpecError(Diagnostic("error", f"no spec file '{spec}' (and no built-in spec of that "
+                               "name)", SourceLoc(spec, 1, 1),
+                               (f"built-in specs: {', '.join(specs.names())}",), code="io"))
+
+
+def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
+    import difflib
+
+    out: dict[str, int] = {}
+    for item in assignments:
+        for part in item.split(","):
+            name, eq, value = part.partition("=")
+            name = name.strip().lstrip("$")
+            if not eq or not name:
+                raise click.UsageError(f"'{part}' is not NAME=VALUE (e.g. --set H=224)")
+            decl = spec.symbol_decl(name)
+            if decl is None:
+                close = difflib.get_close_matches(name, [s.name for s in spec.symbols], 1)
+                known = ", ".join(s.name for s in spec.symbols) or "none"
+                raise click.UsageError(f"the spec has no symbol '{name}' (symbols: {known})"
+                                       + (f"; did you mean '{close[0]}'?" if close else ""))
+            try:
+                number = int(value.strip())
+            except ValueError:
+                raise click.UsageError(f"{name}={value}: the value must be a whole number") \
+                    from None
+            if number < 1:
+                raise click.UsageError(f"{name}={value}: the value must be positive")
+            problem = decl.violation(number)
+            if problem:
+                raise click.UsageError(f"{problem} (declared at {decl.loc})")
+            out[name] = number
+    return out
+
+
+def _print_diagnostics(diags, source: SourceText | None) -> None:
+    for d in diags:
+        click.echo(format_diagnostic(d, source), err=True)
+
+
+@main.command()
+@click.argument("spec")
+@click.argument("assignments", nargs=-1, metavar="[NAME=VALUE]...")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+              help="Bind a symbol, e.g. --set H=224 W=224 (or H=224,W=224).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Report format.")
+@click.option("--symbolic", is_flag=True,
+              help="Leave the input's spatial symbols unbound: sizes, MACs and activations "
+                   "print as formulas in them.")
+@click.option("--explain", is_flag=True,
+              help="Add the seeds' weight-sharing figures: connections per neuron and the "
+                   "parameters each conv layer would need without sharing.")
+@click.option("--convention", type=click.Choice(["torch", "macs"]), default="torch",
+              show_default=True, help="FLOP convention: torch (FLOPs = 2×MACs, "
+              "FlopCounterMode) or macs (FLOPs = MACs: fvcore, thop, torchinfo).")
+def check(spec: str, assignments, sets, fmt: str, symbolic: bool, explain: bool,
+          convention: str) -> None:
+    """Calculate a network layer by layer and flag the settings that do not fit.
+
+    SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...).
+    Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse.
+    """
+    from .analysis import analyze
+    from .spec import parse_file
+
+    source = None
+    try:
+        path = _resolve_spec(spec)
+        parsed = parse_file(path)
+        source = parsed.source
+        bindings = dict(parsed.defaults)
+        if symbolic:
+            for dim in parsed.input[1:]:
+                bindings.pop(str(dim), None)
+        bindings.update(_bindings(parsed, tuple(sets) + tuple(assignments)))
+        result = analyze(parsed, bindings, convention=convention)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, source or getattr(exc, "source", None) or
+                           _source_of(exc))
+        sys.exit(2)
+    _emit(result, fmt, explain)
+    if fmt != "json":
+        _print_diagnostics(result.findings, source)
+    sys.exit(0 if result.ok else 1)
+
+
+def _source_of(exc: SpecError) -> SourceText | None:
+    loc = exc.diagnostics[0].loc
+    if loc is None:
+        return None
+    try:
+        return SourceText(loc.file, Path(loc.file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _emit(result, fmt: str, explain: bool) -> None:
+    if fmt == "json":
+        from .render.json_out import render_json
+
+        click.echo(render_json(result), nl=False)
+    elif fmt == "markdown":
+        from .render.text_formats import render_markdown
+
+        click.echo(render_markdown(result, explain), nl=False)
+    elif fmt == "csv":
+        from .render.text_formats import render_csv
+
+        click.echo(render_csv(result, explain), nl=False)
+    else:
+        from rich.console import Console
+
+        from .render.table import render_table
+
+        tty = sys.stdout.isatty()
+        console = Console(width=None if tty else 200, no_color=not tty or "NO_COLOR" in os.environ,
+                          soft_wrap=False, highlight=False)
+        render_table(result, console, explain)
+
+
+@main.command()
+def ops() -> None:
+    """List every layer kind with its arguments, defaults and PyTorch counterpart."""
+    from .layers import KINDS
+
+    for name in sorted(KINDS):
+        kind = KINDS[name]
+        aliases = f" (also: {', '.join(kind.aliases)})" if kind.aliases else ""
+        click.echo(f"{name}{aliases} — {kind.summary}")
+        click.echo(f"    PyTorch: {kind.torch}" + (f"; `- {name}: VALUE` sets {kind.shorthand}"
+                                                      if kind.shorthand else ""))
+        for p in kind.params:
+            default = "required" if p.required else f"default {_default_text(p.default)}"
+            choices = f" [{'|'.join(p.choices)}]" if p.choices else ""
+            click.echo(f"    {p.name}: {p.type}{choices}, {default} — {p.doc}")
+
+
+def _default_text(value) -> str:
+    if value is None:
+        return "see description"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,85 @@
+"""Source positions, diagnostics and the one exception the spec pipeline raises.
+
+Every message archcalc shows a person about a spec is a `Diagnostic`: a severity, a
+position in the spec's text, the message, and optional hints (fixes). The first line
+of its text form is always `file:line:column: severity: message`, as compilers print
+it, so editors and terminals can jump to the place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SourceLoc:
+    """A 1-based line and column in a named file (`<string>` for text given inline)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: str  # "error" | "warning" | "note"
+    message: str
+    loc: SourceLoc | None = None
+    hints: tuple[str, ...] = ()
+    layer: str | None = None  # the layer the finding is about, when there is one
+    code: str = ""  # a short stable identifier, e.g. "non-integer-size"
+
+    def headline(self) -> str:
+        where = f"{self.loc}: " if self.loc else ""
+        return f"{where}{self.severity}: {self.message}"
+
+
+class SpecError(Exception):
+    """A spec that cannot be read: malformed YAML, unknown keys, wrong types...
+
+    Carries one or more diagnostics; the CLI prints them and exits 2.
+    """
+
+    def __init__(self, diagnostics: Diagnostic | list[Diagnostic] | tuple[Diagnostic, ...]):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = (diagnostics,)
+        self.diagnostics = tuple(diagnostics)
+        super().__init__(self.diagnostics[0].headline())
+
+
+def error(message: str, loc: SourceLoc | None, *hints: str, code: str = "") -> SpecError:
+    """Shorthand for raising a single-diagnostic SpecError."""
+    return SpecError(Diagnostic("error", message, loc, tuple(h for h in hints if h), code=code))
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """The text a spec was read from, to quote the offending line under a diagnostic."""
+
+    name: str
+    text: str
+    lines: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", tuple(self.text.splitlines()))
+
+    def line(self, number: int) -> str | None:
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
+        return None
+
+
+def format_diagnostic(diag: Diagnostic, source: SourceText | None = None) -> str:
+    """`file:line:col: error: message`, then the source line with a caret, then hints."""
+    out = [diag.headline()]
+    if diag.loc is not None and source is not None:
+        text = source.line(diag.loc.line)
+        if text is not None:
+            gutter = f"{diag.loc.line:>4} | "
+            out.append(gutter + text.expandtabs(1))
+            out.append(" " * (len(gutter) + max(diag.loc.column - 1, 0)) + "^")
+    out.extend(f"  hint: {h}" for h in diag.hints)
+    return "\n".join(out)

@@ -1,0 +1,57 @@
+"""Layers that keep the shape and hold no parameters: activations and dropout.
+
+Every activation is one line of the table below: its name, aliases, PyTorch module and
+the arguments it takes. Softmax and log-softmax act across channels (dim 1).
+"""
+
+from __future__ import annotations
+
+from .base import FLOAT, PROB, Ctx, Facts, LayerKind, Param, Shape
+from .registry import register
+
+
+class _ShapeKeeping(LayerKind):
+    @classmethod
+    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
+        return Facts(x)
+
+
+@register
+class Dropout(_ShapeKeeping):
+    name = "dropout"
+    category = "regularization"
+    torch = "nn.Dropout"
+    summary = "dropout: zero each activation with probability p while training"
+    name_prefix = "dropout"
+    shorthand = "p"
+    params = (Param("p", PROB, 0.5, "probability of dropping an activation"),)
+
+
+_ACTIVATIONS = (
+    # name, aliases, torch module, params, summary
+    ("relu", (), "nn.ReLU", (), "max(0, x)"),
+    ("relu6", (), "nn.ReLU6", (), "min(max(0, x), 6)"),
+    ("leaky_relu", ("leakyrelu",), "nn.LeakyReLU",
+     (Param("negative_slope", FLOAT, 0.01, "slope for x < 0"),), "x, or slope·x below 0"),
+    ("elu", (), "nn.ELU", (Param("alpha", FLOAT, 1.0, "scale of the negative part"),),
+     "exponential linear unit"),
+    ("selu", (), "nn.SELU", (), "scaled exponential linear unit"),
+    ("gelu", (), "nn.GELU", (), "Gaussian error linear unit"),
+    ("silu", ("swish",), "nn.SiLU", (), "x·sigmoid(x)"),
+    ("mish", (), "nn.Mish", (), "x·tanh(softplus(x))"),
+    ("hardswish", ("hard_swish",), "nn.Hardswish", (), "piecewise-linear swish"),
+    ("hardsigmoid", ("hard_sigmoid",), "nn.Hardsigmoid", (), "piecewise-linear sigmoid"),
+    ("tanh", (), "nn.Tanh", (), "hyperbolic tangent (LeNet-5)"),
+    ("sigmoid", ("logistic",), "nn.Sigmoid", (), "1/(1 + e^−x)"),
+    ("softplus", (), "nn.Softplus", (), "log(1 + e^x)"),
+    ("softmax", (), "nn.Softmax(dim=1)", (), "normalised exponentials across channels"),
+    ("log_softmax", ("logsoftmax",), "nn.LogSoftmax(dim=1)", (), "log of softmax"),
+    ("identity", ("linear_activation",), "nn.Identity", (), "x"),
+)
+
+for _name, _aliases, _torch, _params, _summary in _ACTIVATIONS:
+    register(type(_name.title().replace("_", ""), (_ShapeKeeping,), {
+        "name": _name, "aliases": _aliases, "torch": _torch, "params": _params,
+        "summary": f"activation: {_summary}", "category": "activation", "name_prefix": _name,
+        "__module__": __name__,
+    }))

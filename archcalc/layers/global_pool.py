@@ -1,0 +1,78 @@
+"""Global and adaptive pooling: output sizes fixed whatever the input size.
+
+Global pooling reduces each channel to one value (seed 003: n_h × n_w × n_c becomes
+1 × 1 × n_c); the result keeps its 1×1 spatial dims, as PyTorch's AdaptiveAvgPool2d(1)
+does, so a `flatten` comes before a linear layer. Adaptive pooling (torchvision's AlexNet
+and VGG) produces `output_size` cells whatever the input. No parameters, no MACs.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .base import OUTPUT_SIZE, Ctx, Facts, LayerKind, Param, Shape, Window, _dim_text, per_dim
+from .registry import register
+
+
+class _Fixed(LayerKind):
+    category = "pooling"
+    name_prefix = "pool"
+
+    @classmethod
+    def sizes(cls, args: dict, n: int) -> tuple:
+        return (sp.Integer(1),) * n
+
+    @classmethod
+    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
+        if x.flat:
+            return Facts(x, findings=(ctx.error(
+                f"{cls.name} needs a spatial input, but gets a flat vector of {x.c} features",
+                code="needs-spatial"),), fatal=True)
+        dims = tuple(per_dim(cls.sizes(args, len(x.dims)), len(x.dims)))
+        formulas = tuple(f"{_dim_text(W)} → {s}" for W, s in zip(x.dims, dims))
+        return Facts(Shape(x.c, dims), formulas=formulas)
+
+    @classmethod
+    def windows(cls, args: dict, ndim: int, rounding: str):
+        return tuple(Window("fixed", size=s) for s in per_dim(cls.sizes(args, ndim), ndim))
+
+
+@register
+class GlobalAvgPool(_Fixed):
+    name = "global_avgpool"
+    aliases = ("gap", "global_avg_pool", "globalavgpool", "global_average_pooling")
+    torch = "nn.AdaptiveAvgPool2d(1)"
+    summary = "global average pooling: each channel to its mean (C×1×1)"
+
+
+@register
+class GlobalMaxPool(_Fixed):
+    name = "global_maxpool"
+    aliases = ("gmp", "global_max_pool", "globalmaxpool", "global_max_pooling")
+    torch = "nn.AdaptiveMaxPool2d(1)"
+    summary = "global max pooling: each channel to its maximum (C×1×1)"
+
+
+class _Adaptive(_Fixed):
+    shorthand = "output_size"
+    params = (Param("output_size", OUTPUT_SIZE, doc="output cells, or one per spatial dim"),)
+
+    @classmethod
+    def sizes(cls, args: dict, n: int) -> tuple:
+        return per_dim(args["output_size"], n)
+
+
+@register
+class AdaptiveAvgPool(_Adaptive):
+    name = "adaptive_avgpool"
+    aliases = ("adaptive_avg_pool", "adaptiveavgpool", "adaptiveavgpool2d")
+    torch = "nn.AdaptiveAvgPool1d / nn.AdaptiveAvgPool2d"
+    summary = "adaptive average pooling to a fixed output size (torchvision's AlexNet, VGG)"
+
+
+@register
+class AdaptiveMaxPool(_Adaptive):
+    name = "adaptive_maxpool"
+    aliases = ("adaptive_max_pool", "adaptivemaxpool", "adaptivemaxpool2d")
+    torch = "nn.AdaptiveMaxPool1d / nn.AdaptiveMaxPool2d"
+    summary = "adaptive max pooling to a fixed output size"

@@ -1,0 +1,35 @@
+"""The plain registry of layer kinds: name -> class, plus the aliases a spec may use.
+
+It feeds the spec parser (which kinds exist, with "did you mean"), `archcalc ops`, the
+JSON Schema, `--help`, and the PyTorch compiler's mapping.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from .base import LayerKind
+
+KINDS: dict[str, type[LayerKind]] = {}
+ALIASES: dict[str, str] = {}
+
+
+def register(cls: type[LayerKind]) -> type[LayerKind]:
+    for name in (cls.name, *cls.aliases):
+        if name in KINDS or name in ALIASES:
+            raise ValueError(f"layer kind name {name!r} registered twice")
+    KINDS[cls.name] = cls
+    for alias in cls.aliases:
+        ALIASES[alias] = cls.name
+    return cls
+
+
+def lookup(name: str) -> type[LayerKind] | None:
+    key = name.lower()
+    return KINDS.get(ALIASES.get(key, key))
+
+
+def suggest(name: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """Kind names close to a misspelt one, for 'did you mean'."""
+    names = [*KINDS, *ALIASES, *extra]
+    return difflib.get_close_matches(name.lower(), names, n=3, cutoff=0.6)

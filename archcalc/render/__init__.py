@@ -1,0 +1,1 @@
+"""Renderers: `Analysis` -> table, JSON, Markdown, CSV. They format; they never compute."""

@@ -1,0 +1,70 @@
+"""The JSON report: stable, documented keys under a versioned schema name.
+
+`schema` is "archcalc.check/1"; keys are only ever added within a version. Counts are
+integers when the input is bound and formula strings when it is symbolic. See
+docs/json.md for every key.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .. import __version__
+from ..analysis.result import Analysis
+from ..layers.base import Shape
+from .numbers import json_number
+
+SCHEMA = "archcalc.check/1"
+
+
+def _shape(s: Shape | None):
+    if s is None:
+        return None
+    return [json_number(d) for d in (s.c, *s.dims)]
+
+
+def to_dict(a: Analysis) -> dict:
+    return {
+        "schema": SCHEMA,
+        "archcalc_version": __version__,
+        "name": a.name,
+        "file": a.file,
+        "ok": a.ok,
+        "input": {"shape": _shape(a.input_shape), "bindings": dict(a.bindings),
+                  "free_symbols": list(a.free_symbols)},
+        "rounding": a.rounding,
+        "convention": {"name": a.convention, "text": a.convention_text},
+        "layers": [{
+            "name": r.name, "kind": r.kind, "line": r.loc.line, "column": r.loc.column,
+            "inputs": list(r.inputs), "input_shape": _shape(r.in_shape),
+            "output_shape": _shape(r.out_shape), "arithmetic": list(r.formulas),
+            "params": {"trainable": json_number(r.trainable),
+                       "non_trainable": json_number(r.buffers),
+                       "total": json_number(r.params)},
+            "macs": json_number(r.macs), "flops": json_number(r.flops),
+            "activations": json_number(r.activations),
+            "connections_per_neuron": json_number(r.connections),
+            "params_without_sharing": json_number(r.unshared_params),
+            "status": r.status,
+        } for r in a.rows],
+        "totals": {"params": {"trainable": json_number(a.totals.trainable),
+                              "non_trainable": json_number(a.totals.buffers),
+                              "total": json_number(a.totals.params)},
+                   "macs": json_number(a.totals.macs), "flops": json_number(a.totals.flops),
+                   "activations": json_number(a.totals.activations)},
+        "valid_inputs": [{
+            "symbol": v.symbol, "axes": list(v.axes), "modulus": v.modulus,
+            "residues": list(v.residues), "minimum": v.minimum, "maximum": v.maximum,
+            "smallest": v.smallest, "current": v.current, "current_fits": v.current_fits,
+            "text": v.text, "not_computed_because": v.reason or None,
+        } for v in a.valid_inputs],
+        "findings": [{
+            "severity": d.severity, "code": d.code, "message": d.message, "layer": d.layer,
+            "file": d.loc.file if d.loc else None, "line": d.loc.line if d.loc else None,
+            "column": d.loc.column if d.loc else None, "hints": list(d.hints),
+        } for d in a.findings],
+    }
+
+
+def render_json(a: Analysis) -> str:
+    return json.dumps(to_dict(a), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,71 @@
+"""How numbers and formulas are written in every report: exact digits and a short form.
+
+Counts print exactly with thousands separators (62,378,344) beside a rounded short form
+(62.38 M); symbolic counts print as factored formulas. Presentation only — no arithmetic
+that changes a value happens here.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..layers.convarith import expr_text
+
+_UNITS = ((10 ** 12, "T"), (10 ** 9, "G"), (10 ** 6, "M"), (10 ** 3, "k"))
+
+
+def is_concrete(x) -> bool:
+    return x is None or not isinstance(x, sp.Basic) or x.is_number
+
+
+def exact(x) -> str:
+    """62,378,344 — or the formula, when it depends on symbols."""
+    if x is None:
+        return ""
+    x = sp.sympify(x)
+    if x.is_Integer:
+        return f"{int(x):,}"
+    if x.is_number:
+        return expr_text(x)
+    return formula(x)
+
+
+def short(x) -> str:
+    """62.38 M; '' for small or symbolic values."""
+    x = sp.sympify(x)
+    if not x.is_Integer:
+        return ""
+    n = int(x)
+    for size, unit in _UNITS:
+        if abs(n) >= size:
+            return f"{n / size:.2f} {unit}"
+    return str(n)
+
+
+def both(x) -> str:
+    s = short(x)
+    e = exact(x)
+    return f"{e} ({s})" if s and s != e else e
+
+
+def formula(x) -> str:
+    """A symbolic count, factored where that reads better: 150·(H − 4)·(W − 4)."""
+    x = sp.sympify(x)
+    try:
+        f = sp.factor(x)
+    except (sp.PolynomialError, NotImplementedError):  # pragma: no cover - exotic forms
+        f = x
+    text = str(f if len(str(f)) <= len(str(sp.expand(x))) else sp.expand(x))
+    return text.replace(" - ", " − ").replace("**", "^").replace("*", "·")
+
+
+def json_number(x):
+    """An int when concrete, else the formula as a string (JSON has no symbols)."""
+    if x is None:
+        return None
+    x = sp.sympify(x)
+    if x.is_Integer:
+        return int(x)
+    if x.is_number:
+        return float(x)
+    return str(x)

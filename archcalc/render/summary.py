@@ -1,0 +1,34 @@
+"""The lines under every report: totals, the FLOP convention, the input sizes that fit."""
+
+from __future__ import annotations
+
+from ..analysis.result import Analysis
+from .numbers import both, exact
+
+
+def summary_lines(a: Analysis) -> list[str]:
+    t = a.totals
+    lines = [
+        f"Parameters: {both(t.params)} — trainable {exact(t.trainable)}, "
+        f"non-trainable {exact(t.buffers)}",
+        f"MACs: {both(t.macs)} · FLOPs: {both(t.flops)}",
+        f"Activations: {both(t.activations)} output elements per sample",
+        f"Convention: {a.convention_text}.",
+    ]
+    if a.rounding != "exact":
+        lines.append(f"Rounding: `{a.rounding}` — non-integer sizes are floored (PyTorch, Keras).")
+    for v in a.valid_inputs:
+        if v.reason:
+            lines.append(f"Input sizes that fit ({', '.join(v.axes)}): not computed — {v.reason}")
+            continue
+        smallest = f"; smallest {v.smallest}" if v.smallest is not None else ""
+        now = ""
+        if v.current is not None:
+            now = f"; {v.symbol} = {v.current} {'fits' if v.current_fits else 'does NOT fit'}"
+        lines.append(f"Input sizes that fit ({', '.join(v.axes)}): {v.text}{smallest}{now}")
+    if a.bindings:
+        lines.append("Evaluated at " + ", ".join(f"{k} = {v}" for k, v in a.bindings) + ".")
+    if a.free_symbols:
+        lines.append("Symbolic in " + ", ".join(a.free_symbols) +
+                     " (bind with --set NAME=VALUE).")
+    return lines

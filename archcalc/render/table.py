@@ -1,0 +1,43 @@
+"""The default report: a rich table, one row per layer, totals and summary below.
+
+Plain text (no colour, ASCII-safe box) when stdout is not a terminal; NO_COLOR is
+honoured by rich itself.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..analysis.result import Analysis
+from .columns import columns, status_mark
+from .numbers import exact
+from .summary import summary_lines
+
+_STYLE = {"error": "bold red", "warning": "yellow", "skipped": "dim"}
+
+
+def render_table(a: Analysis, console: Console, explain: bool = False) -> None:
+    cols = columns(a, explain)
+    table = Table(title=f"{a.name} — input {a.input_shape.text()}", box=box.SIMPLE_HEAD
+                  if console.is_terminal else box.ASCII2, show_footer=True, title_justify="left")
+    table.add_column("", width=1, no_wrap=True)
+    for c in cols:
+        footer = ""
+        if c.header == "layer":
+            footer = "total"
+        elif c.header in ("params", "MACs", "FLOPs", "activations"):
+            value = {"params": a.totals.params, "MACs": a.totals.macs, "FLOPs": a.totals.flops,
+                     "activations": a.totals.activations}[c.header]
+            footer = exact(value)
+        table.add_column(c.header, justify="right" if c.numeric else "left", footer=footer,
+                         overflow="fold")
+    for row in a.rows:
+        style = _STYLE.get(row.status)
+        table.add_row(Text(status_mark(row), style=style or ""),
+                      *[Text(c.cell(row), style=style or "") for c in cols])
+    console.print(table)
+    for line in summary_lines(a):
+        console.print(Text(line))

@@ -1,0 +1,52 @@
+"""Markdown and CSV reports: the same columns as the table, for documents and spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..analysis.result import Analysis
+from .columns import columns
+from .numbers import exact
+from .summary import summary_lines
+
+
+def render_markdown(a: Analysis, explain: bool = False) -> str:
+    cols = columns(a, explain)
+    out = [f"## {a.name} — input {a.input_shape.text()}", ""]
+    out.append("| " + " | ".join(c.header for c in cols) + " |")
+    out.append("|" + "|".join("---:" if c.numeric else "---" for c in cols) + "|")
+    for row in a.rows:
+        cells = [_md(c.cell(row)) for c in cols]
+        if row.status in ("error", "warning"):
+            cells[0] = f"**{cells[0]}** ({row.status})"
+        out.append("| " + " | ".join(cells) + " |")
+    totals = {"params": a.totals.params, "MACs": a.totals.macs, "FLOPs": a.totals.flops,
+              "activations": a.totals.activations}
+    out.append("| " + " | ".join("**total**" if c.header == "layer" else
+                                 f"**{exact(totals[c.header])}**" if c.header in totals else ""
+                                 for c in cols) + " |")
+    out.append("")
+    out.extend(f"- {line}" for line in summary_lines(a))
+    if a.findings:
+        out += ["", "### Findings", ""]
+        for d in a.findings:
+            out.append(f"- `{d.loc}` **{d.severity}**: {_md(d.message)}")
+            out.extend(f"  - {_md(h)}" for h in d.hints)
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def render_csv(a: Analysis, explain: bool = False) -> str:
+    cols = columns(a, explain)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([c.header for c in cols] + ["status", "line"])
+    for row in a.rows:
+        # Numbers without thousands separators, so spreadsheets read them as numbers.
+        w.writerow([c.cell(row).replace(",", "") if c.numeric else c.cell(row) for c in cols]
+                   + [row.status, row.loc.line])
+    return buf.getvalue()

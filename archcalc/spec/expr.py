@@ -1,0 +1,180 @@
+"""A small, whitelisted parser for the arithmetic a spec may write in a numeric field.
+
+`out: 2*c`, `kernel: k`, `padding: (k - 1)/2` — integers, decimals, symbol names, the
+operators + - * / // % ** (or ^), parentheses and the functions min, max, floor, ceil.
+Nothing else: the text is tokenised and parsed by hand into sympy objects, never passed
+to `eval` or `sympify`, so a spec from a stranger cannot run code. Length, nesting and
+exponents are bounded so that no expression can take unbounded time or memory.
+
+A symbol may be written bare (`c`) or with a `$` sigil (`$c`); both mean the same.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import sympy as sp
+
+MAX_LENGTH = 256
+MAX_DEPTH = 32
+MAX_EXPONENT = 64  # 2**64 already exceeds any tensor dimension
+
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d[\d_]*(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
+                    r"|(?P<name>\$?[A-Za-z_][A-Za-z0-9_]*)"
+                    r"|(?P<op>\*\*|//|[-+*/%^(),]))")
+_FUNCTIONS = {"min": (sp.Min, 2, None), "max": (sp.Max, 2, None),
+              "floor": (sp.floor, 1, 1), "ceil": (sp.ceiling, 1, 1)}
+
+
+class ExprError(ValueError):
+    """A parse error at character `offset` of the expression text."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
+Lookup = Callable[[str, int], sp.Expr]  # (name, offset) -> value; raises ExprError if unknown
+
+
+def parse_expr(text: str, lookup: Lookup) -> sp.Expr:
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"expression longer than {MAX_LENGTH} characters", MAX_LENGTH)
+    return _Parser(text, lookup).parse()
+
+
+def names_in(text: str) -> list[str]:
+    """The identifiers an expression mentions (without `$`), for dependency checks."""
+    return [m.group("name").lstrip("$") for m in _TOKEN.finditer(text) if m.group("name")]
+
+
+class _Parser:
+    def __init__(self, text: str, lookup: Lookup):
+        self.text = text
+        self.lookup = lookup
+        self.tokens: list[tuple[str, str, int]] = []
+        pos = 0
+        while pos < len(text):
+            if text[pos:].strip() == "":
+                break
+            m = _TOKEN.match(text, pos)
+            if not m or m.end() == pos:
+                bad = text[pos:].lstrip()[:1]
+                raise ExprError(f"unexpected character '{bad}' in expression",
+                                pos + len(text[pos:]) - len(text[pos:].lstrip()))
+            kind = m.lastgroup
+            self.tokens.append((kind, m.group(kind), m.start(kind)))
+            pos = m.end()
+        self.i = 0
+        self.depth = 0
+
+    def parse(self) -> sp.Expr:
+        if not self.tokens:
+            raise ExprError("empty expression", 0)
+        value = self.expr()
+        if self.i < len(self.tokens):
+            _, tok, off = self.tokens[self.i]
+            raise ExprError(f"unexpected '{tok}' in expression", off)
+        return value
+
+    # -- helpers ---------------------------------------------------------------
+    def peek(self) -> str | None:
+        return self.tokens[self.i][1] if self.i < len(self.tokens) else None
+
+    def offset(self) -> int:
+        return self.tokens[self.i][2] if self.i < len(self.tokens) else len(self.text)
+
+    def take(self, expected: str) -> None:
+        if self.peek() != expected:
+            found = self.peek()
+            raise ExprError(f"expected '{expected}'" + (f", found '{found}'" if found else
+                                                         " at the end"), self.offset())
+        self.i += 1
+
+    def nest(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(f"expression nests deeper than {MAX_DEPTH} levels", self.offset())
+
+    # -- grammar ---------------------------------------------------------------
+    def expr(self) -> sp.Expr:
+        self.nest()
+        value = self.term()
+        while self.peek() in ("+", "-"):
+            op = self.peek()
+            self.i += 1
+            rhs = self.term()
+            value = value + rhs if op == "+" else value - rhs
+        self.depth -= 1
+        return value
+
+    def term(self) -> sp.Expr:
+        value = self.unary()
+        while self.peek() in ("*", "/", "//", "%"):
+            op, off = self.peek(), self.offset()
+            self.i += 1
+            rhs = self.unary()
+            if op == "*":
+                value = value * rhs
+                continue
+            if rhs.is_zero:
+                raise ExprError("division by zero", off)
+            value = value / rhs if op == "/" else sp.floor(value / rhs) if op == "//" \
+                else sp.Mod(value, rhs)
+        return value
+
+    def unary(self) -> sp.Expr:
+        if self.peek() in ("-", "+"):
+            op = self.peek()
+            self.i += 1
+            self.nest()
+            value = self.unary()
+            self.depth -= 1
+            return -value if op == "-" else value
+        return self.power()
+
+    def power(self) -> sp.Expr:
+        base = self.atom()
+        if self.peek() in ("**", "^"):
+            off = self.offset()
+            self.i += 1
+            self.nest()
+            exponent = self.unary()
+            self.depth -= 1
+            if not (exponent.is_Integer and 0 <= int(exponent) <= MAX_EXPONENT):
+                raise ExprError(f"exponents must be whole numbers from 0 to {MAX_EXPONENT}", off)
+            return base ** exponent
+        return base
+
+    def atom(self) -> sp.Expr:
+        if self.i >= len(self.tokens):
+            raise ExprError("expression ends too early", len(self.text))
+        kind, tok, off = self.tokens[self.i]
+        self.i += 1
+        if kind == "num":
+            clean = tok.replace("_", "")
+            return sp.Integer(int(clean)) if clean.isdigit() else sp.Rational(clean)
+        if kind == "name":
+            name = tok.lstrip("$")
+            if self.peek() == "(" and name in _FUNCTIONS and not tok.startswith("$"):
+                return self.call(name, off)
+            return self.lookup(name, off)
+        if tok == "(":
+            value = self.expr()
+            self.take(")")
+            return value
+        raise ExprError(f"unexpected '{tok}' in expression", off)
+
+    def call(self, name: str, off: int) -> sp.Expr:
+        fn, least, most = _FUNCTIONS[name]
+        self.take("(")
+        args = [self.expr()]
+        while self.peek() == ",":
+            self.i += 1
+            args.append(self.expr())
+        self.take(")")
+        if len(args) < least or (most is not None and len(args) > most):
+            raise ExprError(f"{name}() takes {least if most == least else f'at least {least}'} "
+                            f"argument{'s' if least > 1 else ''}", off)
+        return fn(*args)

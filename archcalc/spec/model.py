@@ -1,0 +1,81 @@
+"""The parsed spec: plain immutable data with the source position of everything.
+
+`Spec` is what the parser produces and the graph builder consumes. Numeric values are
+sympy expressions (Integers when written as numbers), so symbols flow through unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import SourceLoc, SourceText
+
+SPEC_VERSION = 1
+
+
+def symbol(name: str) -> sp.Symbol:
+    """Every spec symbol is a positive integer; one name, one sympy object."""
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+@dataclass(frozen=True)
+class SymbolDecl:
+    name: str
+    loc: SourceLoc
+    default: int | None = None
+    multiple_of: int | None = None
+    min: int | None = None
+    max: int | None = None
+    doc: str = ""
+
+    def violation(self, value: int) -> str | None:
+        """Why `value` breaks this symbol's constraints, or None."""
+        if self.multiple_of and value % self.multiple_of:
+            return f"{self.name} = {value} is not a multiple of {self.multiple_of}"
+        if self.min is not None and value < self.min:
+            return f"{self.name} = {value} is below its minimum {self.min}"
+        if self.max is not None and value > self.max:
+            return f"{self.name} = {value} is above its maximum {self.max}"
+        return None
+
+
+@dataclass(frozen=True)
+class LayerDecl:
+    kind: str                 # canonical kind name (aliases resolved)
+    args: tuple[tuple[str, object], ...]   # every parameter, defaults filled in
+    arg_locs: tuple[tuple[str, SourceLoc], ...]  # where each written argument is
+    loc: SourceLoc            # where the layer's list item starts
+    name: str | None = None   # as written; None: named automatically
+    rounding: str | None = None
+
+    def arg(self, name: str):
+        return dict(self.args)[name]
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    input: tuple[sp.Expr, ...]          # channels, then 1 or 2 spatial dims
+    input_loc: SourceLoc
+    symbols: tuple[SymbolDecl, ...]
+    layers: tuple[LayerDecl, ...]
+    source: SourceText
+    rounding: str = "exact"
+    description: str = ""
+    version: int = SPEC_VERSION
+
+    @property
+    def ndim(self) -> int:
+        return len(self.input) - 1
+
+    def symbol_decl(self, name: str) -> SymbolDecl | None:
+        for s in self.symbols:
+            if s.name == name:
+                return s
+        return None
+
+    @property
+    def defaults(self) -> dict[str, int]:
+        return {s.name: s.default for s in self.symbols if s.default is not None}

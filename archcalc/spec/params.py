@@ -1,0 +1,151 @@
+"""Turning one located YAML value into a typed layer argument, with precise errors.
+
+Each `Param` type (see `layers/base.py`) has a converter here: counts and sizes accept a
+positive integer or an expression of symbols, sizes and paddings also one value per
+spatial dim, paddings `valid`/`same` and [lo, hi] per side, and so on. Errors point at
+the value's line and column and say what was expected.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sympy as sp
+
+from ..errors import SourceLoc, error
+from ..layers import base as B
+from .expr import ExprError, parse_expr
+from .scalars import Trap
+from .yamlnodes import LScalar, LSeq, Node
+
+Resolve = Callable[[str, int], sp.Expr]  # symbol name -> sympy symbol (or ExprError)
+
+
+def _expr_loc(node: LScalar, offset: int) -> SourceLoc:
+    return SourceLoc(node.loc.file, node.loc.line, node.loc.column + offset +
+                     (1 if node.quoted else 0))
+
+
+def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> sp.Expr:
+    """A whole number >= minimum, or an expression of symbols (checked once bound)."""
+    if not isinstance(node, LScalar):
+        raise error(f"{what} must be a number, not a {'list' if isinstance(node, LSeq) else 'mapping'}",
+                    node.loc, code="type")
+    v = node.value
+    if isinstance(v, Trap):
+        raise error(f"{what}: {v.why}", node.loc, code="yaml11")
+    if isinstance(v, bool) or v is None:
+        raise error(f"{what} must be a whole number, got {str(v).lower() if v is not None else 'nothing'}",
+                    node.loc, code="type")
+    if isinstance(v, float):
+        raise error(f"{what} must be a whole number, got {v:g}", node.loc, code="type")
+    if isinstance(v, int):
+        value = sp.Integer(v)
+    else:
+        try:
+            value = parse_expr(str(v), resolve)
+        except ExprError as exc:
+            raise error(f"{what}: {exc}", _expr_loc(node, exc.offset), code="expr") from None
+    if value.is_number:
+        if not value.is_integer:
+            raise error(f"{what} must be a whole number, but {v} = {value}", node.loc, code="type")
+        if value < minimum:
+            raise error(f"{what} must be {'positive' if minimum == 1 else f'at least {minimum}'}, "
+                        f"got {value}", node.loc, code="range")
+    return value
+
+
+def real(node: Node, what: str, low: float | None = None, high: float | None = None,
+         low_open: bool = False, high_open: bool = False) -> float:
+    if not isinstance(node, LScalar) or isinstance(node.value, bool) or node.value is None:
+        raise error(f"{what} must be a number", node.loc, code="type")
+    v = node.value
+    if isinstance(v, Trap):
+        raise error(f"{what}: {v.why}", node.loc, code="yaml11")
+    if not isinstance(v, (int, float)):
+        raise error(f"{what} must be a number, got '{v}'", node.loc, code="type")
+    v = float(v)
+    if v != v or v in (float("inf"), float("-inf")):
+        raise error(f"{what} must be a finite number", node.loc, code="range")
+    if low is not None and (v < low or (low_open and v == low)):
+        raise error(f"{what} must be {'>' if low_open else '≥'} {low:g}, got {v:g}", node.loc,
+                    code="range")
+    if high is not None and (v > high or (high_open and v == high)):
+        raise error(f"{what} must be {'<' if high_open else '≤'} {high:g}, got {v:g}", node.loc,
+                    code="range")
+    return v
+
+
+def boolean(node: Node, what: str) -> bool:
+    if isinstance(node, LScalar) and isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, LScalar) and isinstance(node.value, Trap):
+        raise error(f"{what}: write true or false ('{node.value}' is YAML 1.1 only)", node.loc,
+                    code="yaml11")
+    raise error(f"{what} must be true or false", node.loc, code="type")
+
+
+def choice(node: Node, what: str, p: B.Param) -> str:
+    if isinstance(node, LScalar) and isinstance(node.value, str) and not isinstance(node.value, Trap):
+        key = node.value.lower()
+        aliases = dict(p.aliases)
+        if key in p.choices:
+            return key
+        if key in aliases:
+            return aliases[key]
+    shown = ", ".join(p.choices)
+    raise error(f"{what} must be one of {shown}" +
+                (f" (or {', '.join(a for a, _ in p.aliases)})" if p.aliases else ""),
+                node.loc, code="choice")
+
+
+def per_dim(node: Node, what: str, ndim: int, one: Callable[[Node, str], object]):
+    """One value for every axis, or a list of `ndim` values."""
+    if isinstance(node, LSeq):
+        if len(node) != ndim:
+            raise error(f"{what} lists {len(node)} values but the input has {ndim} spatial "
+                        f"dim{'s' if ndim > 1 else ''}", node.loc, code="dims")
+        return tuple(one(item, f"{what}[{i}]") for i, item in enumerate(node))
+    return one(node, what)
+
+
+def padding(node: Node, what: str, ndim: int, resolve: Resolve):
+    if isinstance(node, LScalar) and isinstance(node.value, str) and \
+            node.value.lower() in ("valid", "same"):
+        return node.value.lower()
+
+    def side(item: Node, w: str):
+        if isinstance(item, LSeq):
+            if len(item) != 2:
+                raise error(f"{w}: per-side padding is [before, after], two values", item.loc,
+                            code="dims")
+            return tuple(integer(x, f"{w}[{i}]", resolve, 0) for i, x in enumerate(item))
+        return integer(item, w, resolve, 0)
+
+    if isinstance(node, LSeq) and len(node) != ndim:
+        hint = (f"for per-side padding on a 1-D input write [[{', '.join('…' for _ in node)}]]"
+                if ndim == 1 and len(node) == 2 else "")
+        raise error(f"{what} lists {len(node)} values but the input has {ndim} spatial "
+                    f"dim{'s' if ndim > 1 else ''}", node.loc, hint, code="dims")
+    return per_dim(node, what, ndim, side) if isinstance(node, LSeq) else side(node, what)
+
+
+def convert(p: B.Param, node: Node, layer_kind: str, ndim: int, resolve: Resolve):
+    what = f"{layer_kind}.{p.name}"
+    if p.type == B.COUNT:
+        return integer(node, what, resolve, 1)
+    if p.type in (B.SIZE, B.OUTPUT_SIZE):
+        return per_dim(node, what, ndim, lambda n, w: integer(n, w, resolve, 1))
+    if p.type == B.PADDING:
+        return padding(node, what, ndim, resolve)
+    if p.type == B.FLOAT:
+        return real(node, what)
+    if p.type == B.PROB:
+        return real(node, what, 0.0, 1.0, high_open=True)
+    if p.type == B.POSITIVE:
+        return real(node, what, 0.0, low_open=True)
+    if p.type == B.BOOL:
+        return boolean(node, what)
+    if p.type == B.CHOICE:
+        return choice(node, what, p)
+    raise AssertionError(p.type)  # pragma: no cover

@@ -1,0 +1,67 @@
+"""How a plain YAML scalar becomes a value — YAML 1.2's rules, with YAML 1.1's traps refused.
+
+PyYAML resolves scalars by YAML 1.1: `1e-4` stays a *string* (1.1 wants a dot), `no`
+and `off` become booleans, `010` becomes 8. A person writing AlexNet's LRN alpha as
+`1e-4` means the float; a person writing `stride: 010` almost certainly does not mean 8.
+So archcalc resolves plain scalars itself:
+
+- decimal integers (`_` separators allowed) -> int; a leading zero (`010`) is refused;
+- decimals and exponent forms (`0.5`, `1e-4`, `.5`) -> float;
+- `true`/`false` (any case) -> bool;
+- `null`, `~` or nothing -> None;
+- `yes/no/on/off/y/n` stay strings but are flagged, so a numeric or boolean field can
+  say what YAML 1.1 would have made of them;
+- hex/octal/binary (`0x10`, `0o10`, `0b10`) are flagged the same way;
+- anything else is a string. Quoted scalars are always strings.
+"""
+
+from __future__ import annotations
+
+import re
+
+_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
+_FLOAT = re.compile(r"[-+]?(\d[\d_]*\.\d*|\.\d+|\d[\d_]*)([eE][-+]?\d+)?")
+_RADIX = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]+")
+_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
+
+
+class Trap(str):
+    """A plain scalar YAML 1.1 would have read differently; kept as text, with the reason."""
+
+    why: str
+
+    def __new__(cls, text: str, why: str) -> "Trap":
+        obj = super().__new__(cls, text)
+        obj.why = why
+        return obj
+
+
+def resolve_plain(text: str):
+    """Value of an unquoted scalar (see module docstring)."""
+    t = text.strip()
+    low = t.lower()
+    if low in ("", "~", "null"):
+        return None
+    if low in ("true", "false"):
+        return low == "true"
+    if low in _YAML11_BOOLS:
+        return Trap(t, f"'{t}' is a boolean in YAML 1.1 (PyYAML reads it so); write true or false, "
+                       "or a number")
+    if _INT.fullmatch(t):
+        return int(t.replace("_", ""))
+    if _LEADING_ZERO.fullmatch(t):
+        return Trap(t, f"'{t}' has a leading zero, which YAML 1.1 reads as octal "
+                       f"({_octal_or_none(t)}); write {int(t.replace('_', ''))} without it")
+    if _RADIX.fullmatch(t):
+        return Trap(t, f"'{t}' is a hexadecimal/octal/binary literal; write the decimal number")
+    if _FLOAT.fullmatch(t):
+        return float(t.replace("_", ""))
+    return t
+
+
+def _octal_or_none(t: str) -> str:
+    try:
+        return str(int(t.replace("_", ""), 8))
+    except ValueError:
+        return "not even valid octal"

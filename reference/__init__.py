@@ -1,0 +1,1 @@
+"""The PyTorch side of archcalc (compiler and trainer), installed as `archcalc.reference`."""

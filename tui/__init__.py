@@ -1,0 +1,1 @@
+"""The interactive Textual design session (`archcalc tui`), installed as `archcalc.tui`."""
