@@ -15,7 +15,7 @@ def _divisors(n: int) -> list[int]:
 
 
 def fit_hints(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
-              max_pad: int | None = None, rounding_hint: str = "") -> list[str]:
+              max_pad: int | None = None, rounding_hint: str = "", ndim: int = 2) -> list[str]:
     """Hints for an axis whose window count is not an integer (all arguments concrete)."""
     F = D * (K - 1) + 1
     span = W + lo + hi - F
@@ -40,7 +40,8 @@ def fit_hints(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
     new_lo = lo
     new_hi = total - new_lo
     if (max_pad is None or max(new_lo, new_hi) <= max_pad) and new_lo != new_hi:
-        hints.append(f"per-side padding [{new_lo}, {new_hi}] on this axis: "
+        spec = ", ".join([f"[{new_lo}, {new_hi}]"] * ndim)
+        hints.append(f"per-side padding `padding: [{spec}]` (before, after on each axis): "
                      f"({W} − {F} + {new_lo} + {new_hi})/{S} + 1 = {(W + total - F) // S + 1}")
     # Stride: a divisor of the span.
     if span > 0:

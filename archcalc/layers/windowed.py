@@ -88,7 +88,7 @@ def slide(x: Shape, kernel, stride, padding, dilation, rounding: str, ctx: Ctx, 
                                            "or a larger input", code="vanishes"))
             continue
         if res.integral is False and rounding == "exact":
-            hints = _hints(W, K, S, lo, hi, D, is_pool)
+            hints = _hints(W, K, S, lo, hi, D, is_pool, n)
             findings.append(ctx.error(
                 f"{name}: {res.formula} is not an integer — the windows do not tile the "
                 f"input (W={number_text(W)}, F={number_text(F)}, S={number_text(S)}, "
@@ -154,7 +154,7 @@ def _pad_text(lo, hi) -> str:
     return number_text(lo) if lo == hi else f"[{number_text(lo)}, {number_text(hi)}]"
 
 
-def _hints(W, K, S, lo, hi, D, is_pool: bool) -> list[str]:
+def _hints(W, K, S, lo, hi, D, is_pool: bool, ndim: int) -> list[str]:
     concrete = all(isinstance(v, (int, sp.Integer)) for v in (W, K, S, lo, hi, D))
     rounding_hint = ("or declare `rounding: floor` on the layer or the spec, as PyTorch and "
                      "Keras floor silently" + ("; or `ceil_mode: true`" if is_pool else ""))
@@ -162,4 +162,4 @@ def _hints(W, K, S, lo, hi, D, is_pool: bool) -> list[str]:
         return [rounding_hint]
     max_pad = int(K) // 2 if is_pool else None
     return fit_hints(int(W), int(K), int(S), int(lo), int(hi), int(D), max_pad=max_pad,
-                     rounding_hint=rounding_hint)
+                     rounding_hint=rounding_hint, ndim=ndim)

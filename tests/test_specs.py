@@ -1,0 +1,83 @@
+"""The spec library reproduces the published figures exactly (issue 2, item 7)."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import SPECS, analyse_spec
+
+from archcalc import specs as builtin
+
+FIGURES = {
+    # name: (parameters, MACs or None, rounding warnings expected)
+    "lenet5": (61_706, 416_520, False),
+    "alexnet": (62_378_344, None, False),
+    "alexnet_torchvision": (61_100_840, 714_188_480, True),
+    "zfnet": (62_357_608, 1_168_032_896, True),
+    "vgg16": (138_357_544, 15_470_264_320, False),
+    "vgg19": (143_667_240, None, False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_published_figures(name):
+    params, macs, floored = FIGURES[name]
+    a = analyse_spec(name)
+    assert a.ok, [d.headline() for d in a.findings]
+    assert a.totals.params == params
+    assert a.totals.flops == 2 * a.totals.macs
+    if macs is not None:
+        assert a.totals.macs == macs
+    assert any(d.code == "floored" for d in a.findings) == floored
+
+
+def test_lenet5_volumes_and_count():
+    a = analyse_spec("lenet5")
+    assert a.totals.macs == 416_520
+    assert [r.out_shape.text() for r in a.rows if r.kind != "tanh"] == [
+        "6×28×28", "6×14×14", "16×10×10", "16×5×5", "120×1×1", "120", "84", "10"]
+
+
+def test_torchvision_alexnet_conv1_is_floored_and_says_so():
+    a = analyse_spec("alexnet_torchvision")
+    conv1 = a.row("conv1")
+    assert conv1.formulas[0] == "⌊(224 − 11 + 2·2)/4⌋ + 1 = 55  (exact 55.25)"
+    (warning,) = [d for d in a.findings if d.layer == "conv1"]
+    assert warning.severity == "warning" and "floored" in warning.message
+
+
+def test_zfnet_sizes():
+    a = analyse_spec("zfnet")
+    sizes = [int(r.out_shape.dims[0]) for r in a.rows if r.kind in ("conv", "maxpool")]
+    assert sizes == [110, 55, 26, 13, 13, 13, 13, 6]
+
+
+def test_vgg16_at_other_sizes_and_its_valid_set():
+    a = analyse_spec("vgg16")
+    (h, w) = a.valid_inputs
+    assert h.text == "H ≡ 0 (mod 32), H ≥ 32" and h.smallest == 32
+    bad = analyse_spec("vgg16", H=100)
+    assert not bad.ok
+    assert any(d.code == "nearest-input" and "96 and 128" in d.message for d in bad.findings)
+
+
+def test_alexnet_valid_input_congruence():
+    a = analyse_spec("alexnet")
+    h = a.valid_inputs[0]
+    assert (h.modulus, h.residues, h.minimum, h.smallest) == (32, (3,), 67, 67)
+    assert h.text == "H ≡ 3 (mod 32), H ≥ 67"
+
+
+@pytest.mark.parametrize("path", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_spec_writes_symbolic_spatial_dims_with_defaults(path):
+    from archcalc.spec import parse_file
+
+    spec = parse_file(path)
+    for dim in spec.input[1:]:
+        decl = spec.symbol_decl(str(dim))
+        assert decl is not None and decl.default is not None, f"{path.name}: {dim}"
+    assert spec.source.text.lstrip().startswith("#"), "each spec says where its figures come from"
+
+
+def test_specs_ship_inside_the_package():
+    assert set(builtin.names()) >= set(FIGURES)
+    assert builtin.path("alexnet").read_text() == (SPECS / "alexnet.yaml").read_text()
