@@ -52,7 +52,8 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
             findings.extend(bad)
             shapes[node.name] = None
             rows.append(LayerRow(node.name, node.kind, node.loc, node.inputs, x, None,
-                                 windows=windows, status="error" if bad else "skipped"))
+                                 windows=windows, status="error" if bad else "skipped",
+                                 args=tuple(args.items())))
             continue
         facts = kind.infer(args, x, ctx)
         findings.extend(facts.findings)
@@ -65,7 +66,7 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
             node.name, node.kind, node.loc, node.inputs, x, out, facts.formulas,
             sp.sympify(facts.trainable), sp.sympify(facts.buffers), sp.sympify(facts.macs),
             conv.flops_per_mac * sp.sympify(facts.macs), acts, facts.unshared_params,
-            facts.connections, windows, facts.resolved, status))
+            facts.connections, windows, facts.resolved, status, tuple(args.items())))
     totals = Totals(*(sp.Add(*(getattr(r, f) for r in rows)) for f in
                       ("trainable", "buffers", "macs", "flops", "activations")))
     symbols = {s.name: s for s in spec.symbols}

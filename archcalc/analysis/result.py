@@ -33,6 +33,7 @@ class LayerRow:
     windows: tuple[Window, ...] | None = None
     resolved: tuple[tuple[str, object], ...] = ()
     status: str = "ok"  # ok | warning | error | skipped
+    args: tuple[tuple[str, object], ...] = ()  # the arguments with symbols put in
 
     @property
     def params(self) -> sp.Expr:

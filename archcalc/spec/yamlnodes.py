@@ -82,7 +82,8 @@ def load(text: str, filename: str = "<string>") -> Node:
         loc = _loc(mark, filename) if mark is not None else SourceLoc(filename, 1, 1)
         problem = exc.problem or exc.context or "malformed YAML"
         hint = ""
-        if "found character '\\t'" in problem or "\t" in (exc.problem or ""):
+        lines = text.splitlines()
+        if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
             hint = "YAML does not allow tabs for indentation; use spaces"
         raise error(f"malformed YAML: {problem}", loc, hint, code="yaml") from None
     except yaml.YAMLError as exc:  # e.g. reader errors on control characters

@@ -1,0 +1,63 @@
+"""Bad input, as fixtures beside the good specs: each file's first line says the error its
+first diagnostic line must be (`# expect: line:col: error: …`). Unreadable specs exit 2,
+invalid architectures exit 1, and neither ever shows a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import DATA
+
+
+def expected(path: Path) -> str:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# expect: "), path
+    return f"{path}:{first[len('# expect: '):]}"
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "bad").glob("*.yaml")), ids=lambda p: p.stem)
+def test_unreadable_spec_exits_2_with_file_line_column(cli, path):
+    result = cli("check", path)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0] == expected(path)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "invalid").glob("*.yaml")), ids=lambda p: p.stem)
+def test_invalid_architecture_exits_1(cli, path):
+    result = cli("check", path)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors[0] == expected(path)
+    assert "Traceback" not in result.stderr
+
+
+def test_error_shows_the_line_and_a_caret(cli):
+    result = cli("check", DATA / "bad" / "unknown_arg.yaml")
+    lines = result.stderr.splitlines()
+    assert lines[1] == "   6 |   - conv: {out: 6, kernal: 5}"
+    assert lines[2].index("^") == lines[1].index("kernal")
+    assert lines[3] == "  hint: did you mean 'kernel'?"
+
+
+def test_missing_file(cli):
+    result = cli("check", "no/such/spec.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("no/such/spec.yaml:1:1: error: no spec file")
+
+
+def test_unknown_symbol_on_command_line(cli):
+    result = cli("check", "alexnet", "--set", "HH=224")
+    assert result.exit_code == 2
+    assert "did you mean 'H'?" in result.stderr
+
+
+def test_constraint_violation_on_command_line(cli, tmp_path):
+    spec = tmp_path / "c.yaml"
+    spec.write_text("archcalc: 1\nname: c\ninput: [3, H, H]\nsymbols:\n"
+                    "  H: {default: 64, multiple_of: 32}\nlayers: [relu]\n")
+    result = cli("check", spec, "H=100")
+    assert result.exit_code == 2
+    assert "H = 100 is not a multiple of 32" in result.stderr

@@ -1,0 +1,176 @@
+"""One harness, two implementations: every case runs through the calculator and through
+PyTorch (on the meta device: no memory, no time), and the two must agree exactly —
+per-layer output shapes, trainable parameters, floating-point buffers, FLOPs as
+torch.utils.flop_counter.FlopCounterMode counts them, and which settings are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from helpers import SPECS  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from archcalc.analysis import analyze  # noqa: E402
+from archcalc.graph import MODULE_ATTRIBUTES  # noqa: E402
+from archcalc.layers import KINDS  # noqa: E402
+from archcalc.reference import MODULES, build_with_analysis  # noqa: E402
+from archcalc.spec import parse_file, parse_text  # noqa: E402
+
+
+def compare(spec, bindings=None, batch=2):
+    """Run `spec` through both sides and assert agreement; return the analysis."""
+    with torch.device("meta"):
+        model, a = build_with_analysis(spec, bindings)
+    model.eval()
+    seen = {}
+    for name, module in model.named_children():
+        module.register_forward_hook(
+            lambda m, i, o, name=name: seen.__setitem__(name, tuple(o.shape[1:])))
+    x = torch.empty(batch, *(int(d) for d in (a.input_shape.c, *a.input_shape.dims)),
+                    device="meta")
+    with FlopCounterMode(display=False) as counter:
+        model(x)
+    for row in a.rows:
+        expected = tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims))
+        assert seen[row.name] == expected, f"{row.name}: torch {seen[row.name]} vs {expected}"
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    buffers = sum(b.numel() for n, b in model.named_buffers()
+                  if b.is_floating_point() and not n.endswith("num_batches_tracked"))
+    assert trainable == a.totals.trainable
+    assert buffers == a.totals.buffers
+    assert counter.get_total_flops() == batch * a.totals.flops
+    return a
+
+
+@pytest.mark.parametrize("path", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_spec_library_equals_pytorch(path):
+    compare(parse_file(path))
+
+
+def test_every_layer_kind_has_a_pytorch_module():
+    assert set(KINDS) == set(MODULES)
+
+
+def test_reserved_layer_names_cover_nn_module():
+    public = {a for a in dir(torch.nn.Module) if not a.startswith("_")}
+    assert public <= MODULE_ATTRIBUTES
+
+
+# -- random architectures ---------------------------------------------------------------
+
+@st.composite
+def window_args(draw, pool=False):
+    k = draw(st.integers(1, 5))
+    args = {"kernel": k, "stride": draw(st.integers(1, 3))}
+    if pool:
+        args["padding"] = draw(st.integers(0, 3))  # beyond k//2 too: both sides must refuse
+        args["ceil_mode"] = draw(st.booleans())
+    else:
+        args["padding"] = draw(st.one_of(
+            st.integers(0, 3), st.just("same"), st.just("valid"),
+            st.tuples(st.integers(0, 2), st.integers(0, 2)).map(lambda p: [list(p), list(p)])))
+        args["dilation"] = draw(st.integers(1, 2))
+        if args["padding"] == "same":
+            args["stride"] = 1 if draw(st.booleans()) else args["stride"]
+    return args
+
+
+@st.composite
+def chain(draw):
+    c = draw(st.integers(1, 6))
+    h, w = draw(st.integers(6, 40)), draw(st.integers(6, 40))
+    layers, channels = [], c
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["conv", "conv", "maxpool", "avgpool", "bn", "relu"]))
+        if kind == "conv":
+            args = draw(window_args())
+            groups = draw(st.sampled_from([g for g in (1, 2, 3) if channels % g == 0]))
+            out = groups * draw(st.integers(1, 4))
+            args.update(out=out, groups=groups, bias=draw(st.booleans()),
+                        padding_mode=draw(st.sampled_from(["zeros", "reflect", "replicate",
+                                                           "circular"])))
+            channels = out
+            layers.append(("conv", args))
+        elif kind in ("maxpool", "avgpool"):
+            layers.append((kind, draw(window_args(pool=True))))
+        elif kind == "bn":
+            layers.append(("batchnorm", {}))
+        else:
+            layers.append(("relu", {}))
+    tail = draw(st.sampled_from(["none", "gap", "adaptive", "flatten_fc"]))
+    if tail == "gap":
+        layers.append(("global_avgpool", {}))
+    elif tail == "adaptive":
+        layers.append(("adaptive_avgpool", {"output_size": draw(st.integers(1, 3))}))
+    if tail != "none":
+        layers += [("flatten", {}), ("linear", {"out": draw(st.integers(1, 10))})]
+        if draw(st.booleans()):
+            layers.append(("batchnorm", {}))
+    return c, h, w, layers
+
+
+def to_yaml(c, h, w, layers) -> str:
+    lines = ["archcalc: 1", "name: random", "rounding: floor", f"input: [{c}, {h}, {w}]",
+             "layers:"]
+    for kind, args in layers:
+        if not args:
+            lines.append(f"  - {kind}")
+            continue
+        body = ", ".join(f"{k}: {_yaml(v)}" for k, v in args.items())
+        lines.append(f"  - {kind}: {{{body}}}")
+    return "\n".join(lines) + "\n"
+
+
+def _yaml(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v).replace("'", "")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chain())
+def test_random_chains_equal_pytorch(case):
+    spec = parse_text(to_yaml(*case))
+    a = analyze(spec, {})
+    refused = {d.code for d in a.findings if d.severity == "error"}
+    assume(not refused & {"vanishes", "padding-mode"})
+    if "pool-padding" in refused:
+        # The calculator refuses pooling padding beyond half the window: so must PyTorch.
+        with pytest.raises(RuntimeError):
+            model, _ = _build_unchecked(spec)
+            x = torch.empty(1, *(int(d) for d in (a.input_shape.c, *a.input_shape.dims)),
+                            device="meta")
+            model.eval()(x)
+        return
+    assert a.ok, [d.headline() for d in a.findings]
+    compare(spec)
+
+
+def _build_unchecked(spec):
+    """PyTorch modules for every layer, even where the calculator reported an error."""
+    from archcalc.reference.build import SpecModel
+    from archcalc.reference.modules import module_for
+
+    a = analyze(spec, {})
+    with torch.device("meta"):
+        modules = {r.name: module_for(r.kind, dict(r.args), r, spec.ndim) for r in a.rows
+                   if r.in_shape is not None}
+    order = [(r.name, r.inputs) for r in a.rows if r.name in modules]
+    return SpecModel(spec.name, order, modules), a
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(8, 60), st.integers(1, 7), st.integers(1, 3),
+       st.integers(0, 3))
+def test_random_1d_convs_equal_pytorch(c, length, k, s, p):
+    spec = parse_text(to_yaml(c, 0, 0, [])
+                      .replace(f"input: [{c}, 0, 0]", f"input: [{c}, {length}]") +
+                      f"  - conv: {{out: 3, kernel: {k}, stride: {s}, padding: {p}}}\n"
+                      "  - maxpool: 2\n  - flatten\n  - fc: 5\n")
+    a = analyze(spec, {})
+    assume(a.ok)
+    compare(spec)
