@@ -1,0 +1,143 @@
+"""`archcalc check` as a user runs it: formats, bindings, exit codes, plain output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+from helpers import DATA, SPECS
+
+from archcalc.render.json_out import SCHEMA
+
+
+def test_table_by_default(cli):
+    result = cli("check", SPECS / "alexnet.yaml")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "(227 − 11 + 2·0)/4 + 1 = 55" in out and "96×55×55" in out
+    assert "62,378,344 (62.38 M)" in out
+    assert "FLOPs = 2 × MACs" in out  # the convention is stated in every report
+    assert "H ≡ 3 (mod 32), H ≥ 67; smallest 67; H = 227 fits" in out
+    assert "\x1b[" not in out  # not a terminal: plain text
+
+
+def test_builtin_spec_by_name(cli):
+    result = cli("check", "lenet5")
+    assert result.exit_code == 0 and "61,706" in result.stdout
+
+
+def test_json_is_stable_and_exact(cli):
+    result = cli("check", SPECS / "vgg16.yaml", "--format", "json")
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == SCHEMA and doc["ok"] is True
+    assert doc["totals"]["params"]["total"] == 138_357_544
+    assert doc["totals"]["macs"] == 15_470_264_320
+    assert doc["totals"]["flops"] == 2 * 15_470_264_320
+    first = doc["layers"][0]
+    assert first["output_shape"] == [64, 224, 224] and first["line"] > 0
+    assert doc["valid_inputs"][0]["text"] == "H ≡ 0 (mod 32), H ≥ 32"
+    jsonschema.validate(doc, json.loads((SPECS.parent / "docs" / "check.schema.json")
+                                        .read_text()))
+
+
+def test_json_on_invalid_spec_carries_findings(cli):
+    result = cli("check", DATA / "invalid" / "seed003_stride.yaml", "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False
+    (f,) = [f for f in doc["findings"] if f["severity"] == "error"]
+    assert f["code"] == "non-integer-size" and f["line"] == 6 and "4.5" in f["message"]
+
+
+def test_markdown_and_csv(cli):
+    md = cli("check", "lenet5", "--format", "markdown").stdout
+    assert md.startswith("## LeNet-5") and "| conv1 | conv | 6×28×28 |" in md
+    rows = list(csv.DictReader(io.StringIO(cli("check", "lenet5", "--format", "csv").stdout)))
+    assert rows[0]["layer"] == "conv1" and rows[0]["params"] == "156"
+    assert sum(int(r["MACs"]) for r in rows) == 416_520
+
+
+def test_symbolic_formulas_and_set(cli):
+    sym = cli("check", "alexnet", "--symbolic").stdout
+    assert "(H − 7)/4" in sym and "Symbolic in H, W" in sym
+    bound = cli("check", "alexnet", "--symbolic", "--set", "H=259", "W=259").stdout
+    assert "96×63×63" in bound
+
+
+def test_set_to_a_size_that_does_not_fit(cli):
+    result = cli("check", "alexnet", "H=224", "W=224")
+    assert result.exit_code == 1
+    assert "the nearest sizes that do are 195 and 227" in result.stderr
+
+
+def test_explain_shows_the_unshared_count(cli):
+    out = cli("check", "alexnet", "--explain").stdout
+    assert "105,705,600" in out and "363" in out
+
+
+def test_convention_macs(cli):
+    doc = json.loads(cli("check", "lenet5", "--format", "json", "--convention", "macs").stdout)
+    assert doc["totals"]["flops"] == doc["totals"]["macs"] == 416_520
+
+
+def test_warning_only_exits_0(cli):
+    result = cli("check", "alexnet_torchvision")
+    assert result.exit_code == 0
+    assert ": warning: H, W: ⌊(224 − 11 + 2·2)/4⌋ + 1 = 55" in result.stderr
+
+
+def test_ops_lists_the_registry(cli):
+    out = cli("ops").stdout
+    assert "conv (also: conv1d, conv2d, convolution)" in out and "nn.Conv1d / nn.Conv2d" in out
+    assert "padding_mode: choice [zeros|reflect|replicate|circular], default zeros" in out
+
+
+def test_help_lists_layer_kinds(cli):
+    assert "adaptive_avgpool" in cli("--help").stdout
+
+
+def test_usage_errors_exit_2(cli):
+    assert cli("check").exit_code == 2
+    assert cli("check", "lenet5", "--format", "xml").exit_code == 2
+    assert cli("check", "lenet5", "H").exit_code == 2
+
+
+def test_no_color_in_a_terminal(tmp_path):
+    """Under a pseudo-terminal rich colours the report unless NO_COLOR is set."""
+    pty = pytest.importorskip("pty")
+    import os
+
+    def run(env):
+        pid, fd = pty.fork()
+        if pid == 0:  # pragma: no cover - child
+            os.environ.update(env)
+            os.execv(sys.executable, [sys.executable, "-m", "archcalc", "check",
+                                      str(DATA / "invalid" / "seed003_stride.yaml")])
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.waitpid(pid, 0)
+        return b"".join(chunks).decode()
+
+    # no-color.org forbids colour, not emphasis: look for SGR colour codes (30–38, 90–97).
+    colour = re.compile(r"\x1b\[(?:\d+;)*(?:3[0-8]|9[0-7])(?:;\d+)*m")
+    assert colour.search(run({"TERM": "xterm-256color", "COLUMNS": "200"}))
+    assert not colour.search(run({"TERM": "xterm-256color", "COLUMNS": "200", "NO_COLOR": "1"}))
+
+
+def test_python_dash_m():
+    out = subprocess.run([sys.executable, "-m", "archcalc", "check", "lenet5"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "416,520" in out.stdout
