@@ -23,7 +23,7 @@ def test_table_by_default(cli):
     assert "(227 − 11 + 2·0)/4 + 1 = 55" in out and "96×55×55" in out
     assert "62,378,344 (62.38 M)" in out
     assert "FLOPs = 2 × MACs" in out  # the convention is stated in every report
-    assert "H ≡ 3 (mod 32), H ≥ 67; smallest 67; H = 227 fits" in out
+    assert "H ≡ 3 (mod 32), H ≥ 67; smallest 67; H = 227 fits — likewise W" in out
     assert "\x1b[" not in out  # not a terminal: plain text
 
 

@@ -71,12 +71,17 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
                       ("trainable", "buffers", "macs", "flops", "activations")))
     symbols = {s.name: s for s in spec.symbols}
     valid = valid_inputs(tuple(rows), spec.input[1:], spec.ndim, symbols, bindings)
+    notes: dict[tuple, list] = {}
     for v in valid:
         if v.current is not None and v.current_fits is False and v.nearest:
-            near = " and ".join(str(n) for n in v.nearest)
-            findings.append(Diagnostic(
-                "note", f"{v.symbol} = {v.current} does not fit every layer; the nearest sizes "
-                f"that do are {near} (valid: {v.text})", spec.input_loc, code="nearest-input"))
+            key = (v.current, v.nearest, v.modulus, v.residues, v.minimum)
+            notes.setdefault(key, []).append(v)
+    for (current, nearest, *_), vs in notes.items():
+        names = ", ".join(v.symbol for v in vs)
+        findings.append(Diagnostic(
+            "note", f"{names} = {current} does not fit every layer; the nearest sizes that do "
+            f"are {' and '.join(map(str, nearest))} (valid: {vs[0].text})", spec.input_loc,
+            code="nearest-input"))
     return Analysis(
         name=spec.name, file=spec.source.name, input_shape=x0,
         bindings=tuple(sorted(bindings.items())),

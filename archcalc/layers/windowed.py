@@ -73,17 +73,20 @@ def slide(x: Shape, kernel, stride, padding, dilation, rounding: str, ctx: Ctx, 
         lo, hi = pads[axis]
         name = AXES[n][axis]
         res = window_size(W, K, S, lo, hi, D, rounding)
-        dims.append(res.size)
+        # A size that does not fit is an error; later layers see the floored size (what
+        # PyTorch would compute) so that the rest of the network is still analysed.
+        dims.append(sp.floor(res.size) if res.integral is False else res.size)
         formulas.append(res.formula)
         F = D * (K - 1) + 1
         if res.positive is False:
             fatal = True
             padded = f"{W} + {lo} + {hi}" if lo != hi else f"{W} + 2·{lo}"
             if (W + lo + hi - F).is_number and W + lo + hi < F:
-                msg = (f"the {'window' if is_pool else 'kernel'} ({number_text(F)}) is larger "
-                       f"than the padded input on {name} ({padded} = {number_text(W + lo + hi)})")
+                msg = (f"{name}: the {'window' if is_pool else 'kernel'} ({number_text(F)}) is "
+                       f"larger than the padded input ({padded} = {number_text(W + lo + hi)}): "
+                       "the volume vanishes here")
             else:
-                msg = f"{res.formula}: the volume vanishes on {name} here"
+                msg = f"{name}: {res.formula}: the volume vanishes here"
             findings.append(ctx.error(msg, "use a smaller kernel or stride, more padding, "
                                            "or a larger input", code="vanishes"))
             continue
@@ -92,7 +95,8 @@ def slide(x: Shape, kernel, stride, padding, dilation, rounding: str, ctx: Ctx, 
             findings.append(ctx.error(
                 f"{name}: {res.formula} is not an integer — the windows do not tile the "
                 f"input (W={number_text(W)}, F={number_text(F)}, S={number_text(S)}, "
-                f"P={_pad_text(lo, hi)})", *hints, param=_culprit(ctx), code="non-integer-size"))
+                f"P={_pad_text(lo, hi)}); continuing with ⌊{number_text(res.size)}⌋ = "
+                f"{number_text(sp.floor(res.size))}, as PyTorch would", *hints, param=_culprit(ctx), code="non-integer-size"))
         elif res.integral is False and rounding == "floor":
             miss = res.uncovered_input
             findings.append(ctx.warning(

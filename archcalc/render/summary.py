@@ -17,15 +17,22 @@ def summary_lines(a: Analysis) -> list[str]:
     ]
     if a.rounding != "exact":
         lines.append(f"Rounding: `{a.rounding}` — non-integer sizes are floored (PyTorch, Keras).")
-    for v in a.valid_inputs:
+    shown: dict[tuple, list] = {}
+    for v in a.valid_inputs:  # H and W with the same answer print once
+        shown.setdefault((v.modulus, v.residues, v.minimum, v.maximum, v.current, v.reason),
+                         []).append(v)
+    for group in shown.values():
+        v = group[0]
+        likewise = f" — likewise {', '.join(g.symbol for g in group[1:])}" if group[1:] else ""
         if v.reason:
-            lines.append(f"Input sizes that fit ({', '.join(v.axes)}): not computed — {v.reason}")
+            axes = ", ".join(ax for g in group for ax in g.axes)
+            lines.append(f"Input sizes that fit ({axes}): not computed — {v.reason}")
             continue
         smallest = f"; smallest {v.smallest}" if v.smallest is not None else ""
         now = ""
         if v.current is not None:
             now = f"; {v.symbol} = {v.current} {'fits' if v.current_fits else 'does NOT fit'}"
-        lines.append(f"Input sizes that fit ({', '.join(v.axes)}): {v.text}{smallest}{now}")
+        lines.append(f"Input sizes that fit: {v.text}{smallest}{now}{likewise}")
     if a.bindings:
         lines.append("Evaluated at " + ", ".join(f"{k} = {v}" for k, v in a.bindings) + ".")
     if a.free_symbols:
