@@ -36,7 +36,7 @@ def resolve_padding(padding, x: Shape, kernel, stride, dilation, ctx: Ctx, findi
     if padding == "valid":
         return tuple((sp.Integer(0), sp.Integer(0)) for _ in range(n))
     if padding == "same":
-        pads = []
+        pads, odd = [], []
         for axis, (W, K, S, D) in enumerate(zip(x.dims, kernel, stride, dilation)):
             F = D * (K - 1) + 1
             if S == 1:
@@ -46,14 +46,20 @@ def resolve_padding(padding, x: Shape, kernel, stride, dilation, ctx: Ctx, findi
             lo = sp.floor(total / 2)
             hi = total - lo
             if total.is_number and total % 2 == 1:
-                name = AXES[n][axis]
-                side = "bottom" if name == "H" else "right" if name in ("W", "L") else "back"
-                findings.append(ctx.warning(
-                    f"'same' padding on {name} needs {number_text(total)} rows in all: "
-                    f"{number_text(lo)} before and {number_text(hi)} after — the extra row "
-                    f"goes to the {side}, as TensorFlow and PyTorch place it",
-                    "an odd kernel pads symmetrically", param="padding", code="same-asymmetric"))
+                odd.append((AXES[n][axis], total, lo, hi))
             pads.append((lo, hi))
+        if odd:
+            names = ", ".join(a for a, *_ in odd)
+            where = {"H": "bottom", "W": "right", "L": "end"}
+            sides = "/".join(where.get(a, "end") for a, *_ in odd)
+            _, total, lo, hi = odd[0]
+            same_all = all(o[1:] == odd[0][1:] for o in odd)
+            amount = (f"{number_text(total)} rows in all: {number_text(lo)} before and "
+                      f"{number_text(hi)} after" if same_all else "an odd amount of padding")
+            findings.append(ctx.warning(
+                f"'same' padding on {names} needs {amount} — the extra one goes to the "
+                f"{sides}, as TensorFlow and PyTorch place it",
+                "an odd kernel pads symmetrically", param="padding", code="same-asymmetric"))
         return tuple(pads)
     out = []
     for p in per_dim(padding, n):
