@@ -7,10 +7,10 @@ import io
 import json
 
 import yaml
-from rich.console import Console
 from helpers import SPECS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from archcalc.analysis import analyze
 from archcalc.errors import SpecError

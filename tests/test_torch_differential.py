@@ -9,15 +9,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from archcalc.reference import MODULES, build_with_analysis  # noqa: E402
+from helpers import SPECS  # noqa: E402
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from helpers import SPECS  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from archcalc.analysis import analyze  # noqa: E402
 from archcalc.graph import MODULE_ATTRIBUTES  # noqa: E402
 from archcalc.layers import KINDS  # noqa: E402
-from archcalc.reference import MODULES, build_with_analysis  # noqa: E402
 from archcalc.spec import parse_file, parse_text  # noqa: E402
 
 

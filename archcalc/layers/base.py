@@ -165,6 +165,15 @@ class LayerKind:
         return (IDENTITY,) * ndim
 
 
+def flat_input_error(kind: str, x: Shape, ctx: Ctx, hint: str = "") -> Facts | None:
+    """The Facts of a spatial layer (conv, pooling) fed a flat vector, else None."""
+    if not x.flat:
+        return None
+    return Facts(x, findings=(ctx.error(
+        f"{kind} needs a spatial input, but gets a flat vector of {x.c} features", hint,
+        code="needs-spatial"),), fatal=True)
+
+
 def per_dim(value, ndim: int) -> tuple:
     """An int-or-list argument as one value per spatial dim (validated by the parser)."""
     if isinstance(value, tuple):

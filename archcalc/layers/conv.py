@@ -11,8 +11,20 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .base import (BOOL, CHOICE, COUNT, PADDING, SIZE, Ctx, Facts, LayerKind, Param, Shape,
-                   per_dim)
+from .base import (
+    BOOL,
+    CHOICE,
+    COUNT,
+    PADDING,
+    SIZE,
+    Ctx,
+    Facts,
+    LayerKind,
+    Param,
+    Shape,
+    flat_input_error,
+    per_dim,
+)
 from .registry import register
 from .windowed import slide, windows_of
 
@@ -54,9 +66,7 @@ class Conv(LayerKind):
     @classmethod
     def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
         if x.flat:
-            return Facts(x, findings=(ctx.error(
-                f"conv needs a spatial input, but gets a flat vector of {x.c} features",
-                "move the layer before `flatten`", code="needs-spatial"),), fatal=True)
+            return flat_input_error(cls.name, x, ctx, "move the layer before `flatten`")
         groups, out = args["groups"], args["out"]
         findings = []
         for what, n in (("input channels", x.c), ("out", out)):

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .base import OUTPUT_SIZE, Ctx, Facts, LayerKind, Param, Shape, Window, _dim_text, per_dim
+from .base import (
+    OUTPUT_SIZE,
+    Ctx,
+    Facts,
+    LayerKind,
+    Param,
+    Shape,
+    Window,
+    _dim_text,
+    flat_input_error,
+    per_dim,
+)
 from .registry import register
 
 
@@ -25,9 +36,7 @@ class _Fixed(LayerKind):
     @classmethod
     def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
         if x.flat:
-            return Facts(x, findings=(ctx.error(
-                f"{cls.name} needs a spatial input, but gets a flat vector of {x.c} features",
-                code="needs-spatial"),), fatal=True)
+            return flat_input_error(cls.name, x, ctx)
         dims = tuple(per_dim(cls.sizes(args, len(x.dims)), len(x.dims)))
         formulas = tuple(f"{_dim_text(W)} → {s}" for W, s in zip(x.dims, dims))
         return Facts(Shape(x.c, dims), formulas=formulas)

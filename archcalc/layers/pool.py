@@ -8,7 +8,19 @@ by GoogLeNet). Pooling has no parameters and, by the FLOP convention, no MACs.
 
 from __future__ import annotations
 
-from .base import BOOL, PADDING, POSITIVE, SIZE, Ctx, Facts, LayerKind, Param, Shape, per_dim
+from .base import (
+    BOOL,
+    PADDING,
+    POSITIVE,
+    SIZE,
+    Ctx,
+    Facts,
+    LayerKind,
+    Param,
+    Shape,
+    flat_input_error,
+    per_dim,
+)
 from .conv import ROUNDING
 from .registry import register
 from .windowed import slide, windows_of
@@ -40,9 +52,7 @@ class _Pool(LayerKind):
     @classmethod
     def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
         if x.flat:
-            return Facts(x, findings=(ctx.error(
-                f"{cls.name} needs a spatial input, but gets a flat vector of {x.c} features",
-                code="needs-spatial"),), fatal=True)
+            return flat_input_error(cls.name, x, ctx)
         n = len(x.dims)
         kernel = per_dim(args["kernel"], n)
         stride = args["stride"] if args["stride"] is not None else args["kernel"]
