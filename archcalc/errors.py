@@ -34,7 +34,8 @@ class Diagnostic:
 
     def headline(self) -> str:
         where = f"{self.loc}: " if self.loc else ""
-        return f"{where}{self.severity}: {self.message}"
+        layer = f"{self.layer}: " if self.layer else ""
+        return f"{where}{self.severity}: {layer}{self.message}"
 
 
 class SpecError(Exception):

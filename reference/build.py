@@ -21,22 +21,47 @@ from archcalc.spec import Spec, parse_file
 from .modules import CompileError, module_for
 
 
+class Scope(nn.Module):
+    """A block instance, a repeat or a branch: a container named as in the spec. Its
+    children are indexable too, so a repeat reads like torchvision: `model.layer2[0]`."""
+
+    def __getitem__(self, index) -> nn.Module:
+        return self._modules[str(index)]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+
 class SpecModel(nn.Module):
-    """The network of a spec: one child module per layer, run in the graph's order."""
+    """The network of a spec: one module per layer, nested in the spec's blocks and named
+    after them, run in the graph's topological order. Returns the main output, or a tuple
+    of all outputs when the spec lists more (auxiliary heads)."""
 
     def __init__(self, name: str, order: list[tuple[str, tuple[str, ...]]],
-                 modules: dict[str, nn.Module]):
+                 modules: dict[str, nn.Module], outputs: tuple[str, ...] = ()):
         super().__init__()
         self.spec_name = name
-        self._order = order
-        for layer, module in modules.items():
-            self.add_module(layer, module)
+        for path, module in modules.items():
+            *parents, leaf = path.split(".")
+            holder: nn.Module = self
+            for part in parents:
+                if part not in holder._modules:
+                    holder.add_module(part, Scope())
+                holder = holder._modules[part]
+            holder.add_module(leaf, module)
+        self._steps = [(path, modules[path], inputs) for path, inputs in order]
+        self._outputs = tuple(outputs) or (order[-1][0],)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor):
         values = {INPUT: x}
-        for layer, inputs in self._order:
-            values[layer] = self._modules[layer](values[inputs[0]])
-        return values[self._order[-1][0]]
+        for path, module, inputs in self._steps:
+            values[path] = module(*[values[i] for i in inputs])
+        if len(self._outputs) == 1:
+            return values[self._outputs[0]]
+        return tuple(values[o] for o in self._outputs)
 
 
 def load_spec(spec: str | Path | Spec) -> Spec:
@@ -75,4 +100,5 @@ def build_with_analysis(spec: str | Path | Spec, bindings: dict | None = None):
     modules = {row.name: module_for(row.kind, dict(row.args), row, spec.ndim)
                for row in analysis.rows}
     order = [(row.name, row.inputs) for row in analysis.rows]
-    return SpecModel(spec.name, order, modules), analysis
+    outputs = tuple(o.name for o in analysis.outputs)
+    return SpecModel(spec.name, order, modules, outputs), analysis

@@ -138,6 +138,58 @@ def lrn(args, row, ndim):
                                 float(args["k"]))
 
 
+class Add(nn.Module):
+    """The sum of its inputs (a residual connection's merge)."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+
+
+class Concat(nn.Module):
+    """Its inputs side by side along the channels (Inception's merge)."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        return torch.cat(xs, dim=1)
+
+
+class ZeroPadShortcut(nn.Module):
+    """ResNet's option A shortcut: subsample x[:, :, ::s, ::s] and pad the extra channels
+    with zeros — no parameters (He et al., 2015, §4.1). No torch module does this."""
+
+    def __init__(self, stride: tuple[int, ...], extra_channels: int):
+        super().__init__()
+        self.stride = tuple(stride)
+        self.extra_channels = extra_channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        index = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in self.stride)
+        x = x[index]
+        pad = (0, 0) * len(self.stride) + (0, self.extra_channels)
+        return F.pad(x, pad)
+
+    def extra_repr(self) -> str:
+        return f"stride={self.stride}, extra_channels={self.extra_channels}"
+
+
+def shortcut(args, row: LayerRow, ndim: int) -> nn.Module:
+    resolved = dict(row.resolved)
+    mode = resolved["mode"]
+    if mode == "identity":
+        return nn.Identity()
+    stride = tuple(int(s) for s in resolved["stride"])
+    cin, cout = int(row.in_shape.c), int(row.out_shape.c)
+    if mode == "zeropad":
+        return ZeroPadShortcut(stride, cout - cin)
+    conv_cls = nn.Conv1d if ndim == 1 else nn.Conv2d
+    conv = conv_cls(cin, cout, 1, stride=stride, bias=not args["batchnorm"])
+    if not args["batchnorm"]:
+        return conv
+    return nn.Sequential(conv, (nn.BatchNorm1d if ndim == 1 else nn.BatchNorm2d)(cout))
+
+
 MODULES = {
     "conv": conv,
     "maxpool": maxpool,
@@ -168,6 +220,9 @@ MODULES = {
     "softmax": lambda a, r, n: nn.Softmax(dim=1),
     "log_softmax": lambda a, r, n: nn.LogSoftmax(dim=1),
     "identity": lambda a, r, n: nn.Identity(),
+    "add": lambda a, r, n: Add(),
+    "concat": lambda a, r, n: Concat(),
+    "shortcut": shortcut,
 }
 
 

@@ -89,7 +89,7 @@ def test_convention_macs(cli):
 def test_warning_only_exits_0(cli):
     result = cli("check", "alexnet_torchvision")
     assert result.exit_code == 0
-    assert ": warning: H, W: ⌊(224 − 11 + 2·2)/4⌋ + 1 = 55" in result.stderr
+    assert ": warning: conv1: H, W: ⌊(224 − 11 + 2·2)/4⌋ + 1 = 55" in result.stderr
 
 
 def test_ops_lists_the_registry(cli):

@@ -27,13 +27,14 @@ def compare(spec, bindings=None, batch=2):
         model, a = build_with_analysis(spec, bindings)
     model.eval()
     seen = {}
-    for name, module in model.named_children():
-        module.register_forward_hook(
-            lambda m, i, o, name=name: seen.__setitem__(name, tuple(o.shape[1:])))
+    for row in a.rows:
+        model.get_submodule(row.name).register_forward_hook(
+            lambda m, i, o, name=row.name: seen.__setitem__(name, tuple(o.shape[1:])))
     x = torch.empty(batch, *(int(d) for d in (a.input_shape.c, *a.input_shape.dims)),
                     device="meta")
     with FlopCounterMode(display=False) as counter:
         model(x)
+    assert len(seen) == len(a.rows)
     for row in a.rows:
         expected = tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims))
         assert seen[row.name] == expected, f"{row.name}: torch {seen[row.name]} vs {expected}"

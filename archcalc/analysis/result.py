@@ -34,6 +34,13 @@ class LayerRow:
     resolved: tuple[tuple[str, object], ...] = ()
     status: str = "ok"  # ok | warning | error | skipped
     args: tuple[tuple[str, object], ...] = ()  # the arguments with symbols put in
+    receptive: tuple | None = None  # one RField per spatial axis of the input
+    groups: tuple[str, ...] = ()    # the block/branch paths it sits in, outermost first
+    refs: tuple[str, ...] = ()
+
+    @property
+    def local_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
 
     @property
     def params(self) -> sp.Expr:
@@ -51,6 +58,40 @@ class Totals:
     @property
     def params(self) -> sp.Expr:
         return self.trainable + self.buffers
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A block instance, repeat or branch: its layers' totals, for the tree view."""
+
+    path: str
+    kind: str
+    loc: SourceLoc
+    depth: int
+    rows: tuple[str, ...]           # the names of its layers, in order
+    out_shape: Shape | None
+    trainable: sp.Expr
+    buffers: sp.Expr
+    macs: sp.Expr
+    flops: sp.Expr
+    activations: sp.Expr
+    status: str
+
+    @property
+    def params(self) -> sp.Expr:
+        return self.trainable + self.buffers
+
+    @property
+    def local_name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class OutputTotals:
+    """What one output depends on — e.g. a network without its auxiliary head."""
+
+    name: str
+    totals: Totals
 
 
 @dataclass(frozen=True)
@@ -95,6 +136,8 @@ class Analysis:
     convention_text: str
     rounding: str
     valid_inputs: tuple[AxisValidity, ...] = ()
+    groups: tuple[GroupSummary, ...] = ()
+    outputs: tuple[OutputTotals, ...] = ()  # one per output when there are several
 
     @property
     def ok(self) -> bool:

@@ -60,15 +60,20 @@ class _Axis:
         self.axis = axis
 
     def run(self, value: int) -> tuple[bool, bool]:
-        """(every size ≥ 1, every size an integer) for an input of `value`."""
+        """(every size ≥ 1, every size an integer and every merge matched) at `value`."""
         sizes = {"input": Fraction(value)}
         positive = integral = True
         for row in self.rows:
-            src = sizes.get(row.inputs[0]) if row.inputs else None
-            if row.windows is None or src is None:
+            srcs = [sizes.get(i) for i in row.inputs]
+            if row.windows is None or not srcs or any(s is None for s in srcs):
                 sizes[row.name] = None
                 continue
-            size, ok = step(src, row.windows[self.axis])
+            w = row.windows[self.axis]
+            if w.kind == "merge":
+                integral &= all(s == srcs[0] for s in srcs)  # a merge needs equal sizes
+                sizes[row.name] = srcs[0]
+                continue
+            size, ok = step(srcs[0], w)
             positive &= size >= 1
             integral &= ok
             sizes[row.name] = size if size >= 1 else None
@@ -77,14 +82,23 @@ class _Axis:
         return positive, integral
 
     def modulus(self) -> int:
+        """The lcm of the cumulative strides: sizes repeat their pattern with this period."""
+        cum: dict[str, int | None] = {"input": 1}
         m = 1
         for row in self.rows:
-            if row.windows is None:
-                break
+            srcs = [cum.get(i) for i in row.inputs]
+            if row.windows is None or not srcs or any(s is None for s in srcs):
+                cum[row.name] = None
+                continue
             w = row.windows[self.axis]
             if w.kind == "fixed":
-                break
-            m *= int(w.stride)
+                cum[row.name] = None
+                continue
+            base = 1
+            for s in srcs:
+                base = base * s // gcd(base, s)
+            cum[row.name] = base * (int(w.stride) if w.kind != "merge" else 1)
+            m = m * cum[row.name] // gcd(m, cum[row.name])
         return m
 
 

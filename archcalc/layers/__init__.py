@@ -3,7 +3,7 @@
 Importing this package registers every kind; `registry.KINDS` is then complete.
 """
 
-from . import conv, elementwise, global_pool, linear, norm, pool  # noqa: F401 - registration
+from . import conv, elementwise, global_pool, linear, merge, norm, pool, shortcut  # noqa: F401
 from .base import Facts, LayerKind, Param, Shape, Window
 from .registry import ALIASES, KINDS, lookup, suggest
 

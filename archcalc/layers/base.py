@@ -111,6 +111,7 @@ class Facts:
     unshared_params: sp.Expr | None = None  # conv: the same layer without weight sharing
     connections: sp.Expr | None = None      # conv: inputs each output neuron is wired to
     fatal: bool = False  # the output does not exist (size <= 0): stop here
+    windows: tuple[Window, ...] | None = None  # when they depend on shapes (shortcuts)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ class Ctx:
     loc: SourceLoc | None    # where the layer is written
     arg_locs: dict = field(default_factory=dict)  # param name -> SourceLoc
     rounding: str = "exact"  # the spec's (or layer's) rule for non-integer sizes
+    input_names: list = field(default_factory=list)  # the layers it reads (merges)
+    refs: dict = field(default_factory=dict)  # shapes it depends on (a shortcut's target)
 
     def at(self, param: str) -> SourceLoc | None:
         return self.arg_locs.get(param, self.loc)
@@ -145,6 +148,7 @@ class LayerKind:
     category: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     name_prefix: ClassVar[str] = ""         # automatic names: conv1, pool1, fc1 ...
+    arity: ClassVar[int | None] = 1         # inputs; None: any number (merges)
 
     @classmethod
     def param(cls, name: str) -> Param | None:

@@ -20,6 +20,11 @@ def symbol(name: str) -> sp.Symbol:
     return sp.Symbol(name, integer=True, positive=True)
 
 
+def block_arg(block: str, name: str) -> sp.Symbol:
+    """A block argument's placeholder until the block is used (it may be 0: padding)."""
+    return sp.Symbol(f"{block}.{name}", integer=True, nonnegative=True)
+
+
 @dataclass(frozen=True)
 class SymbolDecl:
     name: str
@@ -41,6 +46,9 @@ class SymbolDecl:
         return None
 
 
+Ref = tuple[str, SourceLoc]  # a `from:` reference: a layer name and where it is written
+
+
 @dataclass(frozen=True)
 class LayerDecl:
     kind: str                 # canonical kind name (aliases resolved)
@@ -48,10 +56,67 @@ class LayerDecl:
     arg_locs: tuple[tuple[str, SourceLoc], ...]  # where each written argument is
     loc: SourceLoc            # where the layer's list item starts
     name: str | None = None   # as written; None: named automatically
-    rounding: str | None = None
+    sources: tuple[Ref, ...] = ()  # `from:` — read these layers instead of the previous one
 
     def arg(self, name: str):
         return dict(self.args)[name]
+
+
+@dataclass(frozen=True)
+class BlockUse:
+    """`- basic: {out: 128, stride: 2}` — an instance of a block defined under `blocks:`."""
+
+    block: str
+    args: tuple[tuple[str, sp.Expr, SourceLoc], ...]
+    loc: SourceLoc
+    name: str | None = None
+    sources: tuple[Ref, ...] = ()
+
+
+@dataclass(frozen=True)
+class Residual:
+    """H(x) = f(x) + shortcut(x): `layers` is f; the shortcut is a mode or its own layers."""
+
+    items: tuple["Item", ...]
+    shortcut: "str | tuple[Item, ...]"  # auto | identity | projection | zeropad | layers
+    batchnorm: bool                     # a BatchNorm after a projection (torchvision's)
+    loc: SourceLoc
+    name: str | None = None
+    sources: tuple[Ref, ...] = ()
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """Branches from one input, merged by channel concatenation or addition (Inception)."""
+
+    branches: tuple[tuple["Item", ...], ...]
+    merge: str  # concat | add
+    loc: SourceLoc
+    name: str | None = None
+    sources: tuple[Ref, ...] = ()
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """`repeat: N` — N copies of `item`, the first one being `first` (e.g. stride 2)."""
+
+    first: "Item"
+    item: "Item"
+    count: int
+    loc: SourceLoc
+    name: str | None = None
+
+
+Item = LayerDecl | BlockUse | Residual | Parallel | Repeat
+
+
+@dataclass(frozen=True)
+class BlockDef:
+    name: str
+    params: tuple[tuple[str, sp.Expr | None, SourceLoc], ...]  # name, default (None: required)
+    symbols: tuple[tuple[str, sp.Symbol], ...]                # each argument's placeholder
+    items: tuple[Item, ...]
+    loc: SourceLoc
 
 
 @dataclass(frozen=True)
@@ -60,11 +125,19 @@ class Spec:
     input: tuple[sp.Expr, ...]          # channels, then 1 or 2 spatial dims
     input_loc: SourceLoc
     symbols: tuple[SymbolDecl, ...]
-    layers: tuple[LayerDecl, ...]
+    layers: tuple[Item, ...]
     source: SourceText
     rounding: str = "exact"
     description: str = ""
     version: int = SPEC_VERSION
+    blocks: tuple[BlockDef, ...] = ()
+    outputs: tuple[Ref, ...] = ()  # extra outputs (auxiliary heads); the last layer is the first
+
+    def block(self, name: str) -> BlockDef | None:
+        for b in self.blocks:
+            if b.name == name:
+                return b
+        return None
 
     @property
     def ndim(self) -> int:

@@ -15,19 +15,28 @@ from pathlib import Path
 import sympy as sp
 
 from ..errors import SourceLoc, SourceText, error
-from ..layers import KINDS, lookup, suggest
+from ..layers import KINDS, ALIASES
 from . import params as P
 from .expr import ExprError
-from .model import SPEC_VERSION, LayerDecl, Spec, SymbolDecl, symbol
+from .items import ItemParser
+from .model import SPEC_VERSION, BlockDef, Spec, SymbolDecl, block_arg, symbol
 from .scalars import Trap
 from .yamlnodes import LMap, LScalar, LSeq, Node, load
 
-TOP_KEYS = ("archcalc", "name", "description", "input", "symbols", "rounding", "layers")
+TOP_KEYS = ("archcalc", "name", "description", "input", "symbols", "rounding", "blocks",
+            "layers", "outputs")
 SYMBOL_KEYS = ("default", "multiple_of", "min", "max", "doc")
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Words a symbol may not be called: padding keywords, expression functions, YAML words.
 RESERVED_SYMBOLS = {"same", "valid", "min", "max", "floor", "ceil", "true", "false", "null"}
-MAX_LAYERS = 10_000
+
+
+def check_block_name(name: str) -> str | None:
+    if not IDENT.fullmatch(name) or keyword.iskeyword(name):
+        return f"'{name}' is not a valid block name (letters, digits, _)"
+    if name in KINDS or name in ALIASES or name in ("residual", "parallel"):
+        return f"'{name}' is a layer kind; a block needs another name"
+    return None
 
 
 def did_you_mean(word: str, options) -> str:
@@ -58,6 +67,7 @@ class _SpecParser:
         self.source = source
         self.filename = filename
         self.symbols: dict[str, SymbolDecl] = {}
+        self.signatures: dict[str, tuple] = {}  # block name -> (params, loc)
 
     # -- top level --------------------------------------------------------------
     def parse(self, root: Node) -> Spec:
@@ -89,11 +99,20 @@ class _SpecParser:
             self.parse_symbols(root.get("symbols"))
         inp_node = self.require(root, "input", "the input volume, e.g. `input: [3, H, W]`")
         inp = self.parse_input(inp_node)
+        ndim = len(inp) - 1
+        blocks = self.parse_blocks(root.get("blocks"), ndim) if root.get("blocks") is not None \
+            else ()
         layers_node = self.require(root, "layers", "the list of layers")
-        layers = self.parse_layers(layers_node, len(inp) - 1)
+        if isinstance(layers_node, LSeq) and len(layers_node) == 0:
+            raise error("layers is a non-empty list, one layer per item", layers_node.loc,
+                        "e.g. `- conv: {out: 6, kernel: 5}`", code="type")
+        layers = self.items_parser(ndim, self.resolve).items(layers_node)
+        outputs = self.parse_outputs(root.get("outputs")) if root.get("outputs") is not None \
+            else ()
         return Spec(name=name, input=inp, input_loc=inp_node.loc,
                     symbols=tuple(self.symbols.values()), layers=layers, source=self.source,
-                    rounding=rounding, description=description)
+                    rounding=rounding, description=description, blocks=blocks,
+                    outputs=outputs)
 
     def require(self, m: LMap, key: str, what: str) -> Node:
         node = m.get(key)
@@ -155,12 +174,14 @@ class _SpecParser:
     def no_symbols(self, name: str, offset: int):
         raise ExprError(f"'{name}': a symbol's settings are plain numbers", offset)
 
-    def resolve(self, name: str, offset: int) -> sp.Expr:
+    def resolve(self, name: str, offset: int, extra: dict | None = None) -> sp.Expr:
         if name in self.symbols:
             return symbol(name)
-        hint = did_you_mean(name, self.symbols)
-        known = ", ".join(self.symbols) or "none"
-        raise ExprError(f"unknown symbol '{name}' (declared: {known})" +
+        names = [*(extra or {}), *self.symbols]
+        hint = did_you_mean(name, names)
+        known = ", ".join(names) or "none"
+        what = "symbol or block argument" if extra else "symbol"
+        raise ExprError(f"unknown {what} '{name}' (declared: {known})" +
                         (f"; {hint}" if hint else ""), offset)
 
     # -- input ------------------------------------------------------------------
@@ -181,82 +202,64 @@ class _SpecParser:
                 dims.append(P.integer(item, what, self.resolve, 1))
         return tuple(dims)
 
-    # -- layers -----------------------------------------------------------------
-    def parse_layers(self, node: Node, ndim: int) -> tuple[LayerDecl, ...]:
-        if not isinstance(node, LSeq) or len(node) == 0:
-            raise error("layers is a non-empty list, one layer per item", node.loc,
-                        "e.g. `- conv: {out: 6, kernel: 5}`", code="type")
-        if len(node) > MAX_LAYERS:
-            raise error(f"more than {MAX_LAYERS:,} layers", node.loc, code="too-large")
-        return tuple(self.parse_layer(item, ndim) for item in node)
+    # -- blocks and layers ------------------------------------------------------------
+    def items_parser(self, ndim: int, resolve) -> ItemParser:
+        from ..graph.names import check_layer_name
 
-    def parse_layer(self, item: Node, ndim: int) -> LayerDecl:
-        if isinstance(item, LScalar) and isinstance(item.value, str):
-            kind_node, value = item, None
-        elif isinstance(item, LMap) and len(item) >= 1:
-            if len(item) > 1:
-                first, extra = item.items[0][0], item.items[1][0]
-                raise error(f"a layer is one `kind: arguments` pair, but this item also has "
-                            f"'{extra.value}'", extra.loc,
-                            f"put it inside the braces: `- {first.value}: {{…, {extra.value}: …}}`"
-                            " (check the indentation)", code="layer-shape")
-            kind_node, value = item.items[0]
-        else:
-            raise error("a layer is a kind (`- relu`) or `kind: arguments` "
-                        "(`- conv: {out: 96, kernel: 11}`)", item.loc, code="layer-shape")
-        kind = lookup(str(kind_node.value))
-        if kind is None:
-            close = suggest(str(kind_node.value))
-            raise error(f"unknown layer kind '{kind_node.value}'", kind_node.loc,
-                        f"did you mean '{close[0]}'?" if close else
-                        f"the kinds are: {', '.join(sorted(KINDS))} (archcalc ops lists them)",
-                        code="unknown-kind")
-        written: dict[str, tuple[Node, LScalar | None]] = {}
-        name = rounding = None
-        if isinstance(value, LMap):
-            for k, v in value.items:
-                if k.value == "name":
-                    name = self.layer_name(v)
-                    continue
-                if kind.param(str(k.value)) is None:
-                    options = [p.name for p in kind.params] + ["name"]
-                    raise error(f"{kind.name} has no argument '{k.value}'", k.loc,
-                                did_you_mean(k.value, options) or
-                                f"{kind.name} takes: {', '.join(options)}", code="unknown-key")
-                written[str(k.value)] = (v, k)
-        elif isinstance(value, LSeq):
-            raise error(f"{kind.name}'s arguments are a mapping, not a list", value.loc,
-                        f"e.g. `- {kind.name}: {{{', '.join(p.name + ': …' for p in kind.params[:2])}}}`",
+        return ItemParser(ndim, resolve, self.signatures, check_layer_name, did_you_mean)
+
+    def parse_blocks(self, node: Node, ndim: int) -> tuple[BlockDef, ...]:
+        if not isinstance(node, LMap):
+            raise error("blocks: is a mapping of block name -> {args, layers}", node.loc,
                         code="type")
-        elif value is not None and not (isinstance(value, LScalar) and value.value is None):
-            if kind.shorthand is None:
-                raise error(f"{kind.name} takes no single value"
-                            + (f"; write `- {kind.name}: {{{kind.params[0].name}: …}}`"
-                               if kind.params else f"; write `- {kind.name}`"),
-                            value.loc, code="type")
-            written[kind.shorthand] = (value, None)
-        args, locs = [], []
-        for p in kind.params:
-            if p.name in written:
-                node, key = written[p.name]
-                args.append((p.name, P.convert(p, node, kind.name, ndim, self.resolve)))
-                locs.append((p.name, node.loc))
-            elif p.required:
-                raise error(f"{kind.name} needs `{p.name}` ({p.doc})", kind_node.loc,
-                            f"e.g. `- {kind.name}: {{{', '.join(q.name + ': …' for q in kind.params if q.required)}}}`",
+        bodies = {}
+        for key, value in node.items:  # signatures first: blocks may use later blocks
+            name = str(key.value)
+            problem = check_block_name(name)
+            if problem:
+                raise error(problem, key.loc, code="name")
+            if not isinstance(value, LMap) or value.get("layers") is None:
+                raise error(f"block {name} needs `layers:`", key.loc,
+                            "e.g. `basic: {args: {out: ~, stride: 1}, layers: [...]}`",
                             code="missing")
-            else:
-                args.append((p.name, p.default))
-        if "rounding" in written:
-            rounding = dict(args)["rounding"]
-        return LayerDecl(kind.name, tuple(args), tuple(locs), item.loc, name, rounding)
+            for k, _ in value.items:
+                if k.value not in ("args", "layers", "doc"):
+                    raise error(f"block {name} has no key '{k.value}'", k.loc,
+                                did_you_mean(k.value, ("args", "layers", "doc")) or
+                                "a block takes: args, layers, doc", code="unknown-key")
+            params = []
+            args = value.get("args")
+            if args is not None:
+                if not isinstance(args, LMap):
+                    raise error(f"block {name}: args is a mapping of name -> default "
+                                "(~ for a required argument)", args.loc, code="type")
+                for k, v in args.items:
+                    arg = self.symbol_name(k)
+                    default = None
+                    if not (isinstance(v, LScalar) and v.value is None):
+                        default = P.integer(v, f"{name}.{arg}", self.resolve, 0)
+                    params.append((arg, default, k.loc))
+            self.signatures[name] = (tuple(params), key.loc)
+            bodies[name] = (value.get("layers"), key.loc)
+        defs = []
+        for name, (layers, loc) in bodies.items():
+            params, _ = self.signatures[name]
+            placeholders = {arg: block_arg(name, arg) for arg, _, _ in params}
 
-    def layer_name(self, node: Node) -> str:
-        from ..graph import check_layer_name
+            def resolve(n, offset, placeholders=placeholders):
+                if n in placeholders:
+                    return placeholders[n]
+                return self.resolve(n, offset, extra=placeholders)
+            items = self.items_parser(ndim, resolve).items(layers, f"block {name}'s layers")
+            defs.append(BlockDef(name, params, tuple(placeholders.items()), items, loc))
+        return tuple(defs)
 
-        if not isinstance(node, LScalar) or not isinstance(node.value, str):
-            raise error("a layer name is text", node.loc, code="type")
-        problem = check_layer_name(str(node.value))
-        if problem:
-            raise error(problem, node.loc, code="name")
-        return str(node.value)
+    def parse_outputs(self, node: Node) -> tuple:
+        items = node.items if isinstance(node, LSeq) else (node,)
+        out = []
+        for item in items:
+            if not isinstance(item, LScalar) or not isinstance(item.value, str):
+                raise error("outputs: lists layer names (the last layer is always an output)",
+                            item.loc, code="type")
+            out.append((str(item.value), item.loc))
+        return tuple(out)

@@ -1,0 +1,300 @@
+"""Spec items -> graph: blocks instantiated, repeats unrolled, residuals and branches wired.
+
+Names are scoped: a block instance, a repeat copy (`layer2.0`), a named residual or
+parallel, and each branch (`branch1`, `branch2`, …) open a scope, and a node's full name
+is its scope path and its local name (`layer2.0.conv1`). `from:` names resolve in the
+scope they are written in, then outward; `input` is the scope's own input. After
+expansion every reference is resolved, and three errors name the nodes they are about:
+a reference to no layer, a cycle, and layers that feed no output. Expansion is bounded
+(block nesting, repeats, total nodes) so that no spec can blow up.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from ..errors import SourceLoc, error
+from ..layers import KINDS
+from ..spec.model import BlockUse, Item, LayerDecl, Parallel, Repeat, Residual, Spec
+from .model import Graph, Group, Node
+from .names import INPUT
+
+MAX_NODES = 100_000
+MAX_BLOCK_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """A `from:` name, resolved once every scope is expanded (it may point forwards)."""
+
+    scope: "_Scope"
+    name: str
+    loc: SourceLoc
+
+
+class _Scope:
+    def __init__(self, path: str, parent: "_Scope | None", input_: object, subs: dict,
+                 groups: tuple[str, ...]):
+        self.path, self.parent, self.input = path, parent, input_
+        self.subs, self.groups = subs, groups
+        self.locals: dict[str, object] = {}
+        self.counters: dict[str, int] = {}
+        self.reserved: dict[str, SourceLoc] = {}
+
+    def full(self, local: str) -> str:
+        return f"{self.path}.{local}" if self.path else local
+
+    def child(self, local: str, input_, subs=None, group: str | None = None) -> "_Scope":
+        groups = self.groups + ((group,) if group else ())
+        return _Scope(self.full(local), self, input_, self.subs if subs is None else subs, groups)
+
+
+def _label(item: Item) -> str:
+    if isinstance(item, LayerDecl):
+        return KINDS[item.kind].name_prefix or item.kind
+    if isinstance(item, BlockUse):
+        return item.block
+    if isinstance(item, Repeat):
+        return _label(item.item)
+    return "residual" if isinstance(item, Residual) else "parallel"
+
+
+class _Expander:
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.nodes: list[dict] = []
+        self.by_name: dict[str, dict] = {}
+        self.groups: list[Group] = []
+        self.stack: list[str] = []
+
+    # -- names -------------------------------------------------------------------------
+    def reserve(self, items, scope: _Scope) -> None:
+        """Explicit names first, so that automatic ones never take them."""
+        for it in items:
+            name = getattr(it, "name", None)
+            if name is not None:
+                if name in scope.reserved:
+                    raise error(f"layer name '{name}' is used twice in {scope.path or 'the spec'}"
+                                f" (first at line {scope.reserved[name].line})", it.loc,
+                                code="duplicate-name")
+                scope.reserved[name] = it.loc
+            elif isinstance(it, (Residual, Parallel)):  # unnamed: their layers live here
+                self.reserve(it.items if isinstance(it, Residual) else (), scope)
+
+    def auto(self, scope: _Scope, prefix: str) -> str:
+        while True:
+            scope.counters[prefix] = scope.counters.get(prefix, 0) + 1
+            name = f"{prefix}{scope.counters[prefix]}"
+            if name not in scope.reserved and name not in scope.locals:
+                return name
+
+    def add_node(self, name: str, kind: str, inputs, loc: SourceLoc, scope: _Scope,
+                 args=(), arg_locs=(), refs=()) -> str:
+        if name in self.by_name:
+            raise error(f"layer name '{name}' is used twice", loc, code="duplicate-name")
+        if len(self.nodes) >= MAX_NODES:
+            raise error(f"the spec expands to more than {MAX_NODES:,} layers", loc,
+                        code="too-large")
+        if scope.subs:
+            args = tuple((k, _subs(v, scope.subs)) for k, v in args)
+        node = dict(name=name, kind=kind, args=tuple(args), arg_locs=tuple(arg_locs), loc=loc,
+                    inputs=list(inputs), refs=list(refs), groups=scope.groups,
+                    index=len(self.nodes))
+        self.nodes.append(node)
+        self.by_name[name] = node
+        return name
+
+    def group(self, path: str, kind: str, loc: SourceLoc) -> str:
+        self.groups.append(Group(path, kind, loc))
+        return path
+
+    # -- items -------------------------------------------------------------------------
+    def items(self, items, scope: _Scope, x) -> object:
+        self.reserve(items, scope)
+        prev = x
+        for it in items:
+            src = [(_Ref(scope, n, loc) if n != INPUT else scope.input)
+                   for n, loc in getattr(it, "sources", ())] or [prev]
+            prev = self.item(it, scope, src)
+        return prev
+
+    def item(self, it: Item, scope: _Scope, src: list, name: str | None = None) -> object:
+        if isinstance(it, Repeat):
+            return self.repeat(it, scope, src)
+        if isinstance(it, LayerDecl):
+            local = name or it.name or self.auto(scope, _label(it))
+            out = self.add_node(scope.full(local), it.kind, src, it.loc, scope, it.args,
+                                it.arg_locs)
+        elif isinstance(it, BlockUse):
+            local = name or it.name or self.auto(scope, it.block)
+            out = self.block(it, scope, local, src)
+        elif isinstance(it, Residual):
+            local = name or it.name
+            out = self.residual(it, scope, local, self.single(src, it))
+        else:
+            local = name or it.name
+            out = self.parallel(it, scope, local, self.single(src, it))
+        if local:
+            scope.locals[local] = out
+        return out
+
+    def single(self, src: list, it) -> object:
+        if len(src) != 1:
+            raise error(f"{_label(it)} reads one input; `from:` names {len(src)}", it.loc,
+                        code="type")
+        return src[0]
+
+    def repeat(self, it: Repeat, scope: _Scope, src: list) -> object:
+        base = it.name or self.auto(scope, _label(it.item))
+        copies = self.group(scope.full(base), f"{_label(it.item)} ×{it.count}", it.loc)
+        inner = scope.child(base, src[0], group=copies)
+        prev = src
+        for i in range(it.count):
+            prev = [self.item(it.first if i == 0 else it.item, inner, prev, name=str(i))]
+        scope.locals[base] = prev[0]
+        return prev[0]
+
+    def block(self, use: BlockUse, scope: _Scope, local: str, src: list) -> object:
+        if use.block in self.stack:
+            raise error(f"block {use.block} uses itself (through {' → '.join(self.stack)})",
+                        use.loc, code="recursive-block")
+        if len(self.stack) >= MAX_BLOCK_DEPTH:
+            raise error(f"blocks nest deeper than {MAX_BLOCK_DEPTH} levels", use.loc,
+                        code="too-deep")
+        bd = self.spec.block(use.block)
+        placeholders = dict(bd.symbols)
+        subs = {placeholders[n]: _subs(v, scope.subs) for n, v, _ in use.args}
+        path = self.group(scope.full(local), use.block, use.loc)
+        inner = scope.child(local, self.single(src, use), subs=subs, group=path)
+        self.stack.append(use.block)
+        out = self.items(bd.items, inner, inner.input)
+        self.stack.pop()
+        return out
+
+    def residual(self, it: Residual, scope: _Scope, local: str | None, x) -> object:
+        s = scope
+        if local:
+            s = scope.child(local, x, group=self.group(scope.full(local), "residual", it.loc))
+        body = self.items(it.items, s, x)
+        if isinstance(it.shortcut, str):
+            sc = self.add_node(s.full(self.auto(s, "shortcut")), "shortcut", [x], it.loc, s,
+                               (("mode", it.shortcut), ("batchnorm", it.batchnorm)), (),
+                               refs=[body])
+        else:
+            name = self.auto(s, "shortcut")
+            inner = s.child(name, x, group=self.group(s.full(name), "shortcut", it.loc))
+            sc = self.items(it.shortcut, inner, x)
+        return self.add_node(s.full(self.auto(s, "add")), "add", [body, sc], it.loc, s)
+
+    def parallel(self, it: Parallel, scope: _Scope, local: str | None, x) -> object:
+        s = scope
+        if local:
+            s = scope.child(local, x, group=self.group(scope.full(local), "parallel", it.loc))
+        outs = []
+        for branch in it.branches:
+            name = self.auto(s, "branch")
+            inner = s.child(name, x, group=self.group(s.full(name), "branch", it.loc))
+            outs.append(self.items(branch, inner, x) if branch else x)
+        return self.add_node(s.full(self.auto(s, it.merge)), it.merge, outs, it.loc, s)
+
+    # -- references, order, reachability ----------------------------------------------
+    def resolve(self, entry, seen=()) -> str:
+        if isinstance(entry, str):
+            return entry
+        scope, name = entry.scope, entry.name
+        s = scope
+        while s is not None:
+            if name in s.locals:
+                return self.resolve(s.locals[name], seen + (name,))
+            if s.full(name) in self.by_name:
+                return s.full(name)
+            s = s.parent
+        near = []
+        s = scope
+        while s is not None:
+            near += list(s.locals)
+            s = s.parent
+        from ..spec.parser import did_you_mean
+
+        raise error(f"`from: {name}` names no layer here", entry.loc,
+                    did_you_mean(name, near) or
+                    f"layers here: {', '.join(sorted(set(near))) or 'none'}",
+                    code="dangling-ref")
+
+    def run(self) -> Graph:
+        top = _Scope("", None, INPUT, {}, ())
+        main = self.items(self.spec.layers, top, INPUT)
+        for node in self.nodes:
+            node["inputs"] = [self.resolve(e) for e in node["inputs"]]
+            node["refs"] = [self.resolve(e) for e in node["refs"]]
+        outputs = [self.resolve(main)]
+        for name, loc in self.spec.outputs:
+            out = self.resolve(_Ref(top, name, loc))
+            if out not in outputs:
+                outputs.append(out)
+        if outputs[0] == INPUT:
+            raise error("the network has no layers on its path to the output",
+                        self.spec.input_loc, code="empty")
+        order = self.order()
+        self.reachable(outputs)
+        nodes = tuple(Node(n["name"], n["kind"], n["args"], n["arg_locs"], n["loc"],
+                           tuple(n["inputs"]), tuple(n["refs"]), n["groups"]) for n in order)
+        return Graph(self.spec.name, self.spec.input, nodes, self.spec.rounding,
+                     tuple(outputs), tuple(self.groups))
+
+    def order(self) -> list[dict]:
+        """Topological order, keeping the written order where the edges allow (Kahn)."""
+        waiting = {n["name"]: len({i for i in n["inputs"] + n["refs"] if i != INPUT})
+                   for n in self.nodes}
+        users: dict[str, list[dict]] = {}
+        for n in self.nodes:
+            for i in set(n["inputs"] + n["refs"]):
+                if i != INPUT:
+                    users.setdefault(i, []).append(n)
+        ready = [(n["index"], n["name"]) for n in self.nodes if waiting[n["name"]] == 0]
+        heapq.heapify(ready)
+        out = []
+        while ready:
+            _, name = heapq.heappop(ready)
+            out.append(self.by_name[name])
+            for u in users.get(name, ()):
+                waiting[u["name"]] -= 1
+                if waiting[u["name"]] == 0:
+                    heapq.heappush(ready, (u["index"], u["name"]))
+        if len(out) < len(self.nodes):
+            stuck = [n for n in self.nodes if waiting[n["name"]] > 0]
+            names = ", ".join(f"{n['name']} (line {n['loc'].line})" for n in stuck[:6])
+            raise error(f"the layers form a cycle: {names}", stuck[0]["loc"],
+                        "a `from:` must name a layer that does not depend on this one",
+                        code="cycle")
+        return out
+
+    def reachable(self, outputs: list[str]) -> None:
+        seen, todo = set(), list(outputs)
+        while todo:
+            name = todo.pop()
+            if name in seen or name == INPUT:
+                continue
+            seen.add(name)
+            node = self.by_name[name]
+            todo += node["inputs"] + node["refs"]
+        dead = [n for n in self.nodes if n["name"] not in seen]
+        if dead:
+            names = ", ".join(f"{n['name']} (line {n['loc'].line})" for n in dead[:6])
+            raise error(f"{'this layer feeds' if len(dead) == 1 else 'these layers feed'} no "
+                        f"output: {names}", dead[0]["loc"],
+                        "use it with `from:`, list it under `outputs:`, or remove it",
+                        code="unreachable")
+
+
+def _subs(value, subs: dict):
+    if hasattr(value, "xreplace"):
+        return value.xreplace(subs)
+    if isinstance(value, tuple):
+        return tuple(_subs(v, subs) for v in value)
+    return value
+
+
+def build_graph(spec: Spec) -> Graph:
+    return _Expander(spec).run()

@@ -1,0 +1,46 @@
+"""What may name a layer or a block instance.
+
+Names must be Python identifiers that do not clash with `torch.nn.Module` attributes, since
+the compiler turns them into attributes and source code; unnamed layers get names from
+their kind (conv1, pool1, fc1, …), Keras-style, counted per scope.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+INPUT = "input"
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_NAME = 64
+
+# Attributes of torch.nn.Module (torch 2.x) that a submodule name would shadow; kept here,
+# without importing torch, and compared with dir(nn.Module) by a test where torch is present.
+MODULE_ATTRIBUTES = frozenset("""
+T_destination add_module apply bfloat16 buffers call_super_init children compile cpu cuda
+double dump_patches eval extra_repr float forward get_buffer get_extra_state get_parameter
+get_submodule half ipu load_state_dict modules mtia named_buffers named_children
+named_modules named_parameters parameters register_backward_hook register_buffer
+register_forward_hook register_forward_pre_hook register_full_backward_hook
+register_full_backward_pre_hook register_load_state_dict_post_hook
+register_load_state_dict_pre_hook register_module register_parameter
+register_state_dict_post_hook register_state_dict_pre_hook requires_grad_ set_extra_state
+set_submodule share_memory smart_apply state_dict to to_empty train training type xpu
+zero_grad
+""".split())
+
+
+def check_layer_name(name: str) -> str | None:
+    """Why `name` cannot name a layer, or None."""
+    if not _IDENT.fullmatch(name):
+        return f"layer name '{name}' is not a Python identifier (letters, digits, _)"
+    if keyword.iskeyword(name):
+        return f"layer name '{name}' is a Python keyword"
+    if name in MODULE_ATTRIBUTES or name.startswith("_"):
+        return (f"layer name '{name}' would shadow torch.nn.Module.{name}"
+                if not name.startswith("_") else f"layer name '{name}' starts with '_'")
+    if name == INPUT:
+        return "'input' names the network's input"
+    if len(name) > MAX_NAME:
+        return f"layer name longer than {MAX_NAME} characters"
+    return None

@@ -1,0 +1,101 @@
+"""Merges: `add` (residual sums, H(x) = f(x) + x) and `concat` (Inception's channel
+concatenation). No parameters, no MACs (the convention does not count adds).
+
+At a merge the shapes must agree — all of them for `add`, the spatial ones for `concat` —
+and when they do not, the error names the inputs, the dims and by how much they differ;
+with a symbolic input it also says for which sizes they would be equal ("only when
+H ≡ 0 (mod 2)"), found by trying sizes, as no tool does.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .base import Ctx, Facts, LayerKind, Shape, Window
+from .registry import register
+from .windowed import AXES
+
+
+class _Merge(LayerKind):
+    category = "merge"
+    arity = None  # any number of inputs, named with `from:`
+
+    @classmethod
+    def windows(cls, args: dict, ndim: int, rounding: str):
+        return (Window("merge"),) * ndim
+
+    @classmethod
+    def check(cls, xs: list[Shape], names: list[str], ctx: Ctx, with_channels: bool):
+        first = xs[0]
+        if any(x.flat != first.flat for x in xs):
+            return ctx.error(f"{cls.name} mixes flat and spatial inputs: " +
+                             ", ".join(f"{n} is {x.text()}" for n, x in zip(names, xs)),
+                             code="merge-shape")
+        labels = (("C",) if with_channels else ()) + AXES.get(len(first.dims), ())
+        for n, x in zip(names[1:], xs[1:]):
+            pairs = list(zip(labels, ((first.c,) if with_channels else ()) + first.dims,
+                             ((x.c,) if with_channels else ()) + x.dims))
+            diffs = [(label, a, b) for label, a, b in pairs if sp.simplify(a - b) != 0]
+            if not diffs:
+                continue
+            detail = "; ".join(_difference(label, a, b) for label, a, b in diffs)
+            return ctx.error(f"{cls.name}: {names[0]} is {first.text()} but {n} is {x.text()} "
+                             f"— {detail}", "the inputs of a merge must have the same "
+                             + ("shape" if with_channels else "spatial size"),
+                             code="merge-shape")
+        return None
+
+
+def _difference(label: str, a, b) -> str:
+    diff = sp.simplify(a - b)
+    if diff.is_number:
+        return f"{label} differs by {abs(diff)}"
+    free = sorted(diff.free_symbols, key=str)
+    if len(free) != 1:
+        return f"{label} differs by {diff}"
+    s = free[0]
+    equal = [v for v in range(1, 257) if diff.subs(s, v) == 0]
+    if not equal:
+        return f"{label} differs by {diff}, for every {s}"
+    if len(equal) == 256:
+        return f"{label} differs for no {s} ≥ 1"
+    for m in range(1, 65):
+        res = sorted({v % m for v in equal})
+        if all((v % m in res) == (v in equal) for v in range(max(equal[0], 1), 257)):
+            cond = f"{s} ≡ {', '.join(map(str, res))} (mod {m})" if m > 1 else f"{s} ≥ {equal[0]}"
+            return f"{label} differs by {diff}: they are equal only when {cond}"
+    return f"{label} differs by {diff}"
+
+
+@register
+class Add(_Merge):
+    name = "add"
+    aliases = ("sum",)
+    torch = "archcalc.reference.modules.Add (x + y)"
+    summary = "element-wise sum of inputs of the same shape (residual connections)"
+    name_prefix = "add"
+
+    @classmethod
+    def infer(cls, args: dict, xs: list[Shape], ctx: Ctx) -> Facts:
+        problem = cls.check(xs, ctx.input_names, ctx, with_channels=True)
+        if problem:
+            return Facts(xs[0], findings=(problem,), fatal=True)
+        return Facts(xs[0])
+
+
+@register
+class Concat(_Merge):
+    name = "concat"
+    aliases = ("cat", "concatenate")
+    torch = "archcalc.reference.modules.Concat (torch.cat(dim=1))"
+    summary = "channel-wise concatenation of inputs of the same spatial size (Inception)"
+    name_prefix = "concat"
+
+    @classmethod
+    def infer(cls, args: dict, xs: list[Shape], ctx: Ctx) -> Facts:
+        problem = cls.check(xs, ctx.input_names, ctx, with_channels=False)
+        if problem:
+            return Facts(xs[0], findings=(problem,), fatal=True)
+        channels = sp.Add(*(x.c for x in xs))
+        formula = " + ".join(str(x.c) for x in xs) + f" = {channels} channels"
+        return Facts(Shape(channels, xs[0].dims), formulas=(formula,) * max(len(xs[0].dims), 1))

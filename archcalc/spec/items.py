@@ -1,0 +1,285 @@
+"""The items of a layer list: layers, block uses, residuals, parallel branches, repeats.
+
+    - relu                                       a kind with no required argument
+    - fc: 4096                                   a kind and its main argument
+    - conv: {out: 96, kernel: 11, name: conv1}   a kind and its arguments
+    - basic: {out: 128, repeat: 2, first: {stride: 2}}   a block, repeated
+    - residual: {layers: [...], shortcut: auto}  H(x) = f(x) + shortcut(x)
+    - parallel: {branches: [[...], [...]], merge: concat}
+    - add: {from: [a, b]}                        named references (any item takes `from:`)
+
+Every item may carry `name:`, `from:` (the layer(s) it reads instead of the previous one),
+and `repeat:` with an optional `first:` mapping that overrides arguments in the first copy.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sympy as sp
+
+from ..errors import SourceLoc, error
+from ..layers import KINDS, lookup, suggest
+from . import params as P
+from .model import BlockUse, Item, LayerDecl, Parallel, Ref, Repeat, Residual
+from .scalars import Trap
+from .yamlnodes import LMap, LScalar, LSeq, Node
+
+ITEM_KEYS = ("name", "from", "repeat", "first")
+RESIDUAL_KEYS = ("layers", "shortcut", "batchnorm") + ITEM_KEYS
+PARALLEL_KEYS = ("branches", "merge") + ITEM_KEYS
+SHORTCUTS = ("auto", "identity", "projection", "zeropad")
+MAX_REPEAT = 1000
+MAX_ITEM_DEPTH = 32
+
+
+class ItemParser:
+    """Parses layer lists for one scope: the spec's top level or one block's body."""
+
+    def __init__(self, ndim: int, resolve: Callable, blocks: dict, name_check: Callable,
+                 did_you_mean: Callable):
+        self.ndim = ndim
+        self.resolve = resolve          # expression names -> sympy (symbols, block args)
+        self.blocks = blocks            # block name -> (params, loc) signatures
+        self.name_check = name_check    # layer/scope name -> problem or None
+        self.did_you_mean = did_you_mean
+
+    def items(self, node: Node, what: str = "layers", depth: int = 0) -> tuple[Item, ...]:
+        if depth > MAX_ITEM_DEPTH:
+            raise error(f"layers nest deeper than {MAX_ITEM_DEPTH} levels", node.loc,
+                        code="too-deep")
+        if not isinstance(node, LSeq):
+            raise error(f"{what} is a list, one layer per item", node.loc,
+                        "e.g. `- conv: {out: 6, kernel: 5}`", code="type")
+        return tuple(self.item(i, depth) for i in node)
+
+    # -- one item ---------------------------------------------------------------------
+    def item(self, node: Node, depth: int) -> Item:
+        if isinstance(node, LScalar) and isinstance(node.value, str) and \
+                not isinstance(node.value, Trap):
+            return self.dispatch(node, None, depth)
+        if isinstance(node, LMap) and len(node) >= 1:
+            if len(node) > 1:
+                first, extra = node.items[0][0], node.items[1][0]
+                raise error(f"a layer is one `kind: arguments` pair, but this item also has "
+                            f"'{extra.value}'", extra.loc,
+                            f"put it inside the braces: `- {first.value}: {{…, {extra.value}: …}}`"
+                            " (check the indentation)", code="layer-shape")
+            key, value = node.items[0]
+            if isinstance(value, LMap) and value.get("repeat") is not None:
+                return self.repeat(key, value, node.loc, depth)
+            return self.dispatch(key, value, depth, node.loc)
+        raise error("a layer is a kind (`- relu`) or `kind: arguments` "
+                    "(`- conv: {out: 96, kernel: 11}`)", node.loc, code="layer-shape")
+
+    def dispatch(self, key: LScalar, value: Node | None, depth: int,
+                 loc: SourceLoc | None = None) -> Item:
+        loc = loc or key.loc
+        word = str(key.value)
+        if word == "residual":
+            return self.residual(value, key, loc, depth)
+        if word == "parallel":
+            return self.parallel(value, key, loc, depth)
+        if word in self.blocks:
+            return self.block_use(word, key, value, loc)
+        kind = lookup(word)
+        if kind is None:
+            close = suggest(word, tuple(self.blocks) + ("residual", "parallel"))
+            raise error(f"unknown layer kind '{word}'", key.loc,
+                        f"did you mean '{close[0]}'?" if close else
+                        f"the kinds are: {', '.join(sorted(KINDS))} (archcalc ops lists them)"
+                        + (f"; blocks: {', '.join(self.blocks)}" if self.blocks else ""),
+                        code="unknown-kind")
+        return self.layer(kind, key, value, loc)
+
+    # -- common keys ---------------------------------------------------------------
+    def common(self, value: Node | None):
+        """(name, sources) from an item's mapping."""
+        if not isinstance(value, LMap):
+            return None, ()
+        name = sources = None
+        if value.get("name") is not None:
+            name = self.scope_name(value.get("name"))
+        if value.get("from") is not None:
+            sources = self.refs(value.get("from"))
+        return name, sources or ()
+
+    def scope_name(self, node: Node) -> str:
+        if not isinstance(node, LScalar) or not isinstance(node.value, str):
+            raise error("a layer name is text", node.loc, code="type")
+        problem = self.name_check(str(node.value))
+        if problem:
+            raise error(problem, node.loc, code="name")
+        return str(node.value)
+
+    def refs(self, node: Node) -> tuple[Ref, ...]:
+        items = node.items if isinstance(node, LSeq) else (node,)
+        out = []
+        for item in items:
+            if not isinstance(item, LScalar) or not isinstance(item.value, str) or \
+                    isinstance(item.value, Trap):
+                raise error("`from:` names a layer (or `input`), or lists layer names",
+                            item.loc, code="type")
+            out.append((str(item.value), item.loc))
+        if not out:
+            raise error("`from:` lists no layer", node.loc, code="type")
+        return tuple(out)
+
+    def check_keys(self, value: LMap, allowed: tuple[str, ...], what: str) -> None:
+        for k, _ in value.items:
+            if k.value not in allowed:
+                raise error(f"{what} has no key '{k.value}'", k.loc,
+                            self.did_you_mean(k.value, allowed) or
+                            f"{what} takes: {', '.join(allowed)}", code="unknown-key")
+
+    # -- layers ----------------------------------------------------------------------
+    def layer(self, kind, key: LScalar, value: Node | None, loc: SourceLoc) -> LayerDecl:
+        written: dict[str, Node] = {}
+        if isinstance(value, LMap):
+            for k, v in value.items:
+                if k.value in ITEM_KEYS:
+                    continue
+                if kind.param(str(k.value)) is None:
+                    options = [p.name for p in kind.params] + list(ITEM_KEYS)
+                    raise error(f"{kind.name} has no argument '{k.value}'", k.loc,
+                                self.did_you_mean(k.value, options) or
+                                f"{kind.name} takes: {', '.join(options)}", code="unknown-key")
+                written[str(k.value)] = v
+        elif isinstance(value, LSeq):
+            if kind.category == "merge":  # `- add: [a, b]` is `- add: {from: [a, b]}`
+                return LayerDecl(kind.name, (), (), loc, None, self.refs(value))
+            raise error(f"{kind.name}'s arguments are a mapping, not a list", value.loc,
+                        f"e.g. `- {kind.name}: {{{', '.join(p.name + ': …' for p in kind.params[:2])}}}`",
+                        code="type")
+        elif value is not None and not (isinstance(value, LScalar) and value.value is None):
+            if kind.shorthand is None:
+                raise error(f"{kind.name} takes no single value"
+                            + (f"; write `- {kind.name}: {{{kind.params[0].name}: …}}`"
+                               if kind.params else f"; write `- {kind.name}`"),
+                            value.loc, code="type")
+            written[kind.shorthand] = value
+        args, locs = [], []
+        for p in kind.params:
+            if p.name in written:
+                node = written[p.name]
+                args.append((p.name, P.convert(p, node, kind.name, self.ndim, self.resolve)))
+                locs.append((p.name, node.loc))
+            elif p.required:
+                raise error(f"{kind.name} needs `{p.name}` ({p.doc})", key.loc,
+                            f"e.g. `- {kind.name}: {{{', '.join(q.name + ': …' for q in kind.params if q.required)}}}`",
+                            code="missing")
+            else:
+                args.append((p.name, p.default))
+        name, sources = self.common(value)
+        if kind.category == "merge" and len(sources) < 2:
+            raise error(f"{kind.name} merges layers: name them with `from: [a, b]`", key.loc,
+                        code="missing")
+        return LayerDecl(kind.name, tuple(args), tuple(locs), loc, name, sources)
+
+    # -- blocks ----------------------------------------------------------------------
+    def block_use(self, block: str, key: LScalar, value: Node | None, loc) -> BlockUse:
+        params, def_loc = self.blocks[block]
+        names = [n for n, _, _ in params]
+        given: dict[str, tuple[sp.Expr, SourceLoc]] = {}
+        defined = f"block {block} is defined at {def_loc}"
+        if isinstance(value, LMap):
+            for k, v in value.items:
+                if k.value in ITEM_KEYS:
+                    continue
+                if k.value not in names:
+                    raise error(f"block {block} has no argument '{k.value}'", k.loc,
+                                self.did_you_mean(k.value, names) or
+                                f"{block} takes: {', '.join(names) or 'no arguments'}",
+                                defined, code="block-arg")
+                given[str(k.value)] = (P.integer(v, f"{block}.{k.value}", self.resolve, 0), v.loc)
+        elif value is not None and not (isinstance(value, LScalar) and value.value is None):
+            if not names or isinstance(value, LSeq):
+                raise error(f"block {block} takes "
+                            + ("no arguments" if not names else "its arguments as a mapping"),
+                            value.loc, defined, code="block-arg")
+            given[names[0]] = (P.integer(value, f"{block}.{names[0]}", self.resolve, 0), value.loc)
+        args = []
+        for n, default, _ in params:
+            if n in given:
+                args.append((n, *given[n]))
+            elif default is None:
+                raise error(f"block {block} needs argument `{n}`", key.loc, defined,
+                            code="block-arg")
+            else:
+                args.append((n, default, key.loc))
+        name, sources = self.common(value)
+        return BlockUse(block, tuple(args), loc, name, sources)
+
+    # -- structure -------------------------------------------------------------------
+    def residual(self, value: Node | None, key: LScalar, loc, depth: int) -> Residual:
+        if not isinstance(value, LMap) or value.get("layers") is None:
+            raise error("residual needs `layers:` (the branch f in H(x) = f(x) + x)", key.loc,
+                        "e.g. `- residual: {layers: [...], shortcut: auto}`", code="missing")
+        self.check_keys(value, RESIDUAL_KEYS, "residual")
+        body = self.items(value.get("layers"), "residual layers", depth + 1)
+        shortcut: str | tuple = "auto"
+        node = value.get("shortcut")
+        if isinstance(node, LSeq):
+            shortcut = self.items(node, "shortcut layers", depth + 1)
+        elif node is not None:
+            if not (isinstance(node, LScalar) and node.value in SHORTCUTS):
+                raise error(f"shortcut is one of {', '.join(SHORTCUTS)}, or a list of layers",
+                            node.loc, code="choice")
+            shortcut = node.value
+        batchnorm = False
+        if value.get("batchnorm") is not None:
+            batchnorm = P.boolean(value.get("batchnorm"), "residual.batchnorm")
+        name, sources = self.common(value)
+        return Residual(body, shortcut, batchnorm, loc, name, sources)
+
+    def parallel(self, value: Node | None, key: LScalar, loc, depth: int) -> Parallel:
+        if not isinstance(value, LMap) or not isinstance(value.get("branches"), LSeq):
+            raise error("parallel needs `branches:`, a list of layer lists", key.loc,
+                        "e.g. `- parallel: {branches: [[...], [...]], merge: concat}`",
+                        code="missing")
+        self.check_keys(value, PARALLEL_KEYS, "parallel")
+        branches = value.get("branches")
+        if len(branches) < 2:
+            raise error("parallel needs at least two branches", branches.loc, code="type")
+        parsed = []
+        for b in branches:
+            if isinstance(b, LSeq) and len(b) == 0:
+                parsed.append(())  # an empty branch passes its input through
+            else:
+                parsed.append(self.items(b, "a branch", depth + 1))
+        merge = "concat"
+        node = value.get("merge")
+        if node is not None:
+            if not (isinstance(node, LScalar) and node.value in ("concat", "add")):
+                raise error("merge is `concat` (channels side by side) or `add`", node.loc,
+                            code="choice")
+            merge = node.value
+        name, sources = self.common(value)
+        return Parallel(tuple(parsed), merge, loc, name, sources)
+
+    def repeat(self, key: LScalar, value: LMap, loc: SourceLoc, depth: int) -> Repeat:
+        count_node = value.get("repeat")
+        count = P.integer(count_node, "repeat", lambda n, o: self._no_symbol(n, o), 1)
+        count = int(count)
+        if count > MAX_REPEAT:
+            raise error(f"repeat is at most {MAX_REPEAT}", count_node.loc, code="too-large")
+        first_node = value.get("first")
+        base = LMap(tuple((k, v) for k, v in value.items if k.value not in ("repeat", "first")),
+                    value.loc)
+        item = self.dispatch(key, base, depth, loc)
+        first = item
+        if first_node is not None:
+            if not isinstance(first_node, LMap):
+                raise error("first: is a mapping of the arguments that differ in the first "
+                            "copy, e.g. `first: {stride: 2}`", first_node.loc, code="type")
+            overrides = {k.value for k, _ in first_node.items}
+            merged = tuple((k, v) for k, v in base.items if k.value not in overrides) + \
+                first_node.items
+            first = self.dispatch(key, LMap(merged, value.loc), depth, loc)
+        name = getattr(item, "name", None)
+        return Repeat(first, item, count, loc, name)
+
+    def _no_symbol(self, name: str, offset: int):
+        from .expr import ExprError
+
+        raise ExprError(f"'{name}': repeat counts are plain numbers", offset)
