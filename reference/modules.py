@@ -155,6 +155,20 @@ class Concat(nn.Module):
         return torch.cat(xs, dim=1)
 
 
+class Scale(nn.Module):
+    """x · factor — Inception-ResNet's scaled residual branches (Szegedy et al., 2016)."""
+
+    def __init__(self, factor: float):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.factor
+
+    def extra_repr(self) -> str:
+        return f"factor={self.factor}"
+
+
 class ZeroPadShortcut(nn.Module):
     """ResNet's option A shortcut: subsample x[:, :, ::s, ::s] and pad the extra channels
     with zeros — no parameters (He et al., 2015, §4.1). No torch module does this."""
@@ -220,6 +234,7 @@ MODULES = {
     "softmax": lambda a, r, n: nn.Softmax(dim=1),
     "log_softmax": lambda a, r, n: nn.LogSoftmax(dim=1),
     "identity": lambda a, r, n: nn.Identity(),
+    "scale": lambda a, r, n: Scale(float(a["factor"])),
     "add": lambda a, r, n: Add(),
     "concat": lambda a, r, n: Concat(),
     "shortcut": shortcut,

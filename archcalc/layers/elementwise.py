@@ -27,6 +27,18 @@ class Dropout(_ShapeKeeping):
     params = (Param("p", PROB, 0.5, "probability of dropping an activation"),)
 
 
+@register
+class Scale(_ShapeKeeping):
+    name = "scale"
+    aliases = ("multiply",)
+    category = "elementwise"
+    torch = "archcalc.reference.modules.Scale (x · factor)"
+    summary = "multiply by a constant (Inception-ResNet scales its residual branches)"
+    name_prefix = "scale"
+    shorthand = "factor"
+    params = (Param("factor", FLOAT, doc="the constant"),)
+
+
 _ACTIVATIONS = (
     # name, aliases, torch module, params, summary
     ("relu", (), "nn.ReLU", (), "max(0, x)"),
