@@ -92,20 +92,30 @@ def _print_diagnostics(diags, source: SourceText | None) -> None:
 @click.option("--symbolic", is_flag=True,
               help="Leave the input's spatial symbols unbound: sizes, MACs and activations "
                    "print as formulas in them.")
+@click.option("--collapse", is_flag=True,
+              help="Show each top-level block as one row with its totals.")
 @click.option("--explain", is_flag=True,
               help="Add the seeds' weight-sharing figures: connections per neuron and the "
                    "parameters each conv layer would need without sharing.")
 @click.option("--convention", type=click.Choice(["torch", "macs"]), default="torch",
               show_default=True, help="FLOP convention: torch (FLOPs = 2×MACs, "
               "FlopCounterMode) or macs (FLOPs = MACs: fvcore, thop, torchinfo).")
-def check(spec: str, assignments, sets, fmt: str, symbolic: bool, explain: bool,
-          convention: str) -> None:
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Batch size for the memory estimate.")
+@click.option("--dtype", type=click.Choice(["fp32", "bf16", "fp16"]), default="fp32",
+              show_default=True, help="Activation dtype for the memory estimate.")
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]),
+              default="momentum", show_default=True,
+              help="Optimizer whose state the training footprint includes.")
+def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool,
+          explain: bool, convention: str, batch: int, dtype: str, optimizer: str) -> None:
     """Calculate a network layer by layer and flag the settings that do not fit.
 
     SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...).
     Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse.
     """
     from .analysis import analyze
+    from .analysis.memory import estimate
     from .spec import parse_file
 
     source = None
@@ -119,11 +129,12 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, explain: bool,
                 bindings.pop(str(dim), None)
         bindings.update(_bindings(parsed, tuple(sets) + tuple(assignments)))
         result = analyze(parsed, bindings, convention=convention)
+        memory = estimate(result, batch, dtype, optimizer)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, source or getattr(exc, "source", None) or
                            _source_of(exc))
         sys.exit(2)
-    _emit(result, fmt, explain)
+    _emit(result, fmt, explain, memory, collapse)
     if fmt != "json":
         _print_diagnostics(result.findings, source)
     sys.exit(0 if result.ok else 1)
@@ -139,15 +150,15 @@ def _source_of(exc: SpecError) -> SourceText | None:
         return None
 
 
-def _emit(result, fmt: str, explain: bool) -> None:
+def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) -> None:
     if fmt == "json":
         from .render.json_out import render_json
 
-        click.echo(render_json(result), nl=False)
+        click.echo(render_json(result, memory), nl=False)
     elif fmt == "markdown":
         from .render.text_formats import render_markdown
 
-        click.echo(render_markdown(result, explain), nl=False)
+        click.echo(render_markdown(result, explain, memory, collapse), nl=False)
     elif fmt == "csv":
         from .render.text_formats import render_csv
 
@@ -160,7 +171,7 @@ def _emit(result, fmt: str, explain: bool) -> None:
         tty = sys.stdout.isatty()
         console = Console(width=None if tty else 200, no_color=not tty or "NO_COLOR" in os.environ,
                           soft_wrap=False, highlight=False)
-        render_table(result, console, explain)
+        render_table(result, console, explain, memory, collapse)
 
 
 @main.command()

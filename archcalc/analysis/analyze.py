@@ -96,8 +96,8 @@ class _Walk:
             node.name, node.kind, node.loc, node.inputs, xs[0], out, facts.formulas,
             sp.sympify(facts.trainable), sp.sympify(facts.buffers), sp.sympify(facts.macs),
             self.fpm * sp.sympify(facts.macs), out.numel if out is not None else ZERO,
-            facts.unshared_params, facts.connections, windows, facts.resolved, status,
-            receptive=fields, **common)
+            facts.unshared_params, facts.connections, facts.dense_params, windows,
+            facts.resolved, status, receptive=fields, **common)
         self.rows[node.name] = row
         return row
 

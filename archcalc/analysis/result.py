@@ -30,6 +30,7 @@ class LayerRow:
     activations: sp.Expr = sp.Integer(0)  # output elements
     unshared_params: sp.Expr | None = None
     connections: sp.Expr | None = None
+    dense_params: sp.Expr | None = None
     windows: tuple[Window, ...] | None = None
     resolved: tuple[tuple[str, object], ...] = ()
     status: str = "ok"  # ok | warning | error | skipped

@@ -110,6 +110,7 @@ class Facts:
     resolved: tuple[tuple[str, object], ...] = ()  # e.g. explicit padding, for the compiler
     unshared_params: sp.Expr | None = None  # conv: the same layer without weight sharing
     connections: sp.Expr | None = None      # conv: inputs each output neuron is wired to
+    dense_params: sp.Expr | None = None     # conv: the same mapping as a fully connected layer
     fatal: bool = False  # the output does not exist (size <= 0): stop here
     windows: tuple[Window, ...] | None = None  # when they depend on shapes (shortcuts)
 
@@ -137,6 +138,18 @@ class Ctx:
                           self.layer, code)
 
 
+@dataclass(frozen=True)
+class Saved:
+    """A tensor a layer keeps for its backward pass (measured with
+    torch.autograd.graph.saved_tensors_hooks on torch 2.13, CPU). `of` is "input" or
+    "output" (shared with the neighbouring layer, counted once) or "new" (its own)."""
+
+    of: str
+    numel: sp.Expr = sp.Integer(0)  # for "new": per sample (or per batch, see `batched`)
+    bytes: int | None = None        # per element; None: the activation dtype's size
+    batched: bool = True            # False: once per batch (BatchNorm's batch statistics)
+
+
 class LayerKind:
     """Base class of every layer kind. Subclasses set the class attributes and `infer`."""
 
@@ -160,6 +173,11 @@ class LayerKind:
     @classmethod
     def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape) -> tuple[Saved, ...]:
+        """What the layer keeps for backward, per sample. Default: nothing (views, adds)."""
+        return ()
 
     @classmethod
     def windows(cls, args: dict, ndim: int, rounding: str) -> tuple[Window, ...] | None:

@@ -21,6 +21,7 @@ from .base import (
     Facts,
     LayerKind,
     Param,
+    Saved,
     Shape,
     flat_input_error,
     per_dim,
@@ -59,6 +60,10 @@ class Conv(LayerKind):
     )
 
     @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        return (Saved("input"),)
+
+    @classmethod
     def windows(cls, args: dict, ndim: int, rounding: str):
         return windows_of(args["kernel"], args["stride"], args["padding"], args["dilation"],
                           args["rounding"] or rounding, ndim)
@@ -91,7 +96,10 @@ class Conv(LayerKind):
             formulas=slid.formulas, findings=tuple(findings),
             resolved=(("padding", slid.pads),),
             unshared_params=y.numel * (per_filter + (1 if args["bias"] else 0)),
-            connections=per_filter, fatal=slid.fatal)
+            connections=per_filter,
+            # seed 003: m inputs to n outputs densely need m·n weights (+ n biases)
+            dense_params=x.numel * y.numel + (y.numel if args["bias"] else 0),
+            fatal=slid.fatal)
 
 
 def _padding_mode_findings(mode: str, x: Shape, pads, ctx: Ctx):

@@ -74,6 +74,8 @@ def _truth(value) -> bool | None:
 
 
 def _formula(W, F, S, lo, hi, exact, size, rounding) -> str:
+    if rounding != "exact" and exact.is_number and exact == size:
+        rounding = "exact"  # nothing was rounded: show the plain division
     pad = f"2·{_dim_text(lo)}" if lo == hi else f"{_dim_text(lo)} + {_dim_text(hi)}"
     inner = f"{_dim_text(W)} − {_dim_text(F)} + {pad}"
     if rounding == "floor":

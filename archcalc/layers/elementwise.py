@@ -6,14 +6,20 @@ the arguments it takes. Softmax and log-softmax act across channels (dim 1).
 
 from __future__ import annotations
 
-from .base import FLOAT, PROB, Ctx, Facts, LayerKind, Param, Shape
+from .base import FLOAT, PROB, Ctx, Facts, LayerKind, Param, Saved, Shape
 from .registry import register
 
 
 class _ShapeKeeping(LayerKind):
+    keeps: str | None = None  # "input" or "output": the tensor its backward needs
+
     @classmethod
     def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
         return Facts(x)
+
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        return (Saved(cls.keeps),) if cls.keeps else ()
 
 
 @register
@@ -25,6 +31,10 @@ class Dropout(_ShapeKeeping):
     name_prefix = "dropout"
     shorthand = "p"
     params = (Param("p", PROB, 0.5, "probability of dropping an activation"),)
+
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        return (Saved("new", x.numel),)  # the mask (activation-sized on the CPU)
 
 
 @register
@@ -40,30 +50,32 @@ class Scale(_ShapeKeeping):
 
 
 _ACTIVATIONS = (
-    # name, aliases, torch module, params, summary
-    ("relu", (), "nn.ReLU", (), "max(0, x)"),
-    ("relu6", (), "nn.ReLU6", (), "min(max(0, x), 6)"),
+    # name, aliases, torch module, params, what backward keeps, summary
+    ("relu", (), "nn.ReLU", (), "output", "max(0, x)"),
+    ("relu6", (), "nn.ReLU6", (), "input", "min(max(0, x), 6)"),
     ("leaky_relu", ("leakyrelu",), "nn.LeakyReLU",
-     (Param("negative_slope", FLOAT, 0.01, "slope for x < 0"),), "x, or slope·x below 0"),
-    ("elu", (), "nn.ELU", (Param("alpha", FLOAT, 1.0, "scale of the negative part"),),
+     (Param("negative_slope", FLOAT, 0.01, "slope for x < 0"),), "input",
+     "x, or slope·x below 0"),
+    ("elu", (), "nn.ELU", (Param("alpha", FLOAT, 1.0, "scale of the negative part"),), "input",
      "exponential linear unit"),
-    ("selu", (), "nn.SELU", (), "scaled exponential linear unit"),
-    ("gelu", (), "nn.GELU", (), "Gaussian error linear unit"),
-    ("silu", ("swish",), "nn.SiLU", (), "x·sigmoid(x)"),
-    ("mish", (), "nn.Mish", (), "x·tanh(softplus(x))"),
-    ("hardswish", ("hard_swish",), "nn.Hardswish", (), "piecewise-linear swish"),
-    ("hardsigmoid", ("hard_sigmoid",), "nn.Hardsigmoid", (), "piecewise-linear sigmoid"),
-    ("tanh", (), "nn.Tanh", (), "hyperbolic tangent (LeNet-5)"),
-    ("sigmoid", ("logistic",), "nn.Sigmoid", (), "1/(1 + e^−x)"),
-    ("softplus", (), "nn.Softplus", (), "log(1 + e^x)"),
-    ("softmax", (), "nn.Softmax(dim=1)", (), "normalised exponentials across channels"),
-    ("log_softmax", ("logsoftmax",), "nn.LogSoftmax(dim=1)", (), "log of softmax"),
-    ("identity", ("linear_activation",), "nn.Identity", (), "x"),
+    ("selu", (), "nn.SELU", (), "input", "scaled exponential linear unit"),
+    ("gelu", (), "nn.GELU", (), "input", "Gaussian error linear unit"),
+    ("silu", ("swish",), "nn.SiLU", (), "input", "x·sigmoid(x)"),
+    ("mish", (), "nn.Mish", (), "input", "x·tanh(softplus(x))"),
+    ("hardswish", ("hard_swish",), "nn.Hardswish", (), "input", "piecewise-linear swish"),
+    ("hardsigmoid", ("hard_sigmoid",), "nn.Hardsigmoid", (), "input",
+     "piecewise-linear sigmoid"),
+    ("tanh", (), "nn.Tanh", (), "output", "hyperbolic tangent (LeNet-5)"),
+    ("sigmoid", ("logistic",), "nn.Sigmoid", (), "output", "1/(1 + e^−x)"),
+    ("softplus", (), "nn.Softplus", (), "input", "log(1 + e^x)"),
+    ("softmax", (), "nn.Softmax(dim=1)", (), "output", "normalised exponentials across channels"),
+    ("log_softmax", ("logsoftmax",), "nn.LogSoftmax(dim=1)", (), "output", "log of softmax"),
+    ("identity", ("linear_activation",), "nn.Identity", (), None, "x"),
 )
 
-for _name, _aliases, _torch, _params, _summary in _ACTIVATIONS:
+for _name, _aliases, _torch, _params, _keeps, _summary in _ACTIVATIONS:
     register(type(_name.title().replace("_", ""), (_ShapeKeeping,), {
         "name": _name, "aliases": _aliases, "torch": _torch, "params": _params,
-        "summary": f"activation: {_summary}", "category": "activation", "name_prefix": _name,
-        "__module__": __name__,
+        "keeps": _keeps, "summary": f"activation: {_summary}", "category": "activation",
+        "name_prefix": _name, "__module__": __name__,
     }))

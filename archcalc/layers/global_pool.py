@@ -16,6 +16,7 @@ from .base import (
     Facts,
     LayerKind,
     Param,
+    Saved,
     Shape,
     Window,
     _dim_text,
@@ -54,8 +55,14 @@ class GlobalAvgPool(_Fixed):
     summary = "global average pooling: each channel to its mean (C×1×1)"
 
 
+class _MaxSaves:
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        return (Saved("input"), Saved("new", y.numel, 8))  # and the argmax, int64
+
+
 @register
-class GlobalMaxPool(_Fixed):
+class GlobalMaxPool(_MaxSaves, _Fixed):
     name = "global_maxpool"
     aliases = ("gmp", "global_max_pool", "globalmaxpool", "global_max_pooling")
     torch = "nn.AdaptiveMaxPool2d(1)"
@@ -80,7 +87,7 @@ class AdaptiveAvgPool(_Adaptive):
 
 
 @register
-class AdaptiveMaxPool(_Adaptive):
+class AdaptiveMaxPool(_MaxSaves, _Adaptive):
     name = "adaptive_maxpool"
     aliases = ("adaptive_max_pool", "adaptivemaxpool", "adaptivemaxpool2d")
     torch = "nn.AdaptiveMaxPool1d / nn.AdaptiveMaxPool2d"

@@ -8,7 +8,7 @@ input is an error that says to add `- flatten`.
 
 from __future__ import annotations
 
-from .base import BOOL, COUNT, Ctx, Facts, LayerKind, Param, Shape
+from .base import BOOL, COUNT, Ctx, Facts, LayerKind, Param, Saved, Shape
 from .registry import register
 
 
@@ -34,6 +34,10 @@ class Linear(LayerKind):
         out = args["out"]
         return Facts(Shape(out), trainable=x.c * out + (out if args["bias"] else 0),
                      macs=x.c * out)
+
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        return (Saved("input"),)
 
     @classmethod
     def windows(cls, args: dict, ndim: int, rounding: str):

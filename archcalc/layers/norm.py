@@ -8,7 +8,9 @@ PyTorch's `num_batches_tracked` counter is not counted). LRN (AlexNet, and ZFNet
 
 from __future__ import annotations
 
-from .base import BOOL, COUNT, FLOAT, Ctx, Facts, LayerKind, Param, Shape
+import sympy as sp
+
+from .base import BOOL, COUNT, FLOAT, Ctx, Facts, LayerKind, Param, Saved, Shape
 from .registry import register
 
 
@@ -30,6 +32,11 @@ class BatchNorm(LayerKind):
         return Facts(x, trainable=2 * x.c if args["affine"] else 0,
                      buffers=2 * x.c if args["track_running_stats"] else 0)
 
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        # the input, and the batch's mean and inverse std (fp32, one per channel)
+        return (Saved("input"), Saved("new", 2 * x.c, 4, batched=False))
+
 
 @register
 class LocalResponseNorm(LayerKind):
@@ -47,3 +54,10 @@ class LocalResponseNorm(LayerKind):
     @classmethod
     def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
         return Facts(x)
+
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        # PyTorch composes LRN from pow, a padded avg_pool3d, mul and div: the input, the
+        # channel-padded squares (C + size − 1 planes) and two input-sized intermediates.
+        planes = (x.c + args["size"] - 1) * sp.Mul(*x.dims)
+        return (Saved("input"), Saved("new", planes), Saved("new", 2 * x.numel))

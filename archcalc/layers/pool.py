@@ -17,6 +17,7 @@ from .base import (
     Facts,
     LayerKind,
     Param,
+    Saved,
     Shape,
     flat_input_error,
     per_dim,
@@ -92,6 +93,10 @@ class MaxPool(_Pool):
     params = (*_WINDOW, _PADDING, Param("dilation", SIZE, 1, "spacing between window taps"),
               _CEIL, ROUNDING)
 
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        return (Saved("input"), Saved("new", y.numel, 8))  # and the argmax, int64
+
 
 @register
 class AvgPool(_Pool):
@@ -102,6 +107,10 @@ class AvgPool(_Pool):
     params = (*_WINDOW, _PADDING, _CEIL,
               Param("count_include_pad", BOOL, True, "count padding zeros in the mean"), ROUNDING)
 
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        return (Saved("input"),)
+
 
 @register
 class LPPool(_Pool):
@@ -110,3 +119,8 @@ class LPPool(_Pool):
     torch = "nn.LPPool1d / nn.LPPool2d"
     summary = "power-average pooling: (Σ x^p)^(1/p) over each window; p = 2 is L2 pooling"
     params = (Param("norm_type", POSITIVE, 2.0, "the power p"), *_WINDOW, _CEIL, ROUNDING)
+
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        # composed from pow, avg_pool, sign, relu, mul and pow(1/p)
+        return (Saved("input"), Saved("new", 4 * y.numel), Saved("new", x.numel))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .base import BOOL, CHOICE, Ctx, Facts, LayerKind, Param, Shape, Window
+from .base import BOOL, CHOICE, Ctx, Facts, LayerKind, Param, Saved, Shape, Window
 from .convarith import window_size
 from .registry import register
 
@@ -32,6 +32,16 @@ class Shortcut(LayerKind):
     params = (Param("mode", CHOICE, "auto", "identity, projection, zeropad or auto",
                     choices=MODES),
               Param("batchnorm", BOOL, False, "BatchNorm after a projection"))
+
+    @classmethod
+    def saved(cls, args: dict, x: Shape, y: Shape):
+        # a projection: its 1×1 conv keeps x; its BatchNorm keeps the conv's output
+        if x.c == y.c and x.dims == y.dims and args["mode"] in ("auto", "identity"):
+            return ()
+        if args["mode"] == "zeropad":
+            return ()
+        return (Saved("input"),) + ((Saved("new", y.numel), Saved("new", 2 * y.c, 4, batched=False))
+                                    if args["batchnorm"] else ())
 
     @classmethod
     def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:

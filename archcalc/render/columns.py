@@ -1,7 +1,9 @@
-"""The columns of a check report, shared by the table, Markdown and CSV renderers.
+"""The rows and columns of a check report, shared by the table, Markdown and CSV renderers.
 
-Each column is a header and a function from a `LayerRow` to its text. Which columns show
-depends only on options (`--explain` adds the seeds' weight-sharing figures).
+A report is a list of entries: one per layer, and — in the tree view — a header per block
+instance, repeat and branch carrying its totals, with the layers indented beneath it
+(`collapse` keeps only the top-level blocks' headers). Each column is a header and a
+function from an entry to its text; `--explain` adds the seeds' weight-sharing figures.
 """
 
 from __future__ import annotations
@@ -9,45 +11,94 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..analysis.result import Analysis, LayerRow
+from ..analysis.result import Analysis, GroupSummary, LayerRow
 from .numbers import exact
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    kind: str
+    depth: int
+    status: str
+    line: int
+    row: LayerRow | None = None          # a layer
+    group: GroupSummary | None = None    # a block header
+
+    def value(self, attr: str):
+        source = self.row if self.row is not None else self.group
+        if self.row is not None and self.row.out_shape is None:
+            return None
+        return getattr(source, attr, None)
+
+
+def entries(a: Analysis, tree: bool = True, collapse: bool = False) -> list[Entry]:
+    """Layers in order; with `tree`, block headers before their layers."""
+    if not tree:
+        return [Entry(r.name, r.kind, 0, r.status, r.loc.line, row=r) for r in a.rows]
+    groups = {g.path: g for g in a.groups}
+    out, opened = [], set()
+    for r in a.rows:
+        for path in r.groups:
+            if path in opened:
+                continue
+            opened.add(path)
+            g = groups[path]
+            if collapse and g.depth > 0:
+                continue
+            label = g.local_name if not g.local_name.isdigit() else f"[{g.local_name}]"
+            out.append(Entry(label, g.kind, g.depth, g.status, g.loc.line, group=g))
+        if collapse and r.groups:
+            continue
+        out.append(Entry(r.local_name, r.kind, len(r.groups), r.status, r.loc.line, row=r))
+    return out
 
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    cell: Callable[[LayerRow], str]
+    cell: Callable[[Entry], str]
     numeric: bool = False
 
 
-def _shape(row: LayerRow) -> str:
-    if row.out_shape is None:
-        return "—"
-    return row.out_shape.text()
+def _shape(e: Entry) -> str:
+    shape = e.value("out_shape")
+    return "—" if shape is None else shape.text()
 
 
-def _arithmetic(row: LayerRow) -> str:
+def _arithmetic(e: Entry) -> str:
     """One line when every axis has the same arithmetic (square inputs), else one per axis."""
-    if not row.formulas:
+    formulas = e.row.formulas if e.row is not None else ()
+    if not formulas:
         return ""
-    if len(set(row.formulas)) == 1:
-        return row.formulas[0]
-    return "\n".join(row.formulas)
+    if len(set(formulas)) == 1:
+        return formulas[0]
+    return "\n".join(formulas)
 
 
-def _num(attr: str) -> Callable[[LayerRow], str]:
-    def cell(row: LayerRow) -> str:
-        if row.out_shape is None:
-            return ""
-        value = getattr(row, attr)
+def _num(attr: str) -> Callable[[Entry], str]:
+    def cell(e: Entry) -> str:
+        value = e.value(attr)
         return "" if value is None else exact(value)
     return cell
 
 
-def columns(analysis: Analysis, explain: bool = False) -> list[Column]:
+def _receptive(e: Entry) -> str:
+    fields = e.row.receptive if e.row is not None else None
+    if not fields:
+        return ""
+    texts = [f.text() for f in fields]
+    return texts[0] if len(set(texts)) == 1 else "×".join(texts)
+
+
+def _label(indent: bool) -> Callable[[Entry], str]:
+    return lambda e: ("  " * e.depth if indent else "") + e.label
+
+
+def columns(analysis: Analysis, explain: bool = False, indent: bool = True) -> list[Column]:
     cols = [
-        Column("layer", lambda r: r.name),
-        Column("type", lambda r: r.kind),
+        Column("layer", _label(indent)),
+        Column("type", lambda e: e.kind),
         Column("output (C×H×W)" if len(analysis.input_shape.dims) == 2 else "output (C×L)",
                _shape),
         Column("size arithmetic", _arithmetic),
@@ -55,14 +106,16 @@ def columns(analysis: Analysis, explain: bool = False) -> list[Column]:
         Column("MACs", _num("macs"), True),
         Column("FLOPs", _num("flops"), True),
         Column("activations", _num("activations"), True),
+        Column("receptive field", _receptive, True),
     ]
     if explain:
         cols += [
             Column("connections/neuron", _num("connections"), True),
             Column("params w/o sharing", _num("unshared_params"), True),
+            Column("params if fully connected", _num("dense_params"), True),
         ]
     return cols
 
 
-def status_mark(row: LayerRow) -> str:
-    return {"error": "✗", "warning": "!", "skipped": "·"}.get(row.status, "")
+def status_mark(e: Entry) -> str:
+    return {"error": "✗", "warning": "!", "skipped": "·"}.get(e.status, "")

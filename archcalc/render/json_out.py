@@ -23,7 +23,44 @@ def _shape(s: Shape | None):
     return [json_number(d) for d in (s.c, *s.dims)]
 
 
-def to_dict(a: Analysis) -> dict:
+def _field(f):
+    return {"whole_input": True} if f.whole else {
+        "size": json_number(f.size), "jump": json_number(f.jump), "start": json_number(f.start)}
+
+
+def _tree(a: Analysis) -> list[dict]:
+    """The hierarchy: blocks (with their totals) containing layers and blocks, by name."""
+    root: list[dict] = []
+    nodes: dict[str, dict] = {}
+    groups = {g.path: g for g in a.groups}
+    for r in a.rows:
+        holder = root
+        for path in r.groups:
+            if path not in nodes:
+                g = groups[path]
+                nodes[path] = {"group": g.path, "kind": g.kind, "line": g.loc.line,
+                               "output_shape": _shape(g.out_shape),
+                               "params": json_number(g.params), "macs": json_number(g.macs),
+                               "flops": json_number(g.flops), "status": g.status,
+                               "children": []}
+                holder.append(nodes[path])
+            holder = nodes[path]["children"]
+        holder.append({"layer": r.name})
+    return root
+
+
+def _memory(m) -> dict | None:
+    if m is None:
+        return None
+    return {"batch": m.batch, "dtype": m.dtype, "optimizer": m.optimizer,
+            "bytes": {"params": json_number(m.params), "grads": json_number(m.grads),
+                      "optimizer_state": json_number(m.optimizer_state),
+                      "activations_forward": json_number(m.activations),
+                      "saved_for_backward": json_number(m.saved),
+                      "training_total": json_number(m.training)}}
+
+
+def to_dict(a: Analysis, memory=None) -> dict:
     return {
         "schema": SCHEMA,
         "archcalc_version": __version__,
@@ -45,8 +82,17 @@ def to_dict(a: Analysis) -> dict:
             "activations": json_number(r.activations),
             "connections_per_neuron": json_number(r.connections),
             "params_without_sharing": json_number(r.unshared_params),
+            "params_if_fully_connected": json_number(r.dense_params),
+            "receptive_field": [_field(f) for f in r.receptive] if r.receptive else None,
+            "groups": list(r.groups),
             "status": r.status,
         } for r in a.rows],
+        "outputs": [{"name": o.name, "params": json_number(o.totals.params),
+                     "trainable": json_number(o.totals.trainable),
+                     "macs": json_number(o.totals.macs), "flops": json_number(o.totals.flops)}
+                    for o in a.outputs],
+        "memory": _memory(memory),
+        "tree": _tree(a),
         "totals": {"params": {"trainable": json_number(a.totals.trainable),
                               "non_trainable": json_number(a.totals.buffers),
                               "total": json_number(a.totals.params)},
@@ -66,5 +112,5 @@ def to_dict(a: Analysis) -> dict:
     }
 
 
-def render_json(a: Analysis) -> str:
-    return json.dumps(to_dict(a), indent=2, ensure_ascii=False) + "\n"
+def render_json(a: Analysis, memory=None) -> str:
+    return json.dumps(to_dict(a, memory), indent=2, ensure_ascii=False) + "\n"

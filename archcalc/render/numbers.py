@@ -48,6 +48,18 @@ def both(x) -> str:
     return f"{e} ({s})" if s and s != e else e
 
 
+def size_bytes(x) -> str:
+    """1,234,567,890 B (1.15 GiB) — exact bytes and binary units, as memory is sold."""
+    x = sp.sympify(x)
+    if not x.is_Integer:
+        return f"{formula(x)} B"
+    n = int(x)
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n:,} B ({n / size:.2f} {unit})"
+    return f"{n:,} B"
+
+
 def formula(x) -> str:
     """A symbolic count, factored where that reads better: 150·(H − 4)·(W − 4)."""
     x = sp.sympify(x)

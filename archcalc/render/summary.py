@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from ..analysis.result import Analysis
-from .numbers import both, exact
+from .numbers import both, exact, size_bytes
+
+OPTIMIZER_TEXT = {"sgd": "SGD (no state)", "momentum": "SGD with momentum (1× params)",
+                  "adam": "Adam (2× params)", "adamw": "AdamW (2× params)"}
 
 
-def summary_lines(a: Analysis) -> list[str]:
+def memory_lines(m) -> list[str]:
+    return [
+        f"Memory, batch {m.batch}, activations in {m.dtype}: parameters {size_bytes(m.params)}; "
+        f"one forward pass's outputs {size_bytes(m.activations)}",
+        f"Training footprint with {OPTIMIZER_TEXT[m.optimizer]}: {size_bytes(m.training)} = "
+        f"parameters + gradients {size_bytes(m.grads)} + optimizer state "
+        f"{size_bytes(m.optimizer_state)} + saved for backward {size_bytes(m.saved)} "
+        "(no CUDA context or allocator cache)",
+    ]
+
+
+def summary_lines(a: Analysis, memory=None) -> list[str]:
     t = a.totals
     lines = [
         f"Parameters: {both(t.params)} — trainable {exact(t.trainable)}, "
@@ -15,6 +29,12 @@ def summary_lines(a: Analysis) -> list[str]:
         f"Activations: {both(t.activations)} output elements per sample",
         f"Convention: {a.convention_text}.",
     ]
+    if len(a.outputs) > 1:
+        for o in a.outputs:
+            lines.append(f"Output {o.name} alone: parameters {both(o.totals.params)}, "
+                         f"MACs {both(o.totals.macs)}")
+    if memory is not None:
+        lines.extend(memory_lines(memory))
     if a.rounding != "exact":
         lines.append(f"Rounding: `{a.rounding}` — non-integer sizes are floored (PyTorch, Keras).")
     shown: dict[tuple, list] = {}

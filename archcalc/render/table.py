@@ -12,14 +12,15 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis.result import Analysis
-from .columns import columns, status_mark
+from .columns import columns, entries, status_mark
 from .numbers import exact
 from .summary import summary_lines
 
 _STYLE = {"error": "bold red", "warning": "yellow", "skipped": "dim"}
 
 
-def render_table(a: Analysis, console: Console, explain: bool = False) -> None:
+def render_table(a: Analysis, console: Console, explain: bool = False, memory=None,
+                 collapse: bool = False) -> None:
     cols = columns(a, explain)
     table = Table(title=f"{a.name} — input {a.input_shape.text()}", box=box.SIMPLE_HEAD
                   if console.is_terminal else box.ASCII2, show_footer=True, title_justify="left")
@@ -34,10 +35,10 @@ def render_table(a: Analysis, console: Console, explain: bool = False) -> None:
             footer = exact(value)
         table.add_column(c.header, justify="right" if c.numeric else "left", footer=footer,
                          overflow="fold")
-    for row in a.rows:
-        style = _STYLE.get(row.status)
-        table.add_row(Text(status_mark(row), style=style or ""),
-                      *[Text(c.cell(row), style=style or "") for c in cols])
+    for e in entries(a, tree=True, collapse=collapse):
+        style = _STYLE.get(e.status) or ("bold" if e.group is not None else "")
+        table.add_row(Text(status_mark(e), style=style),
+                      *[Text(c.cell(e), style=style) for c in cols])
     console.print(table)
-    for line in summary_lines(a):
+    for line in summary_lines(a, memory):
         console.print(Text(line))

@@ -6,20 +6,23 @@ import csv
 import io
 
 from ..analysis.result import Analysis
-from .columns import columns
+from .columns import columns, entries
 from .numbers import exact
 from .summary import summary_lines
 
 
-def render_markdown(a: Analysis, explain: bool = False) -> str:
-    cols = columns(a, explain)
+def render_markdown(a: Analysis, explain: bool = False, memory=None,
+                    collapse: bool = False) -> str:
+    cols = columns(a, explain, indent=False)
     out = [f"## {a.name} — input {a.input_shape.text()}", ""]
     out.append("| " + " | ".join(c.header for c in cols) + " |")
     out.append("|" + "|".join("---:" if c.numeric else "---" for c in cols) + "|")
-    for row in a.rows:
-        cells = [_md(c.cell(row)) for c in cols]
-        if row.status in ("error", "warning"):
-            cells[0] = f"**{cells[0]}** ({row.status})"
+    for e in entries(a, tree=True, collapse=collapse):
+        cells = [_md(c.cell(e)) for c in cols]
+        # Markdown tables cannot indent: nesting shows as a prefix of ▸ per level.
+        cells[0] = "▸ " * e.depth + (f"**{cells[0]}**" if e.group is not None else cells[0])
+        if e.status in ("error", "warning"):
+            cells[0] += f" ({e.status})"
         out.append("| " + " | ".join(cells) + " |")
     totals = {"params": a.totals.params, "MACs": a.totals.macs, "FLOPs": a.totals.flops,
               "activations": a.totals.activations}
@@ -27,7 +30,7 @@ def render_markdown(a: Analysis, explain: bool = False) -> str:
                                  f"**{exact(totals[c.header])}**" if c.header in totals else ""
                                  for c in cols) + " |")
     out.append("")
-    out.extend(f"- {line}" for line in summary_lines(a))
+    out.extend(f"- {line}" for line in summary_lines(a, memory))
     if a.findings:
         out += ["", "### Findings", ""]
         for d in a.findings:
@@ -41,12 +44,12 @@ def _md(text: str) -> str:
 
 
 def render_csv(a: Analysis, explain: bool = False) -> str:
-    cols = columns(a, explain)
+    cols = columns(a, explain, indent=False)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([c.header for c in cols] + ["status", "line"])
-    for row in a.rows:
+    for e in entries(a, tree=False):  # one row per layer, full dotted names
         # Numbers without thousands separators, so spreadsheets read them as numbers.
-        w.writerow([c.cell(row).replace(",", "") if c.numeric else c.cell(row) for c in cols]
-                   + [row.status, row.loc.line])
+        w.writerow([c.cell(e).replace(",", "") if c.numeric else c.cell(e) for c in cols]
+                   + [e.status, e.line])
     return buf.getvalue()

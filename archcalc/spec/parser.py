@@ -15,7 +15,7 @@ from pathlib import Path
 import sympy as sp
 
 from ..errors import SourceLoc, SourceText, error
-from ..layers import KINDS, ALIASES
+from ..layers import ALIASES, KINDS
 from . import params as P
 from .expr import ExprError
 from .items import ItemParser

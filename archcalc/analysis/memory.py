@@ -1,0 +1,81 @@
+"""What a design costs in memory: parameters, gradients, optimizer state, activations.
+
+For inference, the activations of one forward pass (every layer's output, an upper bound
+on the peak: a framework frees them as it goes). For training with a batch size and dtype,
+the footprint PyTorch needs at the end of a forward pass:
+    parameters + gradients (same dtype) + optimizer state
+    (SGD: none; SGD with momentum: 1×; Adam/AdamW: 2× the parameters)
+    + the tensors autograd saves for backward, each counted once
+      (a ReLU's output that the next conv also keeps is one tensor).
+What each layer saves comes from its kind (`LayerKind.saved`, measured with
+torch.autograd.graph.saved_tensors_hooks on torch 2.13, CPU). Not included: the CUDA
+context and allocator caching (typically 0.3–1 GB on a GPU), workspace of cuDNN
+algorithms, the input pipeline, and the transient gradients of activations during backward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..graph import INPUT
+from ..layers import KINDS
+from .result import Analysis
+
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "fp64": 8}
+OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}
+ALIASES = {"flatten", "identity"}  # views or the same tensor: nothing new
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    batch: int
+    dtype: str
+    optimizer: str
+    params: sp.Expr          # bytes of parameters and buffers
+    grads: sp.Expr
+    optimizer_state: sp.Expr
+    activations: sp.Expr     # every layer's output, one forward pass (inference)
+    saved: sp.Expr           # kept for backward (training)
+    per_layer: tuple[tuple[str, sp.Expr, sp.Expr], ...]  # name, output bytes, saved bytes
+
+    @property
+    def training(self) -> sp.Expr:
+        return self.params + self.grads + self.optimizer_state + self.saved
+
+
+def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
+             optimizer: str = "momentum") -> MemoryEstimate:
+    size = DTYPE_BYTES[dtype]
+    tensor_of: dict[str, str] = {INPUT: INPUT}  # node -> the tensor its output is
+    numel: dict[str, sp.Expr] = {INPUT: a.input_shape.numel}
+    kept: dict[str, sp.Expr] = {}              # tensor -> bytes, counted once
+    per_layer = []
+    for row in a.rows:
+        if row.out_shape is None:
+            continue
+        alias = row.kind in ALIASES or (row.kind == "shortcut" and
+                                        dict(row.resolved).get("mode") == "identity")
+        tensor_of[row.name] = tensor_of[row.inputs[0]] if alias else row.name
+        numel[row.name] = row.out_shape.numel
+        before = sum(kept.values(), sp.Integer(0))
+        for i, s in enumerate(KINDS[row.kind].saved(dict(row.args), row.in_shape,
+                                                    row.out_shape)):
+            if s.of in ("input", "output"):
+                src = row.inputs[0] if s.of == "input" else row.name
+                t = tensor_of[src]
+                kept.setdefault(t, numel[t] * size * batch)
+            else:
+                each = s.bytes if s.bytes is not None else size
+                kept[f"{row.name}#{i}"] = s.numel * each * (batch if s.batched else 1)
+        saved = sum(kept.values(), sp.Integer(0)) - before
+        out = sp.Integer(0) if alias else row.out_shape.numel * size * batch
+        per_layer.append((row.name, out, saved))
+    params = a.totals.params * 4  # parameters and buffers in fp32 (master weights)
+    grads = a.totals.trainable * 4
+    return MemoryEstimate(
+        batch, dtype, optimizer, params, grads,
+        a.totals.trainable * 4 * OPTIMIZER_STATES[optimizer],
+        sum((o for _, o, _ in per_layer), sp.Integer(0)),
+        sum(kept.values(), sp.Integer(0)), tuple(per_layer))
