@@ -30,3 +30,35 @@ def analyse_spec(name: str, **bindings):
 
 def one_layer(layer: str, input_: str) -> str:
     return f"archcalc: 1\nname: t\ninput: {input_}\nlayers:\n  - {layer}\n"
+
+
+def compare(spec, bindings=None, batch=2):
+    """Run `spec` through the calculator and through PyTorch (meta device) and assert they
+    agree: per-layer shapes, parameters, buffers, FlopCounterMode FLOPs. Needs torch."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from archcalc.reference import build_with_analysis
+
+    with torch.device("meta"):
+        model, a = build_with_analysis(spec, bindings)
+    model.eval()
+    seen = {}
+    for row in a.rows:
+        model.get_submodule(row.name).register_forward_hook(
+            lambda m, i, o, name=row.name: seen.__setitem__(name, tuple(o.shape[1:])))
+    x = torch.empty(batch, *(int(d) for d in (a.input_shape.c, *a.input_shape.dims)),
+                    device="meta")
+    with FlopCounterMode(display=False) as counter:
+        model(x)
+    assert len(seen) == len(a.rows)
+    for row in a.rows:
+        expected = tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims))
+        assert seen[row.name] == expected, f"{row.name}: torch {seen[row.name]} vs {expected}"
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    buffers = sum(b.numel() for n, b in model.named_buffers()
+                  if b.is_floating_point() and not n.endswith("num_batches_tracked"))
+    assert trainable == a.totals.trainable
+    assert buffers == a.totals.buffers
+    assert counter.get_total_flops() == batch * a.totals.flops
+    return a

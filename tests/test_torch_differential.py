@@ -9,42 +9,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from archcalc.reference import MODULES, build_with_analysis  # noqa: E402
-from helpers import SPECS  # noqa: E402
+from archcalc.reference import MODULES  # noqa: E402
+from helpers import SPECS, compare  # noqa: E402
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from archcalc.analysis import analyze  # noqa: E402
 from archcalc.graph import MODULE_ATTRIBUTES  # noqa: E402
 from archcalc.layers import KINDS  # noqa: E402
 from archcalc.spec import parse_file, parse_text  # noqa: E402
-
-
-def compare(spec, bindings=None, batch=2):
-    """Run `spec` through both sides and assert agreement; return the analysis."""
-    with torch.device("meta"):
-        model, a = build_with_analysis(spec, bindings)
-    model.eval()
-    seen = {}
-    for row in a.rows:
-        model.get_submodule(row.name).register_forward_hook(
-            lambda m, i, o, name=row.name: seen.__setitem__(name, tuple(o.shape[1:])))
-    x = torch.empty(batch, *(int(d) for d in (a.input_shape.c, *a.input_shape.dims)),
-                    device="meta")
-    with FlopCounterMode(display=False) as counter:
-        model(x)
-    assert len(seen) == len(a.rows)
-    for row in a.rows:
-        expected = tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims))
-        assert seen[row.name] == expected, f"{row.name}: torch {seen[row.name]} vs {expected}"
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    buffers = sum(b.numel() for n, b in model.named_buffers()
-                  if b.is_floating_point() and not n.endswith("num_batches_tracked"))
-    assert trainable == a.totals.trainable
-    assert buffers == a.totals.buffers
-    assert counter.get_total_flops() == batch * a.totals.flops
-    return a
 
 
 @pytest.mark.parametrize("path", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)

@@ -54,8 +54,11 @@ def _difference(label: str, a, b) -> str:
     if len(free) != 1:
         return f"{label} differs by {diff}"
     s = free[0]
-    equal = [v for v in range(1, 257) if diff.subs(s, v) == 0]
+    values = [diff.subs(s, v) for v in range(1, 257)]
+    equal = [v for v, d in zip(range(1, 257), values) if d == 0]
     if not equal:
+        if len(set(values)) == 1:
+            return f"{label} differs by {abs(values[0])} whatever {s} is"
         return f"{label} differs by {diff}, for every {s}"
     if len(equal) == 256:
         return f"{label} differs for no {s} ≥ 1"
