@@ -52,6 +52,7 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
     numel: dict[str, sp.Expr] = {INPUT: a.input_shape.numel}
     kept: dict[str, sp.Expr] = {}              # tensor -> bytes, counted once
     per_layer = []
+    total_saved = sp.Integer(0)
     for row in a.rows:
         if row.out_shape is None:
             continue
@@ -59,17 +60,19 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
                                         dict(row.resolved).get("mode") == "identity")
         tensor_of[row.name] = tensor_of[row.inputs[0]] if alias else row.name
         numel[row.name] = row.out_shape.numel
-        before = sum(kept.values(), sp.Integer(0))
+        saved = sp.Integer(0)
         for i, s in enumerate(KINDS[row.kind].saved(dict(row.args), row.in_shape,
                                                     row.out_shape)):
             if s.of in ("input", "output"):
-                src = row.inputs[0] if s.of == "input" else row.name
-                t = tensor_of[src]
-                kept.setdefault(t, numel[t] * size * batch)
+                t = tensor_of[row.inputs[0] if s.of == "input" else row.name]
+                if t in kept:
+                    continue
+                kept[t] = numel[t] * size * batch
+                saved += kept[t]
             else:
                 each = s.bytes if s.bytes is not None else size
-                kept[f"{row.name}#{i}"] = s.numel * each * (batch if s.batched else 1)
-        saved = sum(kept.values(), sp.Integer(0)) - before
+                saved += s.numel * each * (batch if s.batched else 1)
+        total_saved += saved
         out = sp.Integer(0) if alias else row.out_shape.numel * size * batch
         per_layer.append((row.name, out, saved))
     params = a.totals.params * 4  # parameters and buffers in fp32 (master weights)
@@ -77,5 +80,4 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
     return MemoryEstimate(
         batch, dtype, optimizer, params, grads,
         a.totals.trainable * 4 * OPTIMIZER_STATES[optimizer],
-        sum((o for _, o, _ in per_layer), sp.Integer(0)),
-        sum(kept.values(), sp.Integer(0)), tuple(per_layer))
+        sp.Add(*(o for _, o, _ in per_layer)), total_saved, tuple(per_layer))

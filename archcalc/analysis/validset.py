@@ -33,6 +33,8 @@ def step(W: Fraction, w: Window) -> tuple[Fraction, bool]:
         return Fraction(int(w.size)), True
     if w.kind == "same_tf":
         return Fraction(-((-W.numerator) // (W.denominator * int(w.stride)))), True
+    if w.kind == "merge":
+        return W, True
     F, S, lo, hi = int(w.kernel), int(w.stride), int(w.pad_lo), int(w.pad_hi)
     span = W + lo + hi - F
     if w.rounding == "exact":
@@ -53,52 +55,56 @@ def _concrete(windows) -> bool:
 
 
 class _Axis:
-    """The per-node window along one input axis, evaluated over the graph."""
+    """The network along one input axis, compiled to plain ints for fast evaluation."""
 
     def __init__(self, rows: tuple[LayerRow, ...], axis: int):
-        self.rows = rows
-        self.axis = axis
+        index = {"input": 0}
+        self.steps = []  # (output slot, input slots, window as ints or None)
+        for row in rows:
+            index[row.name] = len(index)
+            w = row.windows[axis] if row.windows is not None else None
+            ins = tuple(index.get(i, -1) for i in row.inputs)
+            if w is not None:
+                w = Window(w.kind, int(w.kernel), int(w.stride), int(w.pad_lo), int(w.pad_hi),
+                           w.rounding, int(w.size))
+            self.steps.append((index[row.name], ins, w))
+        self.slots = len(index)
 
     def run(self, value: int) -> tuple[bool, bool]:
         """(every size ≥ 1, every size an integer and every merge matched) at `value`."""
-        sizes = {"input": Fraction(value)}
+        sizes: list = [None] * self.slots
+        sizes[0] = Fraction(value)
         positive = integral = True
-        for row in self.rows:
-            srcs = [sizes.get(i) for i in row.inputs]
-            if row.windows is None or not srcs or any(s is None for s in srcs):
-                sizes[row.name] = None
+        for out, ins, w in self.steps:
+            srcs = [sizes[i] if i >= 0 else None for i in ins]
+            if w is None or not srcs or any(s is None for s in srcs):
                 continue
-            w = row.windows[self.axis]
             if w.kind == "merge":
                 integral &= all(s == srcs[0] for s in srcs)  # a merge needs equal sizes
-                sizes[row.name] = srcs[0]
+                sizes[out] = srcs[0]
                 continue
             size, ok = step(srcs[0], w)
             positive &= size >= 1
             integral &= ok
-            sizes[row.name] = size if size >= 1 else None
             if size < 1:
                 break
+            sizes[out] = size
         return positive, integral
 
     def modulus(self) -> int:
         """The lcm of the cumulative strides: sizes repeat their pattern with this period."""
-        cum: dict[str, int | None] = {"input": 1}
+        cum: list = [None] * self.slots
+        cum[0] = 1
         m = 1
-        for row in self.rows:
-            srcs = [cum.get(i) for i in row.inputs]
-            if row.windows is None or not srcs or any(s is None for s in srcs):
-                cum[row.name] = None
-                continue
-            w = row.windows[self.axis]
-            if w.kind == "fixed":
-                cum[row.name] = None
+        for out, ins, w in self.steps:
+            srcs = [cum[i] if i >= 0 else None for i in ins]
+            if w is None or w.kind == "fixed" or not srcs or any(s is None for s in srcs):
                 continue
             base = 1
             for s in srcs:
                 base = base * s // gcd(base, s)
-            cum[row.name] = base * (int(w.stride) if w.kind != "merge" else 1)
-            m = m * cum[row.name] // gcd(m, cum[row.name])
+            cum[out] = base * (w.stride if w.kind != "merge" else 1)
+            m = m * cum[out] // gcd(m, cum[out])
         return m
 
 

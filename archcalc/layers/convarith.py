@@ -14,6 +14,7 @@ Works on plain ints and on sympy expressions alike (a symbolic W gives a formula
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -40,9 +41,9 @@ def window_size(W, kernel, stride, pad_lo=0, pad_hi=0, dilation=1,
     span = W + lo + hi - F
     exact = span / S + 1
     if rounding == "floor":
-        size = sp.floor(span / S) + 1
+        size = _rounded_div(sp.floor, span, S) + 1
     elif rounding == "ceil":
-        size = sp.ceiling(span / S) + 1
+        size = _rounded_div(sp.ceiling, span, S) + 1
         # PyTorch: the last window must start inside the input or the left padding.
         last_start_outside = (size - 1) * S - (W + lo)
         if last_start_outside.is_number:
@@ -62,6 +63,16 @@ def window_size(W, kernel, stride, pad_lo=0, pad_hi=0, dilation=1,
     positive = _truth(size >= 1) if size.is_number else None
     return AxisSize(size, exact, _formula(W, F, S, lo, hi, exact, size, rounding), integral,
                     uncovered, uncovered_input, positive)
+
+
+def _rounded_div(rnd, num, S):
+    """⌊num/S⌋ (or ⌈num/S⌉), flattening a nested one: for integers k and n > 0,
+    ⌊(⌊x⌋ + k)/n⌋ = ⌊(x + k)/n⌋ — so a deep network's formula stays one floor deep."""
+    if S.is_Integer and S > 0 and not num.is_number:
+        const, rest = num.as_coeff_Add()
+        if isinstance(rest, rnd) and const.is_Integer:
+            return rnd((rest.args[0] + const) / S)
+    return rnd(num / S)
 
 
 def _truth(value) -> bool | None:
@@ -91,6 +102,7 @@ def _formula(W, F, S, lo, hi, exact, size, rounding) -> str:
     return f"{text} = {expr_text(size)}"
 
 
+@lru_cache(maxsize=4096)
 def expr_text(x) -> str:
     """A symbolic size as the table prints it: (H − 7)/4."""
     x = sp.sympify(x)

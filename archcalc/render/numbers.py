@@ -2,10 +2,13 @@
 
 Counts print exactly with thousands separators (62,378,344) beside a rounded short form
 (62.38 M); symbolic counts print as factored formulas. Presentation only — no arithmetic
-that changes a value happens here.
+that changes a value happens here. sympy expressions are immutable and hash by structure,
+so each formatter is memoized: a deep network repeats the same few formulas.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import sympy as sp
 
@@ -18,6 +21,7 @@ def is_concrete(x) -> bool:
     return x is None or not isinstance(x, sp.Basic) or x.is_number
 
 
+@lru_cache(maxsize=4096)
 def exact(x) -> str:
     """62,378,344 — or the formula, when it depends on symbols."""
     if x is None:
@@ -30,6 +34,7 @@ def exact(x) -> str:
     return formula(x)
 
 
+@lru_cache(maxsize=4096)
 def short(x) -> str:
     """62.38 M; '' for small or symbolic values."""
     x = sp.sympify(x)
@@ -48,6 +53,7 @@ def both(x) -> str:
     return f"{e} ({s})" if s and s != e else e
 
 
+@lru_cache(maxsize=4096)
 def size_bytes(x) -> str:
     """1,234,567,890 B (1.15 GiB) — exact bytes and binary units, as memory is sold."""
     x = sp.sympify(x)
@@ -60,17 +66,22 @@ def size_bytes(x) -> str:
     return f"{n:,} B"
 
 
+@lru_cache(maxsize=4096)
 def formula(x) -> str:
     """A symbolic count, factored where that reads better: 150·(H − 4)·(W − 4)."""
     x = sp.sympify(x)
-    try:
-        f = sp.factor(x)
-    except (sp.PolynomialError, NotImplementedError):  # pragma: no cover - exotic forms
-        f = x
-    text = str(f if len(str(f)) <= len(str(sp.expand(x))) else sp.expand(x))
+    if x.has(sp.floor, sp.ceiling, sp.Piecewise, sp.Max, sp.Min):
+        text = str(x)  # factoring cannot see through floors; it would only cost time
+    else:
+        try:
+            f = sp.factor(x)
+        except (sp.PolynomialError, NotImplementedError):  # pragma: no cover - exotic forms
+            f = x
+        text = str(f if len(str(f)) <= len(str(sp.expand(x))) else sp.expand(x))
     return text.replace(" - ", " − ").replace("**", "^").replace("*", "·")
 
 
+@lru_cache(maxsize=4096)
 def json_number(x):
     """An int when concrete, else the formula as a string (JSON has no symbols)."""
     if x is None:
