@@ -174,6 +174,66 @@ def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) 
         render_table(result, console, explain, memory, collapse)
 
 
+def _load(spec: str, assignments: tuple[str, ...]):
+    """Parse a spec and analyse it at its defaults and the given bindings (or exit 2)."""
+    from .analysis import analyze
+    from .spec import parse_file
+
+    source = None
+    try:
+        parsed = parse_file(_resolve_spec(spec))
+        source = parsed.source
+        bindings = dict(parsed.defaults)
+        bindings.update(_bindings(parsed, assignments))
+        return parsed, analyze(parsed, bindings)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, source or _source_of(exc))
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("spec")
+@click.argument("assignments", nargs=-1, metavar="[NAME=VALUE]...")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Bind a symbol.")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]),
+              default="mermaid", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file instead of stdout.")
+@click.option("--collapse", is_flag=True, help="Draw each top-level block as one node.")
+def diagram(spec: str, assignments, sets, fmt: str, output: str | None, collapse: bool) -> None:
+    """Draw the network as Mermaid or Graphviz DOT text, or SVG (needs Graphviz's `dot`).
+
+    Each node shows its layer, kind and output shape; blocks are nested clusters.
+    """
+    from .render import diagram as D
+
+    _, analysis = _load(spec, tuple(sets) + tuple(assignments))
+    text = D.mermaid(analysis, collapse) if fmt == "mermaid" else D.dot(analysis, collapse)
+    data = text.encode()
+    if fmt == "svg":
+        try:
+            data = D.svg(text)
+        except FileNotFoundError:
+            click.echo("error: SVG needs Graphviz's `dot` (e.g. apt-get install graphviz); "
+                       "`--format dot` writes the same graph as text", err=True)
+            sys.exit(2)
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@main.command()
+def schema() -> None:
+    """Print a JSON Schema of the spec language (for editors with a YAML language server)."""
+    import json
+
+    from .spec.schema import spec_schema
+
+    click.echo(json.dumps(spec_schema(), indent=2, ensure_ascii=False))
+
+
 @main.command()
 def ops() -> None:
     """List every layer kind with its arguments, defaults and PyTorch counterpart."""

@@ -69,6 +69,16 @@ class LMap:
 Node = Union[LScalar, LSeq, LMap]
 
 
+def to_python(node: Node):
+    """Plain Python values (archcalc's scalar rules: `1e-4` is a float), e.g. to validate a
+    spec against its JSON Schema as a YAML 1.2 editor would see it."""
+    if isinstance(node, LMap):
+        return {str(k.value): to_python(v) for k, v in node.items}
+    if isinstance(node, LSeq):
+        return [to_python(v) for v in node.items]
+    return str(node.value) if isinstance(node.value, str) else node.value
+
+
 def _loc(mark, filename: str) -> SourceLoc:
     return SourceLoc(filename, mark.line + 1, mark.column + 1)
 

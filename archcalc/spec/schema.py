@@ -1,0 +1,134 @@
+"""A JSON Schema of the spec language, generated from the layer registry.
+
+`archcalc schema > archcalc.schema.json` gives editors with a YAML language server
+validation and completion of specs: every layer kind (and alias) with its arguments,
+types, defaults and descriptions, and the structure around them (symbols, blocks,
+residual, parallel, `from:`, `repeat:`). Block names are the user's, so a list item may
+also be any other single key (a block use); archcalc itself still checks those.
+"""
+
+from __future__ import annotations
+
+from ..layers import ALIASES, KINDS
+from ..layers import base as B
+from .items import ITEM_KEYS, SHORTCUTS
+from .model import SPEC_VERSION
+
+EXPR = {"type": "string", "pattern": r"^[\s0-9A-Za-z_$+\-*/%^().,]+$",
+        "description": "an expression of symbols: 2*c, (k - 1)/2, max(a, b)"}
+
+
+def _value(p: B.Param) -> dict:
+    count = {"anyOf": [{"type": "integer", "minimum": 1}, EXPR]}
+    nonneg = {"anyOf": [{"type": "integer", "minimum": 0}, EXPR]}
+    if p.type == B.COUNT:
+        return count
+    if p.type in (B.SIZE, B.OUTPUT_SIZE):
+        return {"anyOf": [count, {"type": "array", "items": count, "minItems": 1,
+                                  "maxItems": 3}]}
+    if p.type == B.PADDING:
+        side = {"type": "array", "items": nonneg, "minItems": 2, "maxItems": 2}
+        return {"anyOf": [nonneg, {"enum": ["valid", "same"]},
+                          {"type": "array", "items": {"anyOf": [nonneg, side]},
+                           "minItems": 1, "maxItems": 3}]}
+    if p.type == B.FLOAT:
+        return {"type": "number"}
+    if p.type == B.PROB:
+        return {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
+    if p.type == B.POSITIVE:
+        return {"type": "number", "exclusiveMinimum": 0}
+    if p.type == B.BOOL:
+        return {"type": "boolean"}
+    return {"enum": [*p.choices, *(a for a, _ in p.aliases)]}
+
+
+def _item_keys() -> dict:
+    return {"name": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_]*$"},
+            "from": {"anyOf": [{"type": "string"}, {"type": "array",
+                                                     "items": {"type": "string"}}]},
+            "repeat": {"type": "integer", "minimum": 1},
+            "first": {"type": "object", "description": "arguments of the first copy"}}
+
+
+def _kind(kind) -> dict:
+    props = {}
+    for p in kind.params:
+        entry = dict(_value(p), description=p.doc)
+        if not p.required and p.default is not None:
+            entry["default"] = p.default
+        props[p.name] = entry
+    props.update(_item_keys())
+    args = {"type": "object", "properties": props, "additionalProperties": False,
+            "required": [p.name for p in kind.params if p.required]}
+    forms: list = [args]
+    if kind.shorthand:
+        forms.insert(0, dict(_value(kind.param(kind.shorthand)),
+                             description=f"{kind.shorthand}: {kind.param(kind.shorthand).doc}"))
+    if not any(p.required for p in kind.params):
+        forms.append({"type": "null"})
+    if kind.category == "merge":
+        forms.append({"type": "array", "items": {"type": "string"}, "minItems": 2})
+    return {"description": f"{kind.summary} (PyTorch: {kind.torch})", "anyOf": forms}
+
+
+def spec_schema() -> dict:
+    kinds = {name: {"$ref": f"#/$defs/kind_{KINDS[name].name}"} for name in KINDS}
+    kinds.update({alias: {"$ref": f"#/$defs/kind_{target}"} for alias, target in ALIASES.items()})
+    layers = {"type": "array", "items": {"$ref": "#/$defs/item"}}
+    item_props = dict(kinds)
+    item_props["residual"] = {"type": "object", "required": ["layers"],
+                              "additionalProperties": False,
+                              "properties": {"layers": layers, "batchnorm": {"type": "boolean"},
+                                             "shortcut": {"anyOf": [{"enum": list(SHORTCUTS)},
+                                                                    layers]},
+                                             **_item_keys()}}
+    item_props["parallel"] = {"type": "object", "required": ["branches"],
+                              "additionalProperties": False,
+                              "properties": {"branches": {"type": "array", "items": layers,
+                                                          "minItems": 2},
+                                             "merge": {"enum": ["concat", "add"]},
+                                             **_item_keys()}}
+    bare = sorted(n for n in [*KINDS, *ALIASES]
+                  if not any(p.required for p in KINDS[ALIASES.get(n, n)].params))
+    item = {"anyOf": [
+        {"type": "string", "description": "a kind with no required argument, or a block",
+         "examples": bare},
+        {"type": "object", "minProperties": 1, "maxProperties": 1, "properties": item_props,
+         "additionalProperties": {"description": "a block use: its arguments",
+                                  "anyOf": [{"type": "object"}, {"type": "integer"}, EXPR,
+                                            {"type": "null"}]}}]}
+    dim = {"anyOf": [{"type": "integer", "minimum": 1},
+                     {"type": "string", "pattern": r"^\$?[A-Za-z_][A-Za-z0-9_]*$"}]}
+    symbol = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}, {
+        "type": "object", "additionalProperties": False,
+        "properties": {"default": {"type": "integer", "minimum": 1},
+                       "multiple_of": {"type": "integer", "minimum": 1},
+                       "min": {"type": "integer", "minimum": 0},
+                       "max": {"type": "integer", "minimum": 1}, "doc": {"type": "string"}}}]}
+    block = {"type": "object", "required": ["layers"], "additionalProperties": False,
+             "properties": {"args": {"type": "object", "additionalProperties": {
+                 "anyOf": [{"type": "integer", "minimum": 0}, EXPR, {"type": "null"}]}},
+                 "layers": layers, "doc": {"type": "string"}}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"archcalc.spec/{SPEC_VERSION}",
+        "title": f"archcalc spec (version {SPEC_VERSION})",
+        "type": "object",
+        "required": ["archcalc", "name", "input", "layers"],
+        "additionalProperties": False,
+        "properties": {
+            "archcalc": {"const": SPEC_VERSION, "description": "the spec language version"},
+            "name": {"type": "string"}, "description": {"type": "string"},
+            "rounding": {"enum": ["exact", "floor"], "default": "exact",
+                         "description": "exact: a non-integer size is an error; floor: "
+                                        "floored as PyTorch and Keras do"},
+            "input": {"type": "array", "items": dim, "minItems": 2, "maxItems": 3,
+                      "description": "[channels, length] or [channels, height, width]"},
+            "symbols": {"type": "object", "additionalProperties": symbol},
+            "blocks": {"type": "object", "additionalProperties": block},
+            "layers": layers,
+            "outputs": {"type": "array", "items": {"type": "string"}},
+        },
+        "$defs": {"item": item, **{f"kind_{n}": _kind(KINDS[n]) for n in KINDS}},
+        "x-item-keys": list(ITEM_KEYS),
+    }

@@ -1,0 +1,70 @@
+"""Publishing the language and the picture: `archcalc schema`, `archcalc ops`,
+`archcalc diagram` (Mermaid, DOT, and SVG where Graphviz is installed)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import jsonschema
+import pytest
+from helpers import DATA, SPECS
+
+from archcalc.layers import ALIASES, KINDS
+from archcalc.spec.yamlnodes import load, to_python
+
+
+@pytest.fixture(scope="module")
+def validator(request):
+    from click.testing import CliRunner
+
+    from archcalc.cli import main
+
+    schema = json.loads(CliRunner().invoke(main, ["schema"]).stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize("path", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_library_spec_validates(validator, path):
+    errors = list(validator.iter_errors(to_python(load(path.read_text()))))
+    assert not errors, errors[0].message
+
+
+@pytest.mark.parametrize("name", ["unknown_arg", "zero_kernel", "unknown_top_key",
+                                  "dropout_range", "missing_field", "missing_version"])
+def test_bad_specs_do_not_validate(validator, name):
+    assert not validator.is_valid(to_python(load((DATA / "bad" / f"{name}.yaml").read_text())))
+
+
+def test_schema_covers_every_kind_and_alias(validator):
+    item = validator.schema["$defs"]["item"]["anyOf"][1]["properties"]
+    assert set(KINDS) | set(ALIASES) <= set(item)
+    conv = validator.schema["$defs"]["kind_conv"]
+    assert "padding_mode" in conv["anyOf"][1]["properties"]
+
+
+def test_diagram_mermaid_and_dot(cli):
+    mermaid = cli("diagram", "resnet18").stdout
+    assert mermaid.startswith("flowchart TD")
+    assert 'n_layer2_0_conv1["conv1<br/>conv<br/>128×28×28"]' in mermaid
+    assert "subgraph n_layer2_g" in mermaid and "n_layer2_0_bn2 --> n_layer2_0_add1" in mermaid
+    dot = cli("diagram", "resnet18", "--format", "dot", "--collapse").stdout
+    assert dot.startswith('digraph "ResNet-18"') and 'n_layer3 [label="layer3\\nbasic ×2' in dot
+    assert "n_layer3 -> n_layer4;" in dot
+
+
+def test_diagram_marks_invalid_layers(cli):
+    out = cli("diagram", DATA / "invalid" / "seed003_stride.yaml").stdout
+    assert "style n_conv1 fill:#f4cccc" in out
+
+
+def test_diagram_svg(cli, tmp_path):
+    target = tmp_path / "g.svg"
+    result = cli("diagram", "lenet5", "--format", "svg", "-o", target)
+    if shutil.which("dot") is None:
+        assert result.exit_code == 2 and "needs Graphviz" in result.stderr
+        return
+    assert result.exit_code == 0
+    assert target.read_text().lstrip().startswith(("<?xml", "<svg")) and "6×28×28" in \
+        target.read_text()
