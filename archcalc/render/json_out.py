@@ -57,7 +57,10 @@ def _memory(m) -> dict | None:
                       "optimizer_state": json_number(m.optimizer_state),
                       "activations_forward": json_number(m.activations),
                       "saved_for_backward": json_number(m.saved),
-                      "training_total": json_number(m.training)}}
+                      "training_total": json_number(m.training)},
+            "per_layer": [{"layer": name, "output_bytes": json_number(out),
+                           "saved_bytes": json_number(saved)}
+                          for name, out, saved in m.per_layer]}
 
 
 def to_dict(a: Analysis, memory=None) -> dict:
