@@ -5,6 +5,7 @@ layer kind to its PyTorch module.
 """
 
 from .build import SpecModel, build, build_with_analysis
-from .modules import MODULES, CompileError
+from .modules import MODULES, CompileError, module_call
 
-__all__ = ["MODULES", "CompileError", "SpecModel", "build", "build_with_analysis"]
+__all__ = ["MODULES", "CompileError", "SpecModel", "build", "build_with_analysis",
+           "module_call"]

@@ -1,207 +1,148 @@
 """Each layer kind the calculator knows, as the PyTorch module that computes it.
 
-`MODULES[kind](args, row, ndim)` returns a concrete module (`nn.Conv2d(in_channels=…)`,
-never a Lazy one: the analysis knows every input size). The analysis row supplies the
-input shape and the padding the calculator resolved, so `same` with a stride, and
-asymmetric padding, compile to exactly what was calculated. A kind without a mapping, or
-a setting PyTorch cannot express, raises `CompileError` — never a silent substitute.
+`MODULES[kind](args, row, ndim)` returns a `Call` describing a concrete module
+(`nn.Conv2d(3, 96, 11, stride=4)`, never a Lazy one: the analysis knows every input size),
+with PyTorch's defaults left out so that generated code reads as a person would write it.
+The analysis row supplies the input shape and the padding the calculator resolved, so
+`same` with a stride, and per-side padding, compile to exactly what was calculated. A kind
+without a mapping, or a setting PyTorch cannot express, raises `CompileError` — never a
+silent substitute.
 """
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-from torch import nn
-
 from archcalc.analysis.result import LayerRow
 from archcalc.layers.base import per_dim
+
+from .calls import Call
 
 
 class CompileError(Exception):
     pass
 
 
-def _ints(value, ndim: int) -> tuple[int, ...]:
-    return tuple(int(v) for v in per_dim(value, ndim))
+def _dims(value, ndim: int):
+    """One value, or a tuple when the axes differ (kernel_size=3 rather than (3, 3))."""
+    vals = tuple(per_dim(value, ndim))
+    return vals[0] if len(set(vals)) == 1 else vals
 
 
-def _pads(row: LayerRow) -> tuple[tuple[int, int], ...]:
-    return tuple((int(lo), int(hi)) for lo, hi in dict(row.resolved)["padding"])
+def _kw(**pairs) -> tuple:
+    """Keyword arguments, dropping those equal to PyTorch's default (the second item)."""
+    return tuple((k, v) for k, (v, default) in pairs.items() if v != default)
 
 
-def _torch_pad_order(pads) -> tuple[int, ...]:
+def _pads(row: LayerRow):
+    return tuple(tuple(p) for p in dict(row.resolved)["padding"])
+
+
+def _side_order(pads) -> tuple:
     """F.pad wants the last axis first: (left, right, top, bottom)."""
-    out: list[int] = []
+    out: list = []
     for lo, hi in reversed(pads):
         out += [lo, hi]
     return tuple(out)
-
-
-class PaddedConv1d(nn.Conv1d):
-    """Conv1d with per-side padding applied before the convolution (state dict unchanged)."""
-
-    def __init__(self, *args, side_padding=(0, 0), pad_mode="constant", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.side_padding = tuple(side_padding)
-        self.pad_mode = pad_mode
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(F.pad(x, self.side_padding, mode=self.pad_mode))
-
-
-class PaddedConv2d(nn.Conv2d):
-    """Conv2d with per-side padding (left, right, top, bottom) applied before the conv."""
-
-    def __init__(self, *args, side_padding=(0, 0, 0, 0), pad_mode="constant", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.side_padding = tuple(side_padding)
-        self.pad_mode = pad_mode
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(F.pad(x, self.side_padding, mode=self.pad_mode))
 
 
 _F_PAD_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
                "circular": "circular"}
 
 
-def conv(args, row: LayerRow, ndim: int) -> nn.Module:
+def conv(args, row: LayerRow, ndim: int) -> Call:
     pads = _pads(row)
-    common = dict(in_channels=int(row.in_shape.c), out_channels=int(args["out"]),
-                  kernel_size=_ints(args["kernel"], ndim), stride=_ints(args["stride"], ndim),
-                  dilation=_ints(args["dilation"], ndim), groups=int(args["groups"]),
-                  bias=bool(args["bias"]))
+    positional = (row.in_shape.c, args["out"], _dims(args["kernel"], ndim))
+    common = dict(stride=(_dims(args["stride"], ndim), 1),
+                  dilation=(_dims(args["dilation"], ndim), 1), groups=(args["groups"], 1),
+                  bias=(bool(args["bias"]), True))
+    cls = "nn.Conv1d" if ndim == 1 else "nn.Conv2d"
     if all(lo == hi for lo, hi in pads):
-        cls = nn.Conv1d if ndim == 1 else nn.Conv2d
-        return cls(padding=tuple(lo for lo, _ in pads), padding_mode=args["padding_mode"],
-                   **common)
-    cls = PaddedConv1d if ndim == 1 else PaddedConv2d
-    return cls(padding=0, side_padding=_torch_pad_order(pads),
-               pad_mode=_F_PAD_MODE[args["padding_mode"]], **common)
+        return Call(cls, positional, _kw(**common, padding=(_dims(tuple(lo for lo, _ in pads),
+                                                                   ndim), 0),
+                                          padding_mode=(args["padding_mode"], "zeros")))
+    return Call("PaddedConv1d" if ndim == 1 else "PaddedConv2d", positional,
+                _kw(**common, side_padding=(_side_order(pads), None),
+                    pad_mode=(_F_PAD_MODE[args["padding_mode"]], "constant")))
 
 
-def _symmetric_pool_padding(row: LayerRow, kind: str) -> tuple[int, ...]:
+def _pool_padding(row: LayerRow, kind: str, ndim: int):
     pads = _pads(row)
     if any(lo != hi for lo, hi in pads):
         raise CompileError(f"{row.name}: {kind} with per-side padding {pads} has no PyTorch "
                            "pooling module (they pad symmetrically)")
-    return tuple(lo for lo, _ in pads)
+    return _dims(tuple(lo for lo, _ in pads), ndim)
 
 
 def _stride(args, ndim):
-    return _ints(args["stride"] if args["stride"] is not None else args["kernel"], ndim)
+    return _dims(args["stride"] if args["stride"] is not None else args["kernel"], ndim)
 
 
 def maxpool(args, row, ndim):
-    cls = nn.MaxPool1d if ndim == 1 else nn.MaxPool2d
-    return cls(_ints(args["kernel"], ndim), _stride(args, ndim),
-               _symmetric_pool_padding(row, "maxpool"), _ints(args["dilation"], ndim),
-               ceil_mode=bool(args["ceil_mode"]))
+    kernel = _dims(args["kernel"], ndim)
+    return Call("nn.MaxPool1d" if ndim == 1 else "nn.MaxPool2d", (kernel,), _kw(
+        stride=(_stride(args, ndim), kernel), padding=(_pool_padding(row, "maxpool", ndim), 0),
+        dilation=(_dims(args["dilation"], ndim), 1), ceil_mode=(bool(args["ceil_mode"]), False)))
 
 
 def avgpool(args, row, ndim):
-    cls = nn.AvgPool1d if ndim == 1 else nn.AvgPool2d
-    return cls(_ints(args["kernel"], ndim), _stride(args, ndim),
-               _symmetric_pool_padding(row, "avgpool"), ceil_mode=bool(args["ceil_mode"]),
-               count_include_pad=bool(args["count_include_pad"]))
+    kernel = _dims(args["kernel"], ndim)
+    return Call("nn.AvgPool1d" if ndim == 1 else "nn.AvgPool2d", (kernel,), _kw(
+        stride=(_stride(args, ndim), kernel), padding=(_pool_padding(row, "avgpool", ndim), 0),
+        ceil_mode=(bool(args["ceil_mode"]), False),
+        count_include_pad=(bool(args["count_include_pad"]), True)))
 
 
 def lppool(args, row, ndim):
-    cls = nn.LPPool1d if ndim == 1 else nn.LPPool2d
-    kernel, stride = _ints(args["kernel"], ndim), _stride(args, ndim)
-    if ndim == 1:
-        kernel, stride = kernel[0], stride[0]
-    return cls(float(args["norm_type"]), kernel, stride, ceil_mode=bool(args["ceil_mode"]))
+    kernel = _dims(args["kernel"], ndim)
+    return Call("nn.LPPool1d" if ndim == 1 else "nn.LPPool2d",
+                (float(args["norm_type"]), kernel),
+                _kw(stride=(_stride(args, ndim), kernel),
+                    ceil_mode=(bool(args["ceil_mode"]), False)))
 
 
 def _adaptive(avg: bool, size):
     def make(args, row, ndim):
-        out = _ints(size(args), ndim)
-        if avg:
-            return (nn.AdaptiveAvgPool1d if ndim == 1 else nn.AdaptiveAvgPool2d)(out)
-        return (nn.AdaptiveMaxPool1d if ndim == 1 else nn.AdaptiveMaxPool2d)(out)
+        kind = "Avg" if avg else "Max"
+        return Call(f"nn.Adaptive{kind}Pool{ndim}d", (_dims(size(args), ndim),))
     return make
 
 
 def linear(args, row, ndim):
-    return nn.Linear(int(row.in_shape.c), int(args["out"]), bias=bool(args["bias"]))
+    return Call("nn.Linear", (row.in_shape.c, args["out"]), _kw(bias=(bool(args["bias"]), True)))
 
 
 def batchnorm(args, row, ndim):
-    cls = nn.BatchNorm2d if len(row.in_shape.dims) == 2 else nn.BatchNorm1d
-    return cls(int(row.in_shape.c), eps=float(args["eps"]), momentum=float(args["momentum"]),
-               affine=bool(args["affine"]), track_running_stats=bool(args["track_running_stats"]))
+    cls = "nn.BatchNorm2d" if len(row.in_shape.dims) == 2 else "nn.BatchNorm1d"
+    return Call(cls, (row.in_shape.c,), _kw(
+        eps=(float(args["eps"]), 1e-5), momentum=(float(args["momentum"]), 0.1),
+        affine=(bool(args["affine"]), True),
+        track_running_stats=(bool(args["track_running_stats"]), True)))
 
 
 def lrn(args, row, ndim):
-    return nn.LocalResponseNorm(int(args["size"]), float(args["alpha"]), float(args["beta"]),
-                                float(args["k"]))
+    return Call("nn.LocalResponseNorm", (args["size"],), _kw(
+        alpha=(float(args["alpha"]), 1e-4), beta=(float(args["beta"]), 0.75),
+        k=(float(args["k"]), 1.0)))
 
 
-class Add(nn.Module):
-    """The sum of its inputs (a residual connection's merge)."""
-
-    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
-        out = xs[0]
-        for x in xs[1:]:
-            out = out + x
-        return out
-
-
-class Concat(nn.Module):
-    """Its inputs side by side along the channels (Inception's merge)."""
-
-    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
-        return torch.cat(xs, dim=1)
-
-
-class Scale(nn.Module):
-    """x · factor — Inception-ResNet's scaled residual branches (Szegedy et al., 2016)."""
-
-    def __init__(self, factor: float):
-        super().__init__()
-        self.factor = factor
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.factor
-
-    def extra_repr(self) -> str:
-        return f"factor={self.factor}"
-
-
-class ZeroPadShortcut(nn.Module):
-    """ResNet's option A shortcut: subsample x[:, :, ::s, ::s] and pad the extra channels
-    with zeros — no parameters (He et al., 2015, §4.1). No torch module does this."""
-
-    def __init__(self, stride: tuple[int, ...], extra_channels: int):
-        super().__init__()
-        self.stride = tuple(stride)
-        self.extra_channels = extra_channels
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        index = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in self.stride)
-        x = x[index]
-        pad = (0, 0) * len(self.stride) + (0, self.extra_channels)
-        return F.pad(x, pad)
-
-    def extra_repr(self) -> str:
-        return f"stride={self.stride}, extra_channels={self.extra_channels}"
-
-
-def shortcut(args, row: LayerRow, ndim: int) -> nn.Module:
+def shortcut(args, row: LayerRow, ndim: int) -> Call:
     resolved = dict(row.resolved)
     mode = resolved["mode"]
     if mode == "identity":
-        return nn.Identity()
-    stride = tuple(int(s) for s in resolved["stride"])
-    cin, cout = int(row.in_shape.c), int(row.out_shape.c)
+        return Call("nn.Identity")
+    stride = _dims(tuple(resolved["stride"]), ndim)
+    cin, cout = row.in_shape.c, row.out_shape.c
     if mode == "zeropad":
-        return ZeroPadShortcut(stride, cout - cin)
-    conv_cls = nn.Conv1d if ndim == 1 else nn.Conv2d
-    conv = conv_cls(cin, cout, 1, stride=stride, bias=not args["batchnorm"])
+        return Call("ZeroPadShortcut", (tuple(per_dim(stride, ndim)), cout - cin))
+    conv1x1 = Call("nn.Conv1d" if ndim == 1 else "nn.Conv2d", (cin, cout, 1),
+                   _kw(stride=(stride, 1), bias=(not args["batchnorm"], True)))
     if not args["batchnorm"]:
-        return conv
-    return nn.Sequential(conv, (nn.BatchNorm1d if ndim == 1 else nn.BatchNorm2d)(cout))
+        return conv1x1
+    return Call("nn.Sequential", (conv1x1, Call("nn.BatchNorm1d" if ndim == 1 else
+                                               "nn.BatchNorm2d", (cout,))))
+
+
+def _simple(name: str, **fixed):
+    return lambda args, row, ndim: Call(name, (), tuple(fixed.items()))
 
 
 MODULES = {
@@ -214,35 +155,42 @@ MODULES = {
     "adaptive_avgpool": _adaptive(True, lambda a: a["output_size"]),
     "adaptive_maxpool": _adaptive(False, lambda a: a["output_size"]),
     "linear": linear,
-    "flatten": lambda args, row, ndim: nn.Flatten(),
+    "flatten": _simple("nn.Flatten"),
     "batchnorm": batchnorm,
     "lrn": lrn,
-    "dropout": lambda args, row, ndim: nn.Dropout(float(args["p"])),
-    "relu": lambda a, r, n: nn.ReLU(),
-    "relu6": lambda a, r, n: nn.ReLU6(),
-    "leaky_relu": lambda a, r, n: nn.LeakyReLU(float(a["negative_slope"])),
-    "elu": lambda a, r, n: nn.ELU(float(a["alpha"])),
-    "selu": lambda a, r, n: nn.SELU(),
-    "gelu": lambda a, r, n: nn.GELU(),
-    "silu": lambda a, r, n: nn.SiLU(),
-    "mish": lambda a, r, n: nn.Mish(),
-    "hardswish": lambda a, r, n: nn.Hardswish(),
-    "hardsigmoid": lambda a, r, n: nn.Hardsigmoid(),
-    "tanh": lambda a, r, n: nn.Tanh(),
-    "sigmoid": lambda a, r, n: nn.Sigmoid(),
-    "softplus": lambda a, r, n: nn.Softplus(),
-    "softmax": lambda a, r, n: nn.Softmax(dim=1),
-    "log_softmax": lambda a, r, n: nn.LogSoftmax(dim=1),
-    "identity": lambda a, r, n: nn.Identity(),
-    "scale": lambda a, r, n: Scale(float(a["factor"])),
-    "add": lambda a, r, n: Add(),
-    "concat": lambda a, r, n: Concat(),
+    "dropout": lambda a, r, n: Call("nn.Dropout", (), _kw(p=(float(a["p"]), 0.5))),
+    "relu": _simple("nn.ReLU"),
+    "relu6": _simple("nn.ReLU6"),
+    "leaky_relu": lambda a, r, n: Call("nn.LeakyReLU", (), _kw(
+        negative_slope=(float(a["negative_slope"]), 0.01))),
+    "elu": lambda a, r, n: Call("nn.ELU", (), _kw(alpha=(float(a["alpha"]), 1.0))),
+    "selu": _simple("nn.SELU"),
+    "gelu": _simple("nn.GELU"),
+    "silu": _simple("nn.SiLU"),
+    "mish": _simple("nn.Mish"),
+    "hardswish": _simple("nn.Hardswish"),
+    "hardsigmoid": _simple("nn.Hardsigmoid"),
+    "tanh": _simple("nn.Tanh"),
+    "sigmoid": _simple("nn.Sigmoid"),
+    "softplus": _simple("nn.Softplus"),
+    "softmax": _simple("nn.Softmax", dim=1),
+    "log_softmax": _simple("nn.LogSoftmax", dim=1),
+    "identity": _simple("nn.Identity"),
+    "scale": lambda a, r, n: Call("Scale", (float(a["factor"]),)),
+    "add": _simple("Add"),
+    "concat": _simple("Concat"),
     "shortcut": shortcut,
 }
 
 
-def module_for(kind: str, args: dict, row: LayerRow, ndim: int) -> nn.Module:
+def module_call(kind: str, args: dict, row: LayerRow, ndim: int) -> Call:
     factory = MODULES.get(kind)
     if factory is None:
         raise CompileError(f"{row.name}: layer kind '{kind}' has no PyTorch counterpart yet")
     return factory(args, row, ndim)
+
+
+def module_for(kind: str, args: dict, row: LayerRow, ndim: int):
+    from .calls import instantiate
+
+    return instantiate(module_call(kind, args, row, ndim))

@@ -72,7 +72,7 @@ def test_shortcuts_equal_pytorch(shortcut):
 
 def test_zeropad_shortcut_computes_option_a():
     torch = pytest.importorskip("torch")
-    from archcalc.reference.modules import ZeroPadShortcut
+    from archcalc.reference.helpers import ZeroPadShortcut
 
     x = torch.arange(2 * 4 * 4, dtype=torch.float32).reshape(1, 2, 4, 4)
     y = ZeroPadShortcut((2, 2), 3)(x)
