@@ -224,6 +224,111 @@ def diagram(spec: str, assignments, sets, fmt: str, output: str | None, collapse
         sys.stdout.buffer.write(data)
 
 
+def _need_torch(command: str) -> None:
+    """compile/verify/train need PyTorch; say how to get it rather than fail on import."""
+    try:
+        import torch  # noqa: F401 - the command needs it anyway
+    except ImportError:
+        click.echo(f"error: archcalc {command} needs PyTorch, which is not installed.\n"
+                   "  hint: pip install 'archcalc[torch]' — on a machine with a local CPU "
+                   "wheel, pip install torch==2.13.0 numpy", err=True)
+        sys.exit(2)
+
+
+def _bindings_of(spec: str, assignments) -> tuple:
+    parsed, _ = _load(spec, ())
+    return parsed, _bindings(parsed, tuple(assignments))
+
+
+@main.command("compile")
+@click.argument("spec")
+@click.argument("assignments", nargs=-1, metavar="[NAME=VALUE]...")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Bind a symbol.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the PyTorch source here (default: stdout).")
+@click.option("--onnx", "onnx_path", type=click.Path(dir_okay=False, writable=True),
+              help="Also export the model to this ONNX file (needs the onnx package).")
+def compile_(spec: str, assignments, sets, output: str | None, onnx_path: str | None) -> None:
+    """Write standalone, readable PyTorch source for SPEC (one class per block kind).
+
+    Symbols take the spec's defaults unless bound (--set H=224 or H=224). The file imports
+    only torch, and builds the same network as archcalc.reference.build.
+    """
+    _need_torch("compile")
+    from .reference import CompileError
+    from .reference.codegen import generate
+
+    parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
+    try:
+        text = generate(parsed, bindings, origin=Path(parsed.source.name).name)
+        if onnx_path:
+            from .reference.export import export_onnx
+
+            export_onnx(parsed, onnx_path, bindings)
+            click.echo(f"wrote {onnx_path}", err=True)
+    except CompileError as exc:
+        click.echo(f"{parsed.source.name}:1:1: error: {exc}", err=True)
+        sys.exit(2 if "needs" in str(exc) or "unbound" in str(exc) else 1)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output} ({len(text.splitlines())} lines)", err=True)
+    elif not onnx_path:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("spec")
+@click.argument("assignments", nargs=-1, metavar="[NAME=VALUE]...")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Bind a symbol.")
+@click.option("--all-layers", is_flag=True, help="List every layer, not only a summary.")
+def verify(spec: str, assignments, sets, all_layers: bool) -> None:
+    """Build SPEC in PyTorch (meta device) and compare it with the calculator, layer by
+    layer: output shapes, parameters, buffers, FLOPs (FlopCounterMode). Exit 1 on any
+    mismatch, naming the first layer that disagrees."""
+    _need_torch("verify")
+    from .reference import CompileError
+    from .reference.verify import verify as run
+
+    parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
+    try:
+        result = run(parsed, bindings)
+    except CompileError as exc:
+        click.echo(f"{parsed.source.name}:1:1: error: {exc}", err=True)
+        sys.exit(1)
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+    table = Table(title=f"{result.name}: calculator vs PyTorch (meta device)")
+    for col in ("layer", "kind", "output shape", "params", "buffers", "FLOPs", "agree"):
+        table.add_column(col, justify="right" if col in ("params", "buffers", "FLOPs") else
+                         "left")
+
+    def pair(a, b) -> str:
+        return f"{a:,}" if a == b else f"{a:,} ≠ {b:,}"
+    shown = [c for c in result.layers if all_layers or not c.ok or c.params[0] or c.flops[0]]
+    for c in shown:
+        shape = "×".join(map(str, c.shape[0]))
+        if c.shape[0] != c.shape[1]:
+            shape += " ≠ " + "×".join(map(str, c.shape[1]))
+        table.add_row(c.name, c.kind, shape, pair(*c.params), pair(*c.buffers), pair(*c.flops),
+                      "yes" if c.ok else "NO")
+    console.print(table)
+    for what, calc, torch_value in result.totals:
+        mark = "agree" if calc == torch_value else "DISAGREE"
+        console.print(f"{what}: calculator {calc:,} · PyTorch {torch_value:,} — {mark}")
+    console.print(f"{len(result.layers)} layers checked"
+                  + ("" if all_layers else f" ({len(shown)} with parameters or FLOPs shown)"))
+    bad = result.first_mismatch
+    if bad is not None or not result.ok:
+        where = f"first mismatch: {bad.name} ({bad.kind})" if bad else "totals differ"
+        click.echo(f"error: PyTorch disagrees with the calculator — {where}", err=True)
+        if result.error:
+            click.echo(f"  PyTorch stopped with: {result.error}", err=True)
+        sys.exit(1)
+    console.print("PyTorch agrees with the calculator on every layer.")
+
+
 @main.command()
 def schema() -> None:
     """Print a JSON Schema of the spec language (for editors with a YAML language server)."""

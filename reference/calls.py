@@ -70,19 +70,51 @@ def pyexpr(v) -> str:
 
 
 def _symbolic(e: sp.Expr) -> str:
-    if isinstance(e, sp.floor):
+    """Integer arithmetic in PEP 8 spacing: `4 * width`, `(k - 1) // 2`, `-(-w // s)`."""
+    if isinstance(e, (sp.floor, sp.ceiling)):
         num, den = sp.fraction(sp.together(e.args[0]))
-        return f"({_symbolic(num)}) // {_symbolic(den)}" if den != 1 else _symbolic(num)
-    if isinstance(e, sp.ceiling):
-        num, den = sp.fraction(sp.together(e.args[0]))
-        return f"-(-({_symbolic(num)}) // {_symbolic(den)})" if den != 1 else _symbolic(num)
+        if den == 1:
+            return _py(num)
+        if isinstance(e, sp.floor):
+            return f"{_atom(num)} // {_atom(den)}"
+        return f"-(-{_atom(num)} // {_atom(den)})"
     if isinstance(e, (sp.Max, sp.Min)):
         name = "max" if isinstance(e, sp.Max) else "min"
         return f"{name}({', '.join(_symbolic(a) for a in e.args)})"
     num, den = sp.fraction(sp.together(e))
     if den != 1:  # exact by construction (the spec was checked): integer division
-        return f"({_symbolic(num)}) // {_symbolic(den)}"
+        return f"{_atom(num)} // {_atom(den)}"
+    return _py(e)
+
+
+def _py(e: sp.Expr) -> str:
+    if e.is_Integer:
+        return str(int(e))
+    if e.is_Symbol:
+        return e.name
+    if isinstance(e, (sp.floor, sp.ceiling, sp.Max, sp.Min)) or e.is_Rational:
+        return _symbolic(e)
+    if e.is_Add:
+        terms = e.as_ordered_terms()
+        out = _py(terms[0])
+        for t in terms[1:]:
+            coeff, _ = t.as_coeff_Mul()
+            out += f" - {_py(-t)}" if coeff < 0 else f" + {_py(t)}"
+        return out
+    if e.is_Mul:
+        coeff, rest = e.as_coeff_Mul()
+        factors = [_atom(f) for f in rest.as_ordered_factors()]
+        if coeff == -1:
+            return "-" + " * ".join(factors)
+        return " * ".join(([str(coeff)] if coeff != 1 else []) + factors)
+    if e.is_Pow:
+        return f"{_atom(e.base)} ** {_atom(e.exp)}"
     return str(e)
+
+
+def _atom(e: sp.Expr) -> str:
+    text = _symbolic(e) if not (e.is_Add or e.is_Mul or e.is_Pow) else _py(e)
+    return f"({text})" if e.is_Add or (e.is_Mul and e.as_coeff_Mul()[0] < 0) else text
 
 
 def source(call: Call) -> str:

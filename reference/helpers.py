@@ -9,7 +9,7 @@ from torch import nn
 
 
 class PaddedConv1d(nn.Conv1d):
-    """Conv1d with per-side padding (before, after) applied first (weights as nn.Conv1d)."""
+    """Conv1d with per-side padding (before, after) applied before the convolution."""
 
     def __init__(self, *args, side_padding=(0, 0), pad_mode="constant", **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +50,7 @@ class Concat(nn.Module):
 
 
 class Scale(nn.Module):
-    """x · factor — Inception-ResNet's scaled residual branches (Szegedy et al., 2016)."""
+    """x · factor: the scaled residual branches of Inception-ResNet (Szegedy, 2016)."""
 
     def __init__(self, factor: float):
         super().__init__()

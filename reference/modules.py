@@ -51,16 +51,16 @@ _F_PAD_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicat
 def conv(args, row: LayerRow, ndim: int) -> Call:
     pads = _pads(row)
     positional = (row.in_shape.c, args["out"], _dims(args["kernel"], ndim))
-    common = dict(stride=(_dims(args["stride"], ndim), 1),
-                  dilation=(_dims(args["dilation"], ndim), 1), groups=(args["groups"], 1),
-                  bias=(bool(args["bias"]), True))
+    stride = (_dims(args["stride"], ndim), 1)
+    rest = dict(dilation=(_dims(args["dilation"], ndim), 1), groups=(args["groups"], 1),
+                bias=(bool(args["bias"]), True))
     cls = "nn.Conv1d" if ndim == 1 else "nn.Conv2d"
-    if all(lo == hi for lo, hi in pads):
-        return Call(cls, positional, _kw(**common, padding=(_dims(tuple(lo for lo, _ in pads),
-                                                                   ndim), 0),
+    if all(lo == hi for lo, hi in pads):  # in nn.Conv2d's own order
+        padding = (_dims(tuple(lo for lo, _ in pads), ndim), 0)
+        return Call(cls, positional, _kw(stride=stride, padding=padding, **rest,
                                           padding_mode=(args["padding_mode"], "zeros")))
     return Call("PaddedConv1d" if ndim == 1 else "PaddedConv2d", positional,
-                _kw(**common, side_padding=(_side_order(pads), None),
+                _kw(stride=stride, **rest, side_padding=(_side_order(pads), None),
                     pad_mode=(_F_PAD_MODE[args["padding_mode"]], "constant")))
 
 

@@ -148,3 +148,46 @@ def test_random_1d_convs_equal_pytorch(c, length, k, s, p):
     a = analyze(spec, {})
     assume(a.ok)
     compare(spec)
+
+
+@st.composite
+def branched(draw):
+    """A stem conv, then a parallel block (concat or add) of size-keeping branches, then
+    a residual with a random shortcut kind and stride."""
+    c, h = draw(st.integers(1, 5)), draw(st.integers(8, 24))
+    width = draw(st.integers(1, 6))
+    merge = draw(st.sampled_from(["concat", "add"]))
+    lines = ["archcalc: 1", "name: branched", "rounding: floor", f"input: [{c}, {h}, {h}]",
+             "layers:", f"  - conv: {{out: {width}, kernel: 3, padding: 1}}",
+             "  - parallel:", f"      merge: {merge}", "      branches:"]
+    for _ in range(draw(st.integers(2, 3))):
+        k = draw(st.sampled_from([1, 3, 5]))
+        kind = draw(st.sampled_from(["conv", "maxpool", "avgpool", "identity"]))
+        if kind == "identity":
+            lines.append("        - []")
+        elif kind == "conv":
+            out = width if merge == "add" else draw(st.integers(1, 6))
+            lines.append(f"        - - conv: {{out: {out}, kernel: {k}, padding: {k // 2}}}")
+        else:
+            lines.append(f"        - - {kind}: {{kernel: 3, stride: 1, padding: 1}}")
+    shortcut = draw(st.sampled_from(["auto", "projection", "zeropad", "identity"]))
+    stride = 1 if shortcut == "identity" else draw(st.integers(1, 2))
+    grow = 0 if shortcut == "identity" else draw(st.integers(0, 4))
+    lines += ["  - residual:", f"      shortcut: {shortcut}",
+              f"      batchnorm: {draw(st.sampled_from(['true', 'false']))}", "      layers:",
+              f"        - conv: {{out: OUT+{grow}, kernel: 3, stride: {stride}, padding: 1}}",
+              "        - relu"]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(branched())
+def test_random_branches_and_residuals_equal_pytorch(text):
+    # the residual's width is the merged width (known only once the branches are chosen)
+    spec = parse_text(text.replace("OUT+", "999+"))
+    merged = analyze(spec, {}).rows
+    before = next(r for r in merged if r.kind in ("concat", "add"))
+    spec = parse_text(text.replace("OUT+", f"{int(before.out_shape.c)}+"))
+    a = analyze(spec, {})
+    assert a.ok, [d.headline() for d in a.findings]
+    compare(spec)

@@ -30,14 +30,17 @@ ZERO = sp.Integer(0)
 
 
 def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
-            convention: str = DEFAULT, graph: Graph | None = None) -> Analysis:
+            convention: str = DEFAULT, graph: Graph | None = None,
+            lenient: bool = False) -> Analysis:
+    """`lenient`: shape mismatches that depend on symbols are not errors — for code that
+    is generic in a block's arguments (the compiler's block classes)."""
     graph = graph or build_graph(spec)
     bindings = dict(bindings or {})
     conv = CONVENTIONS[convention]
     subs = {symbol(k): sp.Integer(v) for k, v in bindings.items()}
     dims = tuple(d.xreplace(subs) for d in spec.input)
     x0 = Shape(dims[0], dims[1:])
-    walk = _Walk(spec, graph, subs, conv.flops_per_mac)
+    walk = _Walk(spec, graph, subs, conv.flops_per_mac, lenient)
     rows = tuple(walk.row(node) for node in graph.nodes)
     free = set().union(*(d.free_symbols for d in dims), walk.free)
     totals = _totals(rows)
@@ -61,8 +64,10 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
 class _Walk:
     """The state of one pass over the graph: shapes and receptive fields so far."""
 
-    def __init__(self, spec: Spec, graph: Graph, subs: dict, flops_per_mac: int):
+    def __init__(self, spec: Spec, graph: Graph, subs: dict, flops_per_mac: int,
+                 lenient: bool = False):
         self.spec, self.graph, self.subs, self.fpm = spec, graph, subs, flops_per_mac
+        self.lenient = lenient
         dims = tuple(d.xreplace(subs) for d in spec.input)
         self.shapes: dict[str, Shape | None] = {INPUT: Shape(dims[0], dims[1:])}
         self.fields: dict[str, tuple | None] = {INPUT: (RF.INPUT_FIELD,) * spec.ndim}
@@ -73,7 +78,8 @@ class _Walk:
     def row(self, node: Node) -> LayerRow:
         kind = KINDS[node.kind]
         names = list(node.inputs)
-        ctx = Ctx(node.name, node.loc, dict(node.arg_locs), self.graph.rounding, names)
+        ctx = Ctx(node.name, node.loc, dict(node.arg_locs), self.graph.rounding, names,
+                  lenient=self.lenient)
         args, bad = bind_args(kind, dict(node.args), self.subs, ctx)
         for v in args.values():
             if isinstance(v, sp.Basic):

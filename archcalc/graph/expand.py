@@ -105,8 +105,9 @@ class _Expander:
         self.by_name[name] = node
         return name
 
-    def group(self, path: str, kind: str, loc: SourceLoc) -> str:
-        self.groups.append(Group(path, kind, loc))
+    def group(self, path: str, kind: str, loc: SourceLoc, role: str | None = None,
+              args: tuple = ()) -> str:
+        self.groups.append(Group(path, kind, loc, role or kind, args))
         return path
 
     # -- items -------------------------------------------------------------------------
@@ -147,7 +148,8 @@ class _Expander:
 
     def repeat(self, it: Repeat, scope: _Scope, src: list) -> object:
         base = it.name or self.auto(scope, _label(it.item))
-        copies = self.group(scope.full(base), f"{_label(it.item)} ×{it.count}", it.loc)
+        copies = self.group(scope.full(base), f"{_label(it.item)} ×{it.count}", it.loc,
+                            "repeat")
         inner = scope.child(base, src[0], group=copies)
         prev = src
         for i in range(it.count):
@@ -164,8 +166,9 @@ class _Expander:
                         code="too-deep")
         bd = self.spec.block(use.block)
         placeholders = dict(bd.symbols)
-        subs = {placeholders[n]: _subs(v, scope.subs) for n, v, _ in use.args}
-        path = self.group(scope.full(local), use.block, use.loc)
+        values = tuple((n, _subs(v, scope.subs)) for n, v, _ in use.args)
+        subs = {placeholders[n]: v for n, v in values}
+        path = self.group(scope.full(local), use.block, use.loc, "block", values)
         inner = scope.child(local, self.single(src, use), subs=subs, group=path)
         self.stack.append(use.block)
         out = self.items(bd.items, inner, inner.input)

@@ -20,8 +20,10 @@ class Group:
     """A block instance, a repeat, a named residual/parallel, or a branch."""
 
     path: str
-    kind: str  # the block's name, "basic ×2", "branch", "residual", "parallel"
+    kind: str  # the block's name, "basic ×2", "branch", "residual", "parallel", "shortcut"
     loc: SourceLoc
+    role: str = "block"  # block | repeat | branch | residual | parallel | shortcut
+    args: tuple[tuple[str, object], ...] = ()  # a block instance's arguments, symbols put in
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,7 @@ class Ctx:
     rounding: str = "exact"  # the spec's (or layer's) rule for non-integer sizes
     input_names: list = field(default_factory=list)  # the layers it reads (merges)
     refs: dict = field(default_factory=dict)  # shapes it depends on (a shortcut's target)
+    lenient: bool = False  # symbolic mismatches are not errors (generic block code)
 
     def at(self, param: str) -> SourceLoc | None:
         return self.arg_locs.get(param, self.loc)

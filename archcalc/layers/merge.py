@@ -35,7 +35,8 @@ class _Merge(LayerKind):
         for n, x in zip(names[1:], xs[1:]):
             pairs = list(zip(labels, ((first.c,) if with_channels else ()) + first.dims,
                              ((x.c,) if with_channels else ()) + x.dims))
-            diffs = [(label, a, b) for label, a, b in pairs if sp.simplify(a - b) != 0]
+            diffs = [(label, a, b) for label, a, b in pairs if sp.simplify(a - b) != 0
+                     and not (ctx.lenient and not sp.simplify(a - b).is_number)]
             if not diffs:
                 continue
             detail = "; ".join(_difference(label, a, b) for label, a, b in diffs)

@@ -49,6 +49,8 @@ class Shortcut(LayerKind):
         stride = ctx.refs["stride"]
         same = x.c == target.c and all(s == 1 for s in stride)
         mode = args["mode"]
+        if mode == "identity" and ctx.lenient and not (x.c - target.c).is_number:
+            same = True  # generic code: checked when the block is used
         if mode == "auto":
             mode = "identity" if same else "projection"
         if mode == "identity":

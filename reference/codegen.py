@@ -1,0 +1,411 @@
+"""Spec -> standalone PyTorch source a person would be glad to have written by hand.
+
+One `nn.Module` class per block kind, generic in the block's arguments (`Basic(in_channels,
+out, stride=1)`), and one class for the network. Each class's `__init__` holds its layers,
+named as in the spec, and its `forward` reads like the spec: `x = self.conv1(x)`, residual
+sums as `x = x + self.shortcut1(identity)`, Inception branches as `torch.cat([...], dim=1)`.
+The module docstring carries the spec's name and figures. The file imports only torch and
+builds exactly the network `build()` builds: same parameter names, same outputs.
+
+Block classes come from analysing each block alone with symbolic input channels and
+arguments (`lenient`: mismatches that depend on them are checked where the block is used),
+so every channel count is an expression of the class's arguments. An `auto` shortcut
+becomes the conditional torchvision writes: identity when the shapes match, else a
+projection. Lines are wrapped as ruff/black would wrap them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import sympy as sp
+
+from archcalc import __version__
+from archcalc.analysis import analyze
+from archcalc.analysis.result import Analysis
+from archcalc.graph import INPUT, build_graph
+from archcalc.render.numbers import both, exact
+from archcalc.spec.model import BlockUse, Spec, SymbolDecl, symbol
+
+from .build import analyse_bound, load_spec
+from .calls import Call, helper_source, helpers_used, pyexpr, source
+from .modules import CompileError, module_call
+
+WIDTH = 88  # ruff's and black's default line length
+IN = "in_channels"
+
+
+def class_name(name: str, taken: set[str]) -> str:
+    parts = [p for p in re.split(r"[^0-9A-Za-z]+", name) if p]
+    out = "".join(p[:1].upper() + p[1:] for p in parts) or "Net"
+    if out[0].isdigit():
+        out = "Net" + out
+    while out in taken:
+        out += "Net"
+    return out
+
+
+class _Scope:
+    """The direct children ("units") of one scope: its layers and sub-groups, in order."""
+
+    def __init__(self, a: Analysis, groups: dict, path: str):
+        self.a, self.groups, self.path = a, groups, path
+        self.units: list[tuple[str, object]] = []  # (local name, LayerRow | Group)
+        self.rows_of: dict[str, list] = {}
+        depth = None if not path else None
+        for r in a.rows:
+            if path and path not in r.groups:
+                continue
+            k = r.groups.index(path) + 1 if path else 0
+            depth = k
+            key = r.groups[k] if len(r.groups) > k else r.name
+            if key not in self.rows_of:
+                self.rows_of[key] = []
+                unit = groups[key] if key in groups and key != r.name else r
+                self.units.append((key, unit))
+            self.rows_of[key].append(r)
+        self.output_of = {key: rows[-1].name for key, rows in self.rows_of.items()}
+        owner = {r.name: key for key, rows in self.rows_of.items() for r in rows}
+        self.inputs: dict[str, list[str]] = {}
+        for key, rows in self.rows_of.items():
+            names = {r.name for r in rows}
+            ins: list[str] = []
+            for r in rows:
+                for i in r.inputs:
+                    if i in names:
+                        continue
+                    src = owner.get(i, INPUT)
+                    if src not in ins:
+                        ins.append(src)
+            self.inputs[key] = ins if key not in groups else ins[:1]
+            if key not in groups:  # a layer: all its inputs, in order
+                self.inputs[key] = [owner.get(i, INPUT) for i in rows[0].inputs]
+        del depth
+
+    def local(self, key: str) -> str:
+        return key.rsplit(".", 1)[-1]
+
+
+class Generator:
+    def __init__(self, spec: Spec, bindings: dict | None = None):
+        self.spec = spec
+        self.analysis = analyse_bound(spec, bindings)
+        self.bindings = dict(self.analysis.bindings)
+        self.ndim = spec.ndim
+        self.taken = {"Add", "Concat", "Scale", "ZeroPadShortcut", "PaddedConv1d",
+                      "PaddedConv2d", "OrderedDict"}
+        self.class_of: dict[str, str] = {}
+        self.classes: list[str] = []
+        self.calls: list[Call] = []
+        self.uses_ordered_dict = False
+
+    # -- expressions -------------------------------------------------------------------
+    def row_init(self, row, generic: bool) -> str:
+        call = module_call(row.kind, dict(row.args), row, self.ndim)
+        self.calls.append(call)
+        return source(call)
+
+    def auto_shortcut(self, row) -> str | None:
+        """The condition under which a generic block's `auto` shortcut is the identity."""
+        if row.kind != "shortcut" or dict(row.args)["mode"] != "auto" or \
+                dict(row.resolved)["mode"] != "projection":
+            return None
+        strides = {pyexpr(s) for s in dict(row.resolved)["stride"]}
+        same = f"{pyexpr(row.in_shape.c)} == {pyexpr(row.out_shape.c)}"
+        return " and ".join([same] + [f"{s} == 1" for s in sorted(strides) if s != "1"])
+
+    def group_init(self, scope: _Scope, key: str, generic: bool) -> str:
+        g = scope.groups[key]
+        if g.role == "block":
+            cls = self.block_class(g.kind)
+            first = scope.rows_of[key][0] if key in scope.rows_of else None
+            rows = first or self._first_row(key)
+            parts = [pyexpr(rows.in_shape.c)]
+            bd = self.spec.block(g.kind)
+            defaults = {n: d for n, d, _ in bd.params}
+            for name, value in g.args:
+                d = defaults.get(name)
+                if d is not None and sp.simplify(sp.sympify(value) - d) == 0:
+                    continue
+                parts.append(f"{name}={pyexpr(value)}" if d is not None else pyexpr(value))
+            return f"{cls}({', '.join(parts)})"
+        inner = _Scope(self.analysis if not generic else scope.a, scope.groups, key)
+        if g.role == "repeat":
+            return "nn.Sequential(" + ", ".join(self.unit_init(inner, k, generic)
+                                                for k, _ in inner.units) + ")"
+        if g.role in ("branch", "shortcut"):
+            prev = INPUT
+            for k, _ in inner.units:
+                if inner.inputs[k] != [prev]:
+                    raise CompileError(f"{key}: a branch that is not a chain of layers cannot "
+                                       "be exported yet; put its layers in a block")
+                prev = k
+            self.uses_ordered_dict = True
+            items = ", ".join(f"{inner.local(k)}={self.unit_init(inner, k, generic)}"
+                              for k, _ in inner.units)
+            return f"nn.Sequential(OrderedDict({items}))"
+        raise CompileError(f"{key}: a named {g.role} cannot be exported yet; make it a block")
+
+    def _first_row(self, key):
+        for r in self.analysis.rows:
+            if key in r.groups:
+                return r
+        raise KeyError(key)
+
+    def unit_init(self, scope: _Scope, key: str, generic: bool) -> str:
+        if key in scope.groups:
+            return self.group_init(scope, key, generic)
+        return self.row_init(scope.rows_of[key][0], generic)
+
+    # -- classes -----------------------------------------------------------------------
+    def block_class(self, block: str) -> str:
+        if block in self.class_of:
+            return self.class_of[block]
+        name = class_name(block, self.taken | set(self.class_of.values()))
+        self.class_of[block] = name
+        self.taken.add(name)
+        bd = self.spec.block(block)
+        a, graph = self._block_analysis(block)
+        groups = {g.path: g for g in graph.groups}
+        scope = _Scope(a, groups, "block")
+        required = [n for n, d, _ in bd.params if d is None]
+        optional = [(n, d) for n, d, _ in bd.params if d is not None]
+        params = ", ".join([IN, *required] + [f"{n}={pyexpr(self._bind(d))}"
+                                               for n, d in optional])
+        doc = f'Block `{block}` of the spec ({", ".join(n for n, _, _ in bd.params) or "no"} ' \
+              "arguments)."
+        self.classes.append(self.class_source(name, doc, params, scope, generic=True))
+        return name
+
+    def _bind(self, value):
+        subs = {symbol(k): sp.Integer(v) for k, v in self.bindings.items()}
+        return sp.sympify(value).xreplace(subs)
+
+    def _block_analysis(self, block: str):
+        """The block alone, with symbolic input channels and arguments."""
+        bd = self.spec.block(block)
+        loc = bd.loc
+        dims = tuple(symbol(f"_{d}") for d in "hw"[: self.ndim]) if self.ndim == 2 else \
+            (symbol("_l"),)
+        spec = dataclasses.replace(
+            self.spec, input=(symbol(IN), *dims), outputs=(),
+            symbols=tuple(SymbolDecl(n, loc) for n in (IN, *(str(d) for d in dims))) +
+            tuple(SymbolDecl(n, loc) for n, _, _ in bd.params) + self.spec.symbols,
+            layers=(BlockUse(block, tuple((n, symbol(n), loc) for n, _, _ in bd.params), loc,
+                             "block"),))
+        values = {k: v for k, v in self.bindings.items()
+                  if k not in {n for n, _, _ in bd.params} and k not in (IN,)
+                  and k not in {str(d) for d in dims}}
+        for d in spec.input[1:]:
+            values.pop(str(d), None)
+        graph = build_graph(spec)
+        return analyze(spec, values, graph=graph, lenient=True), graph
+
+    def class_source(self, name: str, doc: str, params: str, scope: _Scope,
+                     generic: bool) -> str:
+        lines = [f"class {name}(nn.Module):", f'    """{doc}"""', "",
+                 f"    def __init__(self{', ' + params if params else ''}):",
+                 "        super().__init__()"]
+        for k, unit in scope.units:
+            if _inline_merge(unit):
+                continue
+            attr = f"self.{scope.local(k)}"
+            cond = self.auto_shortcut(unit) if generic and k not in scope.groups else None
+            if cond:  # torchvision's: a projection only where the shapes differ
+                lines += [wrap(f"if {cond}:", 8), wrap(f"{attr} = nn.Identity()", 12),
+                          "        else:",
+                          wrap(f"{attr} = {self.unit_init(scope, k, generic)}", 12)]
+            else:
+                lines.append(wrap(f"{attr} = {self.unit_init(scope, k, generic)}", 8))
+        forward = self.forward(scope)
+        lines += ["", "    def forward(self, x):"]
+        lines += [wrap(line, 8) for line in forward]
+        return "\n".join(lines) + "\n"
+
+    def forward(self, scope: _Scope) -> list[str]:
+        units = [k for k, _ in scope.units]
+        consumers: dict[str, list[str]] = {INPUT: []}
+        for k in units:
+            consumers.setdefault(k, [])
+            for i in scope.inputs[k]:
+                consumers.setdefault(i, []).append(k)
+        for o in self._outputs(scope):  # returning a value is a use of it
+            consumers[o].append("<return>")
+        inline = {k for k in units
+                  if _shortcut_like(scope, k) and len(consumers[k]) == 1
+                  and _is_merge(scope, consumers[k][0])}
+        statements = [k for k in units if k not in inline]
+        lines: list[str] = []
+        holder = INPUT  # the value `x` holds
+        saved = {INPUT: "identity"}
+        later_use = {v: [c for c in cs] for v, cs in consumers.items()}
+
+        def owner_statement(k):
+            return next((s for s in statements if s == k or k in scope.inputs[s]), k)
+
+        def needs_saving(v, now):
+            users = {owner_statement(c) if c in inline else c for c in later_use[v]}
+            nxt = statements[statements.index(now) + 1] if now in statements and \
+                statements.index(now) + 1 < len(statements) else None
+            return bool(users - {nxt}) or (v == INPUT and users - {statements[0]})
+
+        if needs_saving(INPUT, None if not statements else statements[0]) and \
+                any(c != statements[0] for c in consumers[INPUT]):
+            lines.append("identity = x")
+
+        def ref(v):
+            return "x" if v == holder else saved.get(v, _var(scope.local(v)))
+
+        def expr(k):
+            ins = [expr(i) if i in inline else ref(i) for i in scope.inputs[k]]
+            if _is_merge(scope, k):
+                kind = scope.rows_of[k][0].kind
+                if kind == "concat":
+                    return f"torch.cat([{', '.join(ins)}], dim=1)"
+                return " + ".join(ins)
+            return f"self.{scope.local(k)}({', '.join(ins)})"
+
+        for k in statements:
+            lines.append(f"x = {expr(k)}")
+            holder = k
+            if any(c not in (statements[statements.index(k) + 1:statements.index(k) + 2])
+                   for c in consumers[k]) or len(consumers[k]) > 1:
+                var = _var(scope.local(k))
+                saved[k] = var
+                lines.append(f"{var} = x")
+        outputs = self._outputs(scope)
+        if len(outputs) > 1:
+            lines.append(f"return {', '.join(ref(o) for o in outputs)}")
+        else:
+            lines.append("return x" if outputs[0] == holder else f"return {ref(outputs[0])}")
+        return _drop_unused(lines)
+
+    def _outputs(self, scope: _Scope) -> list[str]:
+        if scope.path:
+            return [scope.units[-1][0]]
+        owner = {r.name: k for k, rows in scope.rows_of.items() for r in rows}
+        names = [o.name for o in self.analysis.outputs] or [self.analysis.rows[-1].name]
+        return [owner[n] for n in names]
+
+    # -- the file ----------------------------------------------------------------------
+    def module(self, origin: str = "") -> str:
+        a = self.analysis
+        name = class_name(self.spec.name, self.taken)
+        groups = {g.path: g for g in build_graph(self.spec).groups}
+        top = self.class_source(name, f"{self.spec.name}, as the spec describes it.", "",
+                                _Scope(a, groups, ""), generic=False)
+        t = a.totals
+        bound = ", ".join(f"{k} = {v}" for k, v in a.bindings) or "no symbols"
+        header = [
+            f'"""{self.spec.name}: the PyTorch model.',
+            "",
+            f"Generated by archcalc {__version__}" + (f" from {origin}." if origin else "."),
+            f"Input {a.input_shape.text()} ({bound}).",
+            f"Parameters: {exact(t.trainable)} trainable + {exact(t.buffers)} non-trainable "
+            f"= {both(t.params)}.",
+            f"MACs: {both(t.macs)}; FLOPs = 2 × MACs = {exact(t.flops)}.",
+            "Names follow the spec: the model's state_dict matches archcalc.reference.build.",
+            '"""', "", "from __future__ import annotations", ""]
+        if self.uses_ordered_dict:
+            header += ["from collections import OrderedDict", ""]
+        helpers = [helper_source(h) for h in self._helpers()]
+        needs_f = any("F." in h for h in helpers)
+        header += ["import torch", *(["import torch.nn.functional as F"] if needs_f else []),
+                   "from torch import nn", "", "", ""]
+        example = ", ".join(str(int(d)) for d in (a.input_shape.c, *a.input_shape.dims))
+        main = ['if __name__ == "__main__":', f"    model = {name}()",
+                f"    y = model(torch.randn(1, {example}))",
+                "    print(*(t.shape for t in y) if isinstance(y, tuple) else [y.shape])"]
+        blocks = [b.rstrip("\n") for b in (*helpers, *self.classes, top, "\n".join(main))]
+        return "\n".join(header) + "\n\n\n".join(blocks) + "\n"
+
+    def _helpers(self) -> list[str]:
+        return [h for h in helpers_used(self.calls) if h not in ("Add", "Concat")]
+
+
+def _inline_merge(unit) -> bool:
+    return getattr(unit, "kind", None) in ("add", "concat") and hasattr(unit, "inputs")
+
+
+def _is_merge(scope: _Scope, key: str) -> bool:
+    return key not in scope.groups and scope.rows_of[key][0].kind in ("add", "concat")
+
+
+def _shortcut_like(scope: _Scope, key: str) -> bool:
+    if key in scope.groups:
+        return scope.groups[key].role in ("branch", "shortcut")
+    return scope.rows_of[key][0].kind == "shortcut"
+
+
+def _var(name: str) -> str:
+    return name + "_" if name in ("x", "identity", "torch", "nn", "self", "F") else name
+
+
+def _drop_unused(lines: list[str]) -> list[str]:
+    """Remove `name = x` saves that nothing reads."""
+    out = []
+    for i, line in enumerate(lines):
+        m = re.fullmatch(r"(\w+) = x", line)
+        if m and not any(re.search(rf"\b{m.group(1)}\b", later) for later in lines[i + 1:]):
+            continue
+        out.append(line)
+    return out
+
+
+# -- line wrapping, as ruff/black do it -----------------------------------------------
+
+def _split_args(text: str) -> tuple[str, list[str], str] | None:
+    """`head(a, b(c, d), e)` -> ("head(", ["a", "b(c, d)", "e"], ")"), for the last
+    bracket pair that spans to the end of the text."""
+    if not text or text[-1] not in ")]":
+        return None
+    close = text[-1]
+    opening = {")": "(", "]": "["}[close]
+    depth, start = 0, None
+    for i in range(len(text) - 1, -1, -1):
+        c = text[i]
+        if c in ")]":
+            depth += 1
+        elif c in "([":
+            depth -= 1
+            if depth == 0:
+                start = i
+                break
+    if start is None or text[start] != opening:
+        return None
+    inner, parts, depth, cur = text[start + 1:-1], [], 0, ""
+    for c in inner:
+        if c in "([" :
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        if c == "," and depth == 0:
+            parts.append(cur.strip())
+            cur = ""
+        else:
+            cur += c
+    if cur.strip():
+        parts.append(cur.strip())
+    return text[:start + 1], parts, close
+
+
+def wrap(line: str, indent: int, suffix: str = "") -> str:
+    """Black's right-hand split: the arguments on one indented line if they fit, else one
+    per line with a trailing comma, each wrapped the same way."""
+    pad = " " * indent
+    if len(pad) + len(line) + len(suffix) <= WIDTH:
+        return pad + line + suffix
+    split = _split_args(line)
+    if split is None or not split[1]:
+        return pad + line + suffix
+    head, parts, close = split
+    body = ", ".join(parts)
+    if indent + 4 + len(body) <= WIDTH:
+        return f"{pad}{head}\n{pad}    {body}\n{pad}{close}{suffix}"
+    inner = "\n".join(wrap(p, indent + 4, ",") for p in parts)
+    return f"{pad}{head}\n{inner}\n{pad}{close}{suffix}"
+
+
+def generate(spec, bindings: dict | None = None, origin: str = "") -> str:
+    return Generator(load_spec(spec), bindings).module(origin)
