@@ -330,6 +330,94 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
 
 
 @main.command()
+@click.argument("spec")
+@click.argument("assignments", nargs=-1, metavar="[NAME=VALUE]...")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Bind a symbol.")
+@click.option("--data", default="digits", show_default=True,
+              help="digits | mnist[:DIR] | fashion-mnist:DIR | cifar10:DIR | folder:DIR | "
+                   "synthetic[:N]")
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--lr", type=float, default=0.05, show_default=True, help="Peak learning rate.")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam", "adamw"]), default="sgd",
+              show_default=True)
+@click.option("--momentum", type=float, default=0.9, show_default=True)
+@click.option("--nesterov/--no-nesterov", default=True, show_default=True)
+@click.option("--weight-decay", type=float, default=5e-4, show_default=True)
+@click.option("--schedule", type=click.Choice(["cosine", "onecycle", "step", "none"]),
+              default="cosine", show_default=True)
+@click.option("--warmup-epochs", type=float, default=1.0, show_default=True)
+@click.option("--label-smoothing", type=float, default=0.0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--deterministic", is_flag=True, help="Deterministic algorithms (slower).")
+@click.option("--device", default="auto", show_default=True,
+              help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps")
+@click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
+@click.option("--amp/--no-amp", default=True, show_default=True,
+              help="bf16 autocast on CUDA.")
+@click.option("--out", default="runs/archcalc", show_default=True,
+              help="Directory for checkpoint.pt, metrics.jsonl and curves.png.")
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
+@click.option("--plot", is_flag=True, help="Write OUT/curves.png (needs matplotlib).")
+@click.option("--peak-tflops", type=float, help="The device's peak, for MFU.")
+@click.option("--max-steps", type=click.IntRange(min=1), help="Steps per epoch at most.")
+@click.option("--rank-digests", is_flag=True, hidden=True,
+              help="Every rank prints a digest of its final weights (tests).")
+def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **options) -> None:
+    """Train SPEC on real data with the reference trainer (see README).
+
+    Checkpoints every epoch (atomic), metrics per epoch in JSONL, throughput and MFU from
+    archcalc's own FLOP count. Runs under `torchrun --nproc_per_node N` with DDP.
+    """
+    _need_torch("train")
+    from .reference.train import TrainConfig, TrainError
+    from .reference.train import train as run
+
+    parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
+    cfg = TrainConfig(**options, compile=compile_, bindings=bindings)
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+
+    def log(message: str, progress: bool = False) -> None:
+        console.print(message)
+    try:
+        result = run(parsed, cfg, log)
+    except TrainError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if rank_digests:
+        click.echo(f"rank {result['rank']} weights sha256 {result['weights_sha256']}", err=True)
+    if result["rank"] != 0 or not result["history"]:
+        return
+    _train_summary(result, cfg)
+
+
+def _train_summary(result: dict, cfg) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    h = result["history"]
+    last = h[-1]
+    best = max(r["test_acc"] for r in h)
+    table = Table(title=f"Training summary — {result['data']} on {result['device']}")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    rows = [("epochs", f"{last['epoch']}"), ("final held-out accuracy", f"{last['test_acc']:.2%}"),
+            ("best held-out accuracy", f"{best:.2%}"), ("final training loss", f"{last['loss']:.4f}"),
+            ("images/s (with data time)", f"{last['images_per_s']:,.0f}"),
+            ("images/s (compute only)", f"{last['images_per_s_compute']:,.0f}"),
+            ("achieved TFLOP/s (3 × forward)", f"{last['achieved_tflops']:.4f}"),
+            ("MFU", f"{last['mfu']:.1%}" if last["mfu"] is not None else
+             "unknown peak (--peak-tflops)"),
+            ("checkpoint", f"{result['out']}/checkpoint.pt"),
+            ("metrics", f"{result['out']}/metrics.jsonl")]
+    for k, v in rows:
+        table.add_row(k, v)
+    Console(highlight=False).print(table)
+
+
+@main.command()
 def schema() -> None:
     """Print a JSON Schema of the spec language (for editors with a YAML language server)."""
     import json

@@ -54,14 +54,39 @@ class SpecModel(nn.Module):
             holder.add_module(leaf, module)
         self._steps = [(path, modules[path], inputs) for path, inputs in order]
         self._outputs = tuple(outputs) or (order[-1][0],)
+        self._plan()
+
+    def _plan(self) -> None:
+        """Precompile the graph: value slots instead of names; a chain runs as a loop."""
+        slot = {INPUT: 0}
+        for i, (path, _, _) in enumerate(self._steps):
+            slot[path] = i + 1
+        self._program = [(m, [slot[i] for i in inputs]) for _, m, inputs in self._steps]
+        self._out_slots = [slot[o] for o in self._outputs]
+        self._chain = all(ins == [k] for k, (_, ins) in enumerate(self._program)) and \
+            self._out_slots == [len(self._program)]
+
+    def set_module(self, path: str, module: nn.Module) -> None:
+        """Replace one layer's module (the trainer drops a final softmax this way)."""
+        *parents, leaf = path.split(".")
+        holder: nn.Module = self
+        for part in parents:
+            holder = holder._modules[part]
+        holder._modules[leaf] = module
+        self._steps = [(p, module if p == path else m, i) for p, m, i in self._steps]
+        self._plan()
 
     def forward(self, x: torch.Tensor):
-        values = {INPUT: x}
-        for path, module, inputs in self._steps:
-            values[path] = module(*[values[i] for i in inputs])
-        if len(self._outputs) == 1:
-            return values[self._outputs[0]]
-        return tuple(values[o] for o in self._outputs)
+        if self._chain:
+            for module, _ in self._program:
+                x = module(x)
+            return x
+        values = [x]
+        for module, inputs in self._program:
+            values.append(module(*[values[i] for i in inputs]))
+        if len(self._out_slots) == 1:
+            return values[self._out_slots[0]]
+        return tuple(values[i] for i in self._out_slots)
 
 
 def load_spec(spec: str | Path | Spec) -> Spec:

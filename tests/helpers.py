@@ -36,9 +36,8 @@ def compare(spec, bindings=None, batch=2):
     """Run `spec` through the calculator and through PyTorch (meta device) and assert they
     agree: per-layer shapes, parameters, buffers, FlopCounterMode FLOPs. Needs torch."""
     import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
     from archcalc.reference import build_with_analysis
+    from torch.utils.flop_counter import FlopCounterMode
 
     with torch.device("meta"):
         model, a = build_with_analysis(spec, bindings)

@@ -14,10 +14,11 @@ from helpers import SPECS
 
 torch = pytest.importorskip("torch")
 
-from archcalc.analysis import analyze  # noqa: E402
 from archcalc.reference import build, build_with_analysis  # noqa: E402
 from archcalc.reference.codegen import generate  # noqa: E402
 from archcalc.reference.verify import verify  # noqa: E402
+
+from archcalc.analysis import analyze  # noqa: E402
 from archcalc.spec import parse_file  # noqa: E402
 
 ALL = sorted(p.stem for p in SPECS.glob("*.yaml"))

@@ -207,8 +207,9 @@ TOLERANCE = 0.005  # the estimate is within 0.5 % of what autograd keeps (exact 
 @pytest.mark.parametrize("name, size", [("resnet18", 64), ("googlenet", 64), ("vgg11_bn", 64)])
 def test_saved_for_backward_matches_autograd(name, size):
     torch = pytest.importorskip("torch")
-    from archcalc.analysis.memory import estimate
     from archcalc.reference import build_with_analysis
+
+    from archcalc.analysis.memory import estimate
 
     model, a = build_with_analysis(SPECS / f"{name}.yaml", {"H": size, "W": size})
     model.train()

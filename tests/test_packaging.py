@@ -4,7 +4,6 @@ tui/reference/specs mapping), so a new sub-package must be added there — this 
 from __future__ import annotations
 
 import tomllib
-
 from helpers import ROOT
 
 

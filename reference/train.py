@@ -1,0 +1,428 @@
+"""`archcalc train`: the reference trainer — one readable module, not a framework.
+
+A spec becomes a model (`build`), the data (`data.py`) is fitted to its input, and the
+model trains with SGD (momentum, Nesterov), Adam or AdamW, a cosine, one-cycle or step
+schedule after a linear warm-up, weight decay and label smoothing; it is evaluated on the
+held-out split every epoch. On CUDA: bf16 autocast, channels_last, cudnn.benchmark and
+optional torch.compile (its warm-up not counted in throughput). Datasets that fit are
+held on the device and batched there, as the fastest CIFAR-10 trainers do; others stream
+through a DataLoader with pinned memory. Under `torchrun --nproc_per_node N` it trains
+with DistributedDataParallel (NCCL on GPUs, Gloo on CPUs), each rank on its shard,
+metrics and checkpoints from rank 0 only.
+
+Runs are never lost: a checkpoint — model, optimizer, scheduler, RNG states, epoch, the
+spec's text and hash — is written atomically (temporary file, fsync, rename) after every
+epoch; `--resume` continues from it exactly (data order is a function of the seed and the
+epoch), and it is read with torch.load(weights_only=True). Speed is reported against the
+limit: images/s with and without data time, achieved FLOP/s from the calculator's FLOPs
+(training ≈ 3 × forward: the backward pass costs about twice the forward), and MFU
+against the device's peak when known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+
+from archcalc.graph import build_graph
+from archcalc.spec import Spec, parse_file
+
+from . import data as D
+from .build import build_with_analysis
+from .modules import CompileError
+
+# Dense peak rates in TFLOP/s (bf16, fp32) from the vendors' data sheets; --peak-tflops
+# overrides. Matched against torch.cuda.get_device_name().
+PEAK_TFLOPS = {"H200": (989.0, 67.0), "H100": (989.0, 67.0), "A100": (312.0, 19.5),
+               "L40S": (362.0, 91.6), "L4": (121.0, 30.3), "A10": (125.0, 31.2),
+               "RTX 4090": (165.2, 82.6), "V100": (125.0, 15.7), "T4": (65.0, 8.1)}
+
+
+@dataclass
+class TrainConfig:
+    data: str = "digits"
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 0.05
+    optimizer: str = "sgd"          # sgd | adam | adamw
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    schedule: str = "cosine"        # cosine | onecycle | step | none
+    warmup_epochs: float = 1.0
+    step_size: int = 10             # step schedule: epochs between ×0.1
+    label_smoothing: float = 0.0
+    seed: int = 0
+    deterministic: bool = False
+    device: str = "auto"
+    compile: bool = False
+    amp: bool = True                # bf16 autocast on CUDA
+    out: str = "runs/archcalc"
+    resume: bool = False
+    plot: bool = False
+    peak_tflops: float | None = None
+    max_steps: int | None = None    # stop an epoch after this many steps (tests, smoke runs)
+    bindings: dict = field(default_factory=dict)
+
+
+class TrainError(Exception):
+    pass
+
+
+# -- set-up -------------------------------------------------------------------------------
+
+def pick_device(name: str) -> torch.device:
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def class_symbol(spec: Spec) -> str | None:
+    """The symbol the network's output width is, if it is one (`fc: classes`)."""
+    graph = build_graph(spec)
+    node = graph.node(graph.output)
+    while node.kind not in ("linear", "conv") and node.inputs and node.inputs[0] != "input":
+        node = graph.node(node.inputs[0])
+    out = dict(node.args).get("out")
+    if out is not None and getattr(out, "is_Symbol", False):
+        return str(out)
+    return None
+
+
+def prepare(spec_path, cfg: TrainConfig, log):
+    spec = spec_path if isinstance(spec_path, Spec) else parse_file(spec_path)
+    bindings = dict(cfg.bindings)
+    defaults = dict(spec.defaults)
+    sym = class_symbol(spec)
+    # The input shape at the bound values, to fit the data to.
+    from archcalc.analysis import analyze
+
+    values = {**defaults, **bindings}
+    a = analyze(spec, values)
+    if a.free_symbols and set(a.free_symbols) - ({sym} if sym else set()):
+        raise TrainError(f"unbound symbols: {', '.join(a.free_symbols)} (--set NAME=VALUE)")
+    spec_shape = tuple(int(d) for d in (a.input_shape.c, *a.input_shape.dims))
+    dataset = D.load(cfg.data, spec_shape, None)
+    width = int(a.rows[-1].out_shape.c) if a.rows[-1].out_shape is not None else None
+    if sym is not None and sym not in cfg.bindings:
+        bindings[sym] = dataset.classes
+        if defaults.get(sym) != dataset.classes:
+            log(f"classes: {sym} = {dataset.classes} from the data "
+                f"(the spec's default is {defaults.get(sym)})")
+    elif width != dataset.classes:
+        raise TrainError(f"the network outputs {width} values but {dataset.name} has "
+                         f"{dataset.classes} classes; write the width as a symbol (fc: classes)"
+                         " or change it")
+    model, analysis = build_with_analysis(spec, bindings)
+    last = analysis.rows[-1]
+    if last.kind in ("softmax", "log_softmax"):
+        model.set_module(last.name, nn.Identity())
+        log(f"training with cross-entropy on the logits before {last.name} ({last.kind}); "
+            "the softmax is left out of training and evaluation")
+    how, line = D.plan(dataset.shape, spec_shape)
+    log(line)
+    return spec, model, analysis, dataset, spec_shape
+
+
+def tensors(dataset: D.Dataset, spec_shape, device, limit_bytes: float):
+    """Train and test tensors on the device, when they fit; else None (stream them)."""
+    if not dataset.in_memory:
+        return None
+    n = len(dataset.train.y) + len(dataset.test.y)
+    if n * math.prod(spec_shape) * 4 > limit_bytes:
+        return None
+    xs = [D.adapt(s.x, spec_shape) for s in (dataset.train, dataset.test)]
+    xtr, xte = D.standardise(*xs)
+    return (xtr.to(device), dataset.train.y.to(device), xte.to(device),
+            dataset.test.y.to(device))
+
+
+def make_optimizer(model: nn.Module, cfg: TrainConfig):
+    decay = [p for p in model.parameters() if p.ndim > 1]   # no decay on biases and BN
+    rest = [p for p in model.parameters() if p.ndim <= 1]
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay},
+              {"params": rest, "weight_decay": 0.0}]
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum,
+                               nesterov=cfg.nesterov and cfg.momentum > 0)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(groups, lr=cfg.lr)
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(groups, lr=cfg.lr)
+    raise TrainError(f"unknown optimizer {cfg.optimizer}: sgd, adam or adamw")
+
+
+def make_schedule(opt, cfg: TrainConfig, steps_per_epoch: int):
+    total = max(1, cfg.epochs * steps_per_epoch)
+    warm = int(cfg.warmup_epochs * steps_per_epoch)
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        t = (step - warm) / max(1, total - warm)
+        if cfg.schedule == "cosine":
+            return 0.5 * (1 + math.cos(math.pi * t))
+        if cfg.schedule == "onecycle":  # linear up to the peak at 30 %, cosine down
+            return t / 0.3 if t < 0.3 else 0.5 * (1 + math.cos(math.pi * (t - 0.3) / 0.7))
+        if cfg.schedule == "step":
+            return 0.1 ** ((step // steps_per_epoch) // cfg.step_size)
+        return 1.0
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
+# -- checkpoints -------------------------------------------------------------------------
+
+def spec_hash(spec: Spec) -> str:
+    return hashlib.sha256(spec.source.text.encode()).hexdigest()
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    """Atomically: a reader sees the old checkpoint or the new one, never half of one."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        torch.save(state, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_checkpoint(path: Path, spec: Spec) -> dict:
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if state.get("spec_sha256") != spec_hash(spec):
+        raise TrainError(f"{path} was written for another spec (sha256 "
+                         f"{state.get('spec_sha256', '?')[:12]}…, this one is "
+                         f"{spec_hash(spec)[:12]}…): refusing to resume from it")
+    return state
+
+
+def rng_state(device: torch.device) -> dict:
+    state = {"torch": torch.get_rng_state(), "python": random.getstate()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def set_rng_state(state: dict, device: torch.device) -> None:
+    torch.set_rng_state(state["torch"])
+    v = state["python"]
+    random.setstate((v[0], tuple(v[1]), v[2]))
+    if "cuda" in state and device.type == "cuda":
+        torch.cuda.set_rng_state(state["cuda"], device)
+
+
+# -- the loop ----------------------------------------------------------------------------
+
+def train(spec_path, cfg: TrainConfig, log=print) -> dict:
+    rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+    device = pick_device(cfg.device)
+    if world > 1:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    main = rank == 0
+    say = log if main else (lambda *a, **k: None)
+    torch.manual_seed(cfg.seed)
+    random.seed(cfg.seed)
+    if cfg.deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.benchmark = False
+    elif device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    try:
+        spec, model, analysis, dataset, spec_shape = prepare(spec_path, cfg, say)
+    except (D.DataError, CompileError) as exc:
+        raise TrainError(str(exc)) from None
+    cuda = device.type == "cuda"
+    memory = (torch.cuda.get_device_properties(device).total_memory * 0.25 if cuda else 4e9)
+    held = tensors(dataset, spec_shape, device, memory)
+    model.to(device)
+    if cuda and len(spec_shape) == 3:
+        model = model.to(memory_format=torch.channels_last)
+    net = model
+    if world > 1:
+        net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if cuda
+                                                  else None)
+    if cfg.compile:
+        net = torch.compile(net)
+    n_train = len(dataset.train.y)
+    per_rank = n_train // world
+    steps = max(1, per_rank // cfg.batch_size)
+    if cfg.max_steps:
+        steps = min(steps, cfg.max_steps)
+    opt = make_optimizer(model, cfg)
+    sched = make_schedule(opt, cfg, steps)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt, metrics_path = out / "checkpoint.pt", out / "metrics.jsonl"
+    start = 0
+    if cfg.resume and ckpt.exists():
+        state = load_checkpoint(ckpt, spec)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        set_rng_state(state["rng"], device)
+        start = int(state["epoch"])
+        say(f"resumed from {ckpt} at epoch {start}")
+    elif main and metrics_path.exists():
+        metrics_path.unlink()
+    loader = None if held is not None else _loader(dataset, spec_shape, cfg, rank, world)
+    say(f"data: {dataset.name}, {n_train:,} training and {len(dataset.test.y):,} held-out "
+        f"samples, {'on the device' if held is not None else 'streamed'}; device: {device}"
+        + (f", {world} processes" if world > 1 else ""))
+    flops = int(analysis.totals.flops)  # forward, per sample
+    peak = _peak(device, cfg)
+    history, compiled_warm = [], not cfg.compile
+    for epoch in range(start, cfg.epochs):
+        model.train()
+        g = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)  # order = f(seed, epoch)
+        order = torch.randperm(n_train, generator=g)[rank::world][: steps * cfg.batch_size]
+        t0, data_time, seen, loss_sum, correct = time.perf_counter(), 0.0, 0, 0.0, 0
+        batches = loader if loader is not None else range(steps)
+        for i, batch in enumerate(batches):
+            if i >= steps:
+                break
+            d0 = time.perf_counter()
+            if held is not None:
+                idx = order[i * cfg.batch_size:(i + 1) * cfg.batch_size].to(device)
+                x, y = held[0][idx], held[1][idx]
+            else:
+                x, y = (t.to(device, non_blocking=True) for t in batch)
+            if cuda and x.dim() == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
+            data_time += time.perf_counter() - d0
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda and cfg.amp):
+                logits = net(x)
+                logits = logits[0] if isinstance(logits, tuple) else logits
+                loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            loss_sum += loss.item() * len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+            seen += len(y)
+            if not compiled_warm and i == 0:  # torch.compile's first step: not throughput
+                t0, data_time, compiled_warm = time.perf_counter(), 0.0, True
+        if cuda:
+            torch.cuda.synchronize(device)
+        elapsed = max(time.perf_counter() - t0, 1e-9)
+        acc = evaluate(model, held, dataset, spec_shape, device, cfg) if main else float("nan")
+        row = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1),
+               "train_acc": correct / max(seen, 1), "test_acc": acc,
+               "images_per_s": seen * world / elapsed,
+               "images_per_s_compute": seen * world / max(elapsed - data_time, 1e-9),
+               "lr": sched.get_last_lr()[0], "seconds": elapsed}
+        row["achieved_tflops"] = 3 * flops * row["images_per_s"] / 1e12
+        row["mfu"] = row["achieved_tflops"] / peak if peak else None
+        history.append(row)
+        if main:
+            with open(metrics_path, "a") as f:
+                f.write(json.dumps(row) + "\n")
+            save_checkpoint(ckpt, {
+                "model": model.state_dict(), "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(), "epoch": epoch + 1,
+                "rng": rng_state(device), "spec_text": spec.source.text,
+                "spec_sha256": spec_hash(spec), "config": _plain(asdict(cfg))})
+            log(f"epoch {epoch + 1}/{cfg.epochs}: loss {row['loss']:.4f}, train "
+                f"{row['train_acc']:.2%}, held-out {acc:.2%}, {row['images_per_s']:,.0f} img/s",
+                progress=True)
+    if cfg.plot and main and history:
+        plot(history, out / "curves.png")
+    digest = hashlib.sha256(b"".join(t.detach().cpu().numpy().tobytes()
+                                     for t in model.state_dict().values())).hexdigest()
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return {"history": history, "flops_per_sample": flops, "peak_tflops": peak,
+            "weights_sha256": digest, "rank": rank, "world": world, "out": str(out),
+            "device": str(device), "data": dataset.name}
+
+
+def evaluate(model, held, dataset, spec_shape, device, cfg) -> float:
+    model.eval()
+    correct = total = 0
+    with torch.no_grad():
+        if held is not None:
+            xs, ys = held[2], held[3]
+            for i in range(0, len(ys), 512):
+                out = model(xs[i:i + 512])
+                out = out[0] if isinstance(out, tuple) else out
+                correct += (out.argmax(1) == ys[i:i + 512]).sum().item()
+                total += len(ys[i:i + 512])
+        else:
+            for x, y in _loader(dataset, spec_shape, cfg, 0, 1, test=True):
+                out = model(x.to(device))
+                out = out[0] if isinstance(out, tuple) else out
+                correct += (out.argmax(1).cpu() == y).sum().item()
+                total += len(y)
+    return correct / max(total, 1)
+
+
+def _loader(dataset, spec_shape, cfg, rank, world, test=False):
+    split = dataset.test if test else dataset.train
+    if split.files is not None:
+        items = D.FolderImages(split, dataset.shape[0], spec_shape)
+    else:
+        items = torch.utils.data.TensorDataset(D.adapt(split.x, spec_shape), split.y)
+    sampler = None if test else torch.utils.data.DistributedSampler(
+        items, world, rank, shuffle=True, seed=cfg.seed) if world > 1 else None
+    return torch.utils.data.DataLoader(
+        items, batch_size=cfg.batch_size, shuffle=not test and sampler is None,
+        sampler=sampler, num_workers=min(4, os.cpu_count() or 1),
+        pin_memory=torch.cuda.is_available(), drop_last=not test)
+
+
+def _peak(device: torch.device, cfg: TrainConfig) -> float | None:
+    if cfg.peak_tflops:
+        return cfg.peak_tflops
+    if device.type != "cuda":
+        return None
+    name = torch.cuda.get_device_name(device)
+    for key, (bf16, fp32) in PEAK_TFLOPS.items():
+        if key in name:
+            return bf16 if cfg.amp else fp32
+    return None
+
+
+def _plain(d: dict) -> dict:
+    return {k: v for k, v in d.items() if isinstance(v, (int, float, str, bool, type(None)))}
+
+
+def plot(history: list[dict], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise TrainError("--plot needs matplotlib: pip install matplotlib") from None
+    epochs = [h["epoch"] for h in history]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.5))
+    a1.plot(epochs, [h["loss"] for h in history], marker="o")
+    a1.set(xlabel="epoch", ylabel="training loss")
+    a2.plot(epochs, [h["train_acc"] for h in history], marker="o", label="train")
+    a2.plot(epochs, [h["test_acc"] for h in history], marker="o", label="held-out")
+    a2.set(xlabel="epoch", ylabel="accuracy")
+    a2.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
