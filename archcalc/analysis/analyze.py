@@ -31,9 +31,13 @@ ZERO = sp.Integer(0)
 
 def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
             convention: str = DEFAULT, graph: Graph | None = None,
-            lenient: bool = False) -> Analysis:
+            lenient: bool = False, cache: dict | None = None) -> Analysis:
     """`lenient`: shape mismatches that depend on symbols are not errors — for code that
-    is generic in a block's arguments (the compiler's block classes)."""
+    is generic in a block's arguments (the compiler's block classes).
+
+    `cache`: a dict kept between calls (the TUI re-analyses on every edit). A layer's row is
+    a pure function of its node — immutable, compared by value — its inputs' shapes and
+    fields, and the bindings; after a one-character edit almost every layer is a hit."""
     graph = graph or build_graph(spec)
     bindings = dict(bindings or {})
     conv = CONVENTIONS[convention]
@@ -41,11 +45,19 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
     dims = tuple(d.xreplace(subs) for d in spec.input)
     x0 = Shape(dims[0], dims[1:])
     walk = _Walk(spec, graph, subs, conv.flops_per_mac, lenient)
-    rows = tuple(walk.row(node) for node in graph.nodes)
+    if cache is not None and len(cache) > 50_000:
+        cache.clear()  # bounded: a long session never grows without limit
+    rows = tuple(walk.cached_row(node, cache) for node in graph.nodes)
     free = set().union(*(d.free_symbols for d in dims), walk.free)
     totals = _totals(rows)
     symbols = {s.name: s for s in spec.symbols}
-    valid = valid_inputs(rows, spec.input[1:], spec.ndim, symbols, bindings)
+    key = ("valid", tuple((r.name, r.inputs, r.windows) for r in rows), spec.input,
+           tuple(symbols.values()), tuple(sorted(bindings.items())))
+    valid = cache.get(key) if cache is not None else None
+    if valid is None:
+        valid = valid_inputs(rows, spec.input[1:], spec.ndim, symbols, bindings)
+        if cache is not None:
+            cache[key] = valid
     findings = walk.findings + _nearest_notes(valid, spec)
     outputs = ()
     if len(graph.outputs) > 1:
@@ -68,12 +80,34 @@ class _Walk:
                  lenient: bool = False):
         self.spec, self.graph, self.subs, self.fpm = spec, graph, subs, flops_per_mac
         self.lenient = lenient
+        self.subs_key = tuple(sorted(subs.items(), key=str))
         dims = tuple(d.xreplace(subs) for d in spec.input)
         self.shapes: dict[str, Shape | None] = {INPUT: Shape(dims[0], dims[1:])}
         self.fields: dict[str, tuple | None] = {INPUT: (RF.INPUT_FIELD,) * spec.ndim}
         self.rows: dict[str, LayerRow] = {}
         self.findings: list[Diagnostic] = []
         self.free: set = set()
+
+    def cached_row(self, node: Node, cache: dict | None) -> LayerRow:
+        if cache is None:
+            return self.row(node)
+        names = (*node.inputs, *node.refs)
+        key = (node, tuple(self.shapes.get(n) for n in names),
+               tuple(self.fields.get(n) for n in node.inputs), self.subs_key, self.fpm,
+               self.lenient, self.graph.rounding)
+        hit = cache.get(key)
+        if hit is None:
+            mark = len(self.findings)
+            row = self.row(node)
+            cache[key] = (row, self.shapes[node.name], self.fields.get(node.name),
+                          tuple(self.findings[mark:]), frozenset(self.free))
+            return row
+        row, shape, fields, findings, free = hit
+        self.shapes[node.name], self.fields[node.name] = shape, fields
+        self.rows[node.name] = row
+        self.findings.extend(findings)
+        self.free |= free
+        return row
 
     def row(self, node: Node) -> LayerRow:
         kind = KINDS[node.kind]

@@ -8,13 +8,15 @@ every later size by a whole multiple of its stride, so whether every size is an 
 depends only on W mod M. The valid set is therefore {W ≥ W₀ : W mod M ∈ R}, found exactly
 by checking one size per residue — e.g. "H ≡ 3 (mod 32), H ≥ 67" for AlexNet at 227.
 
-Works on Python ints and Fractions (not sympy), because it evaluates the network once per
-residue; `tests/test_validset.py` checks it against `convarith.window_size`.
+Works on plain Python ints (not sympy), because it evaluates the network once per residue:
+a size that is not an integer marks the input invalid and continues floored, which keeps
+every verdict exact (an input is valid only if every size is an integer, and for integer
+sizes floor and exact agree). `tests/test_window_arithmetic.py` checks `step` against
+`convarith.window_size`.
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
 from math import gcd
 
 import sympy as sp
@@ -27,26 +29,24 @@ MAX_MODULUS = 1 << 16  # beyond this, say so rather than enumerate residues
 SEARCH_LIMIT = 1 << 40
 
 
-def step(W: Fraction, w: Window) -> tuple[Fraction, bool]:
-    """(next size, whether this layer's size is an integer) for one axis and layer."""
+def step(W: int, w: Window) -> tuple[int, bool]:
+    """(next size, whether it is an integer — else floored) for one axis and layer."""
     if w.kind == "fixed":
-        return Fraction(int(w.size)), True
+        return int(w.size), True
     if w.kind == "same_tf":
-        return Fraction(-((-W.numerator) // (W.denominator * int(w.stride)))), True
+        return -(-W // int(w.stride)), True
     if w.kind == "merge":
         return W, True
     F, S, lo, hi = int(w.kernel), int(w.stride), int(w.pad_lo), int(w.pad_hi)
     span = W + lo + hi - F
     if w.rounding == "exact":
-        size = span / S + 1
-        return size, size.denominator == 1
-    span = Fraction(int(span // 1)) if span.denominator != 1 else span  # after an invalid layer
+        return span // S + 1, span % S == 0
     if w.rounding == "floor":
-        return Fraction(int(span // S) + 1), True
-    size = -((-span.numerator) // S) + 1  # ceil
+        return span // S + 1, True
+    size = -(-span // S) + 1  # ceil
     if (size - 1) * S >= W + lo:
         size -= 1
-    return Fraction(size), True
+    return size, True
 
 
 def _concrete(windows) -> bool:
@@ -73,7 +73,7 @@ class _Axis:
     def run(self, value: int) -> tuple[bool, bool]:
         """(every size ≥ 1, every size an integer and every merge matched) at `value`."""
         sizes: list = [None] * self.slots
-        sizes[0] = Fraction(value)
+        sizes[0] = value
         positive = integral = True
         for out, ins, w in self.steps:
             srcs = [sizes[i] if i >= 0 else None for i in ins]
