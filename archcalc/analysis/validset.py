@@ -119,6 +119,8 @@ def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dic
     for key, axes in groups.items():
         dim = input_dims[axes[0]]
         decl = symbols.get(key) if isinstance(dim, sp.Symbol) else None
+        if not isinstance(dim, (sp.Symbol, sp.Integer)):
+            continue  # the parser allows neither; nothing to say about an expression
         current = bindings.get(key) if isinstance(dim, sp.Symbol) else int(dim)
         names = tuple(AXES[ndim][a] for a in axes)
         windows = [r.windows for r in rows if r.windows is not None]

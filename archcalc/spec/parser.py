@@ -199,7 +199,12 @@ class _SpecParser:
                 self.symbols.setdefault(name, SymbolDecl(name, item.loc))
                 dims.append(symbol(name))
             else:
-                dims.append(P.integer(item, what, self.resolve, 1))
+                value = P.integer(item, what, self.resolve, 1)
+                if not value.is_Integer:
+                    raise error(f"{what} is a positive integer or a symbol name, not an "
+                                f"expression ({item.value})", item.loc,
+                                "declare a symbol for it: `input: [3, H, W]`", code="input")
+                dims.append(value)
         return tuple(dims)
 
     # -- blocks and layers ------------------------------------------------------------
