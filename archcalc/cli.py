@@ -418,6 +418,36 @@ def _train_summary(result: dict, cfg) -> None:
 
 
 @main.command()
+@click.argument("spec", required=False)
+def tui(spec: str | None) -> None:
+    """Design interactively: the spec beside its live analysis (Textual).
+
+    SPEC is a file (created on the first save if it does not exist) or a built-in name;
+    without it, start from the LeNet-5 template.
+    """
+    try:
+        import textual  # noqa: F401
+    except ImportError:
+        click.echo("error: archcalc tui needs textual: pip install 'archcalc[tui]'", err=True)
+        sys.exit(2)
+    from .tui import run
+
+    path = None
+    if spec:
+        p = Path(spec)
+        if not p.exists():
+            from . import specs
+
+            builtin = specs.path(spec[:-5] if spec.endswith(".yaml") else spec)
+            if builtin is not None and "/" not in spec:
+                p = Path(spec if spec.endswith(".yaml") else spec + ".yaml")
+                if not p.exists():
+                    p.write_text(builtin.read_text(encoding="utf-8"), encoding="utf-8")
+        path = p
+    run(path)
+
+
+@main.command()
 def schema() -> None:
     """Print a JSON Schema of the spec language (for editors with a YAML language server)."""
     import json

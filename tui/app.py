@@ -1,0 +1,311 @@
+"""`archcalc tui SPEC`: the design loop in a terminal.
+
+The spec in an editor on the left; on the right the analysis — the layer table (the same
+columns as `archcalc check`), the pyramid, the symbols with their formulas — a totals bar
+and the diagnostics. Every edit is re-analysed in a worker off the UI thread, debounced,
+stale runs discarded; while the text does not parse, the last good analysis stays,
+dimmed. Needs textual; never torch (export and verify load it only when asked).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Input, Label, TabbedContent, TabPane, TextArea
+from textual.worker import get_current_worker
+
+from archcalc import specs as library
+from archcalc.errors import SpecError
+
+from . import analysis as A
+from .screens import HELP, AskPath, Confirm, Templates, TextScreen
+from .session import Session
+from .widgets import Diagnostics, LayerTable, Pyramid, SymbolsInfo, Totals
+
+DEBOUNCE = 0.25  # seconds after the last keystroke
+TEMPLATES = ["lenet5", "alexnet", "vgg16", "resnet18", "resnet50", "googlenet"]
+
+
+class ArchcalcApp(App):
+    TITLE = "archcalc"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        # priority: they work while the editor has the focus (and its own keys do not
+        # collide: the editor keeps ctrl+e, ctrl+a, ctrl+k … for editing)
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+o", "open", "Open", priority=True),
+        Binding("ctrl+n", "new", "New", priority=True),
+        Binding("f2", "view('table')", "Layers"),
+        Binding("f3", "view('pyramid')", "Pyramid"),
+        Binding("f4", "view('symbols')", "Symbols"),
+        Binding("f5", "export", "Export"),
+        Binding("f6", "verify", "Verify"),
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, path: Path | None = None, text: str | None = None) -> None:
+        super().__init__()
+        if text is None:
+            text = path.read_text(encoding="utf-8") if path and path.exists() else \
+                library.path("lenet5").read_text(encoding="utf-8")
+        self.session = Session(path, text if path and path.exists() else "")
+        self.initial_text = text
+        self.version = 0
+        self.bindings_values: dict[str, int] = {}
+        self.cache: dict = {}
+        self.result: A.Result | None = None
+        self._timer = None
+        self._analysed_text: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield TextArea.code_editor(self.initial_text, language="yaml", id="editor",
+                                       soft_wrap=False)
+            with Vertical(id="right"):
+                with TabbedContent(id="views"):
+                    with TabPane("Layers", id="table"):
+                        yield LayerTable(id="layers")
+                    with TabPane("Pyramid", id="pyramid"):
+                        yield Pyramid(id="pyramid-view")
+                    with TabPane("Symbols", id="symbols"):
+                        yield Horizontal(id="bindings")
+                        yield SymbolsInfo(id="symbols-view")
+                yield Totals(id="totals")
+                yield Diagnostics(id="diagnostics")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#editor").border_title = self.session.name
+        self.query_one("#diagnostics").border_title = "Problems"
+        recovered = self.session.recovered_text()
+        if recovered is not None and recovered != self.initial_text:
+            def answer(restore: bool | None) -> None:
+                if restore:
+                    self.query_one("#editor", TextArea).load_text(recovered)
+                else:
+                    self.session.discard_recovery()
+            self.push_screen(Confirm("Unsaved changes to this spec were recovered from a "
+                                     "session that ended abruptly. Restore them?",
+                                     "Restore", "Discard"), answer)
+        self.analyse_now()
+
+    # -- analysis ----------------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        return self.query_one("#editor", TextArea).text
+
+    @on(TextArea.Changed, "#editor")
+    def edited(self) -> None:
+        if self.text == self._analysed_text:
+            return  # e.g. the editor loading its first text: nothing to re-analyse
+        self.version += 1
+        self.update_title()
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, self.analyse_now)
+
+    def analyse_now(self) -> None:
+        self._analysed_text = self.text
+        self.analyse(self.text, self.version, dict(self.bindings_values))
+
+    @work(exclusive=True, thread=True, group="analysis")
+    def analyse(self, text: str, version: int, bindings: dict) -> None:
+        result = A.run(text, self.session.name, bindings, version, self.cache)
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self.show, result)
+        self.session.keep_recovery(text)
+
+    def show(self, result: A.Result) -> None:
+        if result.version != self.version:
+            return  # a newer edit is on its way
+        stale = result.error is not None
+        for widget in self.query("LayerTable, Pyramid, SymbolsInfo"):
+            widget.set_class(stale, "stale")
+        diagnostics = self.query_one(Diagnostics)
+        if stale:
+            diagnostics.show(list(result.error.diagnostics))
+            return
+        self.result = result
+        a = result.analysis
+        self.query_one(LayerTable).show(a)
+        self.query_one(Pyramid).show(a)
+        self.query_one(SymbolsInfo).show(a, result.symbolic)
+        self.query_one(Totals).show(a, result.memory)
+        diagnostics.show(list(a.findings))
+        self.show_bindings(result.input_symbols, a)
+
+    def show_bindings(self, names: tuple[str, ...], a) -> None:
+        box = self.query_one("#bindings", Horizontal)
+        have = [i.id.removeprefix("bind-") for i in box.query(Input)]
+        if have == list(names):
+            return
+        box.remove_children()
+        current = dict(a.bindings)
+        for n in names:
+            box.mount(Label(f" {n} = "))
+            box.mount(Input(str(current.get(n, "")), id=f"bind-{n}", type="integer"))
+
+    @on(Input.Submitted)
+    @on(Input.Changed)
+    def bound(self, event: Input.Changed) -> None:
+        if not (event.input.id or "").startswith("bind-"):
+            return
+        name = event.input.id.removeprefix("bind-")
+        value = event.value.strip()
+        if value.isdigit() and int(value) > 0:
+            self.bindings_values[name] = int(value)
+        else:
+            self.bindings_values.pop(name, None)
+        self.version += 1
+        self._analysed_text = None
+        self.analyse_now()
+
+    # -- navigation --------------------------------------------------------------------
+    @on(TextArea.SelectionChanged, "#editor")
+    def cursor_moved(self, event: TextArea.SelectionChanged) -> None:
+        self.query_one(LayerTable).highlight_line(event.selection.end[0] + 1)
+
+    @on(LayerTable.LineRequested)
+    @on(Diagnostics.LineRequested)
+    def go_to_line(self, event) -> None:
+        editor = self.query_one("#editor", TextArea)
+        editor.move_cursor((event.line - 1, getattr(event, "column", 1) - 1))
+        editor.focus()
+
+    def action_view(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    # -- files -------------------------------------------------------------------------
+    def update_title(self) -> None:
+        dirty = " ●" if self.session.dirty(self.text) else ""
+        self.query_one("#editor").border_title = self.session.name + dirty
+
+    def action_save(self) -> None:
+        if self.session.path is None:
+            self.action_save_as()
+            return
+        self.session.save(self.text)
+        self.update_title()
+        self.notify(f"saved {self.session.path}")
+
+    def action_save_as(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self.session.save(self.text, Path(path))
+                self.update_title()
+                self.notify(f"saved {path}")
+        self.push_screen(AskPath("Save as:", self.session.name), chosen)
+
+    def action_open(self) -> None:
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            p = Path(path)
+            try:
+                text = p.read_text(encoding="utf-8")
+            except OSError as exc:
+                self.notify(f"cannot open {path}: {exc.strerror}", severity="error")
+                return
+            self.replace(p, text)
+        self.confirm_discard(lambda: self.push_screen(AskPath("Open spec:"), chosen))
+
+    def action_new(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name:
+                self.replace(None, library.path(name).read_text(encoding="utf-8"))
+        names = [n for n in TEMPLATES if library.path(n)] + \
+            [n for n in library.names() if n not in TEMPLATES]
+        self.confirm_discard(lambda: self.push_screen(Templates(names), chosen))
+
+    def replace(self, path: Path | None, text: str) -> None:
+        self.session = Session(path, text if path else "")
+        self.query_one("#editor", TextArea).load_text(text)
+        self.update_title()
+
+    def confirm_discard(self, then) -> None:
+        if not self.session.dirty(self.text):
+            then()
+            return
+        self.push_screen(Confirm("Discard the unsaved changes?", "Discard", "Cancel"),
+                         lambda yes: then() if yes else None)
+
+    async def action_quit(self) -> None:
+        if not self.session.dirty(self.text):
+            self.session.discard_recovery()
+            self.exit()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.session.discard_recovery()
+                self.exit()
+        self.push_screen(Confirm("There are unsaved changes. Quit without saving?",
+                                 "Quit", "Cancel"), answer)
+
+    # -- acting on the design ------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(TextScreen("Keys", HELP))
+
+    def action_export(self) -> None:
+        self.torch_job("export")
+
+    def action_verify(self) -> None:
+        self.torch_job("verify")
+
+    @work(exclusive=True, thread=True, group="torch")
+    def torch_job(self, job: str) -> None:
+        try:
+            import torch  # noqa: F401 - only these two actions need it
+        except ImportError:
+            self.call_from_thread(self.notify, f"{job} needs PyTorch: pip install "
+                                  "'archcalc[torch]'", severity="error")
+            return
+        from archcalc.reference import CompileError
+
+        from archcalc.spec import parse_text
+
+        try:
+            spec = parse_text(self.text, self.session.name)
+            if job == "export":
+                from archcalc.reference.codegen import generate
+
+                source = generate(spec, dict(self.bindings_values))
+                target = (self.session.path.with_name(self.session.path.stem + "_model.py")
+                          if self.session.path else Path("model.py"))
+                target.write_text(source, encoding="utf-8")
+                self.call_from_thread(self.notify, f"wrote {target}")
+            else:
+                from archcalc.reference.verify import verify
+
+                r = verify(spec, dict(self.bindings_values))
+                lines = [f"{w}: calculator {c:,} · PyTorch {t:,} — "
+                         f"{'agree' if c == t else 'DISAGREE'}" for w, c, t in r.totals]
+                bad = r.first_mismatch
+                lines.append(f"{len(r.layers)} layers: " + ("all agree" if r.ok else
+                             f"first mismatch {bad.name if bad else '(totals)'}"))
+                self.call_from_thread(self.push_screen,
+                                      TextScreen("Verify against PyTorch", "\n".join(lines)))
+        except (SpecError, CompileError) as exc:
+            self.call_from_thread(self.notify, str(exc).splitlines()[0], severity="error")
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Save", "Save the spec (ctrl+s)", self.action_save)
+        yield SystemCommand("Save as", "Save the spec under another name", self.action_save_as)
+        yield SystemCommand("Open", "Open a spec (ctrl+o)", self.action_open)
+        yield SystemCommand("New from template", "Start from LeNet-5, AlexNet, VGG, ResNet, "
+                            "GoogLeNet…", self.action_new)
+        yield SystemCommand("Export PyTorch code", "Write SPEC_model.py (f5)",
+                            self.action_export)
+        yield SystemCommand("Verify against PyTorch", "Meta-device check (f6)",
+                            self.action_verify)
+        yield SystemCommand("Pyramid", "Show the volumes as a pyramid (f3)",
+                            lambda: self.action_view("pyramid"))
+        yield SystemCommand("Symbols", "Formulas and valid input sizes (f4)",
+                            lambda: self.action_view("symbols"))

@@ -1,0 +1,89 @@
+"""Modal screens: confirm quit, open a file, choose a template, recover, help, text."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class Confirm(ModalScreen[bool]):
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Grid(id="dialog"):
+            yield Label(self.question, id="question")
+            yield Button(self.yes, variant="error", id="yes")
+            yield Button(self.no, variant="primary", id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class AskPath(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, prompt: str, value: str = "") -> None:
+        super().__init__()
+        self.prompt, self.value = prompt, value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask"):
+            yield Label(self.prompt)
+            yield Input(self.value, id="path")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+
+class Templates(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask"):
+            yield Label("New spec from a template:")
+            yield OptionList(*[Option(n, id=n) for n in self.names], id="templates")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class TextScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("q", "dismiss", "Close")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="text"):
+            yield Label(self.title_text, classes="title")
+            yield Static(self.text)
+            yield Label("escape to close", classes="hint")
+
+
+HELP = """\
+ctrl+s        save (atomic; your text exactly as typed)
+ctrl+o        open a spec
+ctrl+n        new spec from a template (LeNet-5, AlexNet, VGG, ResNet, GoogLeNet, …)
+f2 / f3 / f4  the layer table / the pyramid / symbols and formulas
+f5            export PyTorch code next to the spec (needs torch)
+f6            verify against PyTorch (needs torch)
+ctrl+p        command palette (also: save as)
+f1            this help
+ctrl+q        quit (asks when there are unsaved changes)
+
+Every edit is analysed in the background; while the spec does not parse, the last good
+analysis stays visible, dimmed. Choose a problem to jump to its line; move the cursor in
+the spec to find its layer in the table, and choose a row to jump to its line."""
