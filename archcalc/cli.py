@@ -378,11 +378,31 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
     from rich.console import Console
 
     console = Console(stderr=True, highlight=False)
+    progress, task = None, None
+    if console.is_terminal:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    def log(message: str, progress: bool = False) -> None:
+        progress = Progress(TextColumn("epoch {task.fields[epoch]}/" + str(cfg.epochs)),
+                            BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                            TextColumn("loss {task.fields[loss]:.4f}"),
+                            TextColumn("acc {task.fields[acc]:.2%}"),
+                            TextColumn("{task.fields[rate]:,.0f} img/s"), TimeElapsedColumn(),
+                            console=console, transient=True)
+        task = progress.add_task("train", total=1, epoch=0, loss=0.0, acc=0.0, rate=0.0)
+
+    def log(message: str, progress_line: bool = False, **_) -> None:
         console.print(message)
+
+    def step(epoch, i, steps, loss, acc, rate) -> None:
+        if i == 1:
+            progress.reset(task, total=steps)
+        progress.update(task, completed=i, epoch=epoch, loss=loss, acc=acc, rate=rate)
     try:
-        result = run(parsed, cfg, log)
+        if progress is not None:
+            with progress:
+                result = run(parsed, cfg, log, step)
+        else:
+            result = run(parsed, cfg, log)
     except TrainError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

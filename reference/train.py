@@ -232,7 +232,9 @@ def set_rng_state(state: dict, device: torch.device) -> None:
 
 # -- the loop ----------------------------------------------------------------------------
 
-def train(spec_path, cfg: TrainConfig, log=print) -> dict:
+def train(spec_path, cfg: TrainConfig, log=print, on_step=None) -> dict:
+    """Train; `log(message)` gets the one-line reports, `on_step(epoch, step, steps,
+    loss, accuracy, images_per_s)` every step (the CLI's progress bar)."""
     rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
     device = pick_device(cfg.device)
     if world > 1:
@@ -320,6 +322,9 @@ def train(spec_path, cfg: TrainConfig, log=print) -> dict:
             loss_sum += loss.item() * len(y)
             correct += (logits.argmax(1) == y).sum().item()
             seen += len(y)
+            if on_step is not None and main:
+                rate = seen * world / max(time.perf_counter() - t0, 1e-9)
+                on_step(epoch + 1, i + 1, steps, loss_sum / seen, correct / seen, rate)
             if not compiled_warm and i == 0:  # torch.compile's first step: not throughput
                 t0, data_time, compiled_warm = time.perf_counter(), 0.0, True
         if cuda:
@@ -343,8 +348,7 @@ def train(spec_path, cfg: TrainConfig, log=print) -> dict:
                 "rng": rng_state(device), "spec_text": spec.source.text,
                 "spec_sha256": spec_hash(spec), "config": _plain(asdict(cfg))})
             log(f"epoch {epoch + 1}/{cfg.epochs}: loss {row['loss']:.4f}, train "
-                f"{row['train_acc']:.2%}, held-out {acc:.2%}, {row['images_per_s']:,.0f} img/s",
-                progress=True)
+                f"{row['train_acc']:.2%}, held-out {acc:.2%}, {row['images_per_s']:,.0f} img/s")
     if cfg.plot and main and history:
         plot(history, out / "curves.png")
     digest = hashlib.sha256(b"".join(t.detach().cpu().numpy().tobytes()
