@@ -42,7 +42,7 @@ class Scale(_ShapeKeeping):
     name = "scale"
     aliases = ("multiply",)
     category = "elementwise"
-    torch = "archcalc.reference.modules.Scale (x · factor)"
+    torch = "archcalc.reference.helpers.Scale (x · factor)"
     summary = "multiply by a constant (Inception-ResNet scales its residual branches)"
     name_prefix = "scale"
     shorthand = "factor"

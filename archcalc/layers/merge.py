@@ -19,6 +19,18 @@ from .windowed import AXES
 class _Merge(LayerKind):
     category = "merge"
     arity = None  # any number of inputs, named with `from:`
+    with_channels = True  # add: the whole shape must agree; concat: the spatial dims
+
+    @classmethod
+    def infer(cls, args: dict, xs: list[Shape], ctx: Ctx) -> Facts:
+        problem = cls.check(xs, ctx.input_names, ctx, with_channels=cls.with_channels)
+        if problem:
+            return Facts(xs[0], findings=(problem,), fatal=True)
+        return cls.combine(xs)
+
+    @classmethod
+    def combine(cls, xs: list[Shape]) -> Facts:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     @classmethod
     def windows(cls, args: dict, ndim: int, rounding: str):
@@ -75,15 +87,12 @@ def _difference(label: str, a, b) -> str:
 class Add(_Merge):
     name = "add"
     aliases = ("sum",)
-    torch = "archcalc.reference.modules.Add (x + y)"
+    torch = "archcalc.reference.helpers.Add (x + y)"
     summary = "element-wise sum of inputs of the same shape (residual connections)"
     name_prefix = "add"
 
     @classmethod
-    def infer(cls, args: dict, xs: list[Shape], ctx: Ctx) -> Facts:
-        problem = cls.check(xs, ctx.input_names, ctx, with_channels=True)
-        if problem:
-            return Facts(xs[0], findings=(problem,), fatal=True)
+    def combine(cls, xs: list[Shape]) -> Facts:
         return Facts(xs[0])
 
 
@@ -91,15 +100,13 @@ class Add(_Merge):
 class Concat(_Merge):
     name = "concat"
     aliases = ("cat", "concatenate")
-    torch = "archcalc.reference.modules.Concat (torch.cat(dim=1))"
+    torch = "archcalc.reference.helpers.Concat (torch.cat(dim=1))"
     summary = "channel-wise concatenation of inputs of the same spatial size (Inception)"
     name_prefix = "concat"
+    with_channels = False
 
     @classmethod
-    def infer(cls, args: dict, xs: list[Shape], ctx: Ctx) -> Facts:
-        problem = cls.check(xs, ctx.input_names, ctx, with_channels=False)
-        if problem:
-            return Facts(xs[0], findings=(problem,), fatal=True)
+    def combine(cls, xs: list[Shape]) -> Facts:
         channels = sp.Add(*(x.c for x in xs))
         formula = " + ".join(str(x.c) for x in xs) + f" = {channels} channels"
         return Facts(Shape(channels, xs[0].dims), formulas=(formula,) * max(len(xs[0].dims), 1))

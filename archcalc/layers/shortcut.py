@@ -26,7 +26,7 @@ MODES = ("auto", "identity", "projection", "zeropad")
 class Shortcut(LayerKind):
     name = "shortcut"
     category = "merge"
-    torch = "nn.Identity / 1×1 nn.Conv2d (+ nn.BatchNorm2d) / archcalc's ZeroPadShortcut"
+    torch = "nn.Identity / 1×1 nn.Conv2d (+ nn.BatchNorm2d) / archcalc.reference.helpers.ZeroPadShortcut"
     summary = "the shortcut of a residual connection (written with `residual:`)"
     name_prefix = "shortcut"
     params = (Param("mode", CHOICE, "auto", "identity, projection, zeropad or auto",
