@@ -53,12 +53,10 @@ class _Scope:
         self.a, self.groups, self.path = a, groups, path
         self.units: list[tuple[str, object]] = []  # (local name, LayerRow | Group)
         self.rows_of: dict[str, list] = {}
-        depth = None if not path else None
         for r in a.rows:
             if path and path not in r.groups:
                 continue
             k = r.groups.index(path) + 1 if path else 0
-            depth = k
             key = r.groups[k] if len(r.groups) > k else r.name
             if key not in self.rows_of:
                 self.rows_of[key] = []
@@ -81,7 +79,6 @@ class _Scope:
             self.inputs[key] = ins if key not in groups else ins[:1]
             if key not in groups:  # a layer: all its inputs, in order
                 self.inputs[key] = [owner.get(i, INPUT) for i in rows[0].inputs]
-        del depth
 
     def local(self, key: str) -> str:
         return key.rsplit(".", 1)[-1]
