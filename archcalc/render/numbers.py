@@ -17,10 +17,6 @@ from ..layers.convarith import expr_text
 _UNITS = ((10 ** 12, "T"), (10 ** 9, "G"), (10 ** 6, "M"), (10 ** 3, "k"))
 
 
-def is_concrete(x) -> bool:
-    return x is None or not isinstance(x, sp.Basic) or x.is_number
-
-
 @lru_cache(maxsize=4096)
 def exact(x) -> str:
     """62,378,344 — or the formula, when it depends on symbols."""

@@ -44,11 +44,6 @@ def parse_expr(text: str, lookup: Lookup) -> sp.Expr:
     return _Parser(text, lookup).parse()
 
 
-def names_in(text: str) -> list[str]:
-    """The identifiers an expression mentions (without `$`), for dependency checks."""
-    return [m.group("name").lstrip("$") for m in _TOKEN.finditer(text) if m.group("name")]
-
-
 class _Parser:
     def __init__(self, text: str, lookup: Lookup):
         self.text = text

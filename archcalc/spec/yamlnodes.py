@@ -56,12 +56,6 @@ class LMap:
                 return v
         return None
 
-    def key_node(self, key: str) -> LScalar | None:
-        for k, _ in self.items:
-            if k.value == key:
-                return k
-        return None
-
     def __len__(self) -> int:
         return len(self.items)
 
