@@ -50,6 +50,8 @@ def _resolve_spec(spec: str) -> Path:
 def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
     import difflib
 
+    from .spec import bounds
+
     out: dict[str, int] = {}
     for item in assignments:
         for part in item.split(","):
@@ -63,11 +65,18 @@ def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
                 known = ", ".join(s.name for s in spec.symbols) or "none"
                 raise click.UsageError(f"the spec has no symbol '{name}' (symbols: {known})"
                                        + (f"; did you mean '{close[0]}'?" if close else ""))
+            value = value.strip()
+            if len(value.lstrip("+-")) > bounds.MAX_DIGITS:  # before int(): 5,000 digits raise
+                raise click.UsageError(f"{name}={value[:24]}…: out of range (numbers are at "
+                                       "most 2^63 − 1)")
             try:
-                number = int(value.strip())
+                number = int(value)
             except ValueError:
                 raise click.UsageError(f"{name}={value}: the value must be a whole number") \
                     from None
+            if number > bounds.MAX_VALUE:
+                raise click.UsageError(f"{name}={value}: out of range (numbers are at most "
+                                       "2^63 − 1)")
             if number < 1:
                 raise click.UsageError(f"{name}={value}: the value must be positive")
             problem = decl.violation(number)

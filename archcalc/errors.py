@@ -80,7 +80,26 @@ def format_diagnostic(diag: Diagnostic, source: SourceText | None = None) -> str
         text = source.line(diag.loc.line)
         if text is not None:
             gutter = f"{diag.loc.line:>4} | "
-            out.append(gutter + text.expandtabs(1))
-            out.append(" " * (len(gutter) + max(diag.loc.column - 1, 0)) + "^")
+            shown, caret = _excerpt(text.expandtabs(1), max(diag.loc.column - 1, 0))
+            out.append(gutter + shown)
+            out.append(" " * (len(gutter) + caret) + "^")
     out.extend(f"  hint: {h}" for h in diag.hints)
     return "\n".join(out)
+
+
+QUOTE_WIDTH = 100  # a quoted source line is cut to this around the caret (a line may be 50 MB)
+
+
+def _excerpt(text: str, column: int) -> tuple[str, int]:
+    """The part of a long line around `column`, marked with … where cut, and the caret's
+    new column."""
+    if len(text) <= QUOTE_WIDTH:
+        return text, column
+    start = max(0, min(column - QUOTE_WIDTH // 2, len(text) - QUOTE_WIDTH))
+    shown = text[start:start + QUOTE_WIDTH]
+    caret = column - start
+    if start > 0:
+        shown, caret = "…" + shown, caret + 1
+    if start + QUOTE_WIDTH < len(text):
+        shown += "…"
+    return shown, caret

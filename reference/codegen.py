@@ -12,6 +12,11 @@ arguments (`lenient`: mismatches that depend on them are checked where the block
 so every channel count is an expression of the class's arguments. An `auto` shortcut
 becomes the conditional torchvision writes: identity when the shapes match, else a
 projection. Lines are wrapped as ruff/black would wrap them.
+
+Every string from the spec passes through `pysource.doc_text` and every identifier comes
+from a `pysource.Names` allocator (class names, a block's parameters, forward's locals), so
+no spec can inject code or make two names collide; the text is `ast`-parsed before it is
+returned.
 """
 
 from __future__ import annotations
@@ -29,21 +34,19 @@ from archcalc.render.numbers import both, exact
 from archcalc.spec.model import BlockUse, Spec, SymbolDecl, symbol
 
 from .build import analyse_bound, load_spec
-from .calls import Call, helper_source, helpers_used, pyexpr, source
+from .calls import HELPERS, Call, helper_source, helpers_used, pyexpr, source
 from .modules import CompileError, module_call
+from .pysource import RESERVED, Names, checked_source, doc_text
 
 WIDTH = 88  # ruff's and black's default line length
 IN = "in_channels"
 
 
-def class_name(name: str, taken: set[str]) -> str:
+def class_name(name: str) -> str:
+    """The CamelCase a class of this name would be given (before allocation)."""
     parts = [p for p in re.split(r"[^0-9A-Za-z]+", name) if p]
     out = "".join(p[:1].upper() + p[1:] for p in parts) or "Net"
-    if out[0].isdigit():
-        out = "Net" + out
-    while out in taken:
-        out += "Net"
-    return out
+    return "Net" + out if out[0].isdigit() else out
 
 
 class _Scope:
@@ -90,9 +93,13 @@ class Generator:
         self.analysis = analyse_bound(spec, bindings)
         self.bindings = dict(self.analysis.bindings)
         self.ndim = spec.ndim
-        self.taken = {"Add", "Concat", "Scale", "ZeroPadShortcut", "PaddedConv1d",
-                      "PaddedConv2d", "OrderedDict"}
-        self.class_of: dict[str, str] = {}
+        # Every module-level name is allocated up front, so that no parameter or local
+        # allocated later in a child scope can take a class name a body refers to.
+        self.names = Names(RESERVED | set(HELPERS))
+        self.top_name = self.names.take(class_name(spec.name))
+        self.class_of = {b.name: self.names.take(class_name(b.name)) for b in spec.blocks}
+        self.params_of: dict[str, dict[str, str]] = {}  # block -> {argument: parameter}
+        self.built: set[str] = set()
         self.classes: list[str] = []
         self.calls: list[Call] = []
         self.uses_ordered_dict = False
@@ -121,11 +128,13 @@ class Generator:
             parts = [pyexpr(rows.in_shape.c)]
             bd = self.spec.block(g.kind)
             defaults = {n: d for n, d, _ in bd.params}
+            params = self.params_of[g.kind]
             for name, value in g.args:
                 d = defaults.get(name)
                 if d is not None and sp.simplify(sp.sympify(value) - d) == 0:
                     continue
-                parts.append(f"{name}={pyexpr(value)}" if d is not None else pyexpr(value))
+                parts.append(f"{params[name]}={pyexpr(value)}" if d is not None
+                             else pyexpr(value))
             return f"{cls}({', '.join(parts)})"
         inner = _Scope(self.analysis if not generic else scope.a, scope.groups, key)
         if g.role == "repeat":
@@ -157,19 +166,25 @@ class Generator:
 
     # -- classes -----------------------------------------------------------------------
     def block_class(self, block: str) -> str:
-        if block in self.class_of:
-            return self.class_of[block]
-        name = class_name(block, self.taken | set(self.class_of.values()))
-        self.class_of[block] = name
-        self.taken.add(name)
+        name = self.class_of[block]
+        if block in self.built:
+            return name
+        self.built.add(block)
         bd = self.spec.block(block)
+        # The parameters' scope: `self` and the input channels first, then the arguments,
+        # none equal to a spec symbol or the block's synthetic input dims (see below).
+        scope_names = self.names.child({"self", *(s.name for s in self.spec.symbols),
+                                        "_h", "_w", "_l"})
+        params_of = {IN: scope_names.take(IN)}
+        params_of.update((n, scope_names.take(n)) for n, _, _ in bd.params)
+        self.params_of[block] = params_of
         a, graph = self._block_analysis(block)
         groups = {g.path: g for g in graph.groups}
         scope = _Scope(a, groups, "block")
-        required = [n for n, d, _ in bd.params if d is None]
-        optional = [(n, d) for n, d, _ in bd.params if d is not None]
-        params = ", ".join([IN, *required] + [f"{n}={pyexpr(self._bind(d))}"
-                                               for n, d in optional])
+        required = [params_of[n] for n, d, _ in bd.params if d is None]
+        optional = [(params_of[n], d) for n, d, _ in bd.params if d is not None]
+        params = ", ".join([params_of[IN], *required] + [f"{n}={pyexpr(self._bind(d))}"
+                                                          for n, d in optional])
         doc = f'Block `{block}` of the spec ({", ".join(n for n, _, _ in bd.params) or "no"} ' \
               "arguments)."
         self.classes.append(self.class_source(name, doc, params, scope, generic=True))
@@ -183,25 +198,23 @@ class Generator:
         """The block alone, with symbolic input channels and arguments."""
         bd = self.spec.block(block)
         loc = bd.loc
+        param = self.params_of[block]  # each argument is the symbol of its parameter's name
         dims = tuple(symbol(f"_{d}") for d in "hw"[: self.ndim]) if self.ndim == 2 else \
             (symbol("_l"),)
         spec = dataclasses.replace(
-            self.spec, input=(symbol(IN), *dims), outputs=(),
-            symbols=tuple(SymbolDecl(n, loc) for n in (IN, *(str(d) for d in dims))) +
-            tuple(SymbolDecl(n, loc) for n, _, _ in bd.params) + self.spec.symbols,
-            layers=(BlockUse(block, tuple((n, symbol(n), loc) for n, _, _ in bd.params), loc,
-                             "block"),))
-        values = {k: v for k, v in self.bindings.items()
-                  if k not in {n for n, _, _ in bd.params} and k not in (IN,)
-                  and k not in {str(d) for d in dims}}
-        for d in spec.input[1:]:
-            values.pop(str(d), None)
+            self.spec, input=(symbol(param[IN]), *dims), outputs=(),
+            symbols=tuple(SymbolDecl(n, loc) for n in (param[IN], *(str(d) for d in dims))) +
+            tuple(SymbolDecl(param[n], loc) for n, _, _ in bd.params) + self.spec.symbols,
+            layers=(BlockUse(block, tuple((n, symbol(param[n]), loc) for n, _, _ in bd.params),
+                             loc, "block"),))
+        values = {k: v for k, v in self.bindings.items() if spec.symbol_decl(k) is not None
+                  and k not in param.values() and k not in {str(d) for d in dims}}
         graph = build_graph(spec)
         return analyze(spec, values, graph=graph, lenient=True), graph
 
     def class_source(self, name: str, doc: str, params: str, scope: _Scope,
                      generic: bool) -> str:
-        lines = [f"class {name}(nn.Module):", f'    """{doc}"""', "",
+        lines = [f"class {name}(nn.Module):", f'    """{doc_text(doc)}"""', "",
                  f"    def __init__(self{', ' + params if params else ''}):",
                  "        super().__init__()"]
         for k, unit in scope.units:
@@ -236,6 +249,13 @@ class Generator:
         lines: list[str] = []
         holder = INPUT  # the value `x` holds
         saved = {INPUT: "identity"}
+        local_names = self.names.child({"self", "x", "identity"})  # forward's locals
+        var_of: dict[str, str] = {}
+
+        def var(k):
+            if k not in var_of:
+                var_of[k] = local_names.take(scope.local(k))
+            return var_of[k]
         later_use = {v: [c for c in cs] for v, cs in consumers.items()}
 
         def owner_statement(k):
@@ -252,7 +272,7 @@ class Generator:
             lines.append("identity = x")
 
         def ref(v):
-            return "x" if v == holder else saved.get(v, _var(scope.local(v)))
+            return "x" if v == holder else saved.get(v) or var(v)
 
         def expr(k):
             ins = [expr(i) if i in inline else ref(i) for i in scope.inputs[k]]
@@ -268,9 +288,8 @@ class Generator:
             holder = k
             if any(c not in (statements[statements.index(k) + 1:statements.index(k) + 2])
                    for c in consumers[k]) or len(consumers[k]) > 1:
-                var = _var(scope.local(k))
-                saved[k] = var
-                lines.append(f"{var} = x")
+                saved[k] = var(k)
+                lines.append(f"{saved[k]} = x")
         outputs = self._outputs(scope)
         if len(outputs) > 1:
             lines.append(f"return {', '.join(ref(o) for o in outputs)}")
@@ -288,22 +307,23 @@ class Generator:
     # -- the file ----------------------------------------------------------------------
     def module(self, origin: str = "") -> str:
         a = self.analysis
-        name = class_name(self.spec.name, self.taken)
+        name = self.top_name
         groups = {g.path: g for g in build_graph(self.spec).groups}
         top = self.class_source(name, f"{self.spec.name}, as the spec describes it.", "",
                                 _Scope(a, groups, ""), generic=False)
         t = a.totals
         bound = ", ".join(f"{k} = {v}" for k, v in a.bindings) or "no symbols"
-        header = [
-            f'"""{self.spec.name}: the PyTorch model.',
+        doc = [
+            f"{self.spec.name}: the PyTorch model.",
             "",
             f"Generated by archcalc {__version__}" + (f" from {origin}." if origin else "."),
             f"Input {a.input_shape.text()} ({bound}).",
             f"Parameters: {exact(t.trainable)} trainable + {exact(t.buffers)} non-trainable "
             f"= {both(t.params)}.",
             f"MACs: {both(t.macs)}; FLOPs = 2 × MACs = {exact(t.flops)}.",
-            "Names follow the spec: the model's state_dict matches archcalc.reference.build.",
-            '"""', "", "from __future__ import annotations", ""]
+            "Names follow the spec: the model's state_dict matches archcalc.reference.build."]
+        doc = [doc_text(line) for line in doc]
+        header = ['"""' + doc[0], *doc[1:], '"""', "", "from __future__ import annotations", ""]
         if self.uses_ordered_dict:
             header += ["from collections import OrderedDict", ""]
         helpers = [helper_source(h) for h in self._helpers()]
@@ -311,11 +331,13 @@ class Generator:
         header += ["import torch", *(["import torch.nn.functional as F"] if needs_f else []),
                    "from torch import nn", "", "", ""]
         example = ", ".join(str(int(d)) for d in (a.input_shape.c, *a.input_shape.dims))
-        main = ['if __name__ == "__main__":', f"    model = {name}()",
+        # eval(): a batch of one in training mode fails any BatchNorm that sees 1×1 (the
+        # Inception v3 aux head), and a self-test should not update running statistics.
+        main = ['if __name__ == "__main__":', f"    model = {name}().eval()",
                 f"    y = model(torch.randn(1, {example}))",
                 "    print(*(t.shape for t in y) if isinstance(y, tuple) else [y.shape])"]
         blocks = [b.rstrip("\n") for b in (*helpers, *self.classes, top, "\n".join(main))]
-        return "\n".join(header) + "\n\n\n".join(blocks) + "\n"
+        return checked_source("\n".join(header) + "\n\n\n".join(blocks) + "\n")
 
     def _helpers(self) -> list[str]:
         return [h for h in helpers_used(self.calls) if h not in ("Add", "Concat")]
@@ -333,10 +355,6 @@ def _shortcut_like(scope: _Scope, key: str) -> bool:
     if key in scope.groups:
         return scope.groups[key].role in ("branch", "shortcut")
     return scope.rows_of[key][0].kind == "shortcut"
-
-
-def _var(name: str) -> str:
-    return name + "_" if name in ("x", "identity", "torch", "nn", "self", "F") else name
 
 
 def _drop_unused(lines: list[str]) -> list[str]:

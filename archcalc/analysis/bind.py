@@ -2,7 +2,8 @@
 
 A spec may write `out: 2*c` or `stride: s`; once the symbols are bound, the values must
 be what the parameter needs — a whole number ≥ 1 for counts and sizes, ≥ 0 for padding.
-A value that breaks that is an architecture error at the argument's position.
+A value that breaks that, divides by zero (`5 % (H - 32)` at H = 32) or leaves the
+bounds of `spec/bounds.py` is an architecture error at the argument's position.
 """
 
 from __future__ import annotations
@@ -12,13 +13,22 @@ import sympy as sp
 from ..errors import Diagnostic
 from ..layers import base as B
 from ..layers.base import LayerKind
+from ..spec import bounds
 
 
 def bind_args(kind: type[LayerKind], args: dict, subs: dict, ctx: B.Ctx):
     """(bound args, findings)."""
     out, findings = {}, []
     for p in kind.params:
-        value = _subs(args[p.name], subs)
+        try:
+            value = _subs(args[p.name], subs)
+        except bounds.BoundError as exc:
+            at = ", ".join(f"{k} = {v}" for k, v in sorted(subs.items(), key=str)
+                           if k in _free(args[p.name]))
+            findings.append(Diagnostic("error", f"{kind.name}.{p.name} = {args[p.name]}"
+                                       + (f" at {at}" if at else "") + f": {exc}",
+                                       ctx.at(p.name), layer=ctx.layer, code="bad-value"))
+            continue
         minimum = 0 if p.type == B.PADDING else 1
         if p.type in (B.COUNT, B.SIZE, B.OUTPUT_SIZE, B.PADDING):
             for v in _leaves(value):
@@ -33,10 +43,14 @@ def bind_args(kind: type[LayerKind], args: dict, subs: dict, ctx: B.Ctx):
 
 def _subs(value, subs):
     if isinstance(value, sp.Basic):
-        return value.xreplace(subs) if subs and value.free_symbols else value
+        return bounds.substitute(value, subs)
     if isinstance(value, tuple):
         return tuple(_subs(v, subs) for v in value)
     return value
+
+
+def _free(value) -> set:
+    return set().union(*(v.free_symbols for v in _leaves(value)))
 
 
 def _leaves(value):

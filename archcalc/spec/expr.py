@@ -4,7 +4,9 @@
 operators + - * / // % ** (or ^), parentheses and the functions min, max, floor, ceil.
 Nothing else: the text is tokenised and parsed by hand into sympy objects, never passed
 to `eval` or `sympify`, so a spec from a stranger cannot run code. Length, nesting and
-exponents are bounded so that no expression can take unbounded time or memory.
+exponents are bounded, a number literal is bounded before it is converted, and every
+intermediate value is checked against `bounds.py` after every step, so no expression can
+take unbounded time or memory (`((2**64)**64)**64` stops at the second power).
 
 A symbol may be written bare (`c`) or with a `$` sigil (`$c`); both mean the same.
 """
@@ -16,13 +18,17 @@ from typing import Callable
 
 import sympy as sp
 
+from . import bounds
+
 MAX_LENGTH = 256
 MAX_DEPTH = 32
 MAX_EXPONENT = 64  # 2**64 already exceeds any tensor dimension
+_LITERAL = re.compile(r"(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[-+]?\d+))?")
 
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d[\d_]*(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
                     r"|(?P<name>\$?[A-Za-z_][A-Za-z0-9_]*)"
                     r"|(?P<op>\*\*|//|[-+*/%^(),]))")
+MAX_ARGS = 16
 _FUNCTIONS = {"min": (sp.Min, 2, None), "max": (sp.Max, 2, None),
               "floor": (sp.floor, 1, 1), "ceil": (sp.ceiling, 1, 1)}
 
@@ -97,10 +103,10 @@ class _Parser:
         self.nest()
         value = self.term()
         while self.peek() in ("+", "-"):
-            op = self.peek()
+            op, off = self.peek(), self.offset()
             self.i += 1
             rhs = self.term()
-            value = value + rhs if op == "+" else value - rhs
+            value = self.checked(value + rhs if op == "+" else value - rhs, off)
         self.depth -= 1
         return value
 
@@ -111,12 +117,12 @@ class _Parser:
             self.i += 1
             rhs = self.unary()
             if op == "*":
-                value = value * rhs
+                value = self.checked(value * rhs, off)
                 continue
             if rhs.is_zero:
                 raise ExprError("division by zero", off)
-            value = value / rhs if op == "/" else sp.floor(value / rhs) if op == "//" \
-                else sp.Mod(value, rhs)
+            value = self.checked(value / rhs if op == "/" else sp.floor(value / rhs)
+                                 if op == "//" else sp.Mod(value, rhs), off)
         return value
 
     def unary(self) -> sp.Expr:
@@ -139,7 +145,10 @@ class _Parser:
             self.depth -= 1
             if not (exponent.is_Integer and 0 <= int(exponent) <= MAX_EXPONENT):
                 raise ExprError(f"exponents must be whole numbers from 0 to {MAX_EXPONENT}", off)
-            return base ** exponent
+            if bounds.size_bits(base) * int(exponent) > bounds.MAX_BITS:  # before the work
+                raise ExprError(f"the power is too large: numbers in a spec are at most "
+                                f"2^63 − 1 and expressions at most {bounds.MAX_BITS} bits", off)
+            return self.checked(base ** exponent, off)
         return base
 
     def atom(self) -> sp.Expr:
@@ -148,8 +157,7 @@ class _Parser:
         kind, tok, off = self.tokens[self.i]
         self.i += 1
         if kind == "num":
-            clean = tok.replace("_", "")
-            return sp.Integer(int(clean)) if clean.isdigit() else sp.Rational(clean)
+            return self.checked(_number(tok.replace("_", ""), off), off)
         if kind == "name":
             name = tok.lstrip("$")
             if self.peek() == "(" and name in _FUNCTIONS and not tok.startswith("$"):
@@ -168,8 +176,31 @@ class _Parser:
         while self.peek() == ",":
             self.i += 1
             args.append(self.expr())
+            if len(args) > MAX_ARGS:
+                raise ExprError(f"{name}() takes at most {MAX_ARGS} arguments", off)
         self.take(")")
         if len(args) < least or (most is not None and len(args) > most):
             raise ExprError(f"{name}() takes {least if most == least else f'at least {least}'} "
                             f"argument{'s' if least > 1 else ''}", off)
-        return fn(*args)
+        return self.checked(fn(*args), off)
+
+    def checked(self, value: sp.Expr, off: int) -> sp.Expr:
+        try:
+            bounds.check(value)
+        except bounds.BoundError as exc:
+            raise ExprError(str(exc), off) from None
+        return value
+
+
+def _number(tok: str, off: int) -> sp.Rational:
+    """A decimal literal as an exact rational, its size checked before it is built:
+    `sp.Rational("1e999999999")` would compute 10**999999999."""
+    m = _LITERAL.fullmatch(tok)
+    whole, frac, exp = m.group("int") or "", m.group("frac") or "", m.group("exp")
+    shift = 0 if exp is None else int(exp) if len(exp.lstrip("+-")) <= 6 else None
+    if shift is None or len(whole.lstrip("0")) + shift > bounds.MAX_DIGITS or \
+            len(frac) - shift > bounds.MAX_DIGITS:
+        raise ExprError(f"the number {tok[:24]}{'…' if len(tok) > 24 else ''} is out of "
+                        f"range: numbers in a spec are at most 2^63 − 1 (about 9.2e18)", off)
+    value = sp.Integer(int(whole or "0") * 10 ** len(frac) + int(frac or "0"))
+    return value * sp.Integer(10) ** shift / sp.Integer(10) ** len(frac)

@@ -45,6 +45,20 @@ class SymbolDecl:
             return f"{self.name} = {value} is above its maximum {self.max}"
         return None
 
+    def contradiction(self) -> str | None:
+        """Why no value at all meets this symbol's constraints, or None."""
+        low = max(self.min or 1, 1)  # every symbol is a positive integer
+        if self.max is not None and low > self.max:
+            return (f"{self.name} has min {low} and max {self.max}: no value is both"
+                    if self.min is not None else
+                    f"{self.name} has max {self.max}, but a symbol is at least 1")
+        if self.multiple_of and self.max is not None:
+            first = -(-low // self.multiple_of) * self.multiple_of
+            if first > self.max:
+                return (f"{self.name} must be a multiple of {self.multiple_of} from {low} to "
+                        f"{self.max}, and there is none (the first is {first})")
+        return None
+
 
 Ref = tuple[str, SourceLoc]  # a `from:` reference: a layer name and where it is written
 

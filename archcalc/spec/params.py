@@ -14,6 +14,7 @@ import sympy as sp
 
 from ..errors import SourceLoc, error
 from ..layers import base as B
+from . import bounds
 from .expr import ExprError, parse_expr
 from .scalars import Trap
 from .yamlnodes import LScalar, LSeq, Node
@@ -41,6 +42,9 @@ def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> sp.Expr:
         raise error(f"{what} must be a whole number, got {v:g}", node.loc, code="type")
     if isinstance(v, int):
         value = sp.Integer(v)
+        if abs(v) > bounds.MAX_VALUE:
+            raise error(f"{what}: {v} is out of range: numbers in a spec are at most 2^63 − 1",
+                        node.loc, code="range")
     else:
         try:
             value = parse_expr(str(v), resolve)
@@ -65,8 +69,9 @@ def real(node: Node, what: str, low: float | None = None, high: float | None = N
     if not isinstance(v, (int, float)):
         raise error(f"{what} must be a number, got '{v}'", node.loc, code="type")
     v = float(v)
-    if v != v or v in (float("inf"), float("-inf")):
-        raise error(f"{what} must be a finite number", node.loc, code="range")
+    if v != v or abs(v) > bounds.MAX_VALUE:  # NaN, ±inf (`1e999`), or beyond any size
+        raise error(f"{what} must be a finite number of at most 2^63 − 1", node.loc,
+                    code="range")
     if low is not None and (v < low or (low_open and v == low)):
         raise error(f"{what} must be {'>' if low_open else '≥'} {low:g}, got {v:g}", node.loc,
                     code="range")

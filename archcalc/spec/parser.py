@@ -151,6 +151,9 @@ class _SpecParser:
                 raise error(f"symbol {name}: give a default value or a mapping", value.loc,
                             code="type")
             sd = SymbolDecl(**decl)
+            if sd.contradiction():
+                raise error(f"contradictory constraints: {sd.contradiction()}", key.loc,
+                            code="range")
             if sd.default is not None and sd.violation(sd.default):
                 raise error(f"the default breaks the symbol's own constraint: "
                             f"{sd.violation(sd.default)}", key.loc, code="range")

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from .bounds import MAX_DIGITS
+
 _INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
 _FLOAT = re.compile(r"[-+]?(\d[\d_]*\.\d*|\.\d+|\d[\d_]*)([eE][-+]?\d+)?")
@@ -27,7 +29,8 @@ _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 
 
 class Trap(str):
-    """A plain scalar YAML 1.1 would have read differently; kept as text, with the reason."""
+    """A plain scalar archcalc refuses to read as a value — YAML 1.1 would have read it
+    differently, or it is a number out of range — kept as text, with the reason."""
 
     why: str
 
@@ -49,7 +52,12 @@ def resolve_plain(text: str):
         return Trap(t, f"'{t}' is a boolean in YAML 1.1 (PyYAML reads it so); write true or false, "
                        "or a number")
     if _INT.fullmatch(t):
-        return int(t.replace("_", ""))
+        digits = t.replace("_", "").lstrip("+-")
+        if len(digits) > MAX_DIGITS:  # int() of 5,000 digits raises; 20 are already too many
+            return Trap(t[:24] + ("…" if len(t) > 24 else ""),
+                        f"a number of {len(digits)} digits is out of range: numbers in a spec "
+                        "are at most 2^63 − 1 (19 digits)")
+        return int(digits) * (-1 if t.startswith("-") else 1)
     if _LEADING_ZERO.fullmatch(t):
         return Trap(t, f"'{t}' has a leading zero, which YAML 1.1 reads as octal "
                        f"({_octal_or_none(t)}); write {int(t.replace('_', ''))} without it")

@@ -1,0 +1,91 @@
+"""How large a number a spec may hold, and the one check that enforces it.
+
+A spec is input from a stranger: `kernel: 10**18**…` or `1e999999999` must be refused
+where it is read, not discovered as a hang three packages later. Two bounds:
+
+- every *number* — as written, after every step of the expression parser, and after
+  symbols or block arguments are put into an expression — lies within ±MAX_VALUE, and so
+  do the numerator and denominator of a fraction;
+- every *expression* that still holds symbols is one whose value, once each symbol is
+  bound (to at most MAX_VALUE), has at most MAX_BITS bits in numerator and denominator
+  together (`size_bits` bounds it from the expression's tree). That keeps `H**16` legal
+  and rules out `(H**64)**64`, whose value at H = 224 has 9,600 digits.
+
+Totals derived from bounded numbers (parameters, MACs) are exact Python integers: a
+product of a few numbers below 2**63 is still far inside what formats and sums instantly.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+# int64, PyTorch's type for sizes: no tensor dimension, stride or count exceeds it.
+MAX_VALUE = 2**63 - 1
+MAX_DIGITS = 19  # len(str(MAX_VALUE)): a longer decimal literal is refused unread
+# Work on a bound value is proportional to its size; 1024 bits (308 digits) admits
+# products of 16 symbols and H**16, far beyond any network, and stays instant.
+MAX_BITS = 1024
+SYMBOL_BITS = MAX_VALUE.bit_length()  # 63: what a bound symbol contributes
+
+
+class BoundError(ValueError):
+    """A value outside the bounds; the message says which bound, for a diagnostic."""
+
+
+def size_bits(e: sp.Basic, symbol_bits: dict | None = None) -> int:
+    """An upper bound on log2 |numerator| + log2 denominator of `e` at any binding of its
+    symbols within the bounds (`symbol_bits` overrides what a symbol contributes)."""
+    if e.is_Rational:
+        return int(e.p).bit_length() + int(e.q).bit_length()
+    if e.is_Symbol:
+        return (symbol_bits or {}).get(e, SYMBOL_BITS)
+    if e.is_Pow:
+        base, exp = e.args
+        if exp.is_Integer:
+            return abs(int(exp)) * size_bits(base, symbol_bits)
+        return MAX_BITS + 1  # never produced by the parser: refuse rather than guess
+    sizes = [size_bits(a, symbol_bits) for a in e.args]
+    if isinstance(e, (sp.Min, sp.Max)):
+        return max(sizes, default=0)
+    if isinstance(e, (sp.floor, sp.ceiling)):
+        return sizes[0]
+    # Add, Mul, Mod and anything else: a sum of sizes (+1 per term for carries).
+    return sum(sizes) + len(sizes)
+
+
+def check(value: sp.Basic) -> None:
+    """Raise BoundError unless `value` is within the bounds described above."""
+    if value.is_Rational:
+        if abs(int(value.p)) > MAX_VALUE or int(value.q) > MAX_VALUE:
+            raise BoundError(f"{_short(value)} is beyond the bound ±2^63 − 1 on every number "
+                             "in a spec")
+        return
+    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise BoundError("division by zero")
+    if size_bits(value) > MAX_BITS:
+        raise BoundError(f"the expression can grow beyond {MAX_BITS} bits once its symbols "
+                         "are bound (powers of powers?)")
+
+
+def substitute(value: sp.Basic, subs: dict) -> sp.Basic:
+    """`value` with `subs` put in, refusing (BoundError) before the work if the result
+    could be too large, and after it if the result is out of bounds or divides by zero."""
+    if not subs or not value.free_symbols:
+        return value
+    bits = {s: size_bits(v) for s, v in subs.items() if s in value.free_symbols}
+    if size_bits(value, bits) > MAX_BITS:
+        raise BoundError(f"the value would grow beyond {MAX_BITS} bits")
+    try:
+        result = value.xreplace(subs)
+    except ZeroDivisionError:
+        raise BoundError("division by zero") from None
+    check(result)
+    return result
+
+
+def _short(value) -> str:
+    bits = max(int(value.p).bit_length(), int(value.q).bit_length())
+    if bits > 128:  # str() of 5,000 digits raises; and nobody reads 40 digits
+        return f"a number of about {int(bits * 0.30103) + 1} digits"
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:12]}…{text[-8:]} ({len(text)} characters)"
