@@ -99,6 +99,7 @@ class Generator:
         self.top_name = self.names.take(class_name(spec.name))
         self.class_of = {b.name: self.names.take(class_name(b.name)) for b in spec.blocks}
         self.params_of: dict[str, dict[str, str]] = {}  # block -> {argument: parameter}
+        self.input_param: dict[str, str] = {}  # block -> its input channels' parameter
         self.built: set[str] = set()
         self.classes: list[str] = []
         self.calls: list[Call] = []
@@ -175,15 +176,15 @@ class Generator:
         # none equal to a spec symbol or the block's synthetic input dims (see below).
         scope_names = self.names.child({"self", *(s.name for s in self.spec.symbols),
                                         "_h", "_w", "_l"})
-        params_of = {IN: scope_names.take(IN)}
-        params_of.update((n, scope_names.take(n)) for n, _, _ in bd.params)
+        self.input_param[block] = scope_names.take(IN)
+        params_of = {n: scope_names.take(n) for n, _, _ in bd.params}
         self.params_of[block] = params_of
         a, graph = self._block_analysis(block)
         groups = {g.path: g for g in graph.groups}
         scope = _Scope(a, groups, "block")
         required = [params_of[n] for n, d, _ in bd.params if d is None]
         optional = [(params_of[n], d) for n, d, _ in bd.params if d is not None]
-        params = ", ".join([params_of[IN], *required] + [f"{n}={pyexpr(self._bind(d))}"
+        params = ", ".join([self.input_param[block], *required] + [f"{n}={pyexpr(self._bind(d))}"
                                                           for n, d in optional])
         doc = f'Block `{block}` of the spec ({", ".join(n for n, _, _ in bd.params) or "no"} ' \
               "arguments)."
@@ -199,16 +200,17 @@ class Generator:
         bd = self.spec.block(block)
         loc = bd.loc
         param = self.params_of[block]  # each argument is the symbol of its parameter's name
+        cin = self.input_param[block]
         dims = tuple(symbol(f"_{d}") for d in "hw"[: self.ndim]) if self.ndim == 2 else \
             (symbol("_l"),)
         spec = dataclasses.replace(
-            self.spec, input=(symbol(param[IN]), *dims), outputs=(),
-            symbols=tuple(SymbolDecl(n, loc) for n in (param[IN], *(str(d) for d in dims))) +
+            self.spec, input=(symbol(cin), *dims), outputs=(),
+            symbols=tuple(SymbolDecl(n, loc) for n in (cin, *(str(d) for d in dims))) +
             tuple(SymbolDecl(param[n], loc) for n, _, _ in bd.params) + self.spec.symbols,
             layers=(BlockUse(block, tuple((n, symbol(param[n]), loc) for n, _, _ in bd.params),
                              loc, "block"),))
         values = {k: v for k, v in self.bindings.items() if spec.symbol_decl(k) is not None
-                  and k not in param.values() and k not in {str(d) for d in dims}}
+                  and k not in (cin, *param.values(), *(str(d) for d in dims))}
         graph = build_graph(spec)
         return analyze(spec, values, graph=graph, lenient=True), graph
 

@@ -84,10 +84,10 @@ class Names:
 
 
 def checked_source(text: str) -> str:
-    """`text` if it parses as Python; the generator's last line of defence before a file is
+    """`text` if it compiles as Python (nothing is run); the generator's last line of defence before a file is
     written (a failure here is a bug in archcalc, reported as such, never a silent file)."""
-    try:
-        ast.parse(text)
+    try:  # ast.parse alone misses what the symbol table finds (a duplicate argument)
+        compile(ast.parse(text), "<generated>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise CompileError(f"the generated source does not parse (line {exc.lineno}: {exc.msg}); "
                          "this is a bug in archcalc — please report it with the spec") from None

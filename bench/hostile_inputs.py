@@ -1,0 +1,157 @@
+"""Every hostile input of the security issue (items 1–6 and 11), each as a whole process:
+its wall time and peak memory, beside a baseline measured in the same run, interleaved
+(`archcalc check lenet5`, a small ordinary spec).
+
+    python bench/hostile_inputs.py            # all cases; about a minute and a half
+    python bench/hostile_inputs.py --quick    # skip the 100,000-layer and 50 MB cases
+
+Limits (README): each `check` of a hostile case answers within 2 s (`compile`, which
+imports torch, within 20 s); a legal spec at the
+100,000-layer limit, flat or nested 15 deep, within 30 s and 1 GiB with `--format json`;
+anything larger is refused with a diagnostic before the work starts. The script exits 1 if
+a case exceeds its limit, prints a traceback, or gets an unexpected exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEAD = "archcalc: 1\nname: t\ninput: [1, 32, 32]\n"
+
+
+def one(layer: str, extra: str = "") -> str:
+    return HEAD + extra + f"layers:\n  - {layer}\n  - flatten\n  - fc: 10\n"
+
+
+def nested(depth: int, leaf_layers: int) -> str:
+    """Blocks nested `depth` deep, each using the one below twice: 2**depth leaves."""
+    lines = [HEAD.replace("[1, 32, 32]", "[4, 8, 8]"), "blocks:\n", "  b0:\n    layers:\n"]
+    lines += ["      - conv: {out: 4, kernel: 1}\n", "      - relu\n"] * (leaf_layers // 2)
+    for i in range(1, depth + 1):
+        lines.append(f"  b{i}:\n    layers:\n      - b{i - 1}: {{repeat: 2}}\n")
+    lines.append(f"layers:\n  - b{depth}\n")
+    return "".join(lines)
+
+
+def flat(layers: int) -> str:
+    body = "".join("  - conv: {out: 4, kernel: 1}\n  - relu\n" for _ in range(layers // 2))
+    return HEAD.replace("[1, 32, 32]", "[4, 8, 8]") + "layers:\n" + body
+
+
+def cases(quick: bool) -> list[tuple[str, str, list[str], tuple[int, ...], float]]:
+    """(label, spec text, extra arguments, accepted exit statuses, time limit in s)."""
+    big = "9" * 5000
+    out = [
+        ("1 docstring-breaking name (compile)",
+         HEAD.replace("name: t", 'name: "a\\"\\"\\" + \'\'\'\\n__import__(\'os\').system('
+                      "'touch PWNED')\\nclass Z:#\"") +
+         "layers: [{conv: {out: 6, kernel: 5}}, relu, flatten, {fc: 10}]\n",
+         ["compile"], (0,), 20),
+        ("2 layers x and x_ (compile)", HEAD + "layers:\n  - conv: {out: 2, kernel: 1, name: x}\n"
+         "  - conv: {out: 2, kernel: 1, name: x_}\n  - concat: [x_, x]\n", ["compile"], (0,), 20),
+        ("3 empty block under 4 nested repeat 1000",
+         HEAD + "blocks:\n  e: {layers: []}\n  a: {layers: [{e: {repeat: 1000}}]}\n"
+         "  b: {layers: [{a: {repeat: 1000}}]}\n  c: {layers: [{b: {repeat: 1000}}]}\n"
+         "layers:\n  - c: {repeat: 1000}\n  - relu\n", [], (2,), 2),
+        ("3 power tower as a kernel", one('conv: {out: 6, kernel: "(((((2**64)**64)**64)**64)'
+                                          '**64)**64"}'), [], (2,), 2),
+        ("3 literal 1e999999999", one('conv: {out: 6, kernel: "2*1e999999999"}'), [], (2,), 2),
+        ("4 5,000-digit kernel", one(f"conv: {{out: 6, kernel: {big}}}"), [], (2,), 2),
+        ("4 5,000-digit input dim", HEAD.replace("[1, 32, 32]", f"[1, {big}, 32]") +
+         "layers: [relu]\n", [], (2,), 2),
+        ("4 5,000-digit symbol default", HEAD + f"symbols: {{c: {big}}}\nlayers: [relu]\n",
+         [], (2,), 2),
+        ("4 5,000-digit repeat", one(f"relu: {{repeat: {big}}}"), [], (2,), 2),
+        ("4 ((2**64)**64)**4 as out", one('conv: {out: "((2**64)**64)**4", kernel: 3}'), [],
+         (2,), 2),
+        ("4 1 + 5 % (H - 32) at H = 32", HEAD.replace("[1, 32, 32]", "[1, H, 32]") +
+         "symbols: {H: 32}\nlayers:\n  - conv: {out: \"1 + 5 % (H - 32)\", kernel: 3}\n",
+         [], (1,), 2),
+        ("4 empty block read by from:", HEAD + "blocks:\n  e: {layers: []}\nlayers:\n"
+         "  - e: {name: a}\n  - relu: {name: a, from: a}\n", [], (2,), 2),
+        ("5 kernel 10000000 does not fit", one("conv: {out: 4, kernel: 10000000, stride: 3}")
+         .replace("[1, 32, 32]", "[1, 10000001, 10000001]"), [], (1,), 2),
+        ("5 kernel 10**8 does not fit", one('conv: {out: 4, kernel: "10**8", stride: 3}')
+         .replace("[1, 32, 32]", "[1, 100000001, 100000001]"), [], (1,), 2),
+        ("5 kernel 2**31 does not fit", one('conv: {out: 4, kernel: "2**31", stride: 3}')
+         .replace("[1, 32, 32]", "[1, 2147483649, 2147483649]"), [], (1,), 2),
+        ("5 padding 10**18, stride 2", one('conv: {out: 4, kernel: 2, stride: 2, padding: '
+                                           '"10**18"}'), [], (1,), 2),
+        ("11 min 100, max 10", HEAD + "symbols: {H: {min: 100, max: 10}}\nlayers: [relu]\n",
+         [], (2,), 2),
+        ("11 default outside its range", HEAD + "symbols: {H: {default: 5, min: 8}}\n"
+         "layers: [relu]\n", [], (2,), 2),
+        ("6 101,000 flat layers (over the limit)", flat(101_000), [], (2,), 30),
+    ]
+    if not quick:
+        out += [
+            ("6 100,000 flat layers, json", flat(100_000), ["--format", "json"], (0,), 30),
+            ("6 98,304 layers nested 15 deep, json", nested(15, 3), ["--format", "json"],
+             (0,), 30),
+            ("6 50 MB spec", flat(20) + "#" + "x" * 50_000_000 + "\n", [], (2,), 2),
+            ("6 50 MB name", HEAD.replace("name: t", "name: " + "n" * 50_000_000) +
+             "layers: [relu]\n", [], (2,), 2),
+        ]
+    return out
+
+
+def measure(argv: list[str], cwd: Path) -> tuple[float, int, int, str]:
+    """(wall seconds, peak RSS in bytes, exit status, stderr) of one whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss * 1024, proc.returncode, err.decode(errors="replace")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    exe = shutil.which("archcalc") or sys.exit("archcalc is not on PATH (pip install .)")
+    failures = 0
+    baselines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        print(f"{'case':48} {'time':>8} {'peak':>9} {'exit':>4}   baseline (check lenet5)")
+        for i, (label, text, extra, statuses, limit) in enumerate(cases(args.quick)):
+            path = work / f"case{i}.yaml"
+            path.write_text(text, encoding="utf-8")
+            command = extra[:1] if extra[:1] == ["compile"] else ["check"]
+            options = extra[1:] if command == ["compile"] else extra
+            base = measure([exe, "check", "lenet5"], work)[0]  # interleaved
+            baselines.append(base)
+            wall, peak, code, err = measure([exe, *command, str(path), *options], work)
+            problems = []
+            if code not in statuses:
+                problems.append(f"exit {code}, expected {statuses}")
+            if "Traceback" in err:
+                problems.append("traceback")
+            if wall > limit:
+                problems.append(f"over {limit} s")
+            if peak > 1 << 30:
+                problems.append("over 1 GiB")
+            if (work / "PWNED").exists():
+                problems.append("code ran")
+            failures += bool(problems)
+            first = err.splitlines()[0][:90] if err.strip() else ""
+            print(f"{label:48} {wall:7.2f}s {peak / 2**20:7.0f}MB {code:>4}   {base:.2f}s"
+                  + (f"   FAIL: {', '.join(problems)}" if problems else ""))
+            if first:
+                print(f"{'':50}{first}")
+    print(f"baseline median {statistics.median(baselines):.2f}s; {failures} case(s) failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
