@@ -2,11 +2,12 @@
 
 A batch is a pickled dict of a numpy array, lists, bytes and ints, but pickle.load would
 call whatever a crafted file names — os.system included. `load_batch` unpickles with
-`find_class` admitting only the five names numpy's and Python 2's pickles of such a dict
-use, and each resolves to a stand-in here, never to numpy itself: `_reconstruct` and
-`dtype` record their arguments and state (a real ndarray.__setstate__ or dtype.__setstate__
-given a crafted state can make numpy read raw bytes as object pointers), and `to_array`
-then builds a plain numeric array with np.frombuffer after checking the sizes agree.
+`find_class` admitting only the names numpy's and Python's pickles of such a dict use,
+each resolved to a stand-in here (in a `_Stub`), never to numpy itself: `_reconstruct`
+and `dtype` record their arguments and state (a real ndarray.__setstate__ or
+dtype.__setstate__ given a crafted state can make numpy read raw bytes as object
+pointers), and `to_array` then builds a plain numeric array with np.frombuffer after
+checking that the sizes agree.
 """
 
 from __future__ import annotations
@@ -24,10 +25,6 @@ _DTYPE = re.compile(r"[uif][1248]|b1")      # numeric dtypes only: no objects, n
 
 class Refused(pickle.UnpicklingError):
     """The pickle names something a CIFAR-10 batch never holds."""
-
-
-class _NDArray:
-    """Stands for numpy.ndarray, the only class `_reconstruct` is asked to make."""
 
 
 def _text(value) -> str:
@@ -83,8 +80,32 @@ class Array:
             shape, order="F" if self.fortran is True else "C")
 
 
+class _Stub:
+    """What find_class hands the pickle: calls go to a stand-in here. A pickle may BUILD
+    on anything it holds, which would set attributes on our functions and classes; a
+    stub has no attributes to set and refuses a state."""
+
+    __slots__ = ("_call",)
+
+    def __init__(self, call):
+        self._call = call
+
+    def __call__(self, *args):
+        return self._call(*args)
+
+    def __setstate__(self, state):
+        raise Refused("a state for a class or function")
+
+
+def _not_called(*args):
+    raise Refused("numpy.ndarray called directly")
+
+
+_NDARRAY = _Stub(_not_called)  # stands for numpy.ndarray, the class _reconstruct is given
+
+
 def _reconstruct(cls, shape, code):
-    if cls is not _NDArray:
+    if cls is not _NDARRAY:
         raise Refused("an array of a class other than numpy.ndarray")
     return Array()
 
@@ -99,12 +120,12 @@ def _encode(text, encoding="utf-8"):  # Python 3's pickles of bytes at protocol 
     return text.encode("latin1")
 
 
-ALLOWED = {("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-           ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
-           ("numpy.core.numeric", "_frombuffer"): _frombuffer,
-           ("numpy._core.numeric", "_frombuffer"): _frombuffer,
-           ("numpy", "ndarray"): _NDArray, ("numpy", "dtype"): DType,
-           ("_codecs", "encode"): _encode}
+ALLOWED = {("numpy.core.multiarray", "_reconstruct"): _Stub(_reconstruct),
+           ("numpy._core.multiarray", "_reconstruct"): _Stub(_reconstruct),
+           ("numpy.core.numeric", "_frombuffer"): _Stub(_frombuffer),
+           ("numpy._core.numeric", "_frombuffer"): _Stub(_frombuffer),
+           ("numpy", "ndarray"): _NDARRAY, ("numpy", "dtype"): _Stub(DType),
+           ("_codecs", "encode"): _Stub(_encode)}
 
 
 class _Unpickler(pickle.Unpickler):

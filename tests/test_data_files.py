@@ -97,6 +97,10 @@ BATCHES = {  # name: (the batch's bytes, the message after "PATH: ")
     "dtype_with_object_flags": (py2_batch(images(1), [0], flags=63),
                                 ("refused: the pickle holds a numpy dtype with fields or "
                                  "flags, not a plain number type")),
+    "state_for_a_stub": (b"cnumpy\ndtype\n}(S'numpy'\nK\x01ub.",  # would set dtype.numpy
+                         "refused: the pickle holds a state for a class or function"),
+    "ndarray_called": (b"cnumpy\nndarray\n)R.",
+                       "refused: the pickle holds numpy.ndarray called directly"),
     "not_a_pickle": (bytes(range(256)),
                      "not a CIFAR-10 python batch (UnpicklingError while unpickling)"),
     "truncated": (py2_batch(images(2), [0, 1])[:500],
