@@ -192,7 +192,8 @@ def fit(path: Path, state: dict, model: nn.Module, opt, optimizer: str) -> bool:
 
 
 def _check_optimizer_state(path: Path, saved: dict, kind: str, params: list) -> None:
-    if set(saved) != {"state", "param_groups"} or not isinstance(saved["state"], dict):
+    if len(saved) != 2 or set(saved) != {"state", "param_groups"} or \
+            not isinstance(saved["state"], dict):
         raise damaged(path, "'optimizer' is not an optimizer's state_dict")
     state = saved["state"]
     if len(state) > len(params):
@@ -203,7 +204,7 @@ def _check_optimizer_state(path: Path, saved: dict, kind: str, params: list) -> 
         if not isinstance(index, int) or isinstance(index, bool) or \
                 not 0 <= index < len(params) or not isinstance(entry, dict):
             raise damaged(path, "optimizer state is not keyed by parameter number")
-        if not required <= set(entry) <= allowed:
+        if len(entry) > len(allowed) or not required <= set(entry) <= allowed:
             raise damaged(path, f"optimizer state of parameter {index} is not {kind}'s")
         for key, value in entry.items():
             if key == "step":

@@ -64,6 +64,9 @@ def mnist(root: Path, name: str = "mnist") -> Dataset:
     def part(prefix):
         images = read_idx(root / f"{prefix}-images-idx3-ubyte", 3)
         labels = read_idx(root / f"{prefix}-labels-idx1-ubyte", 1)
+        if images.shape[1:] != (28, 28) or not len(images):
+            raise DataError(f"{find(root / f'{prefix}-images-idx3-ubyte')}: "
+                            f"{'×'.join(map(str, images.shape))} images, not N×28×28")
         if len(images) != len(labels):
             raise DataError(f"{find(root / f'{prefix}-labels-idx1-ubyte')}: {len(labels):,} "
                             f"labels for {len(images):,} images")

@@ -108,7 +108,7 @@ def cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     except Exception as exc:  # noqa: BLE001 - a stranger's bytes fail an unpickler many ways
         raise DataError(f"{path}: not a CIFAR-10 python batch "
                         f"({type(exc).__name__} while unpickling)") from None
-    if x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != 3072:
+    if x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != 3072 or not len(x):
         raise DataError(f"{path}: b'data' is {x.dtype} of shape {x.shape}, not N×3072 bytes")
     labels = d.get(b"labels")
     if not isinstance(labels, list) or len(labels) != len(x) or not all(
