@@ -16,10 +16,11 @@ atomically (temporary file, fsync, rename) after every epoch, and the epoch's me
 is appended after it; `--resume` continues from it exactly (data order is a function of
 the seed and the epoch) and rewrites metrics.jsonl to the checkpoint's rows, so a kill at
 any moment leaves each epoch in it once. `checkpoint` reads it as a stranger's file and
-names what differs from this run; the run refuses unless `force`. Speed is reported against the
-limit: images/s with and without data time, achieved FLOP/s from the calculator's FLOPs
-(training ≈ 3 × forward: the backward pass costs about twice the forward), and MFU
-against the device's peak when known.
+names what differs from this run, which then refuses unless `force`.
+
+Speed is reported against the limit: images/s with and without data time, achieved
+FLOP/s from the calculator's FLOPs (training ≈ 3 × forward: the backward pass costs about
+twice the forward), and MFU against the device's peak when known.
 """
 
 from __future__ import annotations
