@@ -367,6 +367,8 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
 @click.option("--out", default="runs/archcalc", show_default=True,
               help="Directory for checkpoint.pt, metrics.jsonl and curves.png.")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
+@click.option("--force", is_flag=True,
+              help="With --resume: go on although the settings differ from the checkpoint's.")
 @click.option("--plot", is_flag=True, help="Write OUT/curves.png (needs matplotlib).")
 @click.option("--peak-tflops", type=float, help="The device's peak, for MFU.")
 @click.option("--max-steps", type=click.IntRange(min=1), help="Steps per epoch at most.")

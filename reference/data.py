@@ -14,13 +14,14 @@ Images become float tensors in [0, 1], standardised with the training split's me
 std. `adapt` converts them to the spec's input and says how in one line: MNIST's 28×28
 goes into LeNet-5's 32×32 by padding 2 pixels, as LeCun did; other sizes are resized;
 grey ↔ RGB.
+
+The files are a stranger's: `readers` reads them (no pickled code runs, no header's sizes
+are trusted, no decompression bomb is inflated); whatever is wrong is a DataError whose
+message starts with the file.
 """
 
 from __future__ import annotations
 
-import gzip
-import pickle
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +29,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .readers import DataError, cifar_batch, find, one_line, read_idx, read_image
+
+__all__ = ["DataError", "Dataset", "FolderImages", "Split", "adapt", "load", "one_line",
+           "plan", "standardise"]
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
-
-
-class DataError(Exception):
-    pass
 
 
 @dataclass
@@ -58,30 +60,19 @@ class Dataset:
 
 # -- sources ----------------------------------------------------------------------------
 
-def _open(path: Path):
-    for candidate in (path, path.with_name(path.name + ".gz")):
-        if candidate.exists():
-            return gzip.open(candidate, "rb") if candidate.suffix == ".gz" else open(candidate, "rb")
-    raise DataError(f"missing {path.name} (or {path.name}.gz) in {path.parent}")
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """An IDX file (LeCun's MNIST format): magic 0x0000 08 NDIM, then NDIM big-endian sizes."""
-    with _open(path) as f:
-        zero, dtype, ndim = struct.unpack(">HBB", f.read(4))
-        if zero != 0 or dtype != 0x08:
-            raise DataError(f"{path.name}: not an unsigned-byte IDX file")
-        dims = struct.unpack(">" + "I" * ndim, f.read(4 * ndim))
-        data = np.frombuffer(f.read(), dtype=np.uint8)
-    if data.size != int(np.prod(dims)):
-        raise DataError(f"{path.name}: {data.size} bytes for a {dims} array")
-    return data.reshape(dims)
-
-
 def mnist(root: Path, name: str = "mnist") -> Dataset:
     def part(prefix):
-        images = read_idx(root / f"{prefix}-images-idx3-ubyte")
-        labels = read_idx(root / f"{prefix}-labels-idx1-ubyte")
+        images = read_idx(root / f"{prefix}-images-idx3-ubyte", 3)
+        labels = read_idx(root / f"{prefix}-labels-idx1-ubyte", 1)
+        if images.shape[1:] != (28, 28) or not len(images):
+            raise DataError(f"{find(root / f'{prefix}-images-idx3-ubyte')}: "
+                            f"{'×'.join(map(str, images.shape))} images, not N×28×28")
+        if len(images) != len(labels):
+            raise DataError(f"{find(root / f'{prefix}-labels-idx1-ubyte')}: {len(labels):,} "
+                            f"labels for {len(images):,} images")
+        if labels.size and labels.max() > 9:
+            raise DataError(f"{find(root / f'{prefix}-labels-idx1-ubyte')}: label "
+                            f"{labels.max()} (they are 0 to 9)")
         return Split(torch.from_numpy(images.copy()).float().div_(255).unsqueeze(1),
                      torch.from_numpy(labels.astype(np.int64)))
     return Dataset(name, part("train"), part("t10k"), 10, (1, 28, 28))
@@ -105,10 +96,8 @@ def cifar10(root: Path) -> Dataset:
         path = root / name
         if not path.exists():
             raise DataError(f"missing {name} in {root} (CIFAR-10's python batches)")
-        with open(path, "rb") as f:
-            d = pickle.load(f, encoding="bytes")  # noqa: S301 - the dataset's own format
-        x = torch.from_numpy(np.asarray(d[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
-        return x.float().div_(255), torch.tensor(d[b"labels"], dtype=torch.int64)
+        x, y = cifar_batch(path)
+        return torch.from_numpy(x.reshape(-1, 3, 32, 32)).float().div_(255), torch.from_numpy(y)
     parts = [batch(f"data_batch_{i}") for i in range(1, 6)]
     tx, ty = batch("test_batch")
     return Dataset("cifar10", Split(torch.cat([p[0] for p in parts]),
@@ -138,7 +127,7 @@ def folder(root: Path) -> Dataset:
         files, labels = [], []
         for i, name in enumerate(names):
             for p in sorted((base / name).rglob("*")):
-                if p.suffix.lower() in IMAGE_SUFFIXES:
+                if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file():
                     files.append(p)
                     labels.append(i)
         return names, files, labels
@@ -155,11 +144,8 @@ def folder(root: Path) -> Dataset:
         f2, l2 = [files[i] for i in order[cut:]], [labels[i] for i in order[cut:]]
     if not f1 or not names:
         raise DataError(f"no images in {root}: expected one sub-folder of images per class")
-    from PIL import Image
-
-    with Image.open(f1[0]) as im:
-        channels = 1 if im.mode in ("L", "1", "I;16") else 3
-        shape = (channels, im.height, im.width)
+    mode, (width, height) = read_image(f1[0], None)
+    shape = (1 if mode in ("L", "1", "I;16") else 3, height, width)
     return Dataset("folder", Split(None, torch.tensor(l1), f1), Split(None, torch.tensor(l2), f2),
                    len(names), shape)
 
@@ -247,10 +233,6 @@ class FolderImages(torch.utils.data.Dataset):
         return len(self.split.y)
 
     def __getitem__(self, i):
-        from PIL import Image
-
-        with Image.open(self.split.files[i]) as im:
-            im = im.convert("L" if self.channels == 1 else "RGB")
-            x = torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0)
+        x = torch.from_numpy(read_image(self.split.files[i], "L" if self.channels == 1 else "RGB"))
         x = x.unsqueeze(0) if x.dim() == 2 else x.permute(2, 0, 1)
         return adapt(x.unsqueeze(0), self.spec_shape)[0], self.split.y[i]

@@ -11,12 +11,16 @@ with DistributedDataParallel (NCCL on GPUs, Gloo on CPUs), each rank on its shar
 metrics and checkpoints from rank 0 only.
 
 Runs are never lost: a checkpoint — model, optimizer, scheduler, RNG states, epoch, the
-spec's text and hash — is written atomically (temporary file, fsync, rename) after every
-epoch; `--resume` continues from it exactly (data order is a function of the seed and the
-epoch), and it is read with torch.load(weights_only=True). Speed is reported against the
-limit: images/s with and without data time, achieved FLOP/s from the calculator's FLOPs
-(training ≈ 3 × forward: the backward pass costs about twice the forward), and MFU
-against the device's peak when known.
+spec's text and hash, the bindings, the settings and the metrics so far — is written
+atomically (temporary file, fsync, rename) after every epoch, and the epoch's metrics row
+is appended after it; `--resume` continues from it exactly (data order is a function of
+the seed and the epoch) and rewrites metrics.jsonl to the checkpoint's rows, so a kill at
+any moment leaves each epoch in it once. `checkpoint` reads it as a stranger's file and
+names what differs from this run, which then refuses unless `force`.
+
+Speed is reported against the limit: images/s with and without data time, achieved
+FLOP/s from the calculator's FLOPs (training ≈ 3 × forward: the backward pass costs about
+twice the forward), and MFU against the device's peak when known.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -38,6 +42,7 @@ from torch import nn
 from archcalc.graph import build_graph
 from archcalc.spec import Spec, parse_file
 
+from . import checkpoint as C
 from . import data as D
 from .build import build_with_analysis
 from .modules import CompileError
@@ -70,6 +75,7 @@ class TrainConfig:
     amp: bool = True                # bf16 autocast on CUDA
     out: str = "runs/archcalc"
     resume: bool = False
+    force: bool = False             # resume although the settings differ from the checkpoint's
     plot: bool = False
     peak_tflops: float | None = None
     max_steps: int | None = None    # stop an epoch after this many steps (tests, smoke runs)
@@ -136,7 +142,7 @@ def prepare(spec_path, cfg: TrainConfig, log):
             "the softmax is left out of training and evaluation")
     how, line = D.plan(dataset.shape, spec_shape)
     log(line)
-    return spec, model, analysis, dataset, spec_shape
+    return spec, model, analysis, dataset, spec_shape, {**defaults, **bindings}
 
 
 def tensors(dataset: D.Dataset, spec_shape, device, limit_bytes: float):
@@ -167,67 +173,88 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig):
     raise TrainError(f"unknown optimizer {cfg.optimizer}: sgd, adam or adamw")
 
 
-def make_schedule(opt, cfg: TrainConfig, steps_per_epoch: int):
+def lr_factor(step: int, cfg: TrainConfig, steps_per_epoch: int) -> float:
+    """The learning rate at `step`, as a fraction of cfg.lr."""
     total = max(1, cfg.epochs * steps_per_epoch)
     warm = int(cfg.warmup_epochs * steps_per_epoch)
-
-    def factor(step: int) -> float:
-        if step < warm:
-            return (step + 1) / warm
-        t = (step - warm) / max(1, total - warm)
-        if cfg.schedule == "cosine":
-            return 0.5 * (1 + math.cos(math.pi * t))
-        if cfg.schedule == "onecycle":  # linear up to the peak at 30 %, cosine down
-            return t / 0.3 if t < 0.3 else 0.5 * (1 + math.cos(math.pi * (t - 0.3) / 0.7))
-        if cfg.schedule == "step":
-            return 0.1 ** ((step // steps_per_epoch) // cfg.step_size)
-        return 1.0
-    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    if step < warm:
+        return (step + 1) / warm
+    t = (step - warm) / max(1, total - warm)
+    if cfg.schedule == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * t))
+    if cfg.schedule == "onecycle":  # linear up to the peak at 30 %, cosine down
+        return t / 0.3 if t < 0.3 else 0.5 * (1 + math.cos(math.pi * (t - 0.3) / 0.7))
+    if cfg.schedule == "step":
+        return 0.1 ** ((step // steps_per_epoch) // cfg.step_size)
+    return 1.0
 
 
-# -- checkpoints -------------------------------------------------------------------------
+def make_schedule(opt, cfg: TrainConfig, steps_per_epoch: int, start_step: int = 0):
+    """The schedule, at `start_step` (a resumed run's steps so far): the same learning rate
+    as the checkpoint's scheduler held, and this run's plan when it trains longer."""
+    if start_step:
+        for group in opt.param_groups:
+            group["initial_lr"] = group["lr"]  # LambdaLR's base when it starts mid-way
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: lr_factor(step, cfg, steps_per_epoch), last_epoch=start_step - 1)
 
-def spec_hash(spec: Spec) -> str:
-    return hashlib.sha256(spec.source.text.encode()).hexdigest()
 
+# -- resuming ----------------------------------------------------------------------------
 
-def save_checkpoint(path: Path, state: dict) -> None:
-    """Atomically: a reader sees the old checkpoint or the new one, never half of one."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        torch.save(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
+def resume(path: Path, spec, model, opt, cfg: TrainConfig, bindings: dict, world: int,
+           device, steps: int, say) -> tuple[int, list[dict]]:
+    """Restore the checkpoint at `path` into `model`, `opt` and the RNGs, after checking
+    it (see `checkpoint`); its epoch and metrics rows."""
+    settings = {**{k: getattr(cfg, k) for k in C.RESUME_KEYS}, "epochs": cfg.epochs,
+                "bindings": bindings, "world": world}
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        state = C.read(path, model, cfg.epochs)
+        start, planned = state["epoch"], state["config"]["epochs"]
+        if start > cfg.epochs:
+            raise C.CheckpointError(f"{path}: the checkpoint is at epoch {start}, past --epochs "
+                                    f"{cfg.epochs}; give --epochs {start + 1} or more to "
+                                    "train longer")
+        differ = C.differences(state, spec, settings)
+        if differ and not cfg.force:
+            raise C.CheckpointError(f"{path}: the checkpoint's run differs from this one: "
+                                    f"{'; '.join(differ)}; give the same settings to resume, "
+                                    "or --force to resume anyway")
+        same_optimizer = C.fit(path, state, model, opt, cfg.optimizer)
+        C.restore(path, state, model, opt if same_optimizer else None, device)
+    except C.CheckpointError as exc:
+        raise TrainError(str(exc)) from None
+    if differ:
+        say(f"resuming although the run differs (--force): {'; '.join(differ)}"
+            + ("" if same_optimizer else "; the optimizer's state starts afresh"))
+    if cfg.epochs > planned and start < cfg.epochs:
+        say(_longer(cfg, planned, start * steps, steps))
+    say(f"resumed from {path} at epoch {start}" + (
+        "" if start < cfg.epochs else f": all {start} epochs are done (--epochs N to train "
+        "longer)"))
+    return start, list(state["metrics"])
 
 
-def load_checkpoint(path: Path, spec: Spec) -> dict:
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if state.get("spec_sha256") != spec_hash(spec):
-        raise TrainError(f"{path} was written for another spec (sha256 "
-                         f"{state.get('spec_sha256', '?')[:12]}…, this one is "
-                         f"{spec_hash(spec)[:12]}…): refusing to resume from it")
-    return state
+def _longer(cfg: TrainConfig, planned: int, step: int, steps: int) -> str:
+    """How the schedule goes on when a run trains longer than it was planned."""
+    head = f"training longer: {planned} → {cfg.epochs} epochs"
+    if cfg.schedule in ("step", "none"):
+        return f"{head}; the {cfg.schedule} schedule does not depend on the run's length"
+    was = cfg.lr * lr_factor(step, replace(cfg, epochs=planned), steps)
+    now = cfg.lr * lr_factor(step, cfg, steps)
+    return (f"{head}; the {cfg.schedule} schedule is re-planned over {cfg.epochs} epochs: "
+            f"the learning rate goes on at {now:.4g} (the {planned}-epoch plan is at "
+            f"{was:.4g} here)")
 
 
-def rng_state(device: torch.device) -> dict:
-    state = {"torch": torch.get_rng_state(), "python": random.getstate()}
-    if device.type == "cuda":
-        state["cuda"] = torch.cuda.get_rng_state(device)
-    return state
+def write_metrics(path: Path, rows: list[dict]) -> None:
+    """metrics.jsonl holding exactly `rows`, replaced atomically."""
+    text = "".join(json.dumps(row) + "\n" for row in rows)
+    C.write_atomic(path, lambda f: f.write(text.encode()))
 
 
-def set_rng_state(state: dict, device: torch.device) -> None:
-    torch.set_rng_state(state["torch"])
-    v = state["python"]
-    random.setstate((v[0], tuple(v[1]), v[2]))
-    if "cuda" in state and device.type == "cuda":
-        torch.cuda.set_rng_state(state["cuda"], device)
+def append_metrics(path: Path, row: dict) -> None:
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
 
 
 # -- the loop ----------------------------------------------------------------------------
@@ -250,7 +277,7 @@ def train(spec_path, cfg: TrainConfig, log=print, on_step=None) -> dict:
     elif device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     try:
-        spec, model, analysis, dataset, spec_shape = prepare(spec_path, cfg, say)
+        spec, model, analysis, dataset, spec_shape, bindings = prepare(spec_path, cfg, say)
     except (D.DataError, CompileError) as exc:
         raise TrainError(str(exc)) from None
     cuda = device.type == "cuda"
@@ -271,21 +298,21 @@ def train(spec_path, cfg: TrainConfig, log=print, on_step=None) -> dict:
     if cfg.max_steps:
         steps = min(steps, cfg.max_steps)
     opt = make_optimizer(model, cfg)
-    sched = make_schedule(opt, cfg, steps)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     ckpt, metrics_path = out / "checkpoint.pt", out / "metrics.jsonl"
-    start = 0
-    if cfg.resume and ckpt.exists():
-        state = load_checkpoint(ckpt, spec)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        set_rng_state(state["rng"], device)
-        start = int(state["epoch"])
-        say(f"resumed from {ckpt} at epoch {start}")
-    elif main and metrics_path.exists():
-        metrics_path.unlink()
+    start, metrics = 0, []   # metrics: every epoch's row, this run's and the checkpoint's
+    if cfg.resume and (ckpt.exists() or ckpt.is_symlink()):
+        start, metrics = resume(ckpt, spec, model, opt, cfg, bindings, world, device, steps,
+                                say)
+        if main:  # drop rows of epochs the checkpoint does not have (a kill after them)
+            write_metrics(metrics_path, metrics)
+    else:
+        if cfg.resume:
+            say(f"no checkpoint at {ckpt}: starting a new run")
+        if main and metrics_path.exists():
+            metrics_path.unlink()
+    sched = make_schedule(opt, cfg, steps, start * steps)
     loader = None if held is not None else _loader(dataset, spec_shape, cfg, rank, world)
     say(f"data: {dataset.name}, {n_train:,} training and {len(dataset.test.y):,} held-out "
         f"samples, {'on the device' if held is not None else 'streamed'}; device: {device}"
@@ -339,18 +366,19 @@ def train(spec_path, cfg: TrainConfig, log=print, on_step=None) -> dict:
         row["achieved_tflops"] = 3 * flops * row["images_per_s"] / 1e12
         row["mfu"] = row["achieved_tflops"] / peak if peak else None
         history.append(row)
-        if main:
-            with open(metrics_path, "a") as f:
-                f.write(json.dumps(row) + "\n")
-            save_checkpoint(ckpt, {
-                "model": model.state_dict(), "optimizer": opt.state_dict(),
+        metrics.append(row)
+        if main:  # the checkpoint first: a kill between the two loses no row (see resume)
+            C.save(ckpt, {
+                "format": C.FORMAT, "model": model.state_dict(), "optimizer": opt.state_dict(),
                 "scheduler": sched.state_dict(), "epoch": epoch + 1,
-                "rng": rng_state(device), "spec_text": spec.source.text,
-                "spec_sha256": spec_hash(spec), "config": _plain(asdict(cfg))})
+                "rng": C.rng_state(device), "spec_text": spec.source.text,
+                "spec_sha256": C.spec_hash(spec), "config": _plain(asdict(cfg)),
+                "bindings": bindings, "world": world, "metrics": metrics})
+            append_metrics(metrics_path, row)
             log(f"epoch {epoch + 1}/{cfg.epochs}: loss {row['loss']:.4f}, train "
                 f"{row['train_acc']:.2%}, held-out {acc:.2%}, {row['images_per_s']:,.0f} img/s")
-    if cfg.plot and main and history:
-        plot(history, out / "curves.png")
+    if cfg.plot and main and metrics:
+        plot(metrics, out / "curves.png")
     digest = hashlib.sha256(b"".join(t.detach().cpu().numpy().tobytes()
                                      for t in model.state_dict().values())).hexdigest()
     if world > 1:
@@ -389,10 +417,24 @@ def _loader(dataset, spec_shape, cfg, rank, world, test=False):
         items = torch.utils.data.TensorDataset(D.adapt(split.x, spec_shape), split.y)
     sampler = None if test else torch.utils.data.DistributedSampler(
         items, world, rank, shuffle=True, seed=cfg.seed) if world > 1 else None
-    return torch.utils.data.DataLoader(
+    return _Guarded(torch.utils.data.DataLoader(
         items, batch_size=cfg.batch_size, shuffle=not test and sampler is None,
         sampler=sampler, num_workers=min(4, os.cpu_count() or 1),
-        pin_memory=torch.cuda.is_available(), drop_last=not test)
+        pin_memory=torch.cuda.is_available(), drop_last=not test))
+
+
+class _Guarded:
+    """A DataLoader whose unreadable file (a DataError, in this process or a worker) ends
+    the run with the error's one line rather than a worker's traceback."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __iter__(self):
+        try:
+            yield from self.loader
+        except D.DataError as exc:
+            raise TrainError(D.one_line(exc)) from None
 
 
 def _peak(device: torch.device, cfg: TrainConfig) -> float | None:

@@ -151,6 +151,7 @@ def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed from" in resumed.stderr
     assert digest(resumed.stderr) == digest(whole.stderr)
+    assert [json.loads(line)["epoch"] for line in metrics.read_text().splitlines()] == [1, 2, 3]
 
 
 def test_resume_refuses_a_checkpoint_of_another_spec(tmp_path):
