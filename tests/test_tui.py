@@ -458,6 +458,18 @@ async def test_an_unexpected_error_in_the_analysis_is_a_problem_not_a_crash(tmp_
         assert app.session.recovery_file().read_text() == app.text  # never lost
 
 
+async def test_an_app_given_an_unreadable_file_starts_untitled(tmp_path):
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    app = ArchcalcApp(bad)  # as a caller that did not check first (the command does)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert toasts(app) == [f"cannot open {bad}: it is not UTF-8 text (byte 0xe9 at "
+                               "offset 9); this is a new, untitled spec"]
+        assert app.session.path is None  # so that ctrl+s cannot overwrite the file
+    assert bad.read_bytes() == "name: caf\xe9\n".encode("latin-1")
+
+
 # -- the tui command -----------------------------------------------------------------------
 
 @pytest.fixture
