@@ -462,8 +462,9 @@ def tui(spec: str | None) -> None:
         click.echo("error: archcalc tui needs textual: pip install 'archcalc[tui]'", err=True)
         sys.exit(2)
     from .tui import run
+    from .tui.session import FileProblem, atomic_write, read_spec
 
-    path = None
+    path = text = None
     if spec:
         p = Path(spec)
         if not p.exists():
@@ -473,9 +474,21 @@ def tui(spec: str | None) -> None:
             if builtin is not None and "/" not in spec:
                 p = Path(spec if spec.endswith(".yaml") else spec + ".yaml")
                 if not p.exists():
-                    p.write_text(builtin.read_text(encoding="utf-8"), encoding="utf-8")
+                    text = builtin.read_text(encoding="utf-8")
+                    try:
+                        atomic_write(p, text)
+                    except OSError:
+                        pass  # still start: unsaved, and the first save says what is wrong
+        if p.exists():
+            # Read here, not in the app: a folder or a file that is not UTF-8 text is a
+            # one-line error before the screen is taken over.
+            try:
+                text = read_spec(p)
+            except FileProblem as problem:
+                click.echo(f"error: cannot open {p}: {problem}", err=True)
+                sys.exit(2)
         path = p
-    run(path)
+    run(path, text)
 
 
 @main.command()

@@ -3,8 +3,10 @@ views, and a start in a real terminal (tmux)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -16,10 +18,10 @@ from helpers import SPECS
 pytest.importorskip("textual")
 
 from archcalc.tui.app import ArchcalcApp  # noqa: E402
-from archcalc.tui.screens import Confirm  # noqa: E402
-from archcalc.tui.session import Session  # noqa: E402
+from archcalc.tui.screens import Confirm, TextScreen  # noqa: E402
+from archcalc.tui.session import MAX_BYTES, Session, atomic_write  # noqa: E402
 from archcalc.tui.widgets import Diagnostics, LayerTable  # noqa: E402
-from textual.widgets import TextArea  # noqa: E402
+from textual.widgets import Input, TextArea  # noqa: E402
 
 SIZE = (150, 42)
 
@@ -197,6 +199,316 @@ async def test_export_writes_pytorch_code(tmp_path):
                 break
         await app.workers.wait_for_complete()
         assert "class LeNet5(nn.Module):" in target.read_text()
+
+
+# -- files that cannot be read or written, names that look like markup ----------------------
+# Root ignores permission bits, so a "read-only folder" here is a path the kernel refuses
+# (under /proc), a folder that does not exist, or a write monkeypatched to raise
+# PermissionError; each test says which.
+
+MARKUP_SPEC = """\
+archcalc: 1
+name: "[@click=app.quit]boom[/]"
+"[red]x[/red]": 1
+input: [1, 32, 32]
+layers:
+  - conv: {out: 6, kernel: 5}
+"""
+KEPT = "; the text is kept: choose another place with ctrl+p, Save as"
+
+
+def toasts(app) -> list[str]:
+    """The notifications as the screen shows them (after markup, were any parsed); the
+    app must run with `run_test(notifications=True)`."""
+    return [str(t.render()) for t in app.screen.query("Toast")]
+
+
+def refuse_writes_under(folder: Path, monkeypatch, module: str) -> None:
+    """A read-only folder, simulated: `module`'s atomic_write raises PermissionError for
+    any target in `folder` (root would ignore a chmod); other writes (the recovery copy)
+    go through."""
+    import archcalc.tui.session as session_module
+
+    real = session_module.atomic_write
+
+    def write(target, *args, **kwargs):
+        if Path(target).parent == folder:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
+        return real(target, *args, **kwargs)
+    monkeypatch.setattr(f"archcalc.tui.{module}.atomic_write", write)
+
+
+async def open_file(pilot, path) -> None:
+    await pilot.press("ctrl+o")
+    await pilot.pause()
+    pilot.app.screen.query_one("#path", Input).value = str(path)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def wait_for_torch_job(pilot) -> None:
+    for _ in range(300):  # the worker imports torch first
+        await pilot.pause(0.1)
+        if not any(w.group == "torch" and not w.is_finished for w in pilot.app.workers):
+            break
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("where", ["a missing folder", "/proc"])
+async def test_save_where_the_folder_refuses_is_a_notification(tmp_path, where):
+    if where == "/proc" and not Path("/proc/self").is_dir():
+        pytest.skip("no /proc here")
+    path = tmp_path / "no/such/dir/new.yaml" if where == "a missing folder" \
+        else Path("/proc/x.yaml")  # the kernel refuses new files under /proc, even root's
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        text = app.text
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert toasts(app) == [f"cannot save {path}: No such file or directory{KEPT}"]
+        assert app.is_running and app.text == text and app.session.dirty(text)
+
+
+async def test_save_into_a_read_only_folder_is_a_notification_and_the_text_survives(
+        tmp_path, monkeypatch):
+    path = spec_copy(tmp_path)
+    before = path.read_text()
+    refuse_writes_under(tmp_path, monkeypatch, "session")  # simulated: see the helper
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await replace_in_editor(pilot, "fc: 84", "fc: 85")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert toasts(app) == [f"cannot save {path}: Permission denied{KEPT}"]
+        assert app.is_running and "fc: 85" in app.text and path.read_text() == before
+        assert app.session.recovery_file().read_text() == app.text  # never lost
+
+
+async def test_save_keeps_the_files_permission_bits(tmp_path):
+    path = spec_copy(tmp_path)
+    path.chmod(0o640)
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await replace_in_editor(pilot, "fc: 84", "fc: 85")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert toasts(app) == [f"saved {path}"]
+    assert "fc: 85" in path.read_text() and stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_new_file_is_created_as_the_umask_says_and_a_recovery_copy_stays_private(tmp_path):
+    old = os.umask(0o027)
+    try:
+        atomic_write(tmp_path / "new.yaml", "x")
+        session = Session(tmp_path / "new.yaml", "x")
+        session.keep_recovery("y")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.yaml").stat().st_mode) == 0o666 & ~0o027
+    assert stat.S_IMODE(session.recovery_file().stat().st_mode) == 0o600
+
+
+def test_saving_through_a_symlink_keeps_the_link(tmp_path):
+    real = spec_copy(tmp_path)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real.name)
+    Session(link, real.read_text()).save("changed\n")
+    assert link.is_symlink() and real.read_text() == "changed\n"
+
+
+async def test_export_into_a_read_only_folder_is_a_notification(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    path = spec_copy(tmp_path)
+    refuse_writes_under(tmp_path, monkeypatch, "app")  # simulated: see the helper
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await wait_for_torch_job(pilot)
+        target = tmp_path / "lenet5_model.py"
+        assert toasts(app) == [f"cannot write {target}: Permission denied"]
+        assert app.is_running and not target.exists()
+
+
+async def test_opening_what_is_not_a_spec_is_a_notification(tmp_path):
+    path = spec_copy(tmp_path)
+    latin1, folder, fifo, huge, missing = (tmp_path / n for n in (
+        "latin1.yaml", "folder.yaml", "fifo.yaml", "huge.yaml", "missing.yaml"))
+    latin1.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    folder.mkdir()
+    os.mkfifo(fifo)  # reading it would wait for a writer for ever
+    huge.touch()
+    os.truncate(huge, MAX_BYTES + 1)  # sparse: no time, no disk
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        for bad, reason in [(latin1, "it is not UTF-8 text (byte 0xe9 at offset 9)"),
+                            (folder, "it is a folder, not a spec file"),
+                            (fifo, "it is not a regular file"),
+                            (huge, "it is larger than 4 MiB"),
+                            (missing, "No such file or directory")]:
+            app.clear_notifications()
+            await open_file(pilot, bad)
+            assert toasts(app) == [f"cannot open {bad}: {reason}"]
+            assert app.is_running and app.session.path == path
+            assert app.text == path.read_text()
+
+
+@pytest.mark.parametrize("kind", ["not UTF-8", "a folder", "a FIFO"])
+async def test_a_corrupt_recovery_copy_is_moved_aside_and_the_app_starts(tmp_path, kind):
+    path = spec_copy(tmp_path)
+    copy = Session(path, "").recovery_file()
+    copy.parent.mkdir(parents=True)
+    if kind == "not UTF-8":
+        copy.write_bytes(b"\xff\xfe\x00 random bytes")
+        reason = "it is not UTF-8 text (byte 0xff at offset 0)"
+    elif kind == "a folder":
+        copy.mkdir()
+        (copy / "inside").write_text("kept")
+        reason = "it is a folder, not a spec file"
+    else:
+        os.mkfifo(copy)
+        reason = "it is not a regular file"
+    aside = copy.with_name(copy.name + ".unreadable")
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        assert toasts(app) == [(f"could not read the recovery copy {copy}: {reason}; "
+                                f"it was moved to {aside}")]
+        assert not isinstance(app.screen, Confirm) and app.text == path.read_text()
+    assert not copy.exists()
+    if kind == "not UTF-8":
+        assert aside.read_bytes() == b"\xff\xfe\x00 random bytes"  # the user's data, kept
+    elif kind == "a folder":
+        assert (aside / "inside").read_text() == "kept"
+
+
+async def test_names_that_look_like_markup_are_shown_as_they_are(tmp_path):
+    from textual.content import Content
+
+    path = tmp_path / "x[/b].yaml"  # the folder `x[` and the file `b].yaml`
+    path.parent.mkdir()
+    path.write_text(MARKUP_SPEC)
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        title = app.query_one("#editor").border_title  # Textual hands it back as markup
+        assert Content.from_markup(title).plain == str(path)
+        first = str(app.query_one(Diagnostics).get_option_at_index(0).prompt)
+        assert first == "    3:1 error: unknown key '[red]x[/red]'"
+        await replace_in_editor(pilot, '"[red]x[/red]": 1', "# [/b] [@click=app.quit]x[/]")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert toasts(app) == [f"saved {path}"]
+        assert app.is_running and "[@click=app.quit]boom[/]" in path.read_text()
+
+
+async def test_an_error_from_export_that_looks_like_markup_is_shown_as_it_is(tmp_path):
+    pytest.importorskip("torch")
+    path = tmp_path / "x[/b].yaml"  # the folder `x[` and the file `b].yaml`
+    path.parent.mkdir()
+    path.write_text(MARKUP_SPEC)
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await wait_for_torch_job(pilot)
+        assert toasts(app) == [f"{path}:3:1: error: unknown key '[red]x[/red]'"]
+        assert app.is_running
+
+
+async def test_screens_show_their_text_as_it_is(tmp_path):
+    app = ArchcalcApp(spec_copy(tmp_path))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        app.push_screen(TextScreen("[b]title[/i]", "[@click=app.quit]boom[/] [red]x[/red]"))
+        await pilot.pause()
+        shown = [str(w.render()) for w in app.screen.query("Label, Static")]
+        assert shown[:2] == ["[b]title[/i]", "[@click=app.quit]boom[/] [red]x[/red]"]
+        await pilot.press("escape")
+        app.push_screen(Confirm("Replace [/b] [@click=app.quit]x[/]?"))
+        await pilot.pause()
+        assert str(app.screen.query_one("#question").render()) == \
+            "Replace [/b] [@click=app.quit]x[/]?"
+        await pilot.click("#question")
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_an_unexpected_error_in_the_analysis_is_a_problem_not_a_crash(tmp_path,
+                                                                          monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom [/b]")
+    path = spec_copy(tmp_path)
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr("archcalc.tui.analysis.run", broken)
+        await replace_in_editor(pilot, "fc: 84", "fc: 85")
+        await settle(pilot)
+        first = str(app.query_one(Diagnostics).get_option_at_index(0).prompt)
+        assert first == ("      - error: internal error while analysing the spec "
+                         "(RuntimeError: boom [/b]); please report it")
+        assert app.is_running and app.query_one(LayerTable).has_class("stale")
+        assert app.session.recovery_file().read_text() == app.text  # never lost
+
+
+async def test_an_app_given_an_unreadable_file_starts_untitled(tmp_path):
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    app = ArchcalcApp(bad)  # as a caller that did not check first (the command does)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert toasts(app) == [f"cannot open {bad}: it is not UTF-8 text (byte 0xe9 at "
+                               "offset 9); this is a new, untitled spec"]
+        assert app.session.path is None  # so that ctrl+s cannot overwrite the file
+    assert bad.read_bytes() == "name: caf\xe9\n".encode("latin-1")
+
+
+# -- the tui command -----------------------------------------------------------------------
+
+@pytest.fixture
+def started(monkeypatch):
+    """`archcalc tui` without a terminal: what the app would have been started with."""
+    calls = []
+    monkeypatch.setattr("archcalc.tui.run", lambda *args: calls.append(args))
+    return calls
+
+
+def test_the_command_refuses_a_folder_before_the_app_starts(cli, tmp_path, started):
+    result = cli("tui", tmp_path)
+    assert result.exit_code == 2 and started == []
+    assert result.stderr == f"error: cannot open {tmp_path}: it is a folder, not a spec file\n"
+
+
+def test_the_command_refuses_a_file_that_is_not_utf8(cli, tmp_path, started):
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("archcalc: 1\nname: caf\xe9\n".encode("latin-1"))
+    result = cli("tui", bad)
+    assert result.exit_code == 2 and started == []
+    assert result.stderr == (f"error: cannot open {bad}: it is not UTF-8 text "
+                             "(byte 0xe9 at offset 21)\n")
+
+
+def test_the_command_passes_the_text_it_read(cli, tmp_path, started):
+    path = spec_copy(tmp_path)
+    assert cli("tui", path).exit_code == 0
+    assert started == [(path, path.read_text())]
+
+
+def test_a_built_in_name_in_a_folder_that_refuses_writes_still_starts(cli, tmp_path,
+                                                                      monkeypatch, started):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # the working folder no longer exists: nothing can be written there
+    assert cli("tui", "lenet5").exit_code == 0
+    assert started == [(Path("lenet5.yaml"), (SPECS / "lenet5.yaml").read_text())]
 
 
 # -- snapshots ---------------------------------------------------------------------------

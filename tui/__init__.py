@@ -4,7 +4,9 @@ Needs textual (`pip install 'archcalc[tui]'`), never torch.
 """
 
 
-def run(path=None) -> None:
+def run(path=None, text=None) -> None:
+    """Start the app on `path` (None: untitled) with `text` (None: the file's, else the
+    LeNet-5 template)."""
     from .app import ArchcalcApp
 
-    ArchcalcApp(path).run()
+    ArchcalcApp(path, text).run()

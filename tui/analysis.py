@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from archcalc.analysis import Analysis, analyze
 from archcalc.analysis.memory import MemoryEstimate, estimate
-from archcalc.errors import SpecError
+from archcalc.errors import Diagnostic, SpecError
 from archcalc.graph import build_graph
 from archcalc.spec import parse_text
 
@@ -36,3 +36,10 @@ def run(text: str, name: str, bindings: dict, version: int, cache: dict) -> Resu
         free = {k: v for k, v in values.items() if k not in inputs}
         symbolic = analyze(spec, free, graph=graph, cache=cache)
     return Result(version, analysis, symbolic, estimate(analysis), None, inputs)
+
+
+def internal_error(version: int, exc: Exception) -> Result:
+    """A bug met while analysing, shown as a problem of the spec rather than a crash."""
+    message = (f"internal error while analysing the spec ({type(exc).__name__}: {exc}); "
+               "please report it")
+    return Result(version, error=SpecError(Diagnostic("error", message, code="internal")))

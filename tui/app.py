@@ -5,6 +5,10 @@ columns as `archcalc check`), the pyramid, the symbols with their formulas — a
 and the diagnostics. Every edit is re-analysed in a worker off the UI thread, debounced,
 stale runs discarded; while the text does not parse, the last good analysis stays,
 dimmed. Needs textual; never torch (export and verify load it only when asked).
+
+A file that cannot be read or written, or a bug in a worker, is a notification or a
+problem in the list: the app keeps running and the editor keeps the text. Paths, names and
+messages are shown as plain text, never as markup (plain.py).
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from archcalc import specs as library
 from archcalc.errors import SpecError
 
 from . import analysis as A
+from .plain import plain
 from .screens import HELP, AskPath, Confirm, Templates, TextScreen
-from .session import Session
+from .session import FileProblem, Session, atomic_write, read_spec, reason
 from .widgets import Diagnostics, LayerTable, Pyramid, SymbolsInfo, Totals
 
 DEBOUNCE = 0.25  # seconds after the last keystroke
@@ -50,10 +55,20 @@ class ArchcalcApp(App):
 
     def __init__(self, path: Path | None = None, text: str | None = None) -> None:
         super().__init__()
+        self.problems: list[str] = []  # said once the app runs
+        exists = path is not None and path.exists()
+        if text is None and exists:
+            try:
+                text = read_spec(path)
+            except FileProblem as problem:
+                # (`archcalc tui` refuses such a file before starting.) Untitled, so that
+                # a save cannot overwrite the file with text it never held.
+                self.problems.append(f"cannot open {path}: {problem}; this is a new, "
+                                     "untitled spec")
+                path, exists = None, False
         if text is None:
-            text = path.read_text(encoding="utf-8") if path and path.exists() else \
-                library.path("lenet5").read_text(encoding="utf-8")
-        self.session = Session(path, text if path and path.exists() else "")
+            text = library.path("lenet5").read_text(encoding="utf-8")
+        self.session = Session(path, text if exists else "")
         self.initial_text = text
         self.version = 0
         self.bindings_values: dict[str, int] = {}
@@ -81,9 +96,15 @@ class ArchcalcApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#editor").border_title = self.session.name
+        self.query_one("#editor").border_title = plain(self.session.name)
         self.query_one("#diagnostics").border_title = "Problems"
-        recovered = self.session.recovered_text()
+        for problem in self.problems:
+            self.say(problem, "error")
+        try:
+            recovered = self.session.recovered_text()
+        except FileProblem as problem:  # moved aside, never deleted: say where it is
+            self.say(str(problem), "warning")
+            recovered = None
         if recovered is not None and recovered != self.initial_text:
             def answer(restore: bool | None) -> None:
                 if restore:
@@ -111,12 +132,17 @@ class ArchcalcApp(App):
         self._timer = self.set_timer(DEBOUNCE, self.analyse_now)
 
     def analyse_now(self) -> None:
+        if not self.query("#editor"):
+            return  # the debounce timer fired while the app was closing
         self._analysed_text = self.text
         self.analyse(self.text, self.version, dict(self.bindings_values))
 
     @work(exclusive=True, thread=True, group="analysis")
     def analyse(self, text: str, version: int, bindings: dict) -> None:
-        result = A.run(text, self.session.name, bindings, version, self.cache)
+        try:
+            result = A.run(text, self.session.name, bindings, version, self.cache)
+        except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
+            result = A.internal_error(version, exc)
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self.show, result)
         self.session.keep_recovery(text)
@@ -148,7 +174,7 @@ class ArchcalcApp(App):
         box.remove_children()
         current = dict(a.bindings)
         for n in names:
-            box.mount(Label(f" {n} = "))
+            box.mount(Label(plain(f" {n} = ")))
             box.mount(Input(str(current.get(n, "")), id=f"bind-{n}", type="integer"))
 
     @on(Input.Submitted)
@@ -182,25 +208,35 @@ class ArchcalcApp(App):
         self.query_one(TabbedContent).active = tab
 
     # -- files -------------------------------------------------------------------------
+    def say(self, message: str, severity: str = "information") -> None:
+        """Every notification goes through here: shown as it is, never as markup."""
+        self.notify(message, severity=severity, markup=False)
+
     def update_title(self) -> None:
         dirty = " ●" if self.session.dirty(self.text) else ""
-        self.query_one("#editor").border_title = self.session.name + dirty
+        self.query_one("#editor").border_title = plain(self.session.name + dirty)
 
     def action_save(self) -> None:
         if self.session.path is None:
             self.action_save_as()
             return
-        self.session.save(self.text)
-        self.update_title()
-        self.notify(f"saved {self.session.path}")
+        self.save_to(self.session.path)
 
     def action_save_as(self) -> None:
         def chosen(path: str | None) -> None:
             if path:
-                self.session.save(self.text, Path(path))
-                self.update_title()
-                self.notify(f"saved {path}")
+                self.save_to(Path(path))
         self.push_screen(AskPath("Save as:", self.session.name), chosen)
+
+    def save_to(self, path: Path) -> None:
+        try:
+            self.session.save(self.text, path)
+        except OSError as exc:  # the session stays dirty and the recovery copy stays
+            self.say(f"cannot save {path}: {reason(exc)}; the text is kept: choose another "
+                     "place with ctrl+p, Save as", "error")
+            return
+        self.update_title()
+        self.say(f"saved {path}")
 
     def action_open(self) -> None:
         def chosen(path: str | None) -> None:
@@ -208,9 +244,9 @@ class ArchcalcApp(App):
                 return
             p = Path(path)
             try:
-                text = p.read_text(encoding="utf-8")
-            except OSError as exc:
-                self.notify(f"cannot open {path}: {exc.strerror}", severity="error")
+                text = read_spec(p)
+            except FileProblem as problem:
+                self.say(f"cannot open {path}: {problem}", "error")
                 return
             self.replace(p, text)
         self.confirm_discard(lambda: self.push_screen(AskPath("Open spec:"), chosen))
@@ -253,37 +289,50 @@ class ArchcalcApp(App):
         self.push_screen(TextScreen("Keys", HELP))
 
     def action_export(self) -> None:
-        self.torch_job("export")
+        self.torch_job("export", self.text, self.session.path, dict(self.bindings_values))
 
     def action_verify(self) -> None:
-        self.torch_job("verify")
+        self.torch_job("verify", self.text, self.session.path, dict(self.bindings_values))
 
     @work(exclusive=True, thread=True, group="torch")
-    def torch_job(self, job: str) -> None:
+    def torch_job(self, job: str, text: str, path: Path | None, bindings: dict) -> None:
+        """Export or verify, off the UI thread, with the text as it was when asked. Every
+        way it can fail is a notification: the editor and its text stay."""
+        def say(message: str, severity: str = "error") -> None:
+            self.call_from_thread(self.say, message, severity)
+
         try:
             import torch  # noqa: F401 - only these two actions need it
         except ImportError:
-            self.call_from_thread(self.notify, f"{job} needs PyTorch: pip install "
-                                  "'archcalc[torch]'", severity="error")
+            say(f"{job} needs PyTorch: pip install 'archcalc[torch]'")
             return
-        from archcalc.reference import CompileError
-
-        from archcalc.spec import parse_text
-
         try:
-            spec = parse_text(self.text, self.session.name)
+            from archcalc.reference import CompileError
+
+            from archcalc.spec import parse_text
+
+            try:
+                spec = parse_text(text, str(path) if path else "untitled.yaml")
+                if job == "export":
+                    from archcalc.reference.codegen import generate
+
+                    source = generate(spec, bindings)
+                else:
+                    from archcalc.reference.verify import verify
+
+                    r = verify(spec, bindings)
+            except (SpecError, CompileError) as exc:
+                say(str(exc).splitlines()[0])
+                return
             if job == "export":
-                from archcalc.reference.codegen import generate
-
-                source = generate(spec, dict(self.bindings_values))
-                target = (self.session.path.with_name(self.session.path.stem + "_model.py")
-                          if self.session.path else Path("model.py"))
-                target.write_text(source, encoding="utf-8")
-                self.call_from_thread(self.notify, f"wrote {target}")
+                target = path.with_name(path.stem + "_model.py") if path else Path("model.py")
+                try:
+                    atomic_write(target, source)
+                except OSError as exc:
+                    say(f"cannot write {target}: {reason(exc)}")
+                    return
+                say(f"wrote {target}", "information")
             else:
-                from archcalc.reference.verify import verify
-
-                r = verify(spec, dict(self.bindings_values))
                 lines = [f"{w}: calculator {c:,} · PyTorch {t:,} — "
                          f"{'agree' if c == t else 'DISAGREE'}" for w, c, t in r.totals]
                 bad = r.first_mismatch
@@ -291,8 +340,8 @@ class ArchcalcApp(App):
                              f"first mismatch {bad.name if bad else '(totals)'}"))
                 self.call_from_thread(self.push_screen,
                                       TextScreen("Verify against PyTorch", "\n".join(lines)))
-        except (SpecError, CompileError) as exc:
-            self.call_from_thread(self.notify, str(exc).splitlines()[0], severity="error")
+        except Exception as exc:  # noqa: BLE001 - a bug here must not close the editor
+            say(f"{job} failed: {type(exc).__name__}: {exc}")
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

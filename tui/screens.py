@@ -1,4 +1,7 @@
-"""Modal screens: confirm quit, open a file, choose a template, recover, help, text."""
+"""Modal screens: confirm quit, open a file, choose a template, recover, help, text.
+
+What they show comes from their caller and may quote paths or names: it is shown as
+plain text (plain.py), never parsed as markup."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+from .plain import plain
 
 
 class Confirm(ModalScreen[bool]):
@@ -19,7 +24,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Grid(id="dialog"):
-            yield Label(self.question, id="question")
+            yield Label(plain(self.question), id="question")
             yield Button(self.yes, variant="error", id="yes")
             yield Button(self.no, variant="primary", id="no")
 
@@ -36,7 +41,7 @@ class AskPath(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask"):
-            yield Label(self.prompt)
+            yield Label(plain(self.prompt))
             yield Input(self.value, id="path")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -53,7 +58,7 @@ class Templates(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ask"):
             yield Label("New spec from a template:")
-            yield OptionList(*[Option(n, id=n) for n in self.names], id="templates")
+            yield OptionList(*[Option(plain(n), id=n) for n in self.names], id="templates")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
@@ -68,8 +73,8 @@ class TextScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="text"):
-            yield Label(self.title_text, classes="title")
-            yield Static(self.text)
+            yield Label(plain(self.title_text), classes="title")
+            yield Static(plain(self.text))
             yield Label("escape to close", classes="hint")
 
 

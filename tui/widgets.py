@@ -1,5 +1,6 @@
 """The TUI's widgets. Each takes the latest analysis as an attribute and renders it; none
-computes (attributes down, messages up)."""
+computes (attributes down, messages up). Names and messages from the spec reach the
+screen as `rich.text.Text` or `plain()`, never as markup (plain.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from archcalc.analysis import Analysis
 from archcalc.errors import Diagnostic
 from archcalc.render.columns import columns, entries, status_mark
 from archcalc.render.numbers import both, exact, size_bytes
+
+from .plain import plain
 
 _STYLE = {"error": "bold red", "warning": "yellow", "skipped": "dim"}
 
@@ -39,7 +42,7 @@ class LayerTable(DataTable):
             self.clear(columns=True)
             self.add_column("", key="mark")
             for c in cols:
-                self.add_column(c.header, key=c.header)
+                self.add_column(Text(c.header), key=c.header)
         else:
             self.clear()  # same columns: only the rows change, the layout stays put
         self.lines = []
@@ -73,7 +76,7 @@ class Totals(Static):
                 + (f" · memory: params {size_bytes(memory.params)}, activations "
                    f"{size_bytes(memory.activations)}, training {size_bytes(memory.training)}"
                    if memory is not None else ""))
-        self.update(text)
+        self.update(plain(text))
 
 
 class Diagnostics(OptionList):
