@@ -279,7 +279,11 @@ def compile_(spec: str, assignments, sets, output: str | None, onnx_path: str | 
         click.echo(f"{parsed.source.name}:1:1: error: {exc}", err=True)
         sys.exit(2 if "needs" in str(exc) or "unbound" in str(exc) else 1)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
         click.echo(f"wrote {output} ({len(text.splitlines())} lines)", err=True)
     elif not onnx_path:
         click.echo(text, nl=False)

@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 
 from archcalc import specs as library
 from archcalc.errors import SpecError
+from archcalc.spec import bounds
 
 from . import analysis as A
 from .plain import plain
@@ -184,7 +185,10 @@ class ArchcalcApp(App):
             return
         name = event.input.id.removeprefix("bind-")
         value = event.value.strip()
-        if value.isdigit() and int(value) > 0:
+        # ASCII digits only ("²".isdigit() is true) and no more than a spec number may have:
+        # int() of 5,000 digits raises, and any number is at most 2^63 − 1 (spec/bounds.py).
+        if value.isascii() and value.isdigit() and len(value) <= bounds.MAX_DIGITS and \
+                0 < int(value) <= bounds.MAX_VALUE:
             self.bindings_values[name] = int(value)
         else:
             self.bindings_values.pop(name, None)

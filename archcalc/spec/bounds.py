@@ -28,6 +28,9 @@ MAX_BITS = 1024
 SYMBOL_BITS = MAX_VALUE.bit_length()  # 63: what a bound symbol contributes
 
 
+RANGE = "numbers in a spec are at most 2^63 − 1 in magnitude"  # said by every such error
+
+
 class BoundError(ValueError):
     """A value outside the bounds; the message says which bound, for a diagnostic."""
 
@@ -57,8 +60,7 @@ def check(value: sp.Basic) -> None:
     """Raise BoundError unless `value` is within the bounds described above."""
     if value.is_Rational:
         if abs(int(value.p)) > MAX_VALUE or int(value.q) > MAX_VALUE:
-            raise BoundError(f"{_short(value)} is beyond the bound ±2^63 − 1 on every number "
-                             "in a spec")
+            raise BoundError(f"{_short(value)} is out of range: {RANGE}")
         return
     if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
         raise BoundError("division by zero")

@@ -201,6 +201,6 @@ def _number(tok: str, off: int) -> sp.Rational:
     if shift is None or len(whole.lstrip("0")) + shift > bounds.MAX_DIGITS or \
             len(frac) - shift > bounds.MAX_DIGITS:
         raise ExprError(f"the number {tok[:24]}{'…' if len(tok) > 24 else ''} is out of "
-                        f"range: numbers in a spec are at most 2^63 − 1 (about 9.2e18)", off)
+                        f"range: {bounds.RANGE}", off)
     value = sp.Integer(int(whole or "0") * 10 ** len(frac) + int(frac or "0"))
     return value * sp.Integer(10) ** shift / sp.Integer(10) ** len(frac)

@@ -43,8 +43,8 @@ def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> sp.Expr:
     if isinstance(v, int):
         value = sp.Integer(v)
         if abs(v) > bounds.MAX_VALUE:
-            raise error(f"{what}: {v} is out of range: numbers in a spec are at most 2^63 − 1",
-                        node.loc, code="range")
+            raise error(f"{what}: {v} is out of range: {bounds.RANGE}", node.loc,
+                        code="range")
     else:
         try:
             value = parse_expr(str(v), resolve)

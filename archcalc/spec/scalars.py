@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .bounds import MAX_DIGITS
+from .bounds import MAX_DIGITS, RANGE
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
@@ -55,8 +55,7 @@ def resolve_plain(text: str):
         digits = t.replace("_", "").lstrip("+-")
         if len(digits) > MAX_DIGITS:  # int() of 5,000 digits raises; 20 are already too many
             return Trap(t[:24] + ("…" if len(t) > 24 else ""),
-                        f"a number of {len(digits)} digits is out of range: numbers in a spec "
-                        "are at most 2^63 − 1 (19 digits)")
+                        f"a number of {len(digits)} digits is out of range: {RANGE}")
         return int(digits) * (-1 if t.startswith("-") else 1)
     if _LEADING_ZERO.fullmatch(t):
         return Trap(t, f"'{t}' has a leading zero, which YAML 1.1 reads as octal "
