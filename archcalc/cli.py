@@ -179,7 +179,7 @@ def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) 
 
         tty = sys.stdout.isatty()
         console = Console(width=None if tty else 200, no_color=not tty or "NO_COLOR" in os.environ,
-                          soft_wrap=False, highlight=False)
+                          soft_wrap=False, highlight=False, markup=False)
         render_table(result, console, explain, memory, collapse)
 
 
@@ -311,7 +311,8 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False,
+                      markup=False)
     table = Table(title=f"{result.name}: calculator vs PyTorch (meta device)")
     for col in ("layer", "kind", "output shape", "params", "buffers", "FLOPs", "agree"):
         table.add_column(col, justify="right" if col in ("params", "buffers", "FLOPs") else
@@ -392,7 +393,7 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
     cfg = TrainConfig(**options, compile=compile_, bindings=bindings)
     from rich.console import Console
 
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, markup=False)
     progress, task = None, None
     if console.is_terminal:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -449,7 +450,7 @@ def _train_summary(result: dict, cfg) -> None:
             ("metrics", f"{result['out']}/metrics.jsonl")]
     for k, v in rows:
         table.add_row(k, v)
-    Console(highlight=False).print(table)
+    Console(highlight=False, markup=False).print(table)
 
 
 @main.command()

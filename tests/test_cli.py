@@ -141,3 +141,14 @@ def test_python_dash_m():
     out = subprocess.run([sys.executable, "-m", "archcalc", "check", "lenet5"],
                          capture_output=True, text=True)
     assert out.returncode == 0 and "416,520" in out.stdout
+
+
+def test_markup_in_a_spec_name_is_shown_as_written(cli, tmp_path):
+    """rich would parse `[/b]` as a closing tag (MarkupError) and `[link=…]` as a link."""
+    name = "[/b] [link=file:///etc/passwd]x[/link] [red]"
+    spec = tmp_path / "m.yaml"
+    spec.write_text(f'archcalc: 1\nname: "{name}"\ninput: [1, 32, 32]\n'
+                    "layers: [{conv: {out: 6, kernel: 5}}, relu, flatten, {fc: 10}]\n")
+    result = cli("check", spec)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith(f"{name} — input 1×32×32")

@@ -22,7 +22,8 @@ _STYLE = {"error": "bold red", "warning": "yellow", "skipped": "dim"}
 def render_table(a: Analysis, console: Console, explain: bool = False, memory=None,
                  collapse: bool = False) -> None:
     cols = columns(a, explain)
-    table = Table(title=f"{a.name} — input {a.input_shape.text()}", box=box.SIMPLE_HEAD
+    # Text, not str: a spec's name is shown as written, never parsed as rich markup.
+    table = Table(title=Text(f"{a.name} — input {a.input_shape.text()}"), box=box.SIMPLE_HEAD
                   if console.is_terminal else box.ASCII2, show_footer=True, title_justify="left")
     table.add_column("", width=1, no_wrap=True)
     for c in cols:
