@@ -152,3 +152,14 @@ def test_markup_in_a_spec_name_is_shown_as_written(cli, tmp_path):
     result = cli("check", spec)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith(f"{name} — input 1×32×32")
+
+
+def test_memory_lines_give_each_term_its_own_number(cli):
+    result = cli("check", "resnet50", "--batch", "256", "--dtype", "bf16", "--optimizer", "adam")
+    text = " ".join(result.stdout.split())
+    assert ("Training footprint with Adam (2× params): 11,611,274,880 B (10.81 GiB) = "
+            "parameters and buffers 102,440,608 B (97.69 MiB) + gradients 102,228,128 B "
+            "(97.49 MiB) + optimizer state 204,456,256 B (194.98 MiB) + saved for backward "
+            "11,202,149,888 B (10.43 GiB)") in text
+    assert ("every layer's output of one forward pass, if all were kept at once, "
+            "18,459,906,048 B (17.19 GiB) (an upper bound") in text

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import importlib.util
 import shutil
 import subprocess
@@ -191,3 +192,27 @@ def test_commands_without_torch_say_how_to_install_it():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 2
     assert "archcalc verify needs PyTorch" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_every_generated_file_runs_as_a_script(tmp_path):
+    """`python model.py` runs the file's own self-test (batch 1, eval mode: Inception v3's aux
+    head once crashed here in training mode). Every library spec, at its smallest valid input
+    of at least 32 (75 for Inception v3), all in one subprocess."""
+    names = []
+    for name in ALL:
+        spec = parse_file(SPECS / f"{name}.yaml")
+        a = analyze(spec, spec.defaults)
+        sizes = {v.symbol: next(s for s in range(max(v.smallest, 75 if "inception" in name
+                                                    else 32), v.smallest + 4096)
+                                if v.contains(s)) for v in a.valid_inputs}
+        (tmp_path / f"{name}.py").write_text(generate(spec, sizes), encoding="utf-8")
+        names.append(name)
+    script = ("import runpy, sys\n"
+              "for name in sys.argv[1:]:\n"
+              "    print(name, end=' ', flush=True)\n"
+              "    runpy.run_path(name + '.py', run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-c", script, *names], cwd=tmp_path,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert result.stdout.count("torch.Size([1,") >= len(names)

@@ -10,13 +10,18 @@ OPTIMIZER_TEXT = {"sgd": "SGD (no state)", "momentum": "SGD with momentum (1× p
 
 
 def memory_lines(m) -> list[str]:
+    """Each term its own number. The forward pass's outputs all held at once can exceed the
+    training footprint: training keeps only what backward reads (`saved`), and inference
+    frees each output once the next layers have read it — so the first is an upper bound."""
     return [
-        f"Memory, batch {m.batch}, activations in {m.dtype}: parameters {size_bytes(m.params)}; "
-        f"one forward pass's outputs {size_bytes(m.activations)}",
+        f"Memory, batch {m.batch}, activations in {m.dtype}: parameters and buffers "
+        f"{size_bytes(m.params)}; every layer's output of one forward pass, if all were kept "
+        f"at once, {size_bytes(m.activations)} (an upper bound: inference frees each output "
+        "once it is read, training keeps only what backward needs, below)",
         f"Training footprint with {OPTIMIZER_TEXT[m.optimizer]}: {size_bytes(m.training)} = "
-        f"parameters + gradients {size_bytes(m.grads)} + optimizer state "
-        f"{size_bytes(m.optimizer_state)} + saved for backward {size_bytes(m.saved)} "
-        "(no CUDA context or allocator cache)",
+        f"parameters and buffers {size_bytes(m.params)} + gradients {size_bytes(m.grads)} + "
+        f"optimizer state {size_bytes(m.optimizer_state)} + saved for backward "
+        f"{size_bytes(m.saved)} (no CUDA context or allocator cache)",
     ]
 
 
