@@ -8,6 +8,7 @@ report to stdout. Only click, rich, PyYAML and sympy load here — never torch o
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -209,15 +210,21 @@ def _load(spec: str, assignments: tuple[str, ...]):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of stdout.")
 @click.option("--collapse", is_flag=True, help="Draw each top-level block as one node.")
-def diagram(spec: str, assignments, sets, fmt: str, output: str | None, collapse: bool) -> None:
+@click.option("--rankdir", type=click.Choice(["TB", "LR"]), default="TB", show_default=True,
+              help="Top to bottom, or left to right (wide networks such as GoogLeNet).")
+def diagram(spec: str, assignments, sets, fmt: str, output: str | None, collapse: bool,
+            rankdir: str) -> None:
     """Draw the network as Mermaid or Graphviz DOT text, or SVG (needs Graphviz's `dot`).
 
-    Each node shows its layer, kind and output shape; blocks are nested clusters.
+    Each node shows its layer, kind, settings and output shape; blocks are nested clusters.
+    Like `check`, it prints the spec's diagnostics and exits 1 when the architecture is
+    invalid (the diagram is still drawn, the failing layers in red).
     """
     from .render import diagram as D
 
-    _, analysis = _load(spec, tuple(sets) + tuple(assignments))
-    text = D.mermaid(analysis, collapse) if fmt == "mermaid" else D.dot(analysis, collapse)
+    parsed, analysis = _load(spec, tuple(sets) + tuple(assignments))
+    text = D.mermaid(analysis, collapse, rankdir) if fmt == "mermaid" else \
+        D.dot(analysis, collapse, rankdir)
     data = text.encode()
     if fmt == "svg":
         try:
@@ -226,11 +233,26 @@ def diagram(spec: str, assignments, sets, fmt: str, output: str | None, collapse
             click.echo("error: SVG needs Graphviz's `dot` (e.g. apt-get install graphviz); "
                        "`--format dot` writes the same graph as text", err=True)
             sys.exit(2)
+        except (subprocess.SubprocessError, OSError) as exc:
+            click.echo(f"error: Graphviz's `dot` failed: {_first_line(exc)}", err=True)
+            sys.exit(2)
     if output:
-        Path(output).write_bytes(data)
+        try:
+            Path(output).write_bytes(data)
+        except OSError as exc:
+            click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
         click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
     else:
         sys.stdout.buffer.write(data)
+    _print_diagnostics(analysis.findings, parsed.source)
+    sys.exit(0 if analysis.ok else 1)
+
+
+def _first_line(exc: Exception) -> str:
+    stderr = getattr(exc, "stderr", None)
+    text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else str(exc)
+    return (text.strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _need_torch(command: str) -> None:

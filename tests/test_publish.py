@@ -47,16 +47,30 @@ def test_schema_covers_every_kind_and_alias(validator):
 def test_diagram_mermaid_and_dot(cli):
     mermaid = cli("diagram", "resnet18").stdout
     assert mermaid.startswith("flowchart TD")
-    assert 'n_layer2_0_conv1["conv1<br/>conv<br/>128×28×28"]' in mermaid
+    assert 'n_layer2_0_conv1["conv1<br/>conv 3×3, stride 2, pad 1<br/>128×28×28"]' in mermaid
+    assert 'n_layer2_0_conv2["conv2<br/>conv 3×3, pad 1<br/>128×28×28"]' in mermaid
     assert "subgraph n_layer2_g" in mermaid and "n_layer2_0_bn2 --> n_layer2_0_add1" in mermaid
     dot = cli("diagram", "resnet18", "--format", "dot", "--collapse").stdout
     assert dot.startswith('digraph "ResNet-18"') and 'n_layer3 [label="layer3\\nbasic ×2' in dot
     assert "n_layer3 -> n_layer4;" in dot
 
 
-def test_diagram_marks_invalid_layers(cli):
-    out = cli("diagram", DATA / "invalid" / "seed003_stride.yaml").stdout
-    assert "style n_conv1 fill:#f4cccc" in out
+def test_diagram_marks_invalid_layers_with_a_legend_and_says_why(cli):
+    result = cli("diagram", DATA / "invalid" / "seed003_stride.yaml")
+    assert "style n_conv1 fill:#f4cccc" in result.stdout
+    assert 'legend_error["error: the layer does not fit"]' in result.stdout
+    assert result.exit_code == 1  # as `check` exits: the diagram is drawn, the spec is invalid
+    assert "seed003_stride.yaml:6:39: error: conv1: H, W: (10 − 3 + 2·0)/2 + 1 = 4.5" in \
+        result.stderr
+    dot = cli("diagram", DATA / "invalid" / "seed003_stride.yaml", "--format", "dot").stdout
+    assert 'legend_error [label="error: the layer does not fit", fillcolor="#f4cccc"];' in dot
+    assert 'n_conv1 [label="conv1\\nconv 3×3, stride 2\\n4×4×4", fillcolor="#f4cccc"];' in dot
+
+
+def test_diagram_left_to_right(cli):
+    assert cli("diagram", "lenet5", "--rankdir", "LR").stdout.startswith("flowchart LR")
+    dot = cli("diagram", "googlenet", "--format", "dot", "--rankdir", "LR").stdout
+    assert "rankdir=LR; ordering=out;" in dot
 
 
 def test_diagram_svg(cli, tmp_path):

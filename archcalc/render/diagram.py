@@ -1,8 +1,9 @@
 """The network as a picture: Mermaid and Graphviz DOT text, each node labelled with its
-layer, kind and output shape — the diagram every seed draws. Blocks, repeats and branches
-become nested subgraphs (clusters); `collapse` draws each top-level block as one node.
-Layers with errors are drawn red, with warnings amber. SVG comes from Graphviz's `dot`
-when it is installed.
+layer, kind, settings (kernel, stride, padding, as Netscope shows them) and output shape —
+the diagram every seed draws. Blocks, repeats and branches become nested subgraphs
+(clusters), branches in the order they are written; `collapse` draws each top-level block
+as one node. Layers with errors are drawn red, with warnings amber, and a legend says so.
+`rankdir` is TB (top to bottom) or LR. SVG comes from Graphviz's `dot` when it is installed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,32 @@ from ..analysis.result import Analysis
 from ..graph import INPUT
 
 _COLOURS = {"error": "#f4cccc", "warning": "#fff2cc", "ok": "#ffffff", "skipped": "#eeeeee"}
+_LEGEND = {"error": "error: the layer does not fit", "warning": "warning",
+           "skipped": "not computed (an earlier error)"}
+DOT_TIMEOUT = 60  # seconds; Graphviz on a 100,000-node graph can take far longer
+
+
+def _num(v) -> str:
+    return str(int(v)) if getattr(v, "is_Integer", False) or isinstance(v, int) else str(v)
+
+
+def _settings(row) -> str:
+    """`11×11, stride 4, pad 2` for windowed layers; empty for the rest."""
+    args = dict(row.args)
+    if "kernel" not in args or args["kernel"] is None:
+        return ""
+    per_axis = (lambda v: tuple(v) if isinstance(v, tuple) else (v,) * len(row.windows or (1,)))
+    parts = ["×".join(_num(k) for k in per_axis(args["kernel"]))]
+    stride = per_axis(args.get("stride") if args.get("stride") is not None else args["kernel"])
+    if any(_num(s) != "1" for s in stride):
+        parts.append("stride " + "×".join(dict.fromkeys(_num(s) for s in stride)))
+    pads = dict(row.resolved).get("padding")
+    if pads and any(_num(x) != "0" for p in pads for x in p):
+        flat = [_num(x) for p in pads for x in p]
+        parts.append("pad " + (flat[0] if len(set(flat)) == 1 else
+                               ", ".join(f"[{lo}, {hi}]" for lo, hi in
+                                         ((_num(a), _num(b)) for a, b in pads))))
+    return ", ".join(parts)
 
 
 def _id(name: str) -> str:
@@ -41,7 +68,8 @@ def _nodes(a: Analysis, collapse: bool):
             nodes.append((_id(g.path), [g.path, g.kind, shape], g.status, ()))
             continue
         shape = r.out_shape.text() if r.out_shape is not None else "—"
-        nodes.append((_id(r.name), [r.local_name, r.kind, shape], r.status, r.groups))
+        kind = f"{r.kind} {_settings(r)}".strip()
+        nodes.append((_id(r.name), [r.local_name, kind, shape], r.status, r.groups))
     edges = []
     for r in a.rows:
         dst = _id(top.get(r.name, r.name))
@@ -52,22 +80,33 @@ def _nodes(a: Analysis, collapse: bool):
     return nodes, edges, groups
 
 
-def mermaid(a: Analysis, collapse: bool = False) -> str:
+def mermaid(a: Analysis, collapse: bool = False, rankdir: str = "TB") -> str:
     nodes, edges, groups = _nodes(a, collapse)
-    out = ["flowchart TD"]
+    out = [f"flowchart {'TD' if rankdir == 'TB' else rankdir}"]
     out += _nested(nodes, groups, lambda n: f'{n[0]}["{"<br/>".join(n[1])}"]',
                    lambda g, inner: [f'subgraph {_id(g.path)}_g["{g.local_name} ({g.kind})"]', *inner,
                                      "end"])
     out += [f"{s} --> {d}" for s, d in edges]
     for node_id, _, status, _ in nodes:
-        if status in ("error", "warning"):
+        if status in _LEGEND:
             out.append(f"style {node_id} fill:{_COLOURS[status]}")
+    for status in _used(nodes):
+        out += [f'legend_{status}["{_LEGEND[status]}"]',
+                f"style legend_{status} fill:{_COLOURS[status]}"]
     return "\n".join(out) + "\n"
 
 
-def dot(a: Analysis, collapse: bool = False) -> str:
+def _used(nodes) -> list[str]:
+    """The colours the diagram uses, for its legend."""
+    present = {n[2] for n in nodes}
+    return [s for s in _LEGEND if s in present]
+
+
+def dot(a: Analysis, collapse: bool = False, rankdir: str = "TB") -> str:
     nodes, edges, groups = _nodes(a, collapse)
-    out = [f'digraph "{_escape(a.name)}" {{', "  rankdir=TB;",
+    # ordering=out: branches left to right as written; cluster titles right-justified, out
+    # of the way of the edges that enter a cluster in its middle.
+    out = [f'digraph "{_escape(a.name)}" {{', f"  rankdir={rankdir}; ordering=out;",
            '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];']
 
     def node(n):
@@ -76,11 +115,17 @@ def dot(a: Analysis, collapse: bool = False) -> str:
 
     def cluster(g, inner):
         return [f"subgraph cluster_{_id(g.path)} {{",
-                f'  label="{_escape(g.local_name)} ({_escape(g.kind)})"; style="rounded,dashed";',
+                f'  label="{_escape(g.local_name)} ({_escape(g.kind)})"; labeljust=r; '
+                'style="rounded,dashed";',
                 *inner, "}"]
 
     out += ["  " + line for line in _nested(nodes, groups, node, cluster)]
     out += [f"  {s} -> {d};" for s, d in edges]
+    used = _used(nodes)
+    if used:
+        out += ['  subgraph cluster_legend { label="legend"; style=dashed;',
+                *(f'    legend_{s} [label="{_LEGEND[s]}", fillcolor="{_COLOURS[s]}"];'
+                  for s in used), "  }"]
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -112,4 +157,4 @@ def svg(dot_text: str) -> bytes:
     if exe is None:
         raise FileNotFoundError("dot")
     return subprocess.run([exe, "-Tsvg"], input=dot_text.encode(), capture_output=True,
-                          check=True).stdout
+                          check=True, timeout=DOT_TIMEOUT).stdout
