@@ -43,9 +43,35 @@ def _resolve_spec(spec: str) -> Path:
     builtin = specs.path(spec[:-5] if spec.endswith(".yaml") else spec)
     if builtin is not None and "/" not in spec:
         return builtin
-    raise SpecError(Diagnostic("error", f"no spec file '{spec}' (and no built-in spec of that "
-                               "name)", SourceLoc(spec, 1, 1),
-                               (f"built-in specs: {', '.join(specs.names())}",), code="io"))
+    import difflib
+
+    close = difflib.get_close_matches(spec, specs.names(), n=3, cutoff=0.6)
+    hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close else
+            f"built-in specs: {', '.join(specs.names())}")
+    # No position: there is no file to point into.
+    raise SpecError(Diagnostic("error", f"no spec file '{spec}' and no built-in spec of that "
+                               "name", None, (hint,), code="io"))
+
+
+STDIN_LIMIT = 4 << 20  # `check -` reads at most this many bytes (a spec is a few KB)
+
+
+def _parse(spec: str):
+    """The spec a command names: a file, a built-in name, or `-` for standard input."""
+    from .spec import parse_file, parse_text
+
+    if spec != "-":
+        return parse_file(_resolve_spec(spec))
+    data = sys.stdin.buffer.read(STDIN_LIMIT + 1)
+    if len(data) > STDIN_LIMIT:
+        raise SpecError(Diagnostic("error", f"standard input holds more than {STDIN_LIMIT:,} "
+                                   "bytes; a spec is at most that", None, code="too-large"))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(Diagnostic("error", f"standard input is not UTF-8 text ({exc.reason})",
+                                   None, code="io")) from None
+    return parse_text(text, "<stdin>")
 
 
 def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
@@ -126,12 +152,10 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
     """
     from .analysis import analyze
     from .analysis.memory import estimate
-    from .spec import parse_file
 
     source = None
     try:
-        path = _resolve_spec(spec)
-        parsed = parse_file(path)
+        parsed = _parse(spec)
         source = parsed.source
         bindings = dict(parsed.defaults)
         if symbolic:
@@ -187,11 +211,10 @@ def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) 
 def _load(spec: str, assignments: tuple[str, ...]):
     """Parse a spec and analyse it at its defaults and the given bindings (or exit 2)."""
     from .analysis import analyze
-    from .spec import parse_file
 
     source = None
     try:
-        parsed = parse_file(_resolve_spec(spec))
+        parsed = _parse(spec)
         source = parsed.source
         bindings = dict(parsed.defaults)
         bindings.update(_bindings(parsed, assignments))
@@ -330,31 +353,37 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
     except CompileError as exc:
         click.echo(f"{parsed.source.name}:1:1: error: {exc}", err=True)
         sys.exit(1)
+    from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False,
-                      markup=False)
-    table = Table(title=f"{result.name}: calculator vs PyTorch (meta device)")
+    tty = sys.stdout.isatty()
+    console = Console(width=None if tty else 160, highlight=False, markup=False)
+    table = Table(title=Text(f"{result.name}: calculator vs PyTorch (meta device)"),
+                  box=box.HEAVY_HEAD if tty else box.ASCII)  # plain text when piped, as check
     for col in ("layer", "kind", "output shape", "params", "buffers", "FLOPs", "agree"):
         table.add_column(col, justify="right" if col in ("params", "buffers", "FLOPs") else
                          "left")
 
     def pair(a, b) -> str:
         return f"{a:,}" if a == b else f"{a:,} ≠ {b:,}"
-    shown = [c for c in result.layers if all_layers or not c.ok or c.params[0] or c.flops[0]]
+    # By default the totals and the layers that disagree; --all-layers every layer.
+    shown = [c for c in result.layers if all_layers or not c.ok]
     for c in shown:
         shape = "×".join(map(str, c.shape[0]))
         if c.shape[0] != c.shape[1]:
             shape += " ≠ " + "×".join(map(str, c.shape[1]))
         table.add_row(c.name, c.kind, shape, pair(*c.params), pair(*c.buffers), pair(*c.flops),
                       "yes" if c.ok else "NO")
-    console.print(table)
+    if shown:
+        console.print(table)
     for what, calc, torch_value in result.totals:
         mark = "agree" if calc == torch_value else "DISAGREE"
         console.print(f"{what}: calculator {calc:,} · PyTorch {torch_value:,} — {mark}")
-    console.print(f"{len(result.layers)} layers checked"
-                  + ("" if all_layers else f" ({len(shown)} with parameters or FLOPs shown)"))
+    console.print(f"{len(result.layers)} layers checked" + (
+        "" if all_layers else f"; {len(shown)} disagree" + (" (shown above)" if shown else "") +
+        " — --all-layers lists every layer"))
     bad = result.first_mismatch
     if bad is not None or not result.ok:
         where = f"first mismatch: {bad.name} ({bad.kind})" if bad else "totals differ"
@@ -529,11 +558,25 @@ def schema() -> None:
 
 
 @main.command()
-def ops() -> None:
-    """List every layer kind with its arguments, defaults and PyTorch counterpart."""
-    from .layers import KINDS
+@click.argument("kinds", nargs=-1, metavar="[KIND]...")
+def ops(kinds) -> None:
+    """List every layer kind (or the KINDs named, aliases too) with its arguments, defaults
+    and PyTorch counterpart."""
+    import difflib
 
-    for name in sorted(KINDS):
+    from .layers import ALIASES, KINDS
+
+    names = sorted(KINDS) if not kinds else []
+    for wanted in kinds:
+        name = ALIASES.get(wanted, wanted)
+        if name not in KINDS:
+            close = difflib.get_close_matches(wanted, [*KINDS, *ALIASES], n=1, cutoff=0.6)
+            click.echo(f"error: no layer kind '{wanted}'" +
+                       (f"; did you mean '{close[0]}'?" if close else
+                        " (archcalc ops lists them)"), err=True)
+            sys.exit(2)
+        names.append(name)
+    for name in names:
         kind = KINDS[name]
         aliases = f" (also: {', '.join(kind.aliases)})" if kind.aliases else ""
         click.echo(f"{name}{aliases} — {kind.summary}")

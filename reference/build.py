@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from archcalc import specs as library
 from archcalc.analysis import Analysis, analyze
 from archcalc.errors import SpecError
 from archcalc.graph import INPUT
@@ -90,7 +91,14 @@ class SpecModel(nn.Module):
 
 
 def load_spec(spec: str | Path | Spec) -> Spec:
-    return spec if isinstance(spec, Spec) else parse_file(spec)
+    """A parsed spec, a file, or a built-in name (`build("resnet18")`, as the CLI takes)."""
+    if isinstance(spec, Spec):
+        return spec
+    if isinstance(spec, str) and not Path(spec).exists() and "/" not in spec:
+        builtin = library.path(spec.removesuffix(".yaml"))
+        if builtin is not None:
+            return parse_file(builtin)
+    return parse_file(spec)
 
 
 def analyse_bound(spec: Spec, bindings: dict | None = None) -> Analysis:

@@ -45,7 +45,15 @@ def test_error_shows_the_line_and_a_caret(cli):
 def test_missing_file(cli):
     result = cli("check", "no/such/spec.yaml")
     assert result.exit_code == 2
-    assert result.stderr.startswith("no/such/spec.yaml:1:1: error: no spec file")
+    assert result.stderr.startswith("error: no spec file 'no/such/spec.yaml' and no built-in")
+
+
+def test_missing_built_in_name_suggests_the_nearest(cli):
+    result = cli("check", "resnet")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: no spec file 'resnet' and no built-in spec of that name",
+        "  hint: did you mean 'resnet50' or 'resnet34' or 'resnet18'?"]
 
 
 def test_unknown_symbol_on_command_line(cli):

@@ -11,7 +11,7 @@ import sys
 
 import jsonschema
 import pytest
-from helpers import DATA, SPECS
+from helpers import DATA, ROOT, SPECS
 
 from archcalc.render.json_out import SCHEMA
 
@@ -163,3 +163,36 @@ def test_memory_lines_give_each_term_its_own_number(cli):
             "11,202,149,888 B (10.43 GiB)") in text
     assert ("every layer's output of one forward pass, if all were kept at once, "
             "18,459,906,048 B (17.19 GiB) (an upper bound") in text
+
+
+def test_ops_shows_the_kinds_named(cli):
+    result = cli("ops", "conv", "fc")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("conv (also: conv1d, conv2d, convolution) — convolution")
+    assert any(line.startswith("linear (also: fc, dense") for line in lines)
+    assert not any(line.startswith("relu") for line in lines)
+    result = cli("ops", "conf")
+    assert result.exit_code == 2
+    assert result.stderr == "error: no layer kind 'conf'; did you mean 'conv'?\n"
+
+
+def test_check_reads_standard_input():
+    from click.testing import CliRunner
+
+    from archcalc.cli import main
+
+    text = (SPECS / "lenet5.yaml").read_text()
+    result = CliRunner().invoke(main, ["check", "-", "--format", "json"], input=text)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["totals"]["trainable"] == 61706
+    result = CliRunner().invoke(main, ["check", "-"], input="archcalc: 1\nname: [\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("<stdin>:3:1: error: malformed YAML")
+
+
+def test_the_first_example_of_the_spec_reference_checks(cli, tmp_path):
+    text = (ROOT / "docs" / "spec.md").read_text().split("```yaml", 1)[1].split("```", 1)[0]
+    spec = tmp_path / "first.yaml"
+    spec.write_text(text)
+    assert cli("check", spec).exit_code == 0

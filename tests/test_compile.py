@@ -216,3 +216,17 @@ def test_every_generated_file_runs_as_a_script(tmp_path):
                             text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert result.stdout.count("torch.Size([1,") >= len(names)
+
+
+def test_build_takes_a_built_in_name():
+    model = build("resnet18")
+    assert sum(p.numel() for p in model.parameters()) == 11_689_512
+
+
+def test_verify_shows_the_totals_and_only_the_layers_that_disagree(cli):
+    result = cli("verify", "resnet50")
+    assert result.exit_code == 0
+    assert "layer" not in result.stdout.splitlines()[0]  # no table: nothing disagrees
+    assert "layers checked; 0 disagree — --all-layers lists every layer" in result.stdout
+    full = cli("verify", "resnet50", "--all-layers").stdout
+    assert "layer1.0.conv1" in full and "|" in full  # plain ASCII when piped, as check
