@@ -69,3 +69,18 @@ def test_constraint_violation_on_command_line(cli, tmp_path):
     result = cli("check", spec, "H=100")
     assert result.exit_code == 2
     assert "H = 100 is not a multiple of 32" in result.stderr
+
+
+def test_every_unknown_key_of_a_layer_at_once_with_the_framework_hint(cli):
+    result = cli("check", DATA / "bad" / "keras_names.yaml")
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if line.startswith("  hint:")] == [
+        "  hint: `filters` is Keras's name; archcalc calls it `out`",
+        "  hint: `kernel_size` is Keras's and PyTorch's name; archcalc calls it `kernel`",
+        "  hint: archcalc writes an activation as its own layer: `- relu` (or gelu, silu, …) "
+        "after this conv"]
+    result = cli("check", DATA / "bad" / "pytorch_names.yaml")
+    assert "  hint: archcalc never writes input channels or features (in_features): each " \
+        "layer takes them from the layer before" in result.stderr.splitlines()
+    assert "  hint: `out_features` is PyTorch's name; archcalc calls it `out`" in \
+        result.stderr.splitlines()

@@ -18,8 +18,9 @@ from typing import Callable
 
 import sympy as sp
 
-from ..errors import SourceLoc, error
+from ..errors import SourceLoc, SpecError, error
 from ..layers import KINDS, lookup, suggest
+from . import foreign
 from . import params as P
 from .model import BlockUse, Item, LayerDecl, Parallel, Ref, Repeat, Residual
 from .scalars import Trap
@@ -136,15 +137,22 @@ class ItemParser:
     def layer(self, kind, key: LScalar, value: Node | None, loc: SourceLoc) -> LayerDecl:
         written: dict[str, Node] = {}
         if isinstance(value, LMap):
+            unknown = []  # every unknown key of the layer is reported at once
             for k, v in value.items:
                 if k.value in ITEM_KEYS:
                     continue
                 if kind.param(str(k.value)) is None:
                     options = [p.name for p in kind.params] + list(ITEM_KEYS)
-                    raise error(f"{kind.name} has no argument '{k.value}'", k.loc,
-                                self.did_you_mean(k.value, options) or
-                                f"{kind.name} takes: {', '.join(options)}", code="unknown-key")
+                    unknown.append(error(
+                        f"{kind.name} has no argument '{k.value}'", k.loc,
+                        foreign.hint(str(k.value), kind.name, [p.name for p in kind.params])
+                        or self.did_you_mean(k.value, options) or
+                        f"{kind.name} takes: {', '.join(options)}",
+                        code="unknown-key").diagnostics[0])
+                    continue
                 written[str(k.value)] = v
+            if unknown:
+                raise SpecError(unknown)
         elif isinstance(value, LSeq):
             if kind.category == "merge":  # `- add: [a, b]` is `- add: {from: [a, b]}`
                 return LayerDecl(kind.name, (), (), loc, None, self.refs(value))
