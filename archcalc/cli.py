@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from .errors import Diagnostic, SourceLoc, SourceText, SpecError, format_diagnostic
+from .errors import (Diagnostic, SourceLoc, SourceText, SpecError, format_diagnostic,
+                     terminal_safe)
 
 FORMATS = ("table", "json", "markdown", "csv")
 
@@ -360,7 +361,8 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
 
     tty = sys.stdout.isatty()
     console = Console(width=None if tty else 160, highlight=False, markup=False)
-    table = Table(title=Text(f"{result.name}: calculator vs PyTorch (meta device)"),
+    table = Table(title=Text(terminal_safe(f"{result.name}: calculator vs PyTorch (meta "
+                                           "device)")),
                   box=box.HEAVY_HEAD if tty else box.ASCII)  # plain text when piped, as check
     for col in ("layer", "kind", "output shape", "params", "buffers", "FLOPs", "agree"):
         table.add_column(col, justify="right" if col in ("params", "buffers", "FLOPs") else

@@ -73,8 +73,21 @@ class SourceText:
         return None
 
 
+def terminal_safe(text: str) -> str:
+    """`text` with every unprintable character (ESC, BEL, CR, NUL, …) written as an escape:
+    a spec's name or file name must not move the cursor, recolour or retitle a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def format_diagnostic(diag: Diagnostic, source: SourceText | None = None) -> str:
-    """`file:line:col: error: message`, then the source line with a caret, then hints."""
+    """`file:line:col: error: message`, then the source line with a caret, then hints —
+    every line safe for a terminal (see `terminal_safe`)."""
+    return "\n".join(terminal_safe(line) for line in _diagnostic_lines(diag, source))
+
+
+def _diagnostic_lines(diag: Diagnostic, source: SourceText | None) -> list[str]:
     out = [diag.headline()]
     if diag.loc is not None and source is not None:
         text = source.line(diag.loc.line)
@@ -84,7 +97,7 @@ def format_diagnostic(diag: Diagnostic, source: SourceText | None = None) -> str
             out.append(gutter + shown)
             out.append(" " * (len(gutter) + caret) + "^")
     out.extend(f"  hint: {h}" for h in diag.hints)
-    return "\n".join(out)
+    return out
 
 
 QUOTE_WIDTH = 100  # a quoted source line is cut to this around the caret (a line may be 50 MB)

@@ -130,8 +130,15 @@ def build_with_analysis(spec: str | Path | Spec, bindings: dict | None = None):
     except SpecError as exc:
         raise CompileError(exc.diagnostics[0].headline()) from None
     analysis = analyse_bound(spec, bindings)
-    modules = {row.name: module_for(row.kind, dict(row.args), row, spec.ndim)
-               for row in analysis.rows}
+    modules = {}
+    for row in analysis.rows:
+        try:
+            modules[row.name] = module_for(row.kind, dict(row.args), row, spec.ndim)
+        except (RuntimeError, ValueError, OverflowError, MemoryError) as exc:
+            # e.g. a weight of more than 2^63 elements: each size is in bounds, the product not
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise CompileError(f"{row.name}: PyTorch cannot build this layer: {first}") \
+                from None
     order = [(row.name, row.inputs) for row in analysis.rows]
     outputs = tuple(o.name for o in analysis.outputs)
     return SpecModel(spec.name, order, modules, outputs), analysis

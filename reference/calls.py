@@ -69,52 +69,72 @@ def pyexpr(v) -> str:
     return _symbolic(v)
 
 
+# Python's precedence, lowest first: `a + b`, `a * b` (also // %), `-a`, `a ** b`, atoms.
+_ADD, _MUL, _NEG, _POW, _ATOM = range(5)
+
+
 def _symbolic(e: sp.Expr) -> str:
-    """Integer arithmetic in PEP 8 spacing: `4 * width`, `(k - 1) // 2`, `-(-w // s)`."""
-    if isinstance(e, (sp.floor, sp.ceiling)):
-        num, den = sp.fraction(sp.together(e.args[0]))
-        if den == 1:
-            return _py(num)
-        if isinstance(e, sp.floor):
-            return f"{_atom(num)} // {_atom(den)}"
-        return f"-(-{_atom(num)} // {_atom(den)})"
+    """Integer arithmetic in PEP 8 spacing: `4 * width`, `(k - 1) // 2`, `-(-w // s)`, with
+    parentheses wherever Python's precedence differs from the expression's structure
+    (unary minus binds tighter than `//`: `-(c // 2)` is not `-c // 2`)."""
+    return _printed(e)[0]
+
+
+def _printed(e: sp.Expr) -> tuple[str, int]:
+    """(text, precedence) of an integer-valued expression."""
+    if e.is_Integer:
+        return (str(int(e)), _ATOM) if e >= 0 else (str(int(e)), _NEG)
+    if e.is_Symbol:
+        return e.name, _ATOM
     if isinstance(e, (sp.Max, sp.Min)):
         name = "max" if isinstance(e, sp.Max) else "min"
-        return f"{name}({', '.join(_symbolic(a) for a in e.args)})"
+        return f"{name}({', '.join(_symbolic(a) for a in e.args)})", _ATOM
+    if isinstance(e, sp.floor):
+        num, den = sp.fraction(sp.together(e.args[0]))
+        return _printed(num) if den == 1 else _binary(num, "//", den)
+    if isinstance(e, sp.ceiling):  # ⌈a/b⌉ = -(-a // b)
+        num, den = sp.fraction(sp.together(e.args[0]))
+        if den == 1:
+            return _printed(num)
+        return f"-({_binary(-num, '//', den)[0]})", _NEG
+    if isinstance(e, sp.Mod):  # Python's % is floored, as sympy's Mod on integers
+        return _binary(e.args[0], "%", e.args[1])
     num, den = sp.fraction(sp.together(e))
     if den != 1:  # exact by construction (the spec was checked): integer division
-        return f"{_atom(num)} // {_atom(den)}"
-    return _py(e)
-
-
-def _py(e: sp.Expr) -> str:
-    if e.is_Integer:
-        return str(int(e))
-    if e.is_Symbol:
-        return e.name
-    if isinstance(e, (sp.floor, sp.ceiling, sp.Max, sp.Min)) or e.is_Rational:
-        return _symbolic(e)
+        return _binary(num, "//", den)
+    e = num  # over one denominator: no negative powers are left below
     if e.is_Add:
         terms = e.as_ordered_terms()
-        out = _py(terms[0])
+        out = _wrapped(terms[0], _ADD)
         for t in terms[1:]:
-            coeff, _ = t.as_coeff_Mul()
-            out += f" - {_py(-t)}" if coeff < 0 else f" + {_py(t)}"
-        return out
+            negative = t.as_coeff_Mul()[0] < 0
+            out += f" - {_wrapped(-t, _MUL)}" if negative else f" + {_wrapped(t, _MUL)}"
+        return out, _ADD
     if e.is_Mul:
         coeff, rest = e.as_coeff_Mul()
-        factors = [_atom(f) for f in rest.as_ordered_factors()]
+        factors = rest.as_ordered_factors()
+        parts = [_wrapped(f, _MUL if i == 0 else _NEG) for i, f in enumerate(factors)]
         if coeff == -1:
-            return "-" + " * ".join(factors)
-        return " * ".join(([str(coeff)] if coeff != 1 else []) + factors)
-    if e.is_Pow:
-        return f"{_atom(e.base)} ** {_atom(e.exp)}"
-    return str(e)
+            text, prec = (parts[0], _printed(factors[0])[1]) if len(parts) == 1 else \
+                (" * ".join(parts), _MUL)
+            return (f"-{text}" if prec >= _NEG else f"-({text})"), _NEG
+        if coeff != 1:
+            parts = [_wrapped(coeff, _MUL)] + [_wrapped(f, _NEG) for f in factors]
+        return " * ".join(parts), _MUL
+    if e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+        return f"{_wrapped(e.base, _ATOM)} ** {int(e.exp)}", _POW
+    raise ValueError(f"no Python form for {e}")  # never produced by the expression parser
 
 
-def _atom(e: sp.Expr) -> str:
-    text = _symbolic(e) if not (e.is_Add or e.is_Mul or e.is_Pow) else _py(e)
-    return f"({text})" if e.is_Add or (e.is_Mul and e.as_coeff_Mul()[0] < 0) else text
+def _binary(left, op: str, right) -> tuple[str, int]:
+    """`left op right` for a left-associative * // % operator."""
+    return f"{_wrapped(left, _MUL)} {op} {_wrapped(right, _NEG)}", _MUL
+
+
+def _wrapped(e, least: int) -> str:
+    """e's text, in parentheses unless its precedence is at least `least`."""
+    text, prec = _printed(sp.sympify(e))
+    return text if prec >= least else f"({text})"
 
 
 def source(call: Call) -> str:

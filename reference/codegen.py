@@ -40,6 +40,7 @@ from .pysource import RESERVED, Names, checked_source, doc_text
 
 WIDTH = 88  # ruff's and black's default line length
 IN = "in_channels"
+SYNTHETIC = "input:"  # a block's own input in its analysis; no spec name has a colon
 
 
 def class_name(name: str) -> str:
@@ -104,11 +105,36 @@ class Generator:
         self.classes: list[str] = []
         self.calls: list[Call] = []
         self.uses_ordered_dict = False
+        # The model's own symbols (all but the input's) become keyword arguments of the
+        # classes that use them (`ResNet18(classes=10)`); `rename` maps a symbol to its
+        # parameter in the class being written, when the allocator had to rename it.
+        inputs = {str(s) for d in spec.input for s in d.free_symbols}
+        self.model_symbols = [s.name for s in spec.symbols if s.name not in inputs
+                              and s.name in self.bindings]
+        self.symbol_params: dict[str, dict[str, str]] = {}  # block -> {symbol: parameter}
+        self.rename: dict = {}
+        self.top_analysis = self._top_analysis()
 
     # -- expressions -------------------------------------------------------------------
+    def expr(self, value) -> str:
+        """Python for a value in the class being written: the symbols that are not the
+        model's arguments put in, the others named as their parameters."""
+        if isinstance(value, sp.Basic) and value.free_symbols:
+            value = value.xreplace({symbol(k): sp.Integer(v) for k, v in self.bindings.items()
+                                    if k not in self.model_symbols})
+            value = value.xreplace(self.rename) if self.rename else value
+        return pyexpr(value)
+
     def row_init(self, row, generic: bool) -> str:
         call = module_call(row.kind, dict(row.args), row, self.ndim)
         self.calls.append(call)
+        if self.rename:
+            call = _renamed(call, self.rename)
+        if any(str(s).startswith(SYNTHETIC) for s in _free(call)):
+            raise CompileError(f"{row.name}: its PyTorch module depends on the input's "
+                               "spatial size (TensorFlow's `same` padding with a stride?), "
+                               "which a block class does not receive; write the padding "
+                               "explicitly")
         return source(call)
 
     def auto_shortcut(self, row) -> str | None:
@@ -116,8 +142,8 @@ class Generator:
         if row.kind != "shortcut" or dict(row.args)["mode"] != "auto" or \
                 dict(row.resolved)["mode"] != "projection":
             return None
-        strides = {pyexpr(s) for s in dict(row.resolved)["stride"]}
-        same = f"{pyexpr(row.in_shape.c)} == {pyexpr(row.out_shape.c)}"
+        strides = {self.expr(s) for s in dict(row.resolved)["stride"]}
+        same = f"{self.expr(row.in_shape.c)} == {self.expr(row.out_shape.c)}"
         return " and ".join([same] + [f"{s} == 1" for s in sorted(strides) if s != "1"])
 
     def group_init(self, scope: _Scope, key: str, generic: bool) -> str:
@@ -125,19 +151,23 @@ class Generator:
         if g.role == "block":
             cls = self.block_class(g.kind)
             first = scope.rows_of[key][0] if key in scope.rows_of else None
-            rows = first or self._first_row(key)
-            parts = [pyexpr(rows.in_shape.c)]
+            rows = first or self._first_row(scope.a, key)
+            parts = [self.expr(rows.in_shape.c)]
             bd = self.spec.block(g.kind)
             defaults = {n: d for n, d, _ in bd.params}
             params = self.params_of[g.kind]
             for name, value in g.args:
                 d = defaults.get(name)
-                if d is not None and sp.simplify(sp.sympify(value) - d) == 0:
+                # A default that names a symbol was baked into the class: pass it always.
+                if d is not None and not sp.sympify(d).free_symbols and \
+                        sp.simplify(sp.sympify(value) - d) == 0:
                     continue
-                parts.append(f"{params[name]}={pyexpr(value)}" if d is not None
-                             else pyexpr(value))
+                parts.append(f"{params[name]}={self.expr(value)}" if d is not None
+                             else self.expr(value))
+            for sym, param in self.symbol_params[g.kind].items():  # the model's symbols
+                parts.append(f"{param}={self.expr(symbol(sym))}")
             return f"{cls}({', '.join(parts)})"
-        inner = _Scope(self.analysis if not generic else scope.a, scope.groups, key)
+        inner = _Scope(scope.a, scope.groups, key)
         if g.role == "repeat":
             return "nn.Sequential(" + ", ".join(self.unit_init(inner, k, generic)
                                                 for k, _ in inner.units) + ")"
@@ -154,8 +184,8 @@ class Generator:
             return f"nn.Sequential(OrderedDict({items}))"
         raise CompileError(f"{key}: a named {g.role} cannot be exported yet; make it a block")
 
-    def _first_row(self, key):
-        for r in self.analysis.rows:
+    def _first_row(self, a: Analysis, key):
+        for r in a.rows:
             if key in r.groups:
                 return r
         raise KeyError(key)
@@ -172,24 +202,54 @@ class Generator:
             return name
         self.built.add(block)
         bd = self.spec.block(block)
-        # The parameters' scope: `self` and the input channels first, then the arguments,
-        # none equal to a spec symbol or the block's synthetic input dims (see below).
-        scope_names = self.names.child({"self", *(s.name for s in self.spec.symbols),
-                                        "_h", "_w", "_l"})
+        # The parameters' scope: `self` and the input channels first, then the model's
+        # symbols, then the arguments — none equal to another spec symbol or the block's
+        # synthetic input dims (see _block_analysis).
+        scope_names = self.names.child({"self", *(
+            s.name for s in self.spec.symbols if s.name not in self.model_symbols)})
         self.input_param[block] = scope_names.take(IN)
+        symbol_param = {m: scope_names.take(m) for m in self.model_symbols}
         params_of = {n: scope_names.take(n) for n, _, _ in bd.params}
         self.params_of[block] = params_of
+        # The analysis below names the input channels and the arguments `input:c`, `arg:N`
+        # (no spec name can be either); printing maps every symbol to its parameter.
+        rename = {symbol(f"{SYNTHETIC}c"): symbol(self.input_param[block]),
+                  **{symbol(f"arg:{n}"): symbol(p) for n, p in params_of.items()},
+                  **_rename_map(symbol_param)}
         a, graph = self._block_analysis(block)
+        # The model's symbols this block's layers (its inner blocks' too) depend on.
+        self.symbol_params[block] = {m: symbol_param[m] for m in self.model_symbols
+                                     if m in a.free_symbols}
         groups = {g.path: g for g in graph.groups}
         scope = _Scope(a, groups, "block")
         required = [params_of[n] for n, d, _ in bd.params if d is None]
-        optional = [(params_of[n], d) for n, d, _ in bd.params if d is not None]
-        params = ", ".join([self.input_param[block], *required] + [f"{n}={pyexpr(self._bind(d))}"
-                                                          for n, d in optional])
+        optional = [f"{params_of[n]}={pyexpr(self._bind(d))}" for n, d, _ in bd.params
+                    if d is not None]
+        optional += [f"{param}={self.bindings[m]}" for m, param in
+                     self.symbol_params[block].items()]
+        params = ", ".join([self.input_param[block], *required, *optional])
         doc = f'Block `{block}` of the spec ({", ".join(n for n, _, _ in bd.params) or "no"} ' \
               "arguments)."
-        self.classes.append(self.class_source(name, doc, params, scope, generic=True))
+        outer, self.rename = self.rename, rename
+        try:
+            self.classes.append(self.class_source(name, doc, params, scope, generic=True))
+        finally:
+            self.rename = outer
         return name
+
+    def _top_analysis(self) -> Analysis:
+        """The network with the model's symbols unbound, for a class generic in them; where
+        that analysis cannot stand (an error that depends on them), every symbol is baked in
+        as before and the class takes no arguments."""
+        if not self.model_symbols:
+            return self.analysis
+        values = {k: v for k, v in self.bindings.items() if k not in self.model_symbols}
+        a = analyze(self.spec, values, lenient=True)
+        if any(d.severity == "error" for d in a.findings) or \
+                any(r.out_shape is None for r in a.rows):
+            self.model_symbols = []
+            return self.analysis
+        return a
 
     def _bind(self, value):
         subs = {symbol(k): sp.Integer(v) for k, v in self.bindings.items()}
@@ -199,18 +259,15 @@ class Generator:
         """The block alone, with symbolic input channels and arguments."""
         bd = self.spec.block(block)
         loc = bd.loc
-        param = self.params_of[block]  # each argument is the symbol of its parameter's name
-        cin = self.input_param[block]
-        dims = tuple(symbol(f"_{d}") for d in "hw"[: self.ndim]) if self.ndim == 2 else \
-            (symbol("_l"),)
+        args = [f"arg:{n}" for n, _, _ in bd.params]
+        cin = f"{SYNTHETIC}c"
+        dims = [f"{SYNTHETIC}{d}" for d in ("hw" if self.ndim == 2 else "l")]
         spec = dataclasses.replace(
-            self.spec, input=(symbol(cin), *dims), outputs=(),
-            symbols=tuple(SymbolDecl(n, loc) for n in (cin, *(str(d) for d in dims))) +
-            tuple(SymbolDecl(param[n], loc) for n, _, _ in bd.params) + self.spec.symbols,
-            layers=(BlockUse(block, tuple((n, symbol(param[n]), loc) for n, _, _ in bd.params),
-                             loc, "block"),))
-        values = {k: v for k, v in self.bindings.items() if spec.symbol_decl(k) is not None
-                  and k not in (cin, *param.values(), *(str(d) for d in dims))}
+            self.spec, input=(symbol(cin), *map(symbol, dims)), outputs=(),
+            symbols=tuple(SymbolDecl(n, loc) for n in (cin, *dims, *args)) + self.spec.symbols,
+            layers=(BlockUse(block, tuple((n, symbol(a), loc) for (n, _, _), a in
+                                          zip(bd.params, args)), loc, "block"),))
+        values = {k: v for k, v in self.bindings.items() if k not in self.model_symbols}
         graph = build_graph(spec)
         return analyze(spec, values, graph=graph, lenient=True), graph
 
@@ -311,8 +368,14 @@ class Generator:
         a = self.analysis
         name = self.top_name
         groups = {g.path: g for g in build_graph(self.spec).groups}
-        top = self.class_source(name, f"{self.spec.name}, as the spec describes it.", "",
-                                _Scope(a, groups, ""), generic=False)
+        top_names = self.names.child({"self"})
+        used = set(self.top_analysis.free_symbols)
+        top_param = {m: top_names.take(m) for m in self.model_symbols if m in used}
+        params = ", ".join(f"{p}={self.bindings[m]}" for m, p in top_param.items())
+        self.rename = _rename_map(top_param)
+        top = self.class_source(name, f"{self.spec.name}, as the spec describes it.", params,
+                                _Scope(self.top_analysis, groups, ""), generic=bool(top_param))
+        self.rename = {}
         t = a.totals
         bound = ", ".join(f"{k} = {v}" for k, v in a.bindings) or "no symbols"
         doc = [
@@ -343,6 +406,31 @@ class Generator:
 
     def _helpers(self) -> list[str]:
         return [h for h in helpers_used(self.calls) if h not in ("Add", "Concat")]
+
+
+def _free(value) -> set:
+    if isinstance(value, Call):
+        return set().union(_free(value.args), *(_free(v) for _, v in value.kwargs))
+    if isinstance(value, tuple):
+        return set().union(*(_free(v) for v in value))
+    return set(value.free_symbols) if isinstance(value, sp.Basic) else set()
+
+
+def _rename_map(params: dict[str, str]) -> dict:
+    """symbol -> the symbol of its parameter's name, where the two differ."""
+    return {symbol(m): symbol(p) for m, p in params.items() if m != p}
+
+
+def _renamed(value, rename: dict):
+    """A Call (or a value inside one) with its symbols renamed."""
+    if isinstance(value, Call):
+        return Call(value.target, _renamed(value.args, rename),
+                    tuple((k, _renamed(v, rename)) for k, v in value.kwargs))
+    if isinstance(value, tuple):
+        return tuple(_renamed(v, rename) for v in value)
+    if isinstance(value, sp.Basic):
+        return value.xreplace(rename)
+    return value
 
 
 def _inline_merge(unit) -> bool:

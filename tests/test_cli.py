@@ -196,3 +196,14 @@ def test_the_first_example_of_the_spec_reference_checks(cli, tmp_path):
     spec = tmp_path / "first.yaml"
     spec.write_text(text)
     assert cli("check", spec).exit_code == 0
+
+
+def test_control_characters_in_names_never_reach_the_terminal(cli, tmp_path):
+    spec = tmp_path / "e\x1b]0;pwned\x07.yaml"
+    spec.write_text('archcalc: 1\nname: "\\x1b[31mRED\\x1b[0m"\ninput: [3, 8, 8]\n'
+                    "layers: [{conv: {out: 4, kernel: 3, stride: 2}}]\n")
+    result = cli("check", spec)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stderr
+    assert result.stdout.startswith("\\x1b[31mRED\\x1b[0m — input 3×8×8")
+    assert "e\\x1b]0;pwned\\x07.yaml:5:" in result.stderr

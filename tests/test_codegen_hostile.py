@@ -14,6 +14,7 @@ import sys
 import textwrap
 
 import pytest
+import sympy as sp
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -56,16 +57,21 @@ def hostile_specs(draw):
     b1, b2 = draw(st.lists(block_names, min_size=2, max_size=2, unique=True))
     a1, a2 = draw(st.lists(arg_names, min_size=2, max_size=2, unique=True))
     l1, l2, l3 = draw(st.lists(layer_names, min_size=3, max_size=3, unique=True))
+    # A symbol of the model (a constructor argument), used at the top and inside both blocks.
+    sym = draw(st.sampled_from([n for n in SHADOWS if n not in ("True", "None", "y", a1, a2)
+                                and n not in ("_h", "_w")]))
     width = draw(st.integers(1, 3))
     text = textwrap.dedent(f"""\
         archcalc: 1
         name: {_q(name)}
         input: [3, 8, 8]
+        symbols: {{{sym}: 2}}
         blocks:
           {b1}:
             args: {{{a1}: ~, {a2}: 1}}
             layers:
               - conv: {{out: {a1}, kernel: 3, padding: {a2}, name: {l1}}}
+              - conv: {{out: "{a1} + {sym}", kernel: 1}}
               - relu
           {b2}:
             args: {{{a1}: ~}}
@@ -81,7 +87,7 @@ def hostile_specs(draw):
           - concat: [{l2}, {l3}, {l1}]
           - global_avgpool
           - flatten
-          - fc: 3
+          - fc: "{sym} + 1"
         """)
     origin = draw(st.one_of(st.just("spec.yaml"), hostile_text.map(
         lambda s: s.replace("/", "_").replace("\x00", "_") + ".yaml")))
@@ -166,3 +172,89 @@ def test_two_layers_named_x_and_x_underscore_stay_two_values():
     saved = [line.split("=")[0].strip() for line in forward.splitlines() if line.strip()
              .endswith("= x") and not line.strip().startswith("x =")]
     assert len(saved) == len(set(saved))
+
+
+def test_the_model_takes_its_symbols_as_keyword_arguments(tmp_path):
+    """`ResNet18(classes=10)`: every symbol but the input's, with the spec's default, down
+    through the blocks that use it."""
+    spec = parse_text(textwrap.dedent("""\
+        archcalc: 1
+        name: t
+        input: [3, H, H]
+        symbols: {H: 8, nn: 4, classes: 5}
+        blocks:
+          inner:
+            args: {out: ~}
+            layers: [{conv: {out: "out * nn", kernel: 1}}]
+          outer:
+            args: {out: ~}
+            layers: [{inner: {out: out}}, relu]
+        layers:
+          - outer: {out: 2}
+          - global_avgpool
+          - flatten
+          - fc: classes
+        """))
+    generator = Generator(spec)
+    source = generator.module()
+    assert "def __init__(self, nn_=4, classes=5):" in source
+    assert "def __init__(self, in_channels, out, nn_=4):" in source  # both blocks
+    assert "self.outer1 = Outer(3, 2, nn_=nn_)" in source
+    assert "nn.Conv2d(in_channels, nn_ * out, 1)" in source
+    assert "nn.Linear(2 * nn_, classes)" in source
+    (tmp_path / "g.py").write_text(source)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = __import__("g")
+        model = getattr(module, generator.top_name)(nn_=3, classes=10)
+        assert model(torch.randn(1, 3, 8, 8)).shape == (1, 10)
+        assert model.outer1.inner1.conv1.out_channels == 6
+        default = getattr(module, generator.top_name)()
+        assert {k: v.shape for k, v in default.state_dict().items()} == \
+            {k: v.shape for k, v in build(spec).state_dict().items()}
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("g", None)
+
+
+# -- integer arithmetic printed as Python -----------------------------------------------
+
+from hypothesis import assume  # noqa: E402
+
+from archcalc.reference.calls import pyexpr  # noqa: E402
+from archcalc.spec.expr import ExprError, parse_expr  # noqa: E402
+from archcalc.spec.model import symbol  # noqa: E402
+
+
+@st.composite
+def int_expressions(draw, depth=0):
+    if depth > 3 or draw(st.integers(0, 2)) == 0:
+        return draw(st.sampled_from(["c", "d", "1", "2", "3", "7"]))
+    a, b = draw(int_expressions(depth + 1)), draw(int_expressions(depth + 1))
+    form = draw(st.sampled_from(["{a} + {b}", "{a} - {b}", "{a} * {b}", "{a} // {b}",
+                                 "{a} % {b}", "-({a})", "-{a}", "floor({a} / {b})",
+                                 "ceil({a} / {b})", "max({a}, {b})", "min({a}, {b})",
+                                 "({a}) ** 2"]))
+    return "(" + form.format(a=a, b=b) + ")"
+
+
+@settings(max_examples=400, deadline=None)
+@given(int_expressions(), st.booleans(), st.integers(1, 40), st.integers(1, 40))
+def test_generated_arithmetic_is_the_expressions(text, divide, c, d):
+    """The reviewer's cases: `-floor(c/2)` once printed as `-c // 2`, `2 * (c // 2)` as
+    `2 * c // 2`, and `Mod` as a name."""
+    symbols = {"c": symbol("c"), "d": symbol("d")}
+    if divide:  # exact division, as a size must be: printed as //
+        text = f"({text} - c) / d"
+    try:
+        e = parse_expr(text, lambda n, off: symbols[n])
+        value = sp.sympify(e).xreplace({symbols["c"]: sp.Integer(c), symbols["d"]: sp.Integer(d)})
+    except (ExprError, ZeroDivisionError):
+        return
+    assume(value.is_Integer)  # `/` is exact division in a spec: only whole values are printed
+    code = pyexpr(e)
+    try:
+        got = eval(code, {"__builtins__": {}, "max": max, "min": min}, {"c": c, "d": d})
+    except ZeroDivisionError:
+        return
+    assert got == int(value), (text, code)

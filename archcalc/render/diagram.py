@@ -13,6 +13,7 @@ import shutil
 import subprocess
 
 from ..analysis.result import Analysis
+from ..errors import terminal_safe
 from ..graph import INPUT
 
 _COLOURS = {"error": "#f4cccc", "warning": "#fff2cc", "ok": "#ffffff", "skipped": "#eeeeee"}
@@ -148,7 +149,7 @@ def _nested(nodes, groups, node_line, wrap) -> list[str]:
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    return terminal_safe(text).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def svg(dot_text: str) -> bytes:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis.result import Analysis
+from ..errors import terminal_safe
 from .columns import columns, entries, status_mark
 from .numbers import exact
 from .summary import summary_lines
@@ -23,8 +24,9 @@ def render_table(a: Analysis, console: Console, explain: bool = False, memory=No
                  collapse: bool = False) -> None:
     cols = columns(a, explain)
     # Text, not str: a spec's name is shown as written, never parsed as rich markup.
-    table = Table(title=Text(f"{a.name} — input {a.input_shape.text()}"), box=box.SIMPLE_HEAD
-                  if console.is_terminal else box.ASCII2, show_footer=True, title_justify="left")
+    title = Text(terminal_safe(f"{a.name} — input {a.input_shape.text()}"))
+    table = Table(title=title, box=box.SIMPLE_HEAD if console.is_terminal else box.ASCII2,
+                  show_footer=True, title_justify="left")
     table.add_column("", width=1, no_wrap=True)
     for c in cols:
         footer = ""

@@ -81,6 +81,8 @@ def substitute(value: sp.Basic, subs: dict) -> sp.Basic:
         result = value.xreplace(subs)
     except ZeroDivisionError:
         raise BoundError("division by zero") from None
+    except (TypeError, ValueError):  # min(4, 1/0): sympy cannot compare zoo
+        raise BoundError("division by zero (the value is undefined)") from None
     check(result)
     return result
 

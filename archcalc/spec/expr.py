@@ -23,9 +23,9 @@ from . import bounds
 MAX_LENGTH = 256
 MAX_DEPTH = 32
 MAX_EXPONENT = 64  # 2**64 already exceeds any tensor dimension
-_LITERAL = re.compile(r"(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[-+]?\d+))?")
+_LITERAL = re.compile(r"(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?(?:[eE](?P<exp>[-+]?[0-9]+))?")
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d[\d_]*(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
+_TOKEN = re.compile(r"\s*(?:(?P<num>[0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)"
                     r"|(?P<name>\$?[A-Za-z_][A-Za-z0-9_]*)"
                     r"|(?P<op>\*\*|//|[-+*/%^(),]))")
 MAX_ARGS = 16

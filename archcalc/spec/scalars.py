@@ -23,7 +23,7 @@ from .bounds import MAX_DIGITS, RANGE
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
-_FLOAT = re.compile(r"[-+]?(\d[\d_]*\.\d*|\.\d+|\d[\d_]*)([eE][-+]?\d+)?")
+_FLOAT = re.compile(r"[-+]?([0-9][0-9_]*\.[0-9]*|\.[0-9]+|[0-9][0-9_]*)([eE][-+]?[0-9]+)?")
 _RADIX = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]+")
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 
