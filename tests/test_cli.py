@@ -206,4 +206,4 @@ def test_control_characters_in_names_never_reach_the_terminal(cli, tmp_path):
     assert result.exit_code == 1
     assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stderr
     assert result.stdout.startswith("\\x1b[31mRED\\x1b[0m — input 3×8×8")
-    assert "e\\x1b]0;pwned\\x07.yaml:5:" in result.stderr
+    assert "e\\x1b]0;pwned\\x07.yaml:4:45: error: conv1" in result.stderr
