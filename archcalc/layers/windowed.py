@@ -79,9 +79,17 @@ def slide(x: Shape, kernel, stride, padding, dilation, rounding: str, ctx: Ctx, 
         lo, hi = pads[axis]
         name = AXES[n][axis]
         res = window_size(W, K, S, lo, hi, D, rounding)
+        if padding == "same" and S != 1:
+            # TensorFlow's 'same' pads to give exactly ⌈W/S⌉ (also where its padding is
+            # clipped at 0). Said directly, the size holds W once: the padded formula holds
+            # it several times, and a chain of such layers grew exponentially (--symbolic).
+            dims.append(sp.ceiling(W / S))
         # A size that does not fit is an error; later layers see the floored size (what
         # PyTorch would compute) so that the rest of the network is still analysed.
-        dims.append(sp.floor(res.size) if res.integral is False else res.size)
+        elif res.integral is False:
+            dims.append(sp.floor(res.size))
+        else:
+            dims.append(res.size)
         formulas.append(res.formula)
         F = D * (K - 1) + 1
         if res.positive is False:

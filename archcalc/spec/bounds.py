@@ -9,7 +9,10 @@ where it is read, not discovered as a hang three packages later. Two bounds:
 - every *expression* that still holds symbols is one whose value, once each symbol is
   bound (to at most MAX_VALUE), has at most MAX_BITS bits in numerator and denominator
   together (`size_bits` bounds it from the expression's tree). That keeps `H**16` legal
-  and rules out `(H**64)**64`, whose value at H = 224 has 9,600 digits.
+  and rules out `(H**64)**64`, whose value at H = 224 has 9,600 digits;
+- and every expression has at most MAX_NODES nodes, so that block arguments passed down
+  through nested blocks (`max(x, H) + min(x, W)` for x, sixteen levels deep, triples at
+  each) cannot grow without end.
 
 Totals derived from bounded numbers (parameters, MACs) are exact Python integers: a
 product of a few numbers below 2**63 is still far inside what formats and sums instantly.
@@ -26,6 +29,8 @@ MAX_DIGITS = 19  # len(str(MAX_VALUE)): a longer decimal literal is refused unre
 # products of 16 symbols and H**16, far beyond any network, and stays instant.
 MAX_BITS = 1024
 SYMBOL_BITS = MAX_VALUE.bit_length()  # 63: what a bound symbol contributes
+# ResNet-152's largest symbolic size, ⌊(⌊(… H …)/2⌋ …⌋, has under 100 nodes.
+MAX_NODES = 1000
 
 
 RANGE = "numbers in a spec are at most 2^63 − 1 in magnitude"  # said by every such error
@@ -67,6 +72,18 @@ def check(value: sp.Basic) -> None:
     if size_bits(value) > MAX_BITS:
         raise BoundError(f"the expression can grow beyond {MAX_BITS} bits once its symbols "
                          "are bound (powers of powers?)")
+    if nodes(value) > MAX_NODES:
+        raise BoundError(f"the expression has more than {MAX_NODES:,} terms")
+
+
+def nodes(e: sp.Basic, limit: int = MAX_NODES) -> int:
+    """The number of nodes of e's tree, counting stopped just past `limit`."""
+    count = 0
+    for _ in sp.preorder_traversal(e):
+        count += 1
+        if count > limit:
+            break
+    return count
 
 
 def substitute(value: sp.Basic, subs: dict) -> sp.Basic:
@@ -77,6 +94,12 @@ def substitute(value: sp.Basic, subs: dict) -> sp.Basic:
     bits = {s: size_bits(v) for s, v in subs.items() if s in value.free_symbols}
     if size_bits(value, bits) > MAX_BITS:
         raise BoundError(f"the value would grow beyond {MAX_BITS} bits")
+    grown = nodes(value)  # each occurrence of a symbol grows by its value's tree
+    for node in sp.preorder_traversal(value):
+        if node in subs:
+            grown += nodes(subs[node]) - 1
+        if grown > MAX_NODES:
+            raise BoundError(f"the expression would have more than {MAX_NODES:,} terms")
     try:
         result = value.xreplace(subs)
     except ZeroDivisionError:
