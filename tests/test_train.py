@@ -121,6 +121,9 @@ def test_metrics_jsonl_and_plot(tmp_path):
 
 
 CLI = [sys.executable, "-m", "archcalc", "train"]
+# Every training subprocess runs single-threaded: on shared cores torch's default of one
+# thread per core runs a small model 15-40x slower whenever anything else runs.
+ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 RUN = ["lenet5", "--data", "synthetic:2048", "--epochs", "3", "--batch-size", "8",
        "--device", "cpu", "--deterministic", "--seed", "7", "--rank-digests"]
 
@@ -131,11 +134,12 @@ def digest(stderr: str) -> str:
 
 def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(tmp_path):
     whole = subprocess.run(CLI + RUN + ["--out", str(tmp_path / "a")], capture_output=True,
-                           text=True, timeout=300)
+                           text=True, timeout=300, env=ENV)
     assert whole.returncode == 0, whole.stderr
+    assert "\nthreads: 1 (OMP_NUM_THREADS=1; " in whole.stderr  # single-threaded, and said
     out = tmp_path / "b"
     proc = subprocess.Popen(CLI + RUN + ["--out", str(out)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=ENV)
     metrics = out / "metrics.jsonl"
     deadline = time.time() + 240
     while time.time() < deadline and (not metrics.exists() or not metrics.read_text()):
@@ -147,7 +151,7 @@ def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(tmp_path):
     state = torch.load(out / "checkpoint.pt", weights_only=True)  # never corrupt
     assert 1 <= state["epoch"] < 3
     resumed = subprocess.run(CLI + RUN + ["--out", str(out), "--resume"], capture_output=True,
-                             text=True, timeout=300)
+                             text=True, timeout=300, env=ENV)
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed from" in resumed.stderr
     assert digest(resumed.stderr) == digest(whole.stderr)
@@ -167,8 +171,7 @@ def test_two_processes_on_gloo_end_with_identical_weights(tmp_path):
            "2", "-m", "archcalc", "train", "lenet5", "--data", "synthetic:512", "--epochs", "1",
            "--max-steps", "4", "--batch-size", "16", "--device", "cpu", "--rank-digests",
            "--out", str(tmp_path / "ddp")]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=ENV)
     assert out.returncode == 0, out.stderr[-2000:]
     digests = {line.split()[1]: line.split()[-1] for line in out.stderr.splitlines()
                if "weights sha256" in line}
