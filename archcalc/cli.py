@@ -386,7 +386,8 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
 @click.option("--peak-tflops", type=float, help="The device's peak, for MFU.")
 @click.option("--max-steps", type=click.IntRange(min=1), help="Steps per epoch at most.")
 @click.option("--rank-digests", is_flag=True, hidden=True,
-              help="Every rank prints a digest of its final weights (tests).")
+              help="Every rank prints a digest of its final weights and its run directory "
+                   "(tests).")
 def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **options) -> None:
     """Train SPEC on real data with the reference trainer (see README).
 
@@ -433,6 +434,7 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
         sys.exit(exc.code)  # 1: the architecture is invalid (as compile); 2: the rest
     if rank_digests:
         click.echo(f"rank {result['rank']} weights sha256 {result['weights_sha256']}", err=True)
+        click.echo(f"rank {result['rank']} run directory {result['out']}", err=True)
     if result["rank"] != 0 or not result["history"]:
         return
     _train_summary(result, cfg)
