@@ -8,7 +8,9 @@ optional torch.compile (its warm-up not counted in throughput). Datasets that fi
 held on the device and batched there, as the fastest CIFAR-10 trainers do; others stream
 through a DataLoader with pinned memory. Under `torchrun --nproc_per_node N` it trains
 with DistributedDataParallel (NCCL on GPUs, Gloo on CPUs), each rank on its shard,
-metrics and checkpoints from rank 0 only.
+metrics and checkpoints from rank 0 only. On the CPU torch gets threads in proportion to
+the model's work per step (threads.py: a small model gets one, which is what keeps it fast
+beside other work). Each run writes to a new runs/NAME-N unless told where (rundir.py).
 
 Runs are never lost: a checkpoint — model, optimizer, scheduler, RNG states, epoch, the
 spec's text and hash, the bindings, the settings and the metrics so far — is written

@@ -296,6 +296,11 @@ def test_an_out_holding_a_run_is_refused_unless_resume_or_overwrite(tmp_path, cl
         f"run directory: {out} (replacing the run in it: --overwrite)"
     assert (out / "checkpoint.pt").read_bytes() != kept
     assert cli(*QUICK, "--epochs", "2", "--out", out, "--resume", "--seed", "1").exit_code == 0
+    (tmp_path / "file").write_text("")
+    not_a_dir = cli(*QUICK, "--epochs", "1", "--out", tmp_path / "file" / "r")
+    assert not_a_dir.exit_code == 2
+    assert not_a_dir.stderr.splitlines()[-1] == \
+        f"error: cannot make the run directory {tmp_path / 'file' / 'r'}: Not a directory"
 
 
 def test_resume_without_out_continues_the_run_checkpointed_last(tmp_path, monkeypatch, cli):
