@@ -404,7 +404,8 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
               help="digits | mnist[:DIR] | fashion-mnist:DIR | cifar10:DIR | folder:DIR | "
                    "synthetic[:N]")
 @click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
-@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--batch-size", "--batch", "batch_size", type=click.IntRange(min=1), default=64,
+              show_default=True, help="Samples per step (--batch, as `check` spells it, too).")
 @click.option("--lr", type=float, default=0.05, show_default=True, help="Peak learning rate.")
 @click.option("--optimizer", type=click.Choice(["sgd", "adam", "adamw"]), default="sgd",
               show_default=True)
@@ -422,16 +423,24 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
 @click.option("--amp/--no-amp", default=True, show_default=True,
               help="bf16 autocast on CUDA.")
-@click.option("--out", default="runs/archcalc", show_default=True,
-              help="Directory for checkpoint.pt, metrics.jsonl and curves.png.")
-@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
+@click.option("--out", help="Directory for checkpoint.pt, metrics.jsonl, steps.jsonl and "
+              "curves.png. Default: a new runs/NAME-N per run (NAME: the spec's); one that "
+              "holds a run is refused unless --resume or --overwrite.")
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt (without --out: "
+              "the latest run of the spec, the one whose checkpoint was written last).")
+@click.option("--overwrite", is_flag=True, help="Replace the run that --out holds.")
+@click.option("--threads", type=click.IntRange(min=1),
+              help="CPU threads (default: OMP_NUM_THREADS if set, else one per GFLOP of "
+                   "training work a step, at most the usable cores).")
 @click.option("--force", is_flag=True,
               help="With --resume: go on although the settings differ from the checkpoint's.")
-@click.option("--plot", is_flag=True, help="Write OUT/curves.png (needs matplotlib).")
+@click.option("--plot", is_flag=True, help="Write OUT/curves.png: loss and accuracy per step "
+              "and per epoch (needs matplotlib).")
 @click.option("--peak-tflops", type=float, help="The device's peak, for MFU.")
 @click.option("--max-steps", type=click.IntRange(min=1), help="Steps per epoch at most.")
 @click.option("--rank-digests", is_flag=True, hidden=True,
-              help="Every rank prints a digest of its final weights (tests).")
+              help="Every rank prints a digest of its final weights and its run directory "
+                   "(tests).")
 def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **options) -> None:
     """Train SPEC on real data with the reference trainer (see README).
 
@@ -446,7 +455,8 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
     cfg = TrainConfig(**options, compile=compile_, bindings=bindings)
     from rich.console import Console
 
-    console = Console(stderr=True, highlight=False, markup=False)
+    # soft_wrap: a message is one line in a log file too, not broken at 80 columns
+    console = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
     progress, task = None, None
     if console.is_terminal:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -474,36 +484,45 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
             result = run(parsed, cfg, log)
     except TrainError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(exc.code)  # 1: the architecture is invalid (as compile); 2: the rest
     if rank_digests:
         click.echo(f"rank {result['rank']} weights sha256 {result['weights_sha256']}", err=True)
+        click.echo(f"rank {result['rank']} run directory {result['out']}", err=True)
     if result["rank"] != 0 or not result["history"]:
         return
     _train_summary(result, cfg)
 
 
 def _train_summary(result: dict, cfg) -> None:
+    """The summary table on stdout: box drawing on a terminal, plain ASCII when piped (as
+    `check` does), so that a log file or another program reads it as text."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
     h = result["history"]
     last = h[-1]
     best = max(r["test_acc"] for r in h)
-    table = Table(title=f"Training summary — {result['data']} on {result['device']}")
+    console = Console(highlight=False, markup=False)
+    tty = console.is_terminal
+    if not tty:
+        console = Console(width=200, no_color=True, highlight=False, markup=False)
+    table = Table(title=f"Training summary: {result['data']} on {result['device']}",
+                  box=box.HEAVY_HEAD if tty else box.ASCII2)
     table.add_column("")
     table.add_column("value", justify="right")
     rows = [("epochs", f"{last['epoch']}"), ("final held-out accuracy", f"{last['test_acc']:.2%}"),
             ("best held-out accuracy", f"{best:.2%}"), ("final training loss", f"{last['loss']:.4f}"),
             ("images/s (with data time)", f"{last['images_per_s']:,.0f}"),
             ("images/s (compute only)", f"{last['images_per_s_compute']:,.0f}"),
-            ("achieved TFLOP/s (3 × forward)", f"{last['achieved_tflops']:.4f}"),
+            ("achieved TFLOP/s (3 x forward)", f"{last['achieved_tflops']:.4f}"),
             ("MFU", f"{last['mfu']:.1%}" if last["mfu"] is not None else
              "unknown peak (--peak-tflops)"),
             ("checkpoint", f"{result['out']}/checkpoint.pt"),
             ("metrics", f"{result['out']}/metrics.jsonl")]
     for k, v in rows:
         table.add_row(k, v)
-    Console(highlight=False, markup=False).print(table)
+    console.print(table)
 
 
 @main.command()

@@ -8,7 +8,9 @@ optional torch.compile (its warm-up not counted in throughput). Datasets that fi
 held on the device and batched there, as the fastest CIFAR-10 trainers do; others stream
 through a DataLoader with pinned memory. Under `torchrun --nproc_per_node N` it trains
 with DistributedDataParallel (NCCL on GPUs, Gloo on CPUs), each rank on its shard,
-metrics and checkpoints from rank 0 only.
+metrics and checkpoints from rank 0 only. On the CPU torch gets threads in proportion to
+the model's work per step (threads.py: a small model gets one, which is what keeps it fast
+beside other work). Each run writes to a new runs/NAME-N unless told where (rundir.py).
 
 Runs are never lost: a checkpoint — model, optimizer, scheduler, RNG states, epoch, the
 spec's text and hash, the bindings, the settings and the metrics so far — is written
@@ -44,8 +46,12 @@ from archcalc.spec import Spec, parse_file
 
 from . import checkpoint as C
 from . import data as D
+from . import rundir as R
+from . import threads as T
 from .build import build_with_analysis
 from .modules import CompileError
+
+STEP_POINTS = 100  # steps.jsonl rows per epoch at most: each the mean of its share of steps
 
 # Dense peak rates in TFLOP/s (bf16, fp32) from the vendors' data sheets; --peak-tflops
 # overrides. Matched against torch.cuda.get_device_name().
@@ -73,8 +79,10 @@ class TrainConfig:
     device: str = "auto"
     compile: bool = False
     amp: bool = True                # bf16 autocast on CUDA
-    out: str = "runs/archcalc"
+    out: str | None = None          # None: a new runs/NAME-N (see rundir.py)
     resume: bool = False
+    overwrite: bool = False         # replace the run an explicit `out` holds
+    threads: int | None = None      # CPU threads; None: chosen from the work (threads.py)
     force: bool = False             # resume although the settings differ from the checkpoint's
     plot: bool = False
     peak_tflops: float | None = None
@@ -83,7 +91,12 @@ class TrainConfig:
 
 
 class TrainError(Exception):
-    pass
+    """A run that cannot go on; `code` is the CLI's exit status (1: the architecture is
+    invalid, as for `compile`; 2: anything else)."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
 
 
 # -- set-up -------------------------------------------------------------------------------
@@ -122,6 +135,9 @@ def prepare(spec_path, cfg: TrainConfig, log):
     a = analyze(spec, values)
     if a.free_symbols and set(a.free_symbols) - ({sym} if sym else set()):
         raise TrainError(f"unbound symbols: {', '.join(a.free_symbols)} (--set NAME=VALUE)")
+    errors = [d for d in a.findings if d.severity == "error"]
+    if errors:  # before the data is fitted to it: its shapes mean nothing
+        raise TrainError(f"the architecture is invalid: {errors[0].headline()}", code=1)
     spec_shape = tuple(int(d) for d in (a.input_shape.c, *a.input_shape.dims))
     dataset = D.load(cfg.data, spec_shape, None)
     width = int(a.rows[-1].out_shape.c) if a.rows[-1].out_shape is not None else None
@@ -257,11 +273,46 @@ def append_metrics(path: Path, row: dict) -> None:
         f.write(json.dumps(row) + "\n")
 
 
+def append_steps(path: Path, rows: list[dict]) -> None:
+    """An epoch's rows of steps.jsonl (the per-step curve --plot draws), after its metrics
+    row: a kill before them loses only the curve of that epoch, never a metrics row."""
+    with open(path, "a") as f:
+        f.write("".join(json.dumps(row) + "\n" for row in rows))
+
+
+def read_steps(path: Path) -> list[dict]:
+    """steps.jsonl's rows, skipping any that are not one (half a line after a kill)."""
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return rows
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and all(isinstance(row.get(k), (int, float)) for k in
+                                         ("epoch", "step", "steps", "loss", "train_acc")) \
+                and row["steps"] > 0:
+            rows.append(row)
+    return rows
+
+
 # -- the loop ----------------------------------------------------------------------------
 
 def train(spec_path, cfg: TrainConfig, log=print, on_step=None) -> dict:
     """Train; `log(message)` gets the one-line reports, `on_step(epoch, step, steps,
-    loss, accuracy, images_per_s)` every step (the CLI's progress bar)."""
+    loss, accuracy, images_per_s)` every step (the CLI's progress bar). torch's thread
+    count is chosen for the run (threads.py) and given back after it."""
+    previous = torch.get_num_threads()
+    try:
+        return _train(spec_path, cfg, log, on_step)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _train(spec_path, cfg: TrainConfig, log, on_step) -> dict:
     rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
     device = pick_device(cfg.device)
     if world > 1:
@@ -279,7 +330,11 @@ def train(spec_path, cfg: TrainConfig, log=print, on_step=None) -> dict:
     try:
         spec, model, analysis, dataset, spec_shape, bindings = prepare(spec_path, cfg, say)
     except (D.DataError, CompileError) as exc:
-        raise TrainError(str(exc)) from None
+        # As `compile` exits: 2 for what the command line must supply, 1 for the network.
+        text = str(exc)
+        code = 2 if isinstance(exc, D.DataError) or "needs" in text or "unbound" in text else 1
+        raise TrainError(text, code) from None
+    out, out_line = run_directory(cfg, spec, main, world)
     cuda = device.type == "cuda"
     memory = (torch.cuda.get_device_properties(device).total_memory * 0.25 if cuda else 4e9)
     held = tensors(dataset, spec_shape, device, memory)
@@ -298,33 +353,41 @@ def train(spec_path, cfg: TrainConfig, log=print, on_step=None) -> dict:
     if cfg.max_steps:
         steps = min(steps, cfg.max_steps)
     opt = make_optimizer(model, cfg)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
     ckpt, metrics_path = out / "checkpoint.pt", out / "metrics.jsonl"
+    steps_path = out / "steps.jsonl"
+    say(out_line)
     start, metrics = 0, []   # metrics: every epoch's row, this run's and the checkpoint's
     if cfg.resume and (ckpt.exists() or ckpt.is_symlink()):
         start, metrics = resume(ckpt, spec, model, opt, cfg, bindings, world, device, steps,
                                 say)
         if main:  # drop rows of epochs the checkpoint does not have (a kill after them)
             write_metrics(metrics_path, metrics)
+            write_metrics(steps_path, [r for r in read_steps(steps_path) if r["epoch"] <= start])
     else:
         if cfg.resume:
             say(f"no checkpoint at {ckpt}: starting a new run")
-        if main and metrics_path.exists():
-            metrics_path.unlink()
+        if main:  # an --overwrite: nothing of the run it replaces is left to be mistaken
+            for name in R.WRITTEN:
+                (out / name).unlink(missing_ok=True)
     sched = make_schedule(opt, cfg, steps, start * steps)
     loader = None if held is not None else _loader(dataset, spec_shape, cfg, rank, world)
     say(f"data: {dataset.name}, {n_train:,} training and {len(dataset.test.y):,} held-out "
         f"samples, {'on the device' if held is not None else 'streamed'}; device: {device}"
         + (f", {world} processes" if world > 1 else ""))
     flops = int(analysis.totals.flops)  # forward, per sample
+    if device.type == "cpu" or cfg.threads:
+        threads = T.choose(3 * flops * cfg.batch_size, cfg.threads)
+        torch.set_num_threads(threads.count)
+        say(threads.line)
     peak = _peak(device, cfg)
     history, compiled_warm = [], not cfg.compile
+    chunk = max(1, math.ceil(steps / STEP_POINTS))  # steps.jsonl: one row per `chunk` steps
     for epoch in range(start, cfg.epochs):
         model.train()
         g = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)  # order = f(seed, epoch)
         order = torch.randperm(n_train, generator=g)[rank::world][: steps * cfg.batch_size]
         t0, data_time, seen, loss_sum, correct = time.perf_counter(), 0.0, 0, 0.0, 0
+        step_rows, part = [], [0.0, 0, 0]  # this chunk's loss sum, correct, seen
         batches = loader if loader is not None else range(steps)
         for i, batch in enumerate(batches):
             if i >= steps:
@@ -346,9 +409,15 @@ def train(spec_path, cfg: TrainConfig, log=print, on_step=None) -> dict:
             loss.backward()
             opt.step()
             sched.step()
-            loss_sum += loss.item() * len(y)
-            correct += (logits.argmax(1) == y).sum().item()
+            step_loss, step_correct = loss.item() * len(y), (logits.argmax(1) == y).sum().item()
+            loss_sum += step_loss
+            correct += step_correct
             seen += len(y)
+            part = [part[0] + step_loss, part[1] + step_correct, part[2] + len(y)]
+            if (i + 1) % chunk == 0 or i + 1 == steps:
+                step_rows.append({"epoch": epoch + 1, "step": i + 1, "steps": steps,
+                                  "loss": part[0] / part[2], "train_acc": part[1] / part[2]})
+                part = [0.0, 0, 0]
             if on_step is not None and main:
                 rate = seen * world / max(time.perf_counter() - t0, 1e-9)
                 on_step(epoch + 1, i + 1, steps, loss_sum / seen, correct / seen, rate)
@@ -375,10 +444,12 @@ def train(spec_path, cfg: TrainConfig, log=print, on_step=None) -> dict:
                 "spec_sha256": C.spec_hash(spec), "config": _plain(asdict(cfg)),
                 "bindings": bindings, "world": world, "metrics": metrics})
             append_metrics(metrics_path, row)
+            append_steps(steps_path, step_rows)
             log(f"epoch {epoch + 1}/{cfg.epochs}: loss {row['loss']:.4f}, train "
                 f"{row['train_acc']:.2%}, held-out {acc:.2%}, {row['images_per_s']:,.0f} img/s")
     if cfg.plot and main and metrics:
-        plot(metrics, out / "curves.png")
+        plot(metrics, read_steps(steps_path), out / "curves.png",
+             f"{spec.name} on {dataset.name}")
     digest = hashlib.sha256(b"".join(t.detach().cpu().numpy().tobytes()
                                      for t in model.state_dict().values())).hexdigest()
     if world > 1:
@@ -387,6 +458,30 @@ def train(spec_path, cfg: TrainConfig, log=print, on_step=None) -> dict:
     return {"history": history, "flops_per_sample": flops, "peak_tflops": peak,
             "weights_sha256": digest, "rank": rank, "world": world, "out": str(out),
             "device": str(device), "data": dataset.name}
+
+
+def run_directory(cfg: TrainConfig, spec: Spec, main: bool, world: int) -> tuple[Path, str]:
+    """The run's directory and its header line (rundir.py). Under torchrun rank 0 chooses
+    — a new numbered directory exists only once it is made, so ranks choosing for
+    themselves could pick different ones — and sends its answer, or its refusal, to the
+    others over the process group: every rank ends with the same directory or the same
+    error."""
+    answer: list = [None, None, None]  # path, header line, error
+    if main:
+        try:
+            path, line = R.choose(cfg.out, R.run_name(spec.source.name), cfg.resume,
+                                  cfg.overwrite)
+            path.mkdir(parents=True, exist_ok=True)
+            answer = [str(path), line, None]
+        except R.RunDirError as exc:
+            answer[2] = str(exc)
+        except OSError as exc:
+            answer[2] = f"cannot make the run directory {exc.filename}: {exc.strerror}"
+    if world > 1:
+        dist.broadcast_object_list(answer, src=0)
+    if answer[2] is not None:
+        raise TrainError(answer[2])
+    return Path(answer[0]), answer[1]
 
 
 def evaluate(model, held, dataset, spec_shape, device, cfg) -> float:
@@ -453,7 +548,30 @@ def _plain(d: dict) -> dict:
     return {k: v for k, v in d.items() if isinstance(v, (int, float, str, bool, type(None)))}
 
 
-def plot(history: list[dict], path: Path) -> None:
+def plot_series(history: list[dict], steps: list[dict]) -> dict[str, list[float]]:
+    """What `plot` draws: per step (steps.jsonl: x in epochs, so 1.5 is half-way through
+    the second) the training loss and accuracy, and per epoch the loss and the held-out
+    accuracy."""
+    xs = [r["epoch"] - 1 + r["step"] / r["steps"] for r in steps]
+    return {"step_x": xs, "step_loss": [r["loss"] for r in steps],
+            "step_acc": [r["train_acc"] for r in steps],
+            "epoch_x": [h["epoch"] for h in history], "epoch_loss": [h["loss"] for h in history],
+            "test_acc": [h["test_acc"] for h in history]}
+
+
+def plot_title(what: str, history: list[dict]) -> str:
+    """The figure's title: the spec and data, the epochs and the last held-out accuracy.
+    A '$' is escaped: matplotlib would read the text between two as mathtext (and a spec's
+    name or a data path is a stranger's text)."""
+    n, last = len(history), history[-1]
+    text = f"{what}: {n} epoch{'s' if n != 1 else ''}, held-out {last['test_acc']:.2%}"
+    return text.replace("$", r"\$")
+
+
+def plot(history: list[dict], steps: list[dict], path: Path, what: str) -> str:
+    """Draw curves.png: the training loss, and the training and held-out accuracy, per
+    step and per epoch (one epoch is a curve, not a dot); its title names `what` (the spec
+    and data). Returns the title."""
     try:
         import matplotlib
 
@@ -461,14 +579,19 @@ def plot(history: list[dict], path: Path) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         raise TrainError("--plot needs matplotlib: pip install matplotlib") from None
-    epochs = [h["epoch"] for h in history]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.5))
-    a1.plot(epochs, [h["loss"] for h in history], marker="o")
+    s = plot_series(history, steps)
+    title = plot_title(what, history)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.8))
+    a1.plot(s["step_x"], s["step_loss"], lw=1, alpha=0.7, label="per step")
+    a1.plot(s["epoch_x"], s["epoch_loss"], "o", label="epoch mean")
     a1.set(xlabel="epoch", ylabel="training loss")
-    a2.plot(epochs, [h["train_acc"] for h in history], marker="o", label="train")
-    a2.plot(epochs, [h["test_acc"] for h in history], marker="o", label="held-out")
+    a1.legend()
+    a2.plot(s["step_x"], s["step_acc"], lw=1, alpha=0.7, label="train (per step)")
+    a2.plot(s["epoch_x"], s["test_acc"], "o-", label="held-out (per epoch)")
     a2.set(xlabel="epoch", ylabel="accuracy")
     a2.legend()
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+    return title

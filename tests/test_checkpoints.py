@@ -268,7 +268,7 @@ def test_fewer_epochs_than_the_checkpoint_has_is_refused(tmp_path, monkeypatch):
     with monkeypatch.context() as m:
         kill_at(m, "save", 2)  # a 3-epoch run with a checkpoint of epoch 1
         with pytest.raises(Killed):
-            train(LENET, config(tmp_path, epochs=3), quiet)
+            train(LENET, config(tmp_path, epochs=3, overwrite=True), quiet)
     assert resume_error(tmp_path, epochs=2) == (
         f"{tmp_path / 'checkpoint.pt'}: the checkpoint's run differs from this one: --epochs 3 "
         "(now 2: a shorter schedule); give the same settings to resume, or --force to resume "

@@ -121,6 +121,9 @@ def test_metrics_jsonl_and_plot(tmp_path):
 
 
 CLI = [sys.executable, "-m", "archcalc", "train"]
+# Every training subprocess runs single-threaded: on shared cores torch's default of one
+# thread per core runs a small model 15-40x slower whenever anything else runs.
+ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 RUN = ["lenet5", "--data", "synthetic:2048", "--epochs", "3", "--batch-size", "8",
        "--device", "cpu", "--deterministic", "--seed", "7", "--rank-digests"]
 
@@ -131,11 +134,12 @@ def digest(stderr: str) -> str:
 
 def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(tmp_path):
     whole = subprocess.run(CLI + RUN + ["--out", str(tmp_path / "a")], capture_output=True,
-                           text=True, timeout=300)
+                           text=True, timeout=300, env=ENV)
     assert whole.returncode == 0, whole.stderr
+    assert "\nthreads: 1 (OMP_NUM_THREADS=1; " in whole.stderr  # single-threaded, and said
     out = tmp_path / "b"
     proc = subprocess.Popen(CLI + RUN + ["--out", str(out)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=ENV)
     metrics = out / "metrics.jsonl"
     deadline = time.time() + 240
     while time.time() < deadline and (not metrics.exists() or not metrics.read_text()):
@@ -147,7 +151,7 @@ def test_sigkill_mid_epoch_then_resume_ends_with_the_same_weights(tmp_path):
     state = torch.load(out / "checkpoint.pt", weights_only=True)  # never corrupt
     assert 1 <= state["epoch"] < 3
     resumed = subprocess.run(CLI + RUN + ["--out", str(out), "--resume"], capture_output=True,
-                             text=True, timeout=300)
+                             text=True, timeout=300, env=ENV)
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed from" in resumed.stderr
     assert digest(resumed.stderr) == digest(whole.stderr)
@@ -162,17 +166,24 @@ def test_resume_refuses_a_checkpoint_of_another_spec(tmp_path):
         train(other, small(tmp_path, epochs=2, resume=True), lambda *a, **k: None)
 
 
-def test_two_processes_on_gloo_end_with_identical_weights(tmp_path):
+def test_two_processes_on_gloo_end_with_identical_weights_in_one_run_directory(tmp_path):
+    """Without --out rank 0 makes runs/lenet5-1 and sends it to rank 1, which would
+    otherwise make runs/lenet5-2 for itself (rank 0's already exists)."""
+    (tmp_path / "runs" / "lenet5-1").mkdir(parents=True)  # a run dir that holds nothing yet
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
            "2", "-m", "archcalc", "train", "lenet5", "--data", "synthetic:512", "--epochs", "1",
-           "--max-steps", "4", "--batch-size", "16", "--device", "cpu", "--rank-digests",
-           "--out", str(tmp_path / "ddp")]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+           "--max-steps", "4", "--batch-size", "16", "--device", "cpu", "--rank-digests"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=ENV,
+                         cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     digests = {line.split()[1]: line.split()[-1] for line in out.stderr.splitlines()
                if "weights sha256" in line}
     assert set(digests) == {"0", "1"} and digests["0"] == digests["1"]
+    dirs = sorted(line for line in out.stderr.splitlines() if " run directory " in line)
+    assert dirs == ["rank 0 run directory runs/lenet5-2", "rank 1 run directory runs/lenet5-2"]
+    assert "run directory: runs/lenet5-2 (a new run; --out DIR to choose)" in out.stderr
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["lenet5-1", "lenet5-2"]
+    assert (tmp_path / "runs" / "lenet5-2" / "checkpoint.pt").is_file()
 
 
 @pytest.mark.slow
@@ -191,3 +202,172 @@ def test_lenet5_on_mnist_reaches_99_percent_in_10_epochs(tmp_path):
         data=f"mnist:{MNIST}", epochs=10, batch_size=128, lr=0.05, device="cpu",
         out=str(tmp_path / "m")), lambda *a, **k: None)
     assert result["history"][-1]["test_acc"] >= 0.99
+
+
+# -- threads --------------------------------------------------------------------------------
+
+LENET = SPECS / "lenet5.yaml"
+
+
+def test_threads_follow_the_work_and_the_usable_cores():
+    from archcalc.reference.threads import Threads, choose, usable_cores
+
+    assert choose(3 * 833_040 * 64, env={}, cores=2) == Threads(
+        1, "threads: 1 of 2 cores (the model's 0.16 GFLOP a training step; one thread per "
+        "whole GFLOP; --threads N to choose)")
+    assert choose(14e9, env={}, cores=2).count == 2     # ResNet-18 at 64×64, batch 16
+    assert choose(2.5e9, env={}, cores=16).count == 2
+    assert choose(1e12, env={}, cores=16).count == 16
+    assert choose(1e12, env={"OMP_NUM_THREADS": "x"}, cores=2).count == 2  # not a number
+    assert choose(1e12, env={"OMP_NUM_THREADS": "1"}, cores=16) == Threads(
+        1, "threads: 1 (OMP_NUM_THREADS=1; 16 cores usable)")
+    assert choose(1e3, 3, env={"OMP_NUM_THREADS": "1"}, cores=2) == Threads(
+        3, "threads: 3 (--threads 3; 2 cores usable)")
+    assert usable_cores(2) == max(1, len(os.sched_getaffinity(0)) // 2)
+
+
+def test_a_run_trains_on_the_chosen_threads_and_gives_torchs_back(tmp_path, monkeypatch):
+    from archcalc.reference.threads import usable_cores
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        for threads, expected in ((None, 1), (2, 2)):
+            during, lines = [], []
+            train(LENET, small(tmp_path, epochs=1, max_steps=2, threads=threads,
+                               overwrite=True), lines.append,
+                  lambda *a: during.append(torch.get_num_threads()))
+            assert during == [expected, expected]
+            assert torch.get_num_threads() == 2
+        cores = usable_cores()
+        assert lines[-2] == f"threads: 2 (--threads 2; {cores} core{'s' * (cores != 1)} usable)"
+    finally:
+        torch.set_num_threads(before)
+
+
+# -- run directories ------------------------------------------------------------------------
+
+QUICK = ["train", "lenet5", "--data", "synthetic:64", "--batch-size", "32", "--device", "cpu"]
+
+
+def line_of(result, prefix: str) -> str:
+    return next(line for line in result.stderr.splitlines() if line.startswith(prefix))
+
+
+def test_each_run_gets_a_new_numbered_directory(tmp_path, monkeypatch, cli):
+    monkeypatch.chdir(tmp_path)
+    first = cli(*QUICK, "--epochs", "1")
+    assert first.exit_code == 0, first.stderr
+    kept = (tmp_path / "runs" / "lenet5-1" / "checkpoint.pt").read_bytes()
+    second = cli(*QUICK, "--epochs", "1", "--seed", "1")
+    assert second.exit_code == 0, second.stderr
+    assert line_of(first, "run directory") == \
+        "run directory: runs/lenet5-1 (a new run; --out DIR to choose)"
+    assert line_of(second, "run directory") == \
+        "run directory: runs/lenet5-2 (a new run; --out DIR to choose)"
+    assert "runs/lenet5-2/checkpoint.pt" in second.stdout
+    assert (tmp_path / "runs" / "lenet5-1" / "checkpoint.pt").read_bytes() == kept
+    spec = tmp_path / "my net$.yaml"  # the name is the file's stem, made safe for a path
+    spec.write_text(LENET.read_text())
+    third = cli(*QUICK[:1], spec, *QUICK[2:], "--epochs", "1")
+    assert line_of(third, "run directory") == \
+        "run directory: runs/my_net_-1 (a new run; --out DIR to choose)"
+
+
+def test_an_out_holding_a_run_is_refused_unless_resume_or_overwrite(tmp_path, cli):
+    out = tmp_path / "r"
+    assert cli(*QUICK, "--epochs", "1", "--out", out).exit_code == 0
+    kept = (out / "checkpoint.pt").read_bytes()
+    refused = cli(*QUICK, "--epochs", "1", "--out", out)
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines()[-1] == (
+        f"error: {out} already holds a run (checkpoint.pt, metrics.jsonl): --resume to "
+        "continue it, --overwrite to replace it, or another --out")
+    assert (out / "checkpoint.pt").read_bytes() == kept
+    both = cli(*QUICK, "--epochs", "1", "--out", out, "--resume", "--overwrite")
+    assert both.exit_code == 2
+    assert both.stderr.splitlines()[-1] == \
+        "error: --resume continues a run and --overwrite replaces it: give one"
+    replaced = cli(*QUICK, "--epochs", "1", "--out", out, "--overwrite", "--seed", "1")
+    assert replaced.exit_code == 0, replaced.stderr
+    assert line_of(replaced, "run directory") == \
+        f"run directory: {out} (replacing the run in it: --overwrite)"
+    assert (out / "checkpoint.pt").read_bytes() != kept
+    assert cli(*QUICK, "--epochs", "2", "--out", out, "--resume", "--seed", "1").exit_code == 0
+    (tmp_path / "file").write_text("")
+    not_a_dir = cli(*QUICK, "--epochs", "1", "--out", tmp_path / "file" / "r")
+    assert not_a_dir.exit_code == 2
+    assert not_a_dir.stderr.splitlines()[-1] == \
+        f"error: cannot make the run directory {tmp_path / 'file' / 'r'}: Not a directory"
+
+
+def test_resume_without_out_continues_the_run_checkpointed_last(tmp_path, monkeypatch, cli):
+    monkeypatch.chdir(tmp_path)
+    fresh = cli(*QUICK, "--epochs", "1", "--resume")
+    assert line_of(fresh, "run directory") == \
+        "run directory: runs/lenet5-1 (no run of lenet5 in runs/ to resume: a new run)"
+    assert cli(*QUICK, "--epochs", "1").exit_code == 0               # runs/lenet5-2
+    first = tmp_path / "runs" / "lenet5-1" / "checkpoint.pt"
+    os.utime(first, ns=(first.stat().st_atime_ns, first.stat().st_mtime_ns + 10**10))
+    resumed = cli(*QUICK, "--epochs", "2", "--resume")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert line_of(resumed, "run directory") == (
+        "run directory: runs/lenet5-1 (the latest run of lenet5: its checkpoint was written "
+        "last; --out DIR to resume another)")
+    assert "resumed from runs/lenet5-1/checkpoint.pt at epoch 1" in resumed.stderr
+
+
+# -- the command line's smaller edges ------------------------------------------------------
+
+def test_batch_is_an_alias_of_batch_size(tmp_path, cli):
+    result = cli("train", "lenet5", "--data", "synthetic:64", "--batch", "16", "--epochs", "1",
+                 "--device", "cpu", "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["config"]["batch_size"] \
+        == 16
+
+
+def test_an_invalid_architecture_exits_1_as_compile_does(tmp_path, monkeypatch, cli):
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("archcalc: 1\nname: bad\ninput: [1, 8, 8]\nsymbols: {classes: 10}\n"
+                    "layers:\n  - conv: {out: 4, kernel: 9}\n  - flatten\n  - fc: classes\n")
+    trained, compiled = cli("train", spec, "--device", "cpu"), cli("compile", spec)
+    assert trained.exit_code == compiled.exit_code == 1
+    assert trained.stderr.splitlines()[-1] == (
+        f"error: the architecture is invalid: {spec}:6:5: error: conv1: H, W: the kernel (9) "
+        "is larger than the padded input (8 + 2·0 = 8): the volume vanishes here")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_summary_is_plain_ascii_when_piped(tmp_path, cli):
+    result = cli(*QUICK, "--epochs", "1", "--out", tmp_path)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].strip() == "Training summary: synthetic on cpu"
+    assert result.stdout.isascii() and lines[1].startswith("+-") and lines[-1].startswith("+-")
+    assert any(line.startswith("| epochs ") and line.endswith(" 1 |") for line in lines)
+
+
+def test_the_plot_of_one_epoch_is_curves_per_step_titled_with_spec_and_data(tmp_path,
+                                                                            monkeypatch):
+    pytest.importorskip("matplotlib")
+    from archcalc.reference import train as T
+
+    titles = []
+    real = T.plot
+    monkeypatch.setattr(T, "plot", lambda *a: titles.append(real(*a)))
+    result = train(LENET, small(tmp_path, epochs=1, plot=True), lambda *a, **k: None)
+    out = tmp_path / "run"
+    steps = T.read_steps(out / "steps.jsonl")
+    series = T.plot_series(result["history"], steps)
+    assert series["step_x"] == [(i + 1) / 7 for i in range(7)]  # 230 samples / 32: 7 steps
+    assert len(series["step_loss"]) == len(series["step_acc"]) == 7
+    acc = result["history"][0]["test_acc"]
+    assert titles == [f"LeNet-5 on synthetic: 1 epoch, held-out {acc:.2%}"]
+    assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    # A '$' in a spec's name would start mathtext; it is drawn as written.
+    assert real(result["history"], steps, tmp_path / "x.png", "a $\\frac{ b") == \
+        f"a \\$\\frac{{ b: 1 epoch, held-out {acc:.2%}"
