@@ -48,9 +48,10 @@ async def settle(pilot):
 
 
 def cell(app, row: int, column: str) -> str:
+    """The text of a shown column (by its full header: the label may be a short one; ""
+    is the mark)."""
     table = app.query_one(LayerTable)
-    return str(table.get_cell_at((row, [c.label.plain for c in table.columns.values()]
-                                  .index(column))))
+    return str(table.get_cell_at((row, [k.value for k in table.columns].index(column or "mark"))))
 
 
 def spec_copy(tmp_path, name="lenet5") -> Path:

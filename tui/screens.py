@@ -8,11 +8,24 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .plain import plain
+
+
+class MainScreen(Screen):
+    """The app's screen. Its keys are listed (footer, keys panel) in the order of the app's
+    BINDINGS, whichever widget has the focus: otherwise the editor's own f6 and f7 (which
+    the app's keys override) would put Verify and Editor first."""
+
+    @property
+    def active_bindings(self):
+        found = super().active_bindings
+        order = {b.key: i for i, b in enumerate(getattr(self.app, "BINDINGS", ()))
+                 if hasattr(b, "key")}
+        return dict(sorted(found.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
 class Confirm(ModalScreen[bool]):
