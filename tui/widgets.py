@@ -167,6 +167,7 @@ class Totals(Widget):
                    f"{size_bytes(m.activations)}, training {size_bytes(m.training)}"
                    if m is not None else ""))
         short = f"params {tiny(t.params)} · MACs {tiny(t.macs)}"
+        self.tooltip = plain(full)  # the exact figures, whatever the width shows
         self.wordings = (
             full,
             f"{short} · FLOPs {tiny(t.flops)}" + (
