@@ -638,6 +638,10 @@ async def test_at_80x24_whole_columns_show_numbers_right_aligned_and_totals_on_o
         assert note.startswith("not shown, for want of room: " + ", ".join(table.hidden))
         totals = app.query_one(Totals)
         assert str(totals.render()) == "params 62.4M · MACs 1.14G" and totals.size.height == 1
+        await pilot.press("f8")  # a narrower editor: room for another column
+        await settle(pilot)
+        assert app.query_one("#editor").outer_size.width == 30 - ArchcalcApp.EDITOR_STEP
+        assert len(table.columns) == len(shown) + 1
         await pilot.press("f7")  # the editor hidden: the analysis has the whole width
         await settle(pilot)
         assert "receptive field" in [k.value for k in table.columns]

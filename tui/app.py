@@ -64,7 +64,7 @@ class ArchcalcApp(App):
     ]
     MAIN_ACTIONS = {"help", "save", "open", "new", "view", "export", "verify",
                     "toggle_editor", "resize_editor", "save_screenshot"}
-    EDITOR_STEP = 8      # cells per f8 / f9
+    EDITOR_STEP = 10     # cells per f8 / f9
     EDITOR_MIN = 20      # the editor's narrowest (line numbers and a little text)
     ANALYSIS_MIN = 30    # what f9 leaves to the analysis
 
@@ -262,7 +262,9 @@ class ArchcalcApp(App):
 
     def watch_editor_width(self, width: int) -> None:
         if width:
-            self.query_one("#editor").styles.width = width
+            editor = self.query_one("#editor")
+            editor.styles.min_width = self.EDITOR_MIN  # app.tcss's minimum is for the default
+            editor.styles.width = width
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Under a dialog, the palette or a text screen, the main screen's keys rest (ctrl+q
