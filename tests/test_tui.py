@@ -797,9 +797,9 @@ def test_starts_and_renders_in_tmux(tmp_path):
             time.sleep(0.5)
             screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
                                     capture_output=True, text=True).stdout
-            if "6×28×28" in screen:
+            if "6×28×28" in screen and "f1 Help" in screen:
                 break
-        assert "6×28×28" in screen and "conv1" in screen and "Quit" in screen
+        assert "6×28×28" in screen and "conv1" in screen and "f1 Help" in screen  # the footer
         subprocess.run(["tmux", "send-keys", "-t", session, "C-q"])
         time.sleep(1.0)
     finally:

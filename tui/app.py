@@ -115,7 +115,7 @@ class ArchcalcApp(App):
                         yield SymbolsInfo(id="symbols-view")
                 yield Totals(id="totals")
                 yield Diagnostics(id="diagnostics")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits in 150 columns
 
     def on_mount(self) -> None:
         self.query_one("#editor").border_title = plain(self.session.name)
