@@ -7,9 +7,10 @@ import pytest
 
 pytest.importorskip("textual")
 
+from archcalc.tui.fixes import CannotApply, Fix, apply, edit_for, fixes  # noqa: E402
+
 from archcalc.analysis import analyze  # noqa: E402
 from archcalc.spec import parse_text  # noqa: E402
-from archcalc.tui.fixes import CannotApply, Fix, apply, edit_for, fixes  # noqa: E402
 
 HEAD = "archcalc: 1\ninput: [1, 32, 32]\nlayers:\n"
 

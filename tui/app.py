@@ -21,8 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.widgets import (Footer, Header, Input, Label, Static, TabbedContent, TabPane,
-                             TextArea)
+from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent, TabPane, TextArea
 from textual.worker import get_current_worker
 
 from archcalc import specs as library
@@ -62,8 +61,8 @@ class ArchcalcApp(App):
         Binding("ctrl+t", "save_screenshot", "Screenshot", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
-    MAIN_ACTIONS = {"help", "save", "open", "new", "view", "export", "verify",
-                    "toggle_editor", "resize_editor", "save_screenshot"}
+    MAIN_ACTIONS = frozenset({"help", "save", "open", "new", "view", "export", "verify",
+                              "toggle_editor", "resize_editor", "save_screenshot"})
     EDITOR_STEP = 10     # cells per f8 / f9
     EDITOR_MIN = 20      # the editor's narrowest (line numbers and a little text)
     ANALYSIS_MIN = 30    # what f9 leaves to the analysis
@@ -269,9 +268,7 @@ class ArchcalcApp(App):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Under a dialog, the palette or a text screen, the main screen's keys rest (ctrl+q
         still quits): f5 must not export behind a question."""
-        if action in self.MAIN_ACTIONS and isinstance(self.screen, ModalScreen):
-            return False
-        return True
+        return not (action in self.MAIN_ACTIONS and isinstance(self.screen, ModalScreen))
 
     # -- applying a fix from the problems panel ---------------------------------------------
     @on(Diagnostics.FixRequested)

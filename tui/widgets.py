@@ -5,6 +5,7 @@ screen as `rich.text.Text` or `plain()`, never as markup (plain.py)."""
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 from rich.text import Text
 from textual.content import Content
@@ -38,8 +39,9 @@ class LayerTable(DataTable):
                 "FLOPs", "type", "size arithmetic")
 
     # Shorter headers, used when the full ones leave a column out.
-    SHORT = {"output (C×H×W)": "C×H×W", "output (C×L)": "C×L", "receptive field": "RF",
-             "size arithmetic": "arithmetic", "activations": "acts"}
+    SHORT: ClassVar[dict[str, str]] = {
+        "output (C×H×W)": "C×H×W", "output (C×L)": "C×L", "receptive field": "RF",
+        "size arithmetic": "arithmetic", "activations": "acts"}
 
     hidden: reactive[tuple[str, ...]] = reactive(())
 
