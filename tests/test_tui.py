@@ -18,10 +18,11 @@ from helpers import SPECS
 pytest.importorskip("textual")
 
 from archcalc.tui.app import ArchcalcApp  # noqa: E402
-from archcalc.tui.screens import Confirm, TextScreen  # noqa: E402
+from archcalc.tui.screens import HELP, AskPath, Confirm, Templates, TextScreen  # noqa: E402
 from archcalc.tui.session import MAX_BYTES, Session, atomic_write  # noqa: E402
-from archcalc.tui.widgets import Diagnostics, LayerTable  # noqa: E402
-from textual.widgets import Input, TextArea  # noqa: E402
+from archcalc.tui.widgets import Diagnostics, LayerTable, Totals  # noqa: E402
+from textual.command import CommandPalette  # noqa: E402
+from textual.widgets import Input, TabbedContent, TextArea  # noqa: E402
 
 SIZE = (150, 42)
 
@@ -48,9 +49,10 @@ async def settle(pilot):
 
 
 def cell(app, row: int, column: str) -> str:
+    """The text of a shown column (by its full header: the label may be a short one; ""
+    is the mark)."""
     table = app.query_one(LayerTable)
-    return str(table.get_cell_at((row, [c.label.plain for c in table.columns.values()]
-                                  .index(column))))
+    return str(table.get_cell_at((row, [k.value for k in table.columns].index(column or "mark"))))
 
 
 def spec_copy(tmp_path, name="lenet5") -> Path:
@@ -470,6 +472,225 @@ async def test_an_app_given_an_unreadable_file_starts_untitled(tmp_path):
     assert bad.read_bytes() == "name: caf\xe9\n".encode("latin-1")
 
 
+# -- keys, the problems' fixes, the table's columns, the split, screenshots -----------------
+
+KEYS = [b.key for b in ArchcalcApp.BINDINGS]
+
+
+def test_every_key_is_in_the_help_and_the_readme():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme[readme.index("## The design session"):readme.index("## Training")]
+    for key in KEYS + ["ctrl+p", "tab", "shift+tab", "escape"]:
+        assert key in HELP, key
+        assert f"{key}" in section, key
+    assert "f4" in HELP and "Binding symbols" in HELP and "click a panel" in HELP
+
+
+async def test_every_documented_key_works_with_the_editor_focused(tmp_path):
+    """f6 was the editor's "select line" and did nothing else; every key now acts whatever
+    has the focus, and shows in the footer."""
+    pytest.importorskip("torch")
+    path = spec_copy(tmp_path)
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        editor = app.query_one("#editor", TextArea)
+        assert [k.key for k in app.query("FooterKey")] == KEYS + ["ctrl+p"]  # all, in order
+
+        async def press(key: str) -> None:
+            editor.focus()
+            await pilot.pause()
+            assert app.focused is editor
+            await pilot.press(key)
+            await pilot.pause()
+
+        for key, tab in [("f3", "pyramid"), ("f4", "symbols"), ("f2", "table")]:
+            await press(key)
+            assert app.query_one(TabbedContent).active == tab
+        for key, screen in [("f1", TextScreen), ("ctrl+o", AskPath), ("ctrl+n", Templates),
+                            ("ctrl+p", CommandPalette)]:
+            await press(key)
+            assert isinstance(app.screen, screen), key
+            await pilot.press("escape")
+            await pilot.pause()
+        await press("f6")
+        await wait_for_torch_job(pilot)
+        assert isinstance(app.screen, TextScreen) and "all agree" in app.screen.text
+        assert editor.selection.is_empty  # not the editor's "select line"
+        await pilot.press("escape")
+        await press("f5")
+        await wait_for_torch_job(pilot)
+        assert (tmp_path / "lenet5_model.py").exists()
+        await press("f7")
+        assert not editor.display and app.focused is app.query_one(LayerTable)
+        await pilot.press("f7")
+        await pilot.pause()
+        assert editor.display and app.focused is editor
+        width = editor.outer_size.width
+        await press("f8")
+        await pilot.pause()
+        assert editor.outer_size.width == width - ArchcalcApp.EDITOR_STEP
+        await press("f9")
+        await pilot.pause()
+        assert editor.outer_size.width == width
+        await press("ctrl+t")
+        assert (tmp_path / "lenet5.svg").read_text().startswith("<svg")
+        await replace_in_editor(pilot, "fc: 84", "fc: 85")
+        await press("ctrl+s")
+        assert "fc: 85" in path.read_text()
+        await press("ctrl+q")
+    assert app.return_code == 0
+
+
+async def test_keys_rest_under_a_dialog(tmp_path):
+    app = ArchcalcApp(spec_copy(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("f3", "f7")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "table" and app.editor_shown
+
+
+POOL2 = ("out: 16, kernel: 5}", "out: 16, kernel: 4}")  # pool2 (`avgpool: 2`) gets 11×11
+
+
+def options(app) -> list[str]:
+    diags = app.query_one(Diagnostics)
+    return [str(diags.get_option_at_index(i).prompt) for i in range(diags.option_count)]
+
+
+async def test_the_problems_show_their_hints_and_a_fix_is_applied_with_enter(tmp_path):
+    path = tmp_path / "lenet5.yaml"
+    path.write_text((SPECS / "lenet5.yaml").read_text().replace(*POOL2))
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        shown = options(app)
+        assert shown[0].startswith("   18:5 error: pool2: H, W: (11 − 2 + 2·0)/2 + 1 = 5.5")
+        assert "         hint an input of 10 (→ 5) or 12 (→ 6) fits this layer" in shown
+        assert "        apply stride 1 (→ 10)" in shown
+        fix = next(i for i, o in enumerate(shown) if o.startswith("        apply per-side"))
+        diags = app.query_one(Diagnostics)
+        diags.focus()
+        diags.highlighted = fix
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "  - avgpool: {kernel: 2, padding: [[0, 1], [0, 1]]}   " in app.text
+        assert toasts(app) == ["applied padding: [[0, 1], [0, 1]] on avgpool (line 18); "
+                               "ctrl+z undoes it"]
+        assert not any(d.layer == "pool2" for d in app.result.analysis.findings)
+        assert cell(app, 5, "output (C×H×W)") == "16×6×6"
+
+
+async def test_a_fix_that_cannot_be_applied_safely_says_so_and_changes_nothing(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text((SPECS / "lenet5.yaml").read_text()
+                    .replace("classes: 10", "classes: 10\n  s: 2")
+                    .replace("out: 6, kernel: 5}", "out: 6, kernel: 5, stride: s}"))
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        text = app.text
+        diags = app.query_one(Diagnostics)
+        diags.highlighted = options(app).index("        apply stride 3 (→ 10)")
+        diags.action_select()
+        await pilot.pause()
+        assert toasts(app) == ["cannot apply “stride 3 (→ 10)”: `stride` is written as `s`, "
+                               "which this cannot rewrite safely; set `stride: 3` by hand"]
+        assert app.text == text
+
+
+async def test_column_widths_shrink_after_an_edit(tmp_path):
+    app = ArchcalcApp(spec_copy(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.query_one(LayerTable)
+
+        def width() -> int:
+            return next(c for k, c in table.columns.items() if k.value == "output (C×H×W)") \
+                .get_render_width(table)
+        narrow = width()
+        await replace_in_editor(pilot, "out: 6,", "out: 60000000000,")
+        await settle(pilot)
+        assert width() > narrow
+        await replace_in_editor(pilot, "out: 60000000000,", "out: 6,")
+        await settle(pilot)
+        assert width() == narrow
+
+
+async def test_at_80x24_whole_columns_show_numbers_right_aligned_and_totals_on_one_line():
+    app = snap_app("alexnet")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LayerTable)
+        shown = [k.value for k in table.columns]
+        assert len(shown) >= 5 and table.hidden  # the mark, the layer and at least 3 more
+        room = table.size.width - table.styles.scrollbar_size_vertical
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= room
+        numeric = {"params", "MACs", "FLOPs", "activations", "receptive field"}
+        for column in table.columns.values():
+            if column.key.value in numeric:
+                assert column.label.justify == "right"
+                assert all(c.justify == "right" for c in table.get_column(column.key))
+        note = str(app.query_one("#hidden-columns").render())
+        assert note.startswith("not shown, for want of room: " + ", ".join(table.hidden))
+        totals = app.query_one(Totals)
+        assert str(totals.render()) == "params 62.4M · MACs 1.14G" and totals.size.height == 1
+        await pilot.press("f8")  # a narrower editor: room for another column
+        await settle(pilot)
+        assert app.query_one("#editor").outer_size.width == 30 - ArchcalcApp.EDITOR_STEP
+        assert len(table.columns) == len(shown) + 1
+        await pilot.press("f7")  # the editor hidden: the analysis has the whole width
+        await settle(pilot)
+        assert "receptive field" in [k.value for k in table.columns]
+        rf = [str(c) for c in table.get_column(next(k for k in table.columns
+                                                    if k.value == "receptive field"))]
+        assert rf[10:16] == ["131", "131", "163", "163", "195", "whole input"]  # conv4…pool3
+        assert str(totals.render()) == "params 62.4M · MACs 1.14G · mem 238MiB · train 726MiB"
+
+
+async def test_a_screenshot_is_saved_next_to_the_spec_numbered_never_over_a_file(tmp_path):
+    path = spec_copy(tmp_path)
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert toasts(app) == [f"screenshot saved: {tmp_path / 'lenet5.svg'}",
+                               f"screenshot saved: {tmp_path / 'lenet5-2.svg'}"]
+        assert "conv1" in (tmp_path / "lenet5-2.svg").read_text()
+        ours = [c for c in app.get_system_commands(app.screen) if c.title == "Screenshot"]
+        assert len(ours) == 1 and "ctrl+t" in ours[0].help
+
+
+async def test_a_screenshot_that_cannot_be_written_is_a_notification(tmp_path):
+    path = tmp_path / "no/such/dir/new.yaml"
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert toasts(app) == [f"cannot write a screenshot next to {path.with_suffix('.svg')}: "
+                               "No such file or directory"]
+        assert app.is_running
+
+
+async def test_an_untitled_spec_s_screenshot_goes_to_the_current_folder(tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = ArchcalcApp(None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert toasts(app) == ["screenshot saved: untitled.svg"]
+        assert (tmp_path / "untitled.svg").exists()
+
+
 # -- the tui command -----------------------------------------------------------------------
 
 @pytest.fixture
@@ -535,6 +756,15 @@ def test_snapshot_error_state(snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=_settled)
 
 
+def test_snapshot_80x24(snap_compare):
+    """AlexNet in a small terminal: whole columns, the rest named, the totals on one line."""
+    assert snap_compare(snap_app("alexnet"), terminal_size=(80, 24), run_before=_settled)
+
+
+def test_snapshot_problem_hints(snap_compare):
+    assert snap_compare(snap_app("lenet5", POOL2), terminal_size=SIZE, run_before=_settled)
+
+
 def test_snapshot_pyramid(snap_compare):
     async def before(pilot):
         await _settled(pilot)
@@ -567,9 +797,9 @@ def test_starts_and_renders_in_tmux(tmp_path):
             time.sleep(0.5)
             screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
                                     capture_output=True, text=True).stdout
-            if "6×28×28" in screen:
+            if "6×28×28" in screen and "f1 Help" in screen:
                 break
-        assert "6×28×28" in screen and "conv1" in screen and "Quit" in screen
+        assert "6×28×28" in screen and "conv1" in screen and "f1 Help" in screen  # the footer
         subprocess.run(["tmux", "send-keys", "-t", session, "C-q"])
         time.sleep(1.0)
     finally:

@@ -19,7 +19,9 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Label, TabbedContent, TabPane, TextArea
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent, TabPane, TextArea
 from textual.worker import get_current_worker
 
 from archcalc import specs as library
@@ -27,9 +29,10 @@ from archcalc.errors import SpecError
 from archcalc.spec import bounds
 
 from . import analysis as A
+from . import fixes
 from .plain import plain
-from .screens import HELP, AskPath, Confirm, Templates, TextScreen
-from .session import FileProblem, Session, atomic_write, read_spec, reason
+from .screens import HELP, AskPath, Confirm, MainScreen, Templates, TextScreen
+from .session import FileProblem, Session, atomic_write, read_spec, reason, write_new
 from .widgets import Diagnostics, LayerTable, Pyramid, SymbolsInfo, Totals
 
 DEBOUNCE = 0.25  # seconds after the last keystroke
@@ -39,20 +42,33 @@ TEMPLATES = ["lenet5", "alexnet", "vgg16", "resnet18", "resnet50", "googlenet"]
 class ArchcalcApp(App):
     TITLE = "archcalc"
     CSS_PATH = "app.tcss"
+    # Every key works whatever has the focus (priority: the editor would take f6 for
+    # "select line", f7 for "select all"; its other keys — ctrl+e, ctrl+a, ctrl+k,
+    # ctrl+left … — stay the editor's), and every one shows in the footer.
     BINDINGS = [
-        # priority: they work while the editor has the focus (and its own keys do not
-        # collide: the editor keeps ctrl+e, ctrl+a, ctrl+k … for editing)
+        Binding("f1", "help", "Help", priority=True),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+o", "open", "Open", priority=True),
         Binding("ctrl+n", "new", "New", priority=True),
-        Binding("f2", "view('table')", "Layers"),
-        Binding("f3", "view('pyramid')", "Pyramid"),
-        Binding("f4", "view('symbols')", "Symbols"),
-        Binding("f5", "export", "Export"),
-        Binding("f6", "verify", "Verify"),
-        Binding("f1", "help", "Help"),
+        Binding("f2", "view('table')", "Layers", priority=True),
+        Binding("f3", "view('pyramid')", "Pyramid", priority=True),
+        Binding("f4", "view('symbols')", "Symbols", priority=True),
+        Binding("f5", "export", "Export", priority=True),
+        Binding("f6", "verify", "Verify", priority=True),
+        Binding("f7", "toggle_editor", "Editor", priority=True),
+        Binding("f8", "resize_editor(-1)", "Narrower", priority=True),
+        Binding("f9", "resize_editor(1)", "Wider", priority=True),
+        Binding("ctrl+t", "save_screenshot", "Screenshot", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
+    MAIN_ACTIONS = frozenset({"help", "save", "open", "new", "view", "export", "verify",
+                              "toggle_editor", "resize_editor", "save_screenshot"})
+    EDITOR_STEP = 10     # cells per f8 / f9
+    EDITOR_MIN = 20      # the editor's narrowest (line numbers and a little text)
+    ANALYSIS_MIN = 30    # what f9 leaves to the analysis
+
+    editor_shown: reactive[bool] = reactive(True)
+    editor_width: reactive[int] = reactive(0)  # cells; 0: as app.tcss says (a third)
 
     def __init__(self, path: Path | None = None, text: str | None = None) -> None:
         super().__init__()
@@ -78,6 +94,9 @@ class ArchcalcApp(App):
         self._timer = None
         self._analysed_text: str | None = None
 
+    def get_default_screen(self) -> MainScreen:
+        return MainScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
@@ -87,6 +106,7 @@ class ArchcalcApp(App):
                 with TabbedContent(id="views"):
                     with TabPane("Layers", id="table"):
                         yield LayerTable(id="layers")
+                        yield Static(id="hidden-columns")
                     with TabPane("Pyramid", id="pyramid"):
                         yield Pyramid(id="pyramid-view")
                     with TabPane("Symbols", id="symbols"):
@@ -94,7 +114,7 @@ class ArchcalcApp(App):
                         yield SymbolsInfo(id="symbols-view")
                 yield Totals(id="totals")
                 yield Diagnostics(id="diagnostics")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits in 150 columns
 
     def on_mount(self) -> None:
         self.query_one("#editor").border_title = plain(self.session.name)
@@ -210,6 +230,66 @@ class ArchcalcApp(App):
 
     def action_view(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    @on(LayerTable.ColumnsHidden)
+    def columns_hidden(self, event: LayerTable.ColumnsHidden) -> None:
+        note = self.query_one("#hidden-columns", Static)
+        note.display = bool(event.headers)
+        note.update(plain(f"not shown, for want of room: {', '.join(event.headers)} — f8 "
+                          "narrows the editor, f7 hides it"))
+
+    # -- the split between the editor and the analysis -----------------------------------
+    def action_toggle_editor(self) -> None:
+        self.editor_shown = not self.editor_shown
+
+    def action_resize_editor(self, direction: int) -> None:
+        editor = self.query_one("#editor", TextArea)
+        if not self.editor_shown:
+            self.editor_shown = True
+            return
+        most = self.size.width - self.ANALYSIS_MIN
+        width = editor.outer_size.width + direction * self.EDITOR_STEP
+        self.editor_width = max(self.EDITOR_MIN, min(most, width))
+
+    def watch_editor_shown(self, shown: bool) -> None:
+        editor = self.query_one("#editor", TextArea)
+        self.query_one("#main").set_class(not shown, "-editor-hidden")
+        if shown:
+            editor.focus()
+        elif editor.has_focus:
+            self.query_one(LayerTable).focus()
+
+    def watch_editor_width(self, width: int) -> None:
+        if width:
+            editor = self.query_one("#editor")
+            editor.styles.min_width = self.EDITOR_MIN  # app.tcss's minimum is for the default
+            editor.styles.width = width
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Under a dialog, the palette or a text screen, the main screen's keys rest (ctrl+q
+        still quits): f5 must not export behind a question."""
+        return not (action in self.MAIN_ACTIONS and isinstance(self.screen, ModalScreen))
+
+    # -- applying a fix from the problems panel ---------------------------------------------
+    @on(Diagnostics.FixRequested)
+    def apply_fix(self, event: Diagnostics.FixRequested) -> None:
+        current = self.result is not None and self.result.version == self.version and \
+            self._analysed_text == self.text and \
+            event.diagnostic in self.result.analysis.findings
+        if not current:
+            self.say("the spec changed since this problem was found: choose the fix again "
+                     "once it is re-analysed", "warning")
+            return
+        loc = event.diagnostic.loc
+        try:
+            edit = fixes.edit_for(self.text, loc.line, loc.column, event.fix)
+        except fixes.CannotApply as exc:
+            self.say(f"cannot apply “{event.fix.label}”: {exc}", "warning")
+            return
+        editor = self.query_one("#editor", TextArea)
+        done = editor.replace(edit.text, edit.start, edit.end)  # undoable with ctrl+z
+        editor.move_cursor(done.end_location)
+        self.say(f"applied {edit.what} (line {edit.start[0] + 1}); ctrl+z undoes it")
 
     # -- files -------------------------------------------------------------------------
     def say(self, message: str, severity: str = "information") -> None:
@@ -347,8 +427,26 @@ class ArchcalcApp(App):
         except Exception as exc:  # noqa: BLE001 - a bug here must not close the editor
             say(f"{job} failed: {type(exc).__name__}: {exc}")
 
+    def action_save_screenshot(self) -> None:
+        """An SVG of the screen next to the spec (SPEC.svg, SPEC-2.svg … never over a
+        file), or untitled.svg in the current folder."""
+        base = self.session.path.with_suffix(".svg") if self.session.path \
+            else Path("untitled.svg")
+        try:
+            written = write_new(base, self.export_screenshot())
+        except OSError as exc:
+            self.say(f"cannot write a screenshot next to {base}: {reason(exc)}", "error")
+            return
+        self.say(f"screenshot saved: {written}")
+
     def get_system_commands(self, screen):
-        yield from super().get_system_commands(screen)
+        # Textual's own Screenshot writes to a downloads folder that may not exist: ours
+        # writes next to the spec.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
+        yield SystemCommand("Screenshot", "Save an SVG of the screen next to the spec "
+                            "(ctrl+t)", lambda: self.set_timer(0.1, self.action_save_screenshot))
+        yield SystemCommand("Hide or show the editor", "Give the analysis the whole width "
+                            "(f7)", self.action_toggle_editor)
         yield SystemCommand("Save", "Save the spec (ctrl+s)", self.action_save)
         yield SystemCommand("Save as", "Save the spec under another name", self.action_save_as)
         yield SystemCommand("Open", "Open a spec (ctrl+o)", self.action_open)

@@ -105,6 +105,26 @@ def atomic_write(path: Path, text: str, mode: int | None = None) -> None:
         raise
 
 
+def write_new(path: Path, text: str) -> Path:
+    """Write `text` to a new file: `path`, or PATH-2, PATH-3 … (before the suffix) when a
+    file of that name exists — never over anything. Returns the name written; OSError
+    when the folder refuses."""
+    for n in range(1, 1000):
+        target = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return target
+    raise FileExistsError(errno.EEXIST, "no free name", str(path.parent))
+
+
 def _create_temp(path: Path, mode: int) -> tuple[int, str]:
     # A temporary name of its own per write: two writers (an analysis thread that was
     # superseded but still finishing, and its successor) never rename each other's file.

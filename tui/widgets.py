@@ -5,9 +5,13 @@ screen as `rich.text.Text` or `plain()`, never as markup (plain.py)."""
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 from rich.text import Text
+from textual.content import Content
 from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -16,44 +20,127 @@ from archcalc.errors import Diagnostic
 from archcalc.render.columns import columns, entries, status_mark
 from archcalc.render.numbers import both, exact, size_bytes
 
+from .fixes import Fix, fixes
 from .plain import plain
 
 _STYLE = {"error": "bold red", "warning": "yellow", "skipped": "dim"}
 
 
 class LayerTable(DataTable):
-    """The same columns as `archcalc check`, one row per layer or block header."""
+    """The same columns as `archcalc check`, one row per layer or block header.
+
+    Only whole columns are shown: a column cut at the right edge would show the first digits
+    of a right-aligned number (`1` for 131). When they do not all fit, the most useful ones
+    are kept (PRIORITY) in their usual order and `hidden` names the rest. Widths are measured
+    afresh on every update and resize, so they shrink as well as grow."""
+
+    # The columns kept first when the width is short; the mark and the layer always stay.
+    PRIORITY = ("layer", "output", "params", "MACs", "receptive field", "activations",
+                "FLOPs", "type", "size arithmetic")
+
+    # Shorter headers, used when the full ones leave a column out.
+    SHORT: ClassVar[dict[str, str]] = {
+        "output (C×H×W)": "C×H×W", "output (C×L)": "C×L", "receptive field": "RF",
+        "size arithmetic": "arithmetic", "activations": "acts"}
+
+    hidden: reactive[tuple[str, ...]] = reactive(())
 
     class LineRequested(Message):
         def __init__(self, line: int) -> None:
             self.line = line
             super().__init__()
 
+    class ColumnsHidden(Message):
+        """The headers of the columns that do not fit (none: every column shows)."""
+
+        def __init__(self, headers: tuple[str, ...]) -> None:
+            self.headers = headers
+            super().__init__()
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
         self.lines: list[int] = []
+        self._headers: list[str] = []
+        self._numeric: list[bool] = []
+        self._cells: list[list[Text]] = []
+        self._key: list[str] = []
+        self._shown_at = -1  # the width the columns were last chosen for
 
     def show(self, a: Analysis) -> None:
         cols = columns(a)
-        rows = entries(a)
-        headers = ["", *(c.header for c in cols)]
-        if [c.label.plain for c in self.columns.values()] != headers:
-            self.clear(columns=True)
-            self.add_column("", key="mark")
-            for c in cols:
-                self.add_column(Text(c.header), key=c.header)
-        else:
-            self.clear()  # same columns: only the rows change, the layout stays put
-        self.lines = []
-        for e in rows:
+        self._headers = [c.header for c in cols]
+        self._numeric = [c.numeric for c in cols]
+        self._cells, self._key, self.lines = [], [], []
+        for e in entries(a):
             style = _STYLE.get(e.status) or ("bold" if e.group is not None else "")
-            cells = [Text(status_mark(e), style=style)]
-            for c in cols:
-                cells.append(Text(c.cell(e).replace("\n", " · "), style=style,
-                                  justify="right" if c.numeric else "left"))
-            self.add_row(*cells, key=e.row.name if e.row is not None else f"group:{e.group.path}")
+            self._cells.append([Text(status_mark(e), style=style)] + [
+                Text(c.cell(e).replace("\n", " · "), style=style,
+                     justify="right" if c.numeric else "left") for c in cols])
+            self._key.append(e.row.name if e.row is not None else f"group:{e.group.path}")
             self.lines.append(e.line)
+        self._fill()
+
+    def on_resize(self) -> None:
+        if self._cells and self._width() != self._shown_at:
+            self._fill()
+
+    def _width(self) -> int:
+        # The vertical scrollbar's room is always kept, so that it appearing or not never
+        # changes which columns fit.
+        return self.size.width - self.styles.scrollbar_size_vertical
+
+    def _widths(self, labels: list[str]) -> list[int]:
+        """Each column's width (the mark's first), measured here: the table's own measuring
+        happens later, when idle, and a repaint before it keeps the old widths."""
+        return [max([Text(h).cell_len, *(row[i].cell_len for row in self._cells)])
+                for i, h in enumerate(["", *labels])]
+
+    def _chosen(self, labels: list[str]) -> list[int]:
+        """The indexes (into the mark + the headers) of the columns that fit whole, their
+        headers written as `labels`."""
+        pad = 2 * self.cell_padding
+        mark, *widths = self._widths(labels)
+        room = self._width() - (mark + pad)
+        keep = set()
+        for name in self.PRIORITY:
+            i = next((j for j, h in enumerate(self._headers) if h.startswith(name)), None)
+            if i is None:
+                continue
+            if widths[i] + pad > room and keep:
+                continue  # a narrower column further down the list may still fit
+            keep.add(i)
+            room -= widths[i] + pad
+        keep.update(j for j, h in enumerate(self._headers)  # (columns PRIORITY misses)
+                    if not any(h.startswith(n) for n in self.PRIORITY) and widths[j] + pad <= room)
+        return [0] + [i + 1 for i in sorted(keep)]
+
+    def _fill(self) -> None:
+        """Rebuild the columns and rows from the cells; the cursor and scroll stay."""
+        row, scroll_y = self.cursor_row, self.scroll_y
+        labels = self._headers
+        shown = self._chosen(labels)
+        if len(shown) <= len(labels):  # something left out: try the short headers
+            labels = [self.SHORT.get(h, h) for h in self._headers]
+            shown = self._chosen(labels)
+        self._shown_at = self._width()
+        self.clear(columns=True)  # new columns measure their widths afresh (shrink too)
+        headers, labels = ["", *self._headers], ["", *labels]
+        numeric = [False, *self._numeric]
+        widths = self._widths(labels[1:])
+        for i in shown:  # keyed by the full header, whatever the label
+            self.add_column(Text(labels[i], justify="right" if numeric[i] else "left"),
+                            key=headers[i] or "mark", width=widths[i])
+        for key, cells in zip(self._key, self._cells):
+            self.add_row(*(cells[i] for i in shown), key=key)
+        if self._cells:
+            self.move_cursor(row=min(row, len(self._cells) - 1), animate=False, scroll=False)
+            # after the refresh: only then does the table know its new height
+            self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
+        hidden = tuple(h for i, h in enumerate(headers) if i and i not in shown)
+        if hidden != self.hidden:
+            self.hidden = hidden
+            self.post_message(self.ColumnsHidden(hidden))
 
     def highlight_line(self, line: int) -> None:
         """Move the cursor to the last row written at or above `line` (editor → table)."""
@@ -69,30 +156,85 @@ class LayerTable(DataTable):
             self.post_message(self.LineRequested(self.lines[event.cursor_row]))
 
 
-class Totals(Static):
+class Totals(Widget):
+    """Parameters, MACs, FLOPs and memory on one line: the longest wording that fits."""
+
+    wordings: reactive[tuple[str, ...]] = reactive(())
+
     def show(self, a: Analysis, memory) -> None:
         t = a.totals
-        text = (f"params {both(t.params)} · MACs {both(t.macs)} · FLOPs {both(t.flops)}"
-                + (f" · memory: params {size_bytes(memory.params)}, activations "
-                   f"{size_bytes(memory.activations)}, training {size_bytes(memory.training)}"
-                   if memory is not None else ""))
-        self.update(plain(text))
+        m = memory
+        full = (f"params {both(t.params)} · MACs {both(t.macs)} · FLOPs {both(t.flops)}"
+                + (f" · memory: params {size_bytes(m.params)}, activations "
+                   f"{size_bytes(m.activations)}, training {size_bytes(m.training)}"
+                   if m is not None else ""))
+        short = f"params {tiny(t.params)} · MACs {tiny(t.macs)}"
+        self.tooltip = plain(full)  # the exact figures, whatever the width shows
+        self.wordings = (
+            full,
+            f"{short} · FLOPs {tiny(t.flops)}" + (
+                f" · memory: params {tiny_bytes(m.params)}, activations "
+                f"{tiny_bytes(m.activations)}, training {tiny_bytes(m.training)}"
+                if m is not None else ""),
+            f"{short} · FLOPs {tiny(t.flops)}" + (
+                f" · mem {tiny_bytes(m.params)} · act {tiny_bytes(m.activations)} · train "
+                f"{tiny_bytes(m.training)}" if m is not None else ""),
+            short + (f" · mem {tiny_bytes(m.params)} · train {tiny_bytes(m.training)}"
+                     if m is not None else ""),
+            short,
+        )
+
+    def render(self) -> Content:
+        room = self.content_region.width or self.size.width
+        fits = [w for w in self.wordings if Text(w).cell_len <= room]
+        return plain(fits[0] if fits else (self.wordings[-1] if self.wordings else ""))
+
+
+def tiny(x) -> str:
+    """416,520 → 417k; 62,378,344 → 62.4M (about three digits); a formula as it is."""
+    return _tiny(x, ((10 ** 12, "T"), (10 ** 9, "G"), (10 ** 6, "M"), (10 ** 3, "k")), "")
+
+
+def tiny_bytes(x) -> str:
+    """761,019,116 bytes → 726MiB."""
+    return _tiny(x, ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")),
+                 "B")
+
+
+def _tiny(x, units, unit_of_one: str) -> str:
+    text = exact(x)
+    if not text.replace(",", "").isdigit():
+        return f"{text} {unit_of_one}".rstrip()  # symbolic: the formula as it is
+    n = int(text.replace(",", ""))
+    for size, unit in units:
+        if n >= size:
+            v = n / size
+            # not `:.3g`, which writes 999.95 as 1e+03
+            return (f"{v:.0f}" if v >= 99.95 else f"{v:.1f}" if v >= 9.995 else f"{v:.2f}") + unit
+    return f"{n}{unit_of_one}"
 
 
 class Diagnostics(OptionList):
-    """Errors and warnings with their lines; choosing one moves the editor there."""
+    """Errors and warnings with their lines, each with its hints beneath it. Choosing a
+    problem or a hint moves the editor there; choosing a hint marked `apply` (a concrete
+    edit of the layer, fixes.py) asks the app to make that edit."""
 
     class LineRequested(Message):
         def __init__(self, line: int, column: int) -> None:
             self.line, self.column = line, column
             super().__init__()
 
+    class FixRequested(Message):
+        def __init__(self, diagnostic: Diagnostic, fix: Fix) -> None:
+            self.diagnostic, self.fix = diagnostic, fix
+            super().__init__()
+
     def show(self, diags: list[Diagnostic]) -> None:
         self.clear_options()
-        self.positions = []
+        self.actions: list[tuple] = []  # per option: () | ("line", loc) | ("fix", d, fix)
         if not diags:
             self.add_option(Option(Text("no problems: every layer fits", style="green")))
-            self.positions.append(None)
+            self.actions.append(())
             return
         for d in diags:
             where = f"{d.loc.line}:{d.loc.column}" if d.loc else "-"
@@ -100,13 +242,25 @@ class Diagnostics(OptionList):
             label = Text.assemble((f"{where:>7} ", "dim"), (f"{d.severity}: ", style),
                                   f"{d.layer + ': ' if d.layer else ''}{d.message}")
             self.add_option(Option(label))
-            self.positions.append(d.loc)
+            go = ("line", d.loc) if d.loc else ()
+            self.actions.append(go)
+            for hint in d.hints:
+                found = fixes(hint) if d.loc else []
+                for fix in found:
+                    self.add_option(Option(Text.assemble(("        apply ", "bold green"),
+                                                         fix.label)))
+                    self.actions.append(("fix", d, fix))
+                if not found:
+                    self.add_option(Option(Text.assemble(("         hint ", "dim"), hint)))
+                    self.actions.append(go)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        loc = self.positions[event.option_index] if event.option_index < len(self.positions) \
-            else None
-        if loc is not None:
-            self.post_message(self.LineRequested(loc.line, loc.column))
+        action = self.actions[event.option_index] if event.option_index < len(self.actions) \
+            else ()
+        if action and action[0] == "line":
+            self.post_message(self.LineRequested(action[1].line, action[1].column))
+        elif action and action[0] == "fix":
+            self.post_message(self.FixRequested(action[1], action[2]))
 
 
 class Pyramid(Static):
