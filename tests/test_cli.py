@@ -185,7 +185,7 @@ def test_check_reads_standard_input():
     text = (SPECS / "lenet5.yaml").read_text()
     result = CliRunner().invoke(main, ["check", "-", "--format", "json"], input=text)
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["totals"]["trainable"] == 61706
+    assert json.loads(result.stdout)["totals"]["params"]["trainable"] == 61706
     result = CliRunner().invoke(main, ["check", "-"], input="archcalc: 1\nname: [\n")
     assert result.exit_code == 2
     assert result.stderr.startswith("<stdin>:3:1: error: malformed YAML")
