@@ -144,9 +144,11 @@ def _source_of(exc: SpecError) -> SourceText | None:
     loc = exc.diagnostics[0].loc
     if loc is None:
         return None
+    from .spec.source import read_spec
+
     try:
-        return SourceText(loc.file, Path(loc.file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
+        return SourceText(loc.file, read_spec(loc.file))  # bounded, as the parser reads it
+    except SpecError:
         return None
 
 

@@ -61,9 +61,9 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
     findings = walk.findings + _nearest_notes(valid, spec)
     outputs = ()
     if len(graph.outputs) > 1:
-        outputs = tuple(OutputTotals(o, _totals(tuple(r for r in rows if r.name in
-                                                      _ancestors(graph, o))))
-                        for o in graph.outputs)
+        by = {n.name: n for n in graph.nodes}
+        outputs = tuple(OutputTotals(o, _totals([r for r in rows if r.name in keep]))
+                        for o in graph.outputs for keep in (_ancestors(by, o),))
     return Analysis(
         name=spec.name, file=spec.source.name, input_shape=x0,
         bindings=tuple(sorted(bindings.items())),
@@ -206,29 +206,71 @@ class _Walk:
 
 
 def _totals(rows) -> Totals:
-    def total(field):
-        value = sp.Add(*(getattr(r, field) for r in rows))
-        return value if value.is_number else sp.expand(value)
-    return Totals(*(total(f) for f in ("trainable", "buffers", "macs", "flops", "activations")))
+    return Totals(*(_sum([getattr(r, f) for r in rows])
+                    for f in ("trainable", "buffers", "macs", "flops", "activations")))
+
+
+def _sum(terms: list):
+    """Σ terms, expanded when symbolic. Plain ints add in Python (exactly: sympy Integers
+    are ints), which a 100,000-layer network does ~10⁶ times."""
+    if all(isinstance(t, sp.Integer) for t in terms):
+        return sp.Integer(sum(int(t) for t in terms))
+    value = sp.Add(*terms)
+    return value if value.is_number else sp.expand(value)
 
 
 def _groups(graph: Graph, rows) -> tuple[GroupSummary, ...]:
+    """Each group's layers, totals and status, in one pass over the rows and one over the
+    groups: a group's totals are its own layers' plus its child groups' (bottom-up), so
+    the cost is linear in layers and groups whatever the nesting."""
+    members: dict[str, list] = {g.path: [] for g in graph.groups}
+    own: dict[str, list] = {g.path: [] for g in graph.groups}
+    parent: dict[str, str] = {}
+    for r in rows:
+        for path in r.groups:
+            members[path].append(r)
+        if r.groups:
+            own[r.groups[-1]].append(r)
+            for outer, inner in zip(r.groups, r.groups[1:]):
+                parent.setdefault(inner, outer)
+    fields = ("trainable", "buffers", "macs", "flops", "activations")
+    sums = {g.path: [[getattr(r, f) for r in own[g.path]] for f in fields]
+            for g in graph.groups}
+    statuses = {g.path: {r.status for r in own[g.path]} for g in graph.groups}
+    totals: dict[str, Totals] = {}
+    for g in reversed(graph.groups):  # children open after their parents
+        t = Totals(*(_sum(terms) for terms in sums[g.path]))
+        totals[g.path] = t
+        up = parent.get(g.path)
+        if up is not None:
+            for terms, value in zip(sums[up], (getattr(t, f) for f in fields)):
+                terms.append(value)
+            statuses[up] |= statuses[g.path]
+    paths = {g.path for g in graph.groups}
     out = []
     for g in graph.groups:
-        members = tuple(r for r in rows if g.path in r.groups)
-        t = _totals(members)
-        last = members[-1] if members else None
-        statuses = {r.status for r in members}
-        status = next((s for s in ("error", "warning", "skipped") if s in statuses), "ok")
-        depth = sum(1 for o in graph.groups if g.path.startswith(o.path + "."))
-        out.append(GroupSummary(g.path, g.kind, g.loc, depth, tuple(r.name for r in members),
-                                last.out_shape if last else None, t.trainable, t.buffers,
-                                t.macs, t.flops, t.activations, status))
+        mine = members[g.path]
+        t = totals[g.path]
+        status = next((s for s in ("error", "warning", "skipped") if s in statuses[g.path]),
+                      "ok")
+        depth = _depth(g.path, paths)
+        out.append(GroupSummary(g.path, g.kind, g.loc, depth, tuple(r.name for r in mine),
+                                mine[-1].out_shape if mine else None, t.trainable,
+                                t.buffers, t.macs, t.flops, t.activations, status))
     return tuple(out)
 
 
-def _ancestors(graph: Graph, name: str) -> set[str]:
-    by = {n.name: n for n in graph.nodes}
+def _depth(path: str, paths: set[str]) -> int:
+    """How many groups enclose `path`: those whose path is a dotted prefix of it."""
+    depth, cut = 0, path.rfind(".")
+    while cut > 0:
+        if path[:cut] in paths:
+            depth += 1
+        cut = path.rfind(".", 0, cut)
+    return depth
+
+
+def _ancestors(by: dict[str, Node], name: str) -> set[str]:
     seen, todo = set(), [name]
     while todo:
         n = todo.pop()
