@@ -154,9 +154,9 @@ def _source_of(exc: SpecError) -> SourceText | None:
 
 def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) -> None:
     if fmt == "json":
-        from .render.json_out import render_json
+        from .render.json_out import write_json
 
-        click.echo(render_json(result, memory), nl=False)
+        write_json(result, sys.stdout, memory)  # streamed: a report may be 10⁸ characters
     elif fmt == "markdown":
         from .render.text_formats import render_markdown
 

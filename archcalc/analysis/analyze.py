@@ -87,6 +87,7 @@ class _Walk:
         self.rows: dict[str, LayerRow] = {}
         self.findings: list[Diagnostic] = []
         self.free: set = set()
+        self.memo: dict = {}  # (kind, args, input shapes) -> what `_infer` found
 
     def cached_row(self, node: Node, cache: dict | None) -> LayerRow:
         if cache is None:
@@ -110,36 +111,61 @@ class _Walk:
         return row
 
     def row(self, node: Node) -> LayerRow:
-        kind = KINDS[node.kind]
         names = list(node.inputs)
+        xs = [self.shapes.get(n) for n in names]
         ctx = Ctx(node.name, node.loc, dict(node.arg_locs), self.graph.rounding, names,
                   lenient=self.lenient)
-        args, bad = bind_args(kind, dict(node.args), self.subs, ctx)
-        for v in args.values():
-            if isinstance(v, sp.Basic):
-                self.free |= v.free_symbols
-        xs = [self.shapes.get(n) for n in names]
-        common = dict(args=tuple(args.items()), groups=node.groups, refs=node.refs)
-        if bad or any(x is None for x in xs) or not self._refs(node, ctx):
-            self.findings.extend(bad)
-            return self._skip(node, xs, "error" if bad else "skipped", common)
-        facts = kind.infer(args, xs[0] if kind.arity == 1 else xs, ctx)
+        # What a layer infers is a function of its kind, its arguments and its inputs'
+        # shapes; a deep network repeats a few such layers many times over, so a result
+        # without findings (which name the layer and its place) is reused.
+        key = None
+        if not node.refs and not any(x is None for x in xs):
+            key = (node.kind, node.args, tuple(xs))
+        done = self.memo.get(key) if key is not None else None
+        if done is None:
+            done = self._infer(node, xs, ctx)
+            if isinstance(done, LayerRow):
+                return done  # skipped
+            if key is not None and not done[2].findings:
+                self.memo[key] = done
+        args, free, facts, windows, values, status = done
+        self.free |= free
         self.findings.extend(facts.findings)
-        windows = facts.windows if facts.windows is not None else \
-            kind.windows(args, self.spec.ndim, self.graph.rounding)
-        severities = {d.severity for d in facts.findings}
-        status = "error" if "error" in severities else "warning" if severities else "ok"
         out = None if facts.fatal else facts.out
         self.shapes[node.name] = out
         fields = self._receptive(node, windows, dict(facts.resolved), ctx)
         row = LayerRow(
             node.name, node.kind, node.loc, node.inputs, xs[0], out, facts.formulas,
-            sp.sympify(facts.trainable), sp.sympify(facts.buffers), sp.sympify(facts.macs),
-            self.fpm * sp.sympify(facts.macs), out.numel if out is not None else ZERO,
-            facts.unshared_params, facts.connections, facts.dense_params, windows,
-            facts.resolved, status, receptive=fields, **common)
+            *values, facts.unshared_params, facts.connections, facts.dense_params, windows,
+            facts.resolved, status, receptive=fields, args=args, groups=node.groups,
+            refs=node.refs)
         self.rows[node.name] = row
         return row
+
+    def _infer(self, node: Node, xs, ctx: Ctx):
+        """(args, free symbols, facts, windows, the row's counts, status), or the row of a
+        layer that cannot be inferred."""
+        kind = KINDS[node.kind]
+        args, bad = bind_args(kind, dict(node.args), self.subs, ctx)
+        free = set()
+        for v in args.values():
+            if isinstance(v, sp.Basic):
+                free |= v.free_symbols
+        self.free |= free
+        common = dict(args=tuple(args.items()), groups=node.groups, refs=node.refs)
+        if bad or any(x is None for x in xs) or not self._refs(node, ctx):
+            self.findings.extend(bad)
+            return self._skip(node, xs, "error" if bad else "skipped", common)
+        facts = kind.infer(args, xs[0] if kind.arity == 1 else xs, ctx)
+        windows = facts.windows if facts.windows is not None else \
+            kind.windows(args, self.spec.ndim, self.graph.rounding)
+        severities = {d.severity for d in facts.findings}
+        status = "error" if "error" in severities else "warning" if severities else "ok"
+        out = None if facts.fatal else facts.out
+        macs = sp.sympify(facts.macs)
+        values = (sp.sympify(facts.trainable), sp.sympify(facts.buffers), macs,
+                  self.fpm * macs, out.numel if out is not None else ZERO)
+        return common["args"], frozenset(free), facts, windows, values, status
 
     def _skip(self, node: Node, xs, status: str, common: dict) -> LayerRow:
         self.shapes[node.name] = None
@@ -198,9 +224,14 @@ class _Walk:
             fields = tuple(merged)
         else:
             pads = resolved.get("padding")
-            fields = tuple(RF.through(ins[0][axis], windows[axis] if windows else None,
-                                      pads[axis][0] if pads else None)
-                           for axis in range(self.spec.ndim))
+            fields, done = [], {}
+            for axis in range(self.spec.ndim):  # square inputs: H and W alike, once
+                args = (ins[0][axis], windows[axis] if windows else None,
+                        pads[axis][0] if pads else None)
+                if args not in done:
+                    done[args] = RF.through(*args)
+                fields.append(done[args])
+            fields = tuple(fields)
         self.fields[node.name] = fields
         return fields
 
@@ -213,10 +244,15 @@ def _totals(rows) -> Totals:
 def _sum(terms: list):
     """Σ terms, expanded when symbolic. Plain ints add in Python (exactly: sympy Integers
     are ints), which a 100,000-layer network does ~10⁶ times."""
-    if all(isinstance(t, sp.Integer) for t in terms):
-        return sp.Integer(sum(int(t) for t in terms))
-    value = sp.Add(*terms)
-    return value if value.is_number else sp.expand(value)
+    if len(terms) == 1 and isinstance(terms[0], sp.Integer):
+        return terms[0]  # a group of one group (a repeat of one block): the same total
+    total = 0
+    for t in terms:
+        if not isinstance(t, sp.Integer):
+            value = sp.Add(*terms)
+            return value if value.is_number else sp.expand(value)
+        total += t.p
+    return sp.Integer(total)
 
 
 def _groups(graph: Graph, rows) -> tuple[GroupSummary, ...]:
@@ -226,24 +262,34 @@ def _groups(graph: Graph, rows) -> tuple[GroupSummary, ...]:
     members: dict[str, list] = {g.path: [] for g in graph.groups}
     own: dict[str, list] = {g.path: [] for g in graph.groups}
     parent: dict[str, str] = {}
+    depth: dict[str, int] = {}  # a group in a row's chain: its place in the chain
+    by_name = {}
     for r in rows:
-        for path in r.groups:
-            members[path].append(r)
-        if r.groups:
-            own[r.groups[-1]].append(r)
-            for outer, inner in zip(r.groups, r.groups[1:]):
-                parent.setdefault(inner, outer)
+        chain = r.groups
+        if not chain:
+            continue
+        by_name[r.name] = r
+        for path in chain:
+            members[path].append(r.name)
+        own[chain[-1]].append(r)
+        i = len(chain) - 1
+        while i >= 0 and chain[i] not in depth:  # each group once: where it is first met
+            depth[chain[i]] = i
+            if i:
+                parent[chain[i]] = chain[i - 1]
+            i -= 1
     fields = ("trainable", "buffers", "macs", "flops", "activations")
-    sums = {g.path: [[getattr(r, f) for r in own[g.path]] for f in fields]
-            for g in graph.groups}
-    statuses = {g.path: {r.status for r in own[g.path]} for g in graph.groups}
+    sums = {path: [[getattr(r, f) for r in mine] for f in fields] if mine else
+            [[], [], [], [], []] for path, mine in own.items()}
+    statuses = {path: {r.status for r in mine} for path, mine in own.items()}
     totals: dict[str, Totals] = {}
     for g in reversed(graph.groups):  # children open after their parents
-        t = Totals(*(_sum(terms) for terms in sums[g.path]))
+        t = Totals(*[_sum(terms) for terms in sums[g.path]])
         totals[g.path] = t
         up = parent.get(g.path)
         if up is not None:
-            for terms, value in zip(sums[up], (getattr(t, f) for f in fields)):
+            for terms, value in zip(sums[up], (t.trainable, t.buffers, t.macs, t.flops,
+                                               t.activations)):
                 terms.append(value)
             statuses[up] |= statuses[g.path]
     paths = {g.path for g in graph.groups}
@@ -253,9 +299,9 @@ def _groups(graph: Graph, rows) -> tuple[GroupSummary, ...]:
         t = totals[g.path]
         status = next((s for s in ("error", "warning", "skipped") if s in statuses[g.path]),
                       "ok")
-        depth = _depth(g.path, paths)
-        out.append(GroupSummary(g.path, g.kind, g.loc, depth, tuple(r.name for r in mine),
-                                mine[-1].out_shape if mine else None, t.trainable,
+        d = depth[g.path] if g.path in depth else _depth(g.path, paths)
+        out.append(GroupSummary(g.path, g.kind, g.loc, d, tuple(mine),
+                                by_name[mine[-1]].out_shape if mine else None, t.trainable,
                                 t.buffers, t.macs, t.flops, t.activations, status))
     return tuple(out)
 

@@ -83,14 +83,17 @@ class Axis:
         slot = {"input": 0}   # a layer's name -> the slot holding its size
         slots = 1
         steps = []            # (output slot, input slots, op)
+        compiled: dict[int, tuple] = {}  # id of a (shared) Window -> (int window, shift)
         for row in rows:
             w = row.windows[axis] if row.windows is not None else None
             ins = tuple(slot.get(i, -1) for i in row.inputs)
             if w is None or not ins or -1 in ins:
                 continue  # its size is never known: neither is any reader's
-            w = Window(w.kind, int(w.kernel), int(w.stride), int(w.pad_lo), int(w.pad_hi),
-                       w.rounding, int(w.size))
-            c = _shift(w)
+            if id(w) not in compiled:
+                iw = Window(w.kind, int(w.kernel), int(w.stride), int(w.pad_lo),
+                            int(w.pad_hi), w.rounding, int(w.size))
+                compiled[id(w)] = (iw, _shift(iw), w)  # w kept: its id stays its own
+            w, c, _ = compiled[id(w)]
             if c == 0 and len(ins) == 1:
                 slot[row.name] = ins[0]  # W -> W (every size reaching it is ≥ 1)
                 continue

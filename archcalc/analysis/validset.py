@@ -42,6 +42,8 @@ def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dic
         groups.setdefault(key, []).append(axis)
     out = []
     budget = Budget()
+    shared = {id(r.windows): r.windows for r in rows if r.windows is not None}  # memoized rows
+    concrete = all(_concrete(ws) for ws in shared.values())
     for key, axes in groups.items():
         dim = input_dims[axes[0]]
         decl = symbols.get(key) if isinstance(dim, sp.Symbol) else None
@@ -49,8 +51,7 @@ def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dic
             continue  # the parser allows neither; nothing to say about an expression
         current = bindings.get(key) if isinstance(dim, sp.Symbol) else int(dim)
         names = tuple(AXES[ndim][a] for a in axes)
-        windows = [r.windows for r in rows if r.windows is not None]
-        if not all(_concrete(ws) for ws in windows):
+        if not concrete:
             out.append(AxisValidity(key, names, 1, (), 1, None, None, current,
                                     reason="a kernel, stride or padding depends on an unbound "
                                            "symbol"))

@@ -122,14 +122,14 @@ class _Builder:
         self.anchors: dict[str, tuple] = {}
 
     def document(self, events) -> Node | None:
-        self.events = iter(events)
-        self.ahead = None
+        self.next = iter(events).__next__
         self.next()  # StreamStart
-        if isinstance(self.peek(), yaml.StreamEndEvent):
+        event = self.next()  # DocumentStart or StreamEnd
+        if isinstance(event, yaml.StreamEndEvent):
             return None
-        self.next()  # DocumentStart
-        start = self.peek().start_mark
-        root, _ = self.node(0)
+        event = self.next()
+        start = event.start_mark
+        root, _ = self.node(event, 0)
         self.next()  # DocumentEnd
         event = self.next()
         if not isinstance(event, yaml.StreamEndEvent):  # as yaml.compose says it
@@ -137,22 +137,12 @@ class _Builder:
                                 "but found another document", event.start_mark)
         return root
 
-    def peek(self):
-        if self.ahead is None:
-            self.ahead = next(self.events)
-        return self.ahead
-
-    def next(self):
-        event = self.peek()
-        self.ahead = None
-        return event
-
-    def node(self, depth: int) -> tuple[Node, int]:
-        """(the node, its height) — a scalar's height is 0."""
-        event = self.next()
-        if isinstance(event, yaml.AliasEvent):
+    def node(self, event, depth: int) -> tuple[Node, int]:
+        """(the node that starts with `event`, its height) — a scalar's height is 0."""
+        if event.__class__ is yaml.AliasEvent:
             return self.alias(event, depth)
-        loc = _loc(event.start_mark, self.filename)
+        mark = event.start_mark
+        loc = SourceLoc(self.filename, mark.line + 1, mark.column + 1)
         self.count += 1
         if self.count > MAX_NODES:
             raise error(f"the spec expands to more than {MAX_NODES:,} YAML values "
@@ -167,8 +157,11 @@ class _Builder:
                                     event.start_mark)
             self.anchors[anchor] = (None, 0, 0, event.start_mark)
         before = self.count
-        if isinstance(event, yaml.ScalarEvent):
-            node, height = self.scalar(event, loc), 0
+        if event.__class__ is yaml.ScalarEvent:
+            if event.style in ("'", '"', "|", ">"):
+                node, height = LScalar(event.value, loc, True), 0
+            else:
+                node, height = LScalar(resolve_plain(event.value), loc), 0
         else:
             if event.tag not in (None, "!") and event.tag not in _STANDARD_TAGS:
                 raise error(f"YAML tag {event.tag} is not allowed in a spec", loc,
@@ -216,47 +209,46 @@ class _Builder:
 
     def sequence(self, loc: SourceLoc, depth: int) -> tuple[LSeq, int]:
         items, height = [], 0
-        while not isinstance(self.peek(), yaml.SequenceEndEvent):
-            item, h = self.node(depth + 1)
+        event = self.next()
+        while event.__class__ is not yaml.SequenceEndEvent:
+            item, h = self.node(event, depth + 1)
             items.append(item)
-            height = max(height, h + 1)
-        self.next()
+            if h >= height:
+                height = h + 1
+            event = self.next()
         return LSeq(tuple(items), loc), height
 
     def mapping(self, loc: SourceLoc, depth: int) -> tuple[LMap, int]:
         items: list[tuple[LScalar, Node]] = []
         seen: dict[object, SourceLoc] = {}
         height = 0
-        while not isinstance(self.peek(), yaml.MappingEndEvent):
-            kev = self.peek()
-            if isinstance(kev, yaml.ScalarEvent) and (
-                    kev.tag == _MERGE or (kev.tag in (None, "!") and not kev.style
-                                          and kev.value == "<<")):
+        event = self.next()
+        while event.__class__ is not yaml.MappingEndEvent:
+            if event.__class__ is yaml.ScalarEvent and (
+                    event.tag == _MERGE or (event.tag in (None, "!") and not event.style
+                                            and event.value == "<<")):
                 raise error("YAML merge keys (<<) are not supported in specs",
-                            _loc(kev.start_mark, self.filename),
+                            _loc(event.start_mark, self.filename),
                             "write the keys out, or use a block (see docs/spec.md)")
-            key, h = self.node(depth + 1)
+            key, h = self.node(event, depth + 1)
             if not isinstance(key, LScalar):
                 raise error("a mapping key must be a plain name", key.loc)
-            if isinstance(key.value, str) and len(key.value) > MAX_KEY:
-                raise error(f"a key is {len(key.value):,} characters long; keys are names "
-                            f"of at most {MAX_KEY} ('{clip(key.value, 40)}')", key.loc,
+            value = key.value
+            if isinstance(value, str) and len(value) > MAX_KEY:
+                raise error(f"a key is {len(value):,} characters long; keys are names "
+                            f"of at most {MAX_KEY} ('{clip(value, 40)}')", key.loc,
                             code="too-long")
-            hashable = key.value if not isinstance(key.value, float) else repr(key.value)
+            hashable = value if not isinstance(value, float) else repr(value)
             if hashable in seen:
-                raise error(f"duplicate key '{key.value}' (first at line "
+                raise error(f"duplicate key '{value}' (first at line "
                             f"{seen[hashable].line})", key.loc, code="duplicate-key")
             seen[hashable] = key.loc
-            value, hv = self.node(depth + 1)
-            items.append((key, value))
-            height = max(height, h + 1, hv + 1)
-        self.next()
+            item, hv = self.node(self.next(), depth + 1)
+            items.append((key, item))
+            if h >= height or hv >= height:
+                height = max(h, hv) + 1
+            event = self.next()
         return LMap(tuple(items), loc), height
-
-    def scalar(self, event, loc: SourceLoc) -> LScalar:
-        if event.style in ("'", '"', "|", ">"):
-            return LScalar(event.value, loc, quoted=True)
-        return LScalar(resolve_plain(event.value), loc)
 
 
 _MERGE = "tag:yaml.org,2002:merge"
