@@ -23,7 +23,7 @@ from ..spec.model import Spec, symbol
 from . import receptive as RF
 from .bind import bind_args
 from .conventions import CONVENTIONS, DEFAULT
-from .result import Analysis, GroupSummary, LayerRow, OutputTotals, Totals
+from .result import Analysis, GroupSummary, LayerRow, Members, OutputTotals, Totals
 from .validset import valid_inputs
 
 ZERO = sp.Integer(0)
@@ -118,16 +118,23 @@ class _Walk:
         # What a layer infers is a function of its kind, its arguments and its inputs'
         # shapes; a deep network repeats a few such layers many times over, so a result
         # without findings (which name the layer and its place) is reused.
-        key = None
+        key = same = done = None
         if not node.refs and not any(x is None for x in xs):
-            key = (node.kind, node.args, tuple(xs))
-        done = self.memo.get(key) if key is not None else None
+            # First by identity (a block's layers share their argument tuples, and layers
+            # their inputs' shape objects: no hashing of sympy values), then by value.
+            same = (node.kind, id(node.args), *map(id, xs))  # () is one object for all
+            done = self.memo.get(same)
+            if done is None:
+                key = (node.kind, node.args, tuple(xs))
+                done = self.memo.get(key)
         if done is None:
             done = self._infer(node, xs, ctx)
             if isinstance(done, LayerRow):
                 return done  # skipped
             if key is not None and not done[2].findings:
                 self.memo[key] = done
+        if same is not None and not done[2].findings:
+            self.memo[same] = done  # the objects behind the ids live as long as the walk
         args, free, facts, windows, values, status = done
         self.free |= free
         self.findings.extend(facts.findings)
@@ -224,13 +231,14 @@ class _Walk:
             fields = tuple(merged)
         else:
             pads = resolved.get("padding")
-            fields, done = [], {}
-            for axis in range(self.spec.ndim):  # square inputs: H and W alike, once
+            fields, last, field = [], None, None
+            for axis in range(self.spec.ndim):  # square inputs: H as W, computed once
                 args = (ins[0][axis], windows[axis] if windows else None,
                         pads[axis][0] if pads else None)
-                if args not in done:
-                    done[args] = RF.through(*args)
-                fields.append(done[args])
+                if last is None or any(a is not b and a != b for a, b in zip(args, last)):
+                    field = RF.through(*args)
+                fields.append(field)
+                last = args
             fields = tuple(fields)
         self.fields[node.name] = fields
         return fields
@@ -256,54 +264,68 @@ def _sum(terms: list):
 
 
 def _groups(graph: Graph, rows) -> tuple[GroupSummary, ...]:
-    """Each group's layers, totals and status, in one pass over the rows and one over the
+    """Each group's totals, status and output, in one pass over the rows and one over the
     groups: a group's totals are its own layers' plus its child groups' (bottom-up), so
     the cost is linear in layers and groups whatever the nesting."""
-    members: dict[str, list] = {g.path: [] for g in graph.groups}
+    fields = ("trainable", "buffers", "macs", "flops", "activations")
     own: dict[str, list] = {g.path: [] for g in graph.groups}
+    last: dict[str, int] = {}    # a group's last layer, as an index into rows
     parent: dict[str, str] = {}
-    depth: dict[str, int] = {}  # a group in a row's chain: its place in the chain
-    by_name = {}
-    for r in rows:
+    depth: dict[str, int] = {}   # a group's place in the chain of groups around it
+    for index, r in enumerate(rows):
         chain = r.groups
         if not chain:
             continue
-        by_name[r.name] = r
-        for path in chain:
-            members[path].append(r.name)
         own[chain[-1]].append(r)
+        last[chain[-1]] = index
         i = len(chain) - 1
         while i >= 0 and chain[i] not in depth:  # each group once: where it is first met
             depth[chain[i]] = i
             if i:
                 parent[chain[i]] = chain[i - 1]
             i -= 1
-    fields = ("trainable", "buffers", "macs", "flops", "activations")
     sums = {path: [[getattr(r, f) for r in mine] for f in fields] if mine else
             [[], [], [], [], []] for path, mine in own.items()}
+    concrete = all(isinstance(t, sp.Integer) for five in sums.values() for terms in five
+                   for t in terms)
+    if concrete:  # Python ints all the way up, sympy Integers at the end: equal values
+        sums = {path: [sum(t.p for t in terms) for terms in five]
+                for path, five in sums.items()}
     statuses = {path: {r.status for r in mine} for path, mine in own.items()}
-    totals: dict[str, Totals] = {}
     for g in reversed(graph.groups):  # children open after their parents
-        t = Totals(*[_sum(terms) for terms in sums[g.path]])
-        totals[g.path] = t
         up = parent.get(g.path)
-        if up is not None:
-            for terms, value in zip(sums[up], (t.trainable, t.buffers, t.macs, t.flops,
-                                               t.activations)):
+        if up is None:
+            continue
+        if concrete:
+            sums[up] = [a + b for a, b in zip(sums[up], sums[g.path])]
+        else:
+            for terms, value in zip(sums[up], _totals_of(sums[g.path])):
                 terms.append(value)
-            statuses[up] |= statuses[g.path]
+        statuses[up] |= statuses[g.path]
+        if g.path in last and last.get(up, -1) < last[g.path]:
+            last[up] = last[g.path]
     paths = {g.path for g in graph.groups}
+    members = Members(rows)
+    integers: dict[int, sp.Integer] = {}  # blocks alike have totals alike: one object each
     out = []
     for g in graph.groups:
-        mine = members[g.path]
-        t = totals[g.path]
+        five = sums[g.path]
+        t = [integers.get(n) or integers.setdefault(n, sp.Integer(n)) for n in five] \
+            if concrete else _totals_of(five)
         status = next((s for s in ("error", "warning", "skipped") if s in statuses[g.path]),
                       "ok")
         d = depth[g.path] if g.path in depth else _depth(g.path, paths)
-        out.append(GroupSummary(g.path, g.kind, g.loc, d, tuple(mine),
-                                by_name[mine[-1]].out_shape if mine else None, t.trainable,
-                                t.buffers, t.macs, t.flops, t.activations, status))
+        shape = rows[last[g.path]].out_shape if g.path in last else None
+        out.append(GroupSummary(g.path, g.kind, g.loc, d, shape, *t, status, members))
     return tuple(out)
+
+
+def _totals_of(five: list) -> list:
+    """The five totals of a group from their terms (symbolic: summed once, and kept so
+    that a parent adds the same expressions the old full sums did)."""
+    done = [_sum(terms) for terms in five]
+    five[:] = [[v] for v in done]  # a parent asking again gets the same values
+    return done
 
 
 def _depth(path: str, paths: set[str]) -> int:

@@ -60,16 +60,33 @@ def _params(trainable, buffers) -> dict:
     return {"trainable": t, "non_trainable": b, "total": total}
 
 
-def _layer_line(r: LayerRow, groups: dict) -> str:
-    """`_dumps(_layer(r))`, with the groups list encoded once per scope: in a deep network
-    it is most of the line (a path per enclosing group), and the layers of one scope
-    share it (`groups` maps the shared tuple's id to its text)."""
-    d = _layer(r)
-    del d["groups"], d["status"]
-    text = groups.get(id(r.groups))
-    if text is None:
-        text = groups[id(r.groups)] = _dumps(list(r.groups))
-    return f'{_dumps(d)[:-1]}, "groups": {text}, "status": {_string(r.status)}}}'
+def _layer_line(r: LayerRow, memo: dict) -> str:
+    """`_dumps(_layer(r))`, built from pieces encoded once: the layers of a deep network
+    share their shapes, counts and formulas (the analysis reuses one result for layers
+    alike), their receptive fields across axes, and their group lists within a scope.
+    `memo` maps the ids of those objects, alive as long as the analysis, to their text."""
+    counts = (r.in_shape, r.out_shape, r.formulas, r.trainable, r.buffers, r.macs, r.flops,
+              r.activations, r.connections, r.unshared_params, r.dense_params)
+    key = tuple(map(id, counts))
+    middle = memo.get(key)
+    if middle is None:
+        d = _layer(r)
+        middle = memo[key] = _dumps({k: d[k] for k in _COUNTS})[1:-1]
+    key = ("rf", *map(id, r.receptive)) if r.receptive else None
+    fields = memo.get(key)
+    if fields is None:
+        fields = memo[key] = _dumps([_field(f) for f in r.receptive] if r.receptive else None)
+    groups = memo.get(id(r.groups))
+    if groups is None:
+        groups = memo[id(r.groups)] = _dumps(list(r.groups))
+    return (f'{{"name": {_string(r.name)}, "kind": {_string(r.kind)}, "line": {r.loc.line}, '
+            f'"column": {r.loc.column}, "inputs": [{", ".join(map(_string, r.inputs))}], '
+            f'{middle}, "receptive_field": {fields}, "groups": {groups}, '
+            f'"status": {_string(r.status)}}}')
+
+
+_COUNTS = ("input_shape", "output_shape", "arithmetic", "params", "macs", "flops", "activations",
+           "connections_per_neuron", "params_without_sharing", "params_if_fully_connected")
 
 
 def _children(a: Analysis) -> dict:
@@ -89,7 +106,8 @@ def _children(a: Analysis) -> dict:
 
 def _group_head(g) -> dict:
     return {"group": g.path, "kind": g.kind, "line": g.loc.line,
-            "output_shape": _shape(g.out_shape), "params": json_number(g.params),
+            "output_shape": _shape(g.out_shape),
+            "params": _params(g.trainable, g.buffers)["total"],
             "macs": json_number(g.macs), "flops": json_number(g.flops), "status": g.status}
 
 
@@ -183,6 +201,7 @@ def _lines(w: Callable[[str], object], items: Iterable, indent: str) -> None:
 
 def _write_tree(w: Callable[[str], object], a: Analysis) -> None:
     children, groups = _children(a), {g.path: g for g in a.groups}
+    tails: dict = {}  # ids of objects the analysis holds
     # Depth-first with an explicit stack of (children, next index): no recursion.
     if not children[None]:
         w("[]")
@@ -201,7 +220,15 @@ def _write_tree(w: Callable[[str], object], a: Analysis) -> None:
         if not is_group:
             w(f'{{"layer": {_string(key)}}}')
             continue
-        w(_dumps(_group_head(groups[key]))[:-1] + ', "children": [')
+        g = groups[key]
+        same = (g.kind, g.loc.line, g.status, *map(id, (g.out_shape, g.trainable, g.buffers,
+                                                        g.macs, g.flops)))
+        tail = tails.get(same)  # blocks alike differ only in their paths
+        if tail is None:
+            head = _group_head(g)
+            del head["group"]
+            tail = tails[same] = _dumps(head)[1:-1]
+        w(f'{{"group": {_string(key)}, {tail}, "children": [')
         stack.append((children[key], 0))
 
 
@@ -212,8 +239,8 @@ def write_json(a: Analysis, out, memory=None) -> None:
     for key, value in _head(a):
         w(f"  {_dumps(key)}: {_dumps(value)},\n")
     w('  "layers": ')
-    groups: dict[int, str] = {}  # kept for the whole loop: the tuples' ids stay theirs
-    _lines(w, (_layer_line(r, groups) for r in a.rows), "  ")
+    memo: dict = {}  # ids of objects the analysis holds: they stay theirs throughout
+    _lines(w, (_layer_line(r, memo) for r in a.rows), "  ")
     w(',\n  "outputs": ')
     _lines(w, _outputs(a), "  ")
     w(',\n  "memory": ')
