@@ -90,7 +90,8 @@ def test_nearest_sizes_equal_a_scan():
 
 
 def test_a_deep_plain_network_compiles_to_one_step():
-    """100,000 stride-1 convs and ReLUs: one shift per axis, so each run costs one step."""
+    """Stride-1 convs and ReLUs compile to one shift per axis: a run costs one step, not
+    one per layer."""
     from archcalc.analysis.axis import Axis
 
     layers = "\n".join("  - conv: {out: 2, kernel: 3, padding: %d}\n  - relu" % (i % 2)

@@ -111,10 +111,7 @@ class _Walk:
         return row
 
     def row(self, node: Node) -> LayerRow:
-        names = list(node.inputs)
-        xs = [self.shapes.get(n) for n in names]
-        ctx = Ctx(node.name, node.loc, dict(node.arg_locs), self.graph.rounding, names,
-                  lenient=self.lenient)
+        xs = [self.shapes.get(n) for n in node.inputs]
         # What a layer infers is a function of its kind, its arguments and its inputs'
         # shapes; a deep network repeats a few such layers many times over, so a result
         # without findings (which name the layer and its place) is reused.
@@ -128,19 +125,19 @@ class _Walk:
                 key = (node.kind, node.args, tuple(xs))
                 done = self.memo.get(key)
         if done is None:
-            done = self._infer(node, xs, ctx)
+            done = self._infer(node, xs, self._ctx(node))
             if isinstance(done, LayerRow):
                 return done  # skipped
             if key is not None and not done[2].findings:
                 self.memo[key] = done
         if same is not None and not done[2].findings:
             self.memo[same] = done  # the objects behind the ids live as long as the walk
-        args, free, facts, windows, values, status = done
+        args, free, facts, windows, values, status, pads = done
         self.free |= free
         self.findings.extend(facts.findings)
         out = None if facts.fatal else facts.out
         self.shapes[node.name] = out
-        fields = self._receptive(node, windows, dict(facts.resolved), ctx)
+        fields = self._receptive(node, windows, pads)
         row = LayerRow(
             node.name, node.kind, node.loc, node.inputs, xs[0], out, facts.formulas,
             *values, facts.unshared_params, facts.connections, facts.dense_params, windows,
@@ -172,7 +169,12 @@ class _Walk:
         macs = sp.sympify(facts.macs)
         values = (sp.sympify(facts.trainable), sp.sympify(facts.buffers), macs,
                   self.fpm * macs, out.numel if out is not None else ZERO)
-        return common["args"], frozenset(free), facts, windows, values, status
+        pads = dict(facts.resolved).get("padding")
+        return common["args"], frozenset(free), facts, windows, values, status, pads
+
+    def _ctx(self, node: Node) -> Ctx:
+        return Ctx(node.name, node.loc, dict(node.arg_locs), self.graph.rounding,
+                   list(node.inputs), lenient=self.lenient)
 
     def _skip(self, node: Node, xs, status: str, common: dict) -> LayerRow:
         self.shapes[node.name] = None
@@ -213,7 +215,7 @@ class _Walk:
             name = row.inputs[0]
         return tuple(stride)
 
-    def _receptive(self, node: Node, windows, resolved: dict, ctx: Ctx):
+    def _receptive(self, node: Node, windows, pads):
         ins = [self.fields.get(n) for n in node.inputs]
         if any(f is None for f in ins) or not ins:
             self.fields[node.name] = None
@@ -223,14 +225,13 @@ class _Walk:
             for axis in range(self.spec.ndim):
                 field, misaligned = RF.merge([f[axis] for f in ins])
                 if misaligned:
-                    self.findings.append(ctx.warning(
+                    self.findings.append(self._ctx(node).warning(
                         "the merged paths' units are not aligned (different jump or centre): "
                         + ", ".join(f"{n}: jump {f[axis].jump}, centre {f[axis].start}"
                                     for n, f in zip(node.inputs, ins)), code="rf-misaligned"))
                 merged.append(field)
             fields = tuple(merged)
         else:
-            pads = resolved.get("padding")
             fields, last, field = [], None, None
             for axis in range(self.spec.ndim):  # square inputs: H as W, computed once
                 args = (ins[0][axis], windows[axis] if windows else None,

@@ -263,7 +263,8 @@ class _Expander:
             if key in on_chain:
                 names = " → ".join(f"{clip(r.name)} (line {r.loc.line})"
                                    for r in chain[:6] + [entry])
-                raise error(f"the layers form a cycle: {names}", entry.loc,
+                raise error(f"the `from:` names form a cycle through empty blocks: {names}",
+                            entry.loc,
                             "an empty block or branch passes on what it reads, so a `from:` "
                             "must not lead back to itself", code="cycle")
             chain.append(entry)
