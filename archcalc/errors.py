@@ -4,14 +4,40 @@ Every message archcalc shows a person about a spec is a `Diagnostic`: a severity
 position in the spec's text, the message, and optional hints (fixes). The first line
 of its text form is always `file:line:column: severity: message`, as compilers print
 it, so editors and terminals can jump to the place.
+
+A spec is a stranger's text: what a message quotes from it goes through `clip`, and every
+message, hint and quoted source line is cut to a bounded length, so that no diagnostic
+prints a whole megabyte-long name or line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# How much of a spec's own text a message quotes (a name, a key, a value): the longest
+# legal name is 128 characters, and a diagnostic should fit a terminal line or two.
+MAX_QUOTE = 80
+# The longest message or hint line a diagnostic prints: far above any message archcalc
+# writes about a legal spec (the longest, a layer list in a cycle error, is ~400).
+MAX_LINE = 2000
+# How much of the offending source line is shown around the caret.
+MAX_SOURCE = 160
 
-@dataclass(frozen=True)
+
+def clip(text: object, limit: int = MAX_QUOTE) -> str:
+    """`text` as a message quotes it: whole when short, else its start, an ellipsis and
+    its length ("aaaa… (50,000,000 characters)")."""
+    text = str(text) if not isinstance(text, str) else text
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def _cut(line: str) -> str:
+    return clip(line, MAX_LINE)
+
+
+@dataclass(frozen=True, slots=True)  # one per YAML value: slots halve their memory
 class SourceLoc:
     """A 1-based line and column in a named file (`<string>` for text given inline)."""
 
@@ -31,6 +57,13 @@ class Diagnostic:
     hints: tuple[str, ...] = ()
     layer: str | None = None  # the layer the finding is about, when there is one
     code: str = ""  # a short stable identifier, e.g. "non-integer-size"
+
+    def __post_init__(self) -> None:
+        # The last line of defence: whatever a message quotes, its length is bounded.
+        if len(self.message) > MAX_LINE:
+            object.__setattr__(self, "message", _cut(self.message))
+        if any(len(h) > MAX_LINE for h in self.hints):
+            object.__setattr__(self, "hints", tuple(_cut(h) for h in self.hints))
 
     def headline(self) -> str:
         where = f"{self.loc}: " if self.loc else ""
@@ -92,27 +125,21 @@ def _diagnostic_lines(diag: Diagnostic, source: SourceText | None) -> list[str]:
     if diag.loc is not None and source is not None:
         text = source.line(diag.loc.line)
         if text is not None:
+            text, column = _window(text.expandtabs(1), max(diag.loc.column - 1, 0))
             gutter = f"{diag.loc.line:>4} | "
-            shown, caret = _excerpt(text.expandtabs(1), max(diag.loc.column - 1, 0))
-            out.append(gutter + shown)
-            out.append(" " * (len(gutter) + caret) + "^")
+            out.append(gutter + text)
+            out.append(" " * (len(gutter) + column) + "^")
     out.extend(f"  hint: {h}" for h in diag.hints)
     return out
 
 
-QUOTE_WIDTH = 100  # a quoted source line is cut to this around the caret (a line may be 50 MB)
-
-
-def _excerpt(text: str, column: int) -> tuple[str, int]:
-    """The part of a long line around `column`, marked with … where cut, and the caret's
-    new column."""
-    if len(text) <= QUOTE_WIDTH:
+def _window(text: str, column: int) -> tuple[str, int]:
+    """At most MAX_SOURCE characters of a source line around the caret's column, with
+    ellipses where it was cut, and the caret's column in what is shown."""
+    if len(text) <= MAX_SOURCE:
         return text, column
-    start = max(0, min(column - QUOTE_WIDTH // 2, len(text) - QUOTE_WIDTH))
-    shown = text[start:start + QUOTE_WIDTH]
-    caret = column - start
-    if start > 0:
-        shown, caret = "…" + shown, caret + 1
-    if start + QUOTE_WIDTH < len(text):
-        shown += "…"
-    return shown, caret
+    start = max(0, min(column - MAX_SOURCE // 2, len(text) - MAX_SOURCE))
+    shown = text[start:start + MAX_SOURCE]
+    lead = "…" if start > 0 else ""
+    tail = "…" if start + MAX_SOURCE < len(text) else ""
+    return lead + shown + tail, column - start + len(lead)

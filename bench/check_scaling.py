@@ -1,4 +1,4 @@
-"""How `archcalc check` scales: symbolic against concrete, and time against depth.
+"""How `archcalc check` scales: symbolic against concrete, and time and memory against size.
 
 Issue 3 asks that `archcalc check specs/resnet152.yaml` with symbolic H and W stay under
 3× the time of the same check at H = W = 224, and that the cost grow linearly with depth.
@@ -7,7 +7,14 @@ builds ResNet-style specs of increasing depth (bottleneck stages of n blocks eac
 parse → graph → analysis → JSON in-process at 224 and symbolically, and prints time per
 layer, which stays flat when the cost is linear.
 
-    python bench/check_scaling.py [--repeats 3]
+Part 3 (the security issue, item 6) generates specs up to the 100,000-layer limit — flat
+(conv and ReLU alternating) and blocks nested 15 deep (each level a block of the next,
+`repeat: 2`) — and runs `archcalc check SPEC --format json` on each as a whole process,
+printing wall time, ms per layer, the same figure relative to the smallest spec of its
+shape measured in this run (the baseline: 1.0 means linear), and the process's peak
+memory. The limit it checks: 100,000 layers within 30 s and 1 GB.
+
+    python bench/check_scaling.py [--repeats 3] [--max-layers 100000] [--skip-resnet]
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +36,10 @@ from archcalc.spec import parse_text  # noqa: E402
 
 SPEC = (ROOT / "specs" / "resnet50.yaml").read_text()
 STAGES = "  - bottleneck: {width: %d, repeat: %d%s, name: layer%d}"
+SIZES = (1_000, 3_000, 10_000, 30_000, 100_000)
+LIMIT_S, LIMIT_MB = 30, 1024  # the issue's bound at 100,000 layers
+HEAD = "archcalc: 1\nname: %s\ninput: [3, H, W]\nsymbols: {H: 32, W: 32}\n"
+LEAF = ("conv: {out: 8, kernel: 3, padding: 1}", "relu", "batchnorm")
 
 
 def resnet(blocks_per_stage: int) -> str:
@@ -36,6 +48,49 @@ def resnet(blocks_per_stage: int) -> str:
               for i, w in enumerate((64, 128, 256, 512))]
     tail = ["  - global_avgpool", "  - flatten", "  - fc: classes"]
     return head + "\n".join(stages + tail) + "\n"
+
+
+def flat(n: int) -> tuple[str, int]:
+    """n layers, a 3×3 conv and a ReLU alternating."""
+    layers = "\n".join(f"  - {LEAF[i % 2]}" for i in range(n))
+    return HEAD % "flat" + f"layers:\n{layers}\n", n
+
+
+def nested(n: int, depth: int = 15) -> tuple[str, int]:
+    """About n layers from blocks nested `depth` deep: b0 holds k layers, each b_i holds
+    `b_{i-1}: {repeat: 2}` (repeat 1 above the levels needed), and the spec uses b_{depth-1}."""
+    twos = 0
+    while twos < depth and n >> (twos + 1) >= 3:
+        twos += 1
+    k = max(1, round(n / 2 ** twos))
+    blocks = ["  b0:\n    layers:\n" + "\n".join(f"      - {LEAF[i % 3]}" for i in range(k))]
+    for i in range(1, depth):
+        blocks.append(f"  b{i}:\n    layers:\n      - b{i - 1}: {{repeat: {2 if i <= twos else 1}}}")
+    top = 2 if twos == depth else 1
+    text = HEAD % "nested" + "blocks:\n" + "\n".join(blocks) + \
+        f"\nlayers:\n  - b{depth - 1}: {{repeat: {top}}}\n"
+    return text, k * 2 ** twos
+
+
+# The peak memory of the check alone: a wrapper process runs it and reports its only
+# child's peak resident set (RUSAGE_CHILDREN holds the largest child's).
+_PEAK = ("import resource, subprocess, sys; "
+         "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+         "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+         "sys.stderr.write(r.stderr.decode()[:500])")
+
+
+def check_process(path: Path) -> tuple[float, float, int]:
+    """(wall seconds, peak MB, exit status) of `archcalc check PATH --format json`."""
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _PEAK, sys.executable, "-m", "archcalc",
+                          "check", str(path), "--format", "json"],
+                         capture_output=True, text=True, cwd=ROOT, check=False)
+    wall = time.perf_counter() - start
+    code, kb = out.stdout.split()
+    if out.stderr:
+        print(out.stderr, file=sys.stderr)
+    return wall, int(kb) / 1024, int(code)
 
 
 def whole_process(args: list[str]) -> float:
@@ -54,13 +109,10 @@ def in_process(text: str, symbolic: bool) -> tuple[float, int]:
     return time.perf_counter() - start, len(a.rows)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=3)
-    args = ap.parse_args()
+def resnet_parts(repeats: int) -> bool:
     spec = str(ROOT / "specs" / "resnet152.yaml")
     concrete, symbolic = [], []
-    for _ in range(args.repeats):
+    for _ in range(repeats):
         concrete.append(whole_process(["check", spec]))
         symbolic.append(whole_process(["check", spec, "--symbolic"]))
     c, s = statistics.median(concrete), statistics.median(symbolic)
@@ -72,11 +124,47 @@ def main() -> int:
           f"{'symbolic ms':>12} {'µs/layer':>9}")
     for n in (2, 4, 8, 16, 32):
         text = resnet(n)
-        t224 = min(in_process(text, False)[0] for _ in range(args.repeats))
-        tsym, layers = min(in_process(text, True) for _ in range(args.repeats))
+        t224 = min(in_process(text, False)[0] for _ in range(repeats))
+        tsym, layers = min(in_process(text, True) for _ in range(repeats))
         print(f"{n:>12} {layers:>7} {t224 * 1000:>8.0f} {t224 / layers * 1e6:>9.0f} "
               f"{tsym * 1000:>12.0f} {tsym / layers * 1e6:>9.0f}")
-    return 0 if s < 3 * c else 1
+    print()
+    return s < 3 * c
+
+
+def size_part(max_layers: int) -> bool:
+    ok = True
+    print(f"archcalc check SPEC --format json, whole process (limit at 100,000 layers: "
+          f"{LIMIT_S} s, {LIMIT_MB:,} MB)")
+    print(f"{'shape':>8} {'layers':>8} {'wall s':>8} {'ms/layer':>9} {'vs first':>9} "
+          f"{'peak MB':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for shape, make in (("flat", flat), ("nested", nested)):
+            base = None
+            for n in (s for s in SIZES if s <= max_layers):
+                text, layers = make(n)
+                path = Path(tmp) / f"{shape}{n}.yaml"
+                path.write_text(text, encoding="utf-8")
+                wall, mb, code = check_process(path)
+                per = wall / layers * 1000
+                base = base or per
+                print(f"{shape:>8} {layers:>8,} {wall:>8.1f} {per:>9.3f} {per / base:>9.2f} "
+                      f"{mb:>8.0f}" + ("" if code == 0 else f"  exit {code}"))
+                ok &= code == 0 and (n < 100_000 or (wall < LIMIT_S and mb < LIMIT_MB))
+    return ok
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--max-layers", type=int, default=100_000)
+    ap.add_argument("--skip-resnet", action="store_true", help="only part 3")
+    args = ap.parse_args()
+    ok = True
+    if not args.skip_resnet:
+        ok &= resnet_parts(args.repeats)
+    ok &= size_part(args.max_layers)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -50,3 +50,65 @@ layers:
 """)
     a = analyze(spec, spec.defaults)
     assert all(v.text for v in a.valid_inputs)
+
+
+# -- bounded work (issue item 5): nearest sizes by arithmetic, the search on a budget --------
+
+def test_nearest_sizes_come_from_the_residues_not_a_scan(monkeypatch):
+    from archcalc.analysis.result import AxisValidity
+    from archcalc.analysis.validset import _nearest
+
+    v = AxisValidity("H", ("H",), 32, (3, 7), 67, None, 67, None)
+    calls = []
+    contains = AxisValidity.contains
+    monkeypatch.setattr(AxisValidity, "contains",
+                        lambda self, w: calls.append(w) or contains(self, w))
+    for current in (2 ** 62, 2 ** 62 + 3, 10 ** 40 + 1):
+        calls.clear()
+        below, above = _nearest(v, current)
+        assert len(calls) <= 2  # not one test per size between `current` and the answer
+        assert below % 32 in (3, 7) and above % 32 in (3, 7)
+        assert current - 32 < below < current < above < current + 32
+        assert all(w % 32 not in (3, 7) for w in range(below + 1, above) if w != current)
+
+
+def test_nearest_sizes_equal_a_scan():
+    from archcalc.analysis.result import AxisValidity
+    from archcalc.analysis.validset import _nearest
+
+    for modulus, residues, minimum, maximum in [(32, (3,), 67, None), (6, (1, 4), 10, 50),
+                                                 (1, (0,), 5, None), (8, (0, 5), 1, 30)]:
+        v = AxisValidity("H", ("H",), modulus, residues, minimum, maximum, None, None)
+        for current in range(1, 80):
+            if v.contains(current):
+                continue
+            below = [w for w in range(minimum, current) if v.contains(w)]
+            above = [w for w in range(current + 1, current + modulus + minimum + 2)
+                     if v.contains(w)]
+            expected = tuple(([below[-1]] if below else []) + ([above[0]] if above else []))
+            assert _nearest(v, current) == expected, (modulus, residues, current)
+
+
+def test_a_deep_plain_network_compiles_to_one_step():
+    """Stride-1 convs and ReLUs compile to one shift per axis: a run costs one step, not
+    one per layer."""
+    from archcalc.analysis.axis import Axis
+
+    layers = "\n".join("  - conv: {out: 2, kernel: 3, padding: %d}\n  - relu" % (i % 2)
+                       for i in range(300))
+    spec = parse_text(f"archcalc: 1\nname: t\ninput: [1, H, H]\nsymbols: {{H: 700}}\n"
+                      f"layers:\n{layers}\n  - maxpool: 2\n")
+    a = analyze(spec, spec.defaults)
+    axis = Axis(a.rows, 0)
+    assert [op[0] for _, _, op in axis.steps] == ["shift", "window"]
+    assert a.valid_inputs[0].text == "H ≡ 0 (mod 2), H ≥ 302"
+
+
+def test_the_search_gives_up_on_its_budget_and_says_so(monkeypatch):
+    from archcalc.analysis import axis
+
+    spec = parse_file(SPECS / "resnet18.yaml")
+    assert analyze(spec, spec.defaults).valid_inputs[0].reason == ""
+    monkeypatch.setattr(axis, "WORK_LIMIT", 500)
+    reasons = {v.reason for v in analyze(spec, spec.defaults).valid_inputs}
+    assert reasons == {"the search would evaluate more than 500 layer steps"}

@@ -114,3 +114,116 @@ def test_every_suggested_fix_fits(a):
             for part in h[len("an input of "):].split(" fits")[0].split(" or "):
                 w = int(part.split()[0])
                 assert (w + lo + hi - F) % S == 0
+
+
+# -- fixes for huge values: arithmetic, not loops over the values (issue item 5) ----------
+
+huge = st.integers(1, 2 ** 62)
+
+
+def _recheck(hints, W, K, S, lo, hi, D=1, ndim=1):
+    """Each suggested fix, re-analysed by the calculator: it must give an integer size."""
+    checked = 0
+    for h in hints:
+        if h.startswith("padding "):
+            p = int(h.split()[1].rstrip(":"))
+            assert window_size(W, K, S, p, p, D).integral
+            checked += 1
+        elif h.startswith("stride "):
+            for part in h[len("stride "):].split(" — ")[0].split(" or "):
+                s = int(part.split()[0])
+                assert window_size(W, K, s, lo, hi, D).integral
+                checked += 1
+        elif h.startswith("an input of "):
+            for part in h[len("an input of "):].split(" fits")[0].split(" or "):
+                assert window_size(int(part.split()[0]), K, S, lo, hi, D).integral
+                checked += 1
+        elif h.startswith("per-side padding"):
+            pads = h.split("`padding: [[")[1].split("]")[0]
+            a, b = (int(x) for x in pads.split(", "))
+            assert window_size(W, K, S, a, b, D).integral
+            checked += 1
+    return checked
+
+
+class _Count:
+    def __init__(self, monkeypatch):
+        import archcalc.layers.fit as fit
+
+        self.calls = 0
+        original = fit._divides
+
+        def counted(n, d):
+            self.calls += 1
+            return original(n, d)
+        monkeypatch.setattr(fit, "_divides", counted)
+
+
+@given(W=huge, K=huge, S=huge, lo=st.integers(0, 2 ** 62), hi=st.integers(0, 2 ** 62))
+@settings(max_examples=150)
+def test_fixes_for_huge_values_recheck_with_bounded_work(W, K, S, lo, hi):
+    from _pytest.monkeypatch import MonkeyPatch
+
+    from archcalc.layers import fit
+
+    if W + lo + hi < K or (W + lo + hi - K) % S == 0:
+        return
+    with MonkeyPatch.context() as mp:
+        count = _Count(mp)
+        hints = fit_hints(W, K, S, lo, hi, ndim=1)
+    assert _recheck(hints, W, K, S, lo, hi) >= 2
+    # Every remainder the stride search takes is counted: at most the trial divisions and
+    # the window around S, whatever the values.
+    assert count.calls <= fit.TRIAL_LIMIT + 2 * fit.SEARCH_RADIUS + 1
+
+
+def test_the_issues_cases_answer_at_once(monkeypatch):
+    """kernel 10,000,000 that does not fit, 2³¹, and padding 1e20 with stride 2."""
+    from archcalc.layers import fit
+
+    count = _Count(monkeypatch)
+    for W, K, S, lo, hi in [(10_000_001, 10_000_000, 2, 0, 0), (2 ** 31 + 1, 2 ** 31, 2, 0, 0),
+                            (10, 3, 2, 10 ** 20, 10 ** 20), (2 ** 62 + 1, 10 ** 7, 2 ** 31 - 1, 0, 0)]:
+        hints = fit_hints(W, K, S, lo, hi)
+        assert _recheck(hints, W, K, S, lo, hi) >= 2
+    assert count.calls <= 4 * (fit.TRIAL_LIMIT + 2 * fit.SEARCH_RADIUS + 1)
+
+
+def test_a_gave_up_stride_search_says_so():
+    # 2⁶¹ − 1 is prime: between 2,000 and 2⁶¹/2,000 no divisor was looked for, and the two
+    # found (1 and itself) are far from S, so the hint must not claim they are the nearest.
+    span, S = 2 ** 61 - 1, 10 ** 6
+    hints = fit_hints(span + 3, 3, S, 0, 0)
+    stride = next(h for h in hints if h.startswith("stride "))
+    assert stride == (f"stride 1 (→ {span + 1}) or {span} (→ 2) — the nearest divisors of "
+                      f"{span} that a bounded search found; a nearer one may exist")
+
+
+@given(n=st.integers(1, 5000), S=st.integers(1, 80))
+def test_near_divisors_are_the_nearest(n, S):
+    from archcalc.layers.fit import near_divisors
+
+    everything = [d for d in range(1, n + 1) if n % d == 0 and d != S]
+    near, exact = near_divisors(n, S)
+    assert exact
+    assert near == sorted(everything, key=lambda d: (abs(d - S), d))[:2]
+
+
+@given(W=st.integers(1, 300), F=st.integers(1, 60), S=st.integers(1, 16),
+       limit=st.integers(0, 80), current2=st.integers(0, 40))
+def test_symmetric_padding_equals_the_enumeration(W, F, S, limit, current2):
+    """The congruence's answer is the one the old loop over every P found."""
+    from archcalc.layers.fit import symmetric_padding
+
+    sym = [p for p in range(0, limit + 1) if (W - F + 2 * p) % S == 0 and W + 2 * p >= F]
+    expected = min(sym, key=lambda p: (abs(p - current2 / 2), p)) if sym else None
+    assert symmetric_padding(W, F, S, limit, current2) == expected
+
+
+@given(W=huge, F=huge, S=huge, current2=st.integers(0, 2 ** 63))
+def test_symmetric_padding_of_huge_values_fits(W, F, S, current2):
+    from archcalc.layers.fit import symmetric_padding
+
+    p = symmetric_padding(W, F, S, F, current2)
+    if p is not None:
+        assert 0 <= p <= F and W + 2 * p >= F and (W - F + 2 * p) % S == 0

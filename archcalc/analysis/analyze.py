@@ -23,7 +23,7 @@ from ..spec.model import Spec, symbol
 from . import receptive as RF
 from .bind import bind_args
 from .conventions import CONVENTIONS, DEFAULT
-from .result import Analysis, GroupSummary, LayerRow, OutputTotals, Totals
+from .result import Analysis, GroupSummary, LayerRow, Members, OutputTotals, Totals
 from .validset import valid_inputs
 
 ZERO = sp.Integer(0)
@@ -61,9 +61,9 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
     findings = walk.findings + _nearest_notes(valid, spec)
     outputs = ()
     if len(graph.outputs) > 1:
-        outputs = tuple(OutputTotals(o, _totals(tuple(r for r in rows if r.name in
-                                                      _ancestors(graph, o))))
-                        for o in graph.outputs)
+        by = {n.name: n for n in graph.nodes}
+        outputs = tuple(OutputTotals(o, _totals([r for r in rows if r.name in keep]))
+                        for o in graph.outputs for keep in (_ancestors(by, o),))
     return Analysis(
         name=spec.name, file=spec.source.name, input_shape=x0,
         bindings=tuple(sorted(bindings.items())),
@@ -87,6 +87,7 @@ class _Walk:
         self.rows: dict[str, LayerRow] = {}
         self.findings: list[Diagnostic] = []
         self.free: set = set()
+        self.memo: dict = {}  # (kind, args, input shapes) -> what `_infer` found
 
     def cached_row(self, node: Node, cache: dict | None) -> LayerRow:
         if cache is None:
@@ -110,36 +111,70 @@ class _Walk:
         return row
 
     def row(self, node: Node) -> LayerRow:
+        xs = [self.shapes.get(n) for n in node.inputs]
+        # What a layer infers is a function of its kind, its arguments and its inputs'
+        # shapes; a deep network repeats a few such layers many times over, so a result
+        # without findings (which name the layer and its place) is reused.
+        key = same = done = None
+        if not node.refs and not any(x is None for x in xs):
+            # First by identity (a block's layers share their argument tuples, and layers
+            # their inputs' shape objects: no hashing of sympy values), then by value.
+            same = (node.kind, id(node.args), *map(id, xs))  # () is one object for all
+            done = self.memo.get(same)
+            if done is None:
+                key = (node.kind, node.args, tuple(xs))
+                done = self.memo.get(key)
+        if done is None:
+            done = self._infer(node, xs, self._ctx(node))
+            if isinstance(done, LayerRow):
+                return done  # skipped
+            if key is not None and not done[2].findings:
+                self.memo[key] = done
+        if same is not None and not done[2].findings:
+            self.memo[same] = done  # the objects behind the ids live as long as the walk
+        args, free, facts, windows, values, status, pads = done
+        self.free |= free
+        self.findings.extend(facts.findings)
+        out = None if facts.fatal else facts.out
+        self.shapes[node.name] = out
+        fields = self._receptive(node, windows, pads)
+        row = LayerRow(
+            node.name, node.kind, node.loc, node.inputs, xs[0], out, facts.formulas,
+            *values, facts.unshared_params, facts.connections, facts.dense_params, windows,
+            facts.resolved, status, receptive=fields, args=args, groups=node.groups,
+            refs=node.refs)
+        self.rows[node.name] = row
+        return row
+
+    def _infer(self, node: Node, xs, ctx: Ctx):
+        """(args, free symbols, facts, windows, the row's counts, status), or the row of a
+        layer that cannot be inferred."""
         kind = KINDS[node.kind]
-        names = list(node.inputs)
-        ctx = Ctx(node.name, node.loc, dict(node.arg_locs), self.graph.rounding, names,
-                  lenient=self.lenient)
         args, bad = bind_args(kind, dict(node.args), self.subs, ctx)
+        free = set()
         for v in args.values():
             if isinstance(v, sp.Basic):
-                self.free |= v.free_symbols
-        xs = [self.shapes.get(n) for n in names]
+                free |= v.free_symbols
+        self.free |= free
         common = dict(args=tuple(args.items()), groups=node.groups, refs=node.refs)
         if bad or any(x is None for x in xs) or not self._refs(node, ctx):
             self.findings.extend(bad)
             return self._skip(node, xs, "error" if bad else "skipped", common)
         facts = kind.infer(args, xs[0] if kind.arity == 1 else xs, ctx)
-        self.findings.extend(facts.findings)
         windows = facts.windows if facts.windows is not None else \
             kind.windows(args, self.spec.ndim, self.graph.rounding)
         severities = {d.severity for d in facts.findings}
         status = "error" if "error" in severities else "warning" if severities else "ok"
         out = None if facts.fatal else facts.out
-        self.shapes[node.name] = out
-        fields = self._receptive(node, windows, dict(facts.resolved), ctx)
-        row = LayerRow(
-            node.name, node.kind, node.loc, node.inputs, xs[0], out, facts.formulas,
-            sp.sympify(facts.trainable), sp.sympify(facts.buffers), sp.sympify(facts.macs),
-            self.fpm * sp.sympify(facts.macs), out.numel if out is not None else ZERO,
-            facts.unshared_params, facts.connections, facts.dense_params, windows,
-            facts.resolved, status, receptive=fields, **common)
-        self.rows[node.name] = row
-        return row
+        macs = sp.sympify(facts.macs)
+        values = (sp.sympify(facts.trainable), sp.sympify(facts.buffers), macs,
+                  self.fpm * macs, out.numel if out is not None else ZERO)
+        pads = dict(facts.resolved).get("padding")
+        return common["args"], frozenset(free), facts, windows, values, status, pads
+
+    def _ctx(self, node: Node) -> Ctx:
+        return Ctx(node.name, node.loc, dict(node.arg_locs), self.graph.rounding,
+                   list(node.inputs), lenient=self.lenient)
 
     def _skip(self, node: Node, xs, status: str, common: dict) -> LayerRow:
         self.shapes[node.name] = None
@@ -180,7 +215,7 @@ class _Walk:
             name = row.inputs[0]
         return tuple(stride)
 
-    def _receptive(self, node: Node, windows, resolved: dict, ctx: Ctx):
+    def _receptive(self, node: Node, windows, pads):
         ins = [self.fields.get(n) for n in node.inputs]
         if any(f is None for f in ins) or not ins:
             self.fields[node.name] = None
@@ -190,45 +225,121 @@ class _Walk:
             for axis in range(self.spec.ndim):
                 field, misaligned = RF.merge([f[axis] for f in ins])
                 if misaligned:
-                    self.findings.append(ctx.warning(
+                    self.findings.append(self._ctx(node).warning(
                         "the merged paths' units are not aligned (different jump or centre): "
                         + ", ".join(f"{n}: jump {f[axis].jump}, centre {f[axis].start}"
                                     for n, f in zip(node.inputs, ins)), code="rf-misaligned"))
                 merged.append(field)
             fields = tuple(merged)
         else:
-            pads = resolved.get("padding")
-            fields = tuple(RF.through(ins[0][axis], windows[axis] if windows else None,
-                                      pads[axis][0] if pads else None)
-                           for axis in range(self.spec.ndim))
+            fields, last, field = [], None, None
+            for axis in range(self.spec.ndim):  # square inputs: H as W, computed once
+                args = (ins[0][axis], windows[axis] if windows else None,
+                        pads[axis][0] if pads else None)
+                if last is None or any(a is not b and a != b for a, b in zip(args, last)):
+                    field = RF.through(*args)
+                fields.append(field)
+                last = args
+            fields = tuple(fields)
         self.fields[node.name] = fields
         return fields
 
 
 def _totals(rows) -> Totals:
-    def total(field):
-        value = sp.Add(*(getattr(r, field) for r in rows))
-        return value if value.is_number else sp.expand(value)
-    return Totals(*(total(f) for f in ("trainable", "buffers", "macs", "flops", "activations")))
+    return Totals(*(_sum([getattr(r, f) for r in rows])
+                    for f in ("trainable", "buffers", "macs", "flops", "activations")))
+
+
+def _sum(terms: list):
+    """Σ terms, expanded when symbolic. Plain ints add in Python (exactly: sympy Integers
+    are ints), which a 100,000-layer network does ~10⁶ times."""
+    if len(terms) == 1 and isinstance(terms[0], sp.Integer):
+        return terms[0]  # a group of one group (a repeat of one block): the same total
+    total = 0
+    for t in terms:
+        if not isinstance(t, sp.Integer):
+            value = sp.Add(*terms)
+            return value if value.is_number else sp.expand(value)
+        total += t.p
+    return sp.Integer(total)
 
 
 def _groups(graph: Graph, rows) -> tuple[GroupSummary, ...]:
+    """Each group's totals, status and output, in one pass over the rows and one over the
+    groups: a group's totals are its own layers' plus its child groups' (bottom-up), so
+    the cost is linear in layers and groups whatever the nesting."""
+    fields = ("trainable", "buffers", "macs", "flops", "activations")
+    own: dict[str, list] = {g.path: [] for g in graph.groups}
+    last: dict[str, int] = {}    # a group's last layer, as an index into rows
+    parent: dict[str, str] = {}
+    depth: dict[str, int] = {}   # a group's place in the chain of groups around it
+    for index, r in enumerate(rows):
+        chain = r.groups
+        if not chain:
+            continue
+        own[chain[-1]].append(r)
+        last[chain[-1]] = index
+        i = len(chain) - 1
+        while i >= 0 and chain[i] not in depth:  # each group once: where it is first met
+            depth[chain[i]] = i
+            if i:
+                parent[chain[i]] = chain[i - 1]
+            i -= 1
+    sums = {path: [[getattr(r, f) for r in mine] for f in fields] if mine else
+            [[], [], [], [], []] for path, mine in own.items()}
+    concrete = all(isinstance(t, sp.Integer) for five in sums.values() for terms in five
+                   for t in terms)
+    if concrete:  # Python ints all the way up, sympy Integers at the end: equal values
+        sums = {path: [sum(t.p for t in terms) for terms in five]
+                for path, five in sums.items()}
+    statuses = {path: {r.status for r in mine} for path, mine in own.items()}
+    for g in reversed(graph.groups):  # children open after their parents
+        up = parent.get(g.path)
+        if up is None:
+            continue
+        if concrete:
+            sums[up] = [a + b for a, b in zip(sums[up], sums[g.path])]
+        else:
+            for terms, value in zip(sums[up], _totals_of(sums[g.path])):
+                terms.append(value)
+        statuses[up] |= statuses[g.path]
+        if g.path in last and last.get(up, -1) < last[g.path]:
+            last[up] = last[g.path]
+    paths = {g.path for g in graph.groups}
+    members = Members(rows)
+    integers: dict[int, sp.Integer] = {}  # blocks alike have totals alike: one object each
     out = []
     for g in graph.groups:
-        members = tuple(r for r in rows if g.path in r.groups)
-        t = _totals(members)
-        last = members[-1] if members else None
-        statuses = {r.status for r in members}
-        status = next((s for s in ("error", "warning", "skipped") if s in statuses), "ok")
-        depth = sum(1 for o in graph.groups if g.path.startswith(o.path + "."))
-        out.append(GroupSummary(g.path, g.kind, g.loc, depth, tuple(r.name for r in members),
-                                last.out_shape if last else None, t.trainable, t.buffers,
-                                t.macs, t.flops, t.activations, status))
+        five = sums[g.path]
+        t = [integers.get(n) or integers.setdefault(n, sp.Integer(n)) for n in five] \
+            if concrete else _totals_of(five)
+        status = next((s for s in ("error", "warning", "skipped") if s in statuses[g.path]),
+                      "ok")
+        d = depth[g.path] if g.path in depth else _depth(g.path, paths)
+        shape = rows[last[g.path]].out_shape if g.path in last else None
+        out.append(GroupSummary(g.path, g.kind, g.loc, d, shape, *t, status, members))
     return tuple(out)
 
 
-def _ancestors(graph: Graph, name: str) -> set[str]:
-    by = {n.name: n for n in graph.nodes}
+def _totals_of(five: list) -> list:
+    """The five totals of a group from their terms (symbolic: summed once, and kept so
+    that a parent adds the same expressions the old full sums did)."""
+    done = [_sum(terms) for terms in five]
+    five[:] = [[v] for v in done]  # a parent asking again gets the same values
+    return done
+
+
+def _depth(path: str, paths: set[str]) -> int:
+    """How many groups enclose `path`: those whose path is a dotted prefix of it."""
+    depth, cut = 0, path.rfind(".")
+    while cut > 0:
+        if path[:cut] in paths:
+            depth += 1
+        cut = path.rfind(".", 0, cut)
+    return depth
+
+
+def _ancestors(by: dict[str, Node], name: str) -> set[str]:
     seen, todo = set(), [name]
     while todo:
         n = todo.pop()

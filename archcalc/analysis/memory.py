@@ -52,32 +52,55 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
     numel: dict[str, sp.Expr] = {INPUT: a.input_shape.numel}
     kept: dict[str, sp.Expr] = {}              # tensor -> bytes, counted once
     per_layer = []
-    total_saved = sp.Integer(0)
+    saved_terms = []
     for row in a.rows:
         if row.out_shape is None:
             continue
         alias = row.kind in ALIASES or (row.kind == "shortcut" and
                                         dict(row.resolved).get("mode") == "identity")
         tensor_of[row.name] = tensor_of[row.inputs[0]] if alias else row.name
-        numel[row.name] = row.out_shape.numel
-        saved = sp.Integer(0)
-        for i, s in enumerate(KINDS[row.kind].saved(dict(row.args), row.in_shape,
-                                                    row.out_shape)):
+        numel[row.name] = row.activations  # = out_shape.numel, computed once per layer
+        terms = []
+        for s in KINDS[row.kind].saved(dict(row.args), row.in_shape, row.out_shape):
             if s.of in ("input", "output"):
                 t = tensor_of[row.inputs[0] if s.of == "input" else row.name]
                 if t in kept:
                     continue
-                kept[t] = numel[t] * size * batch
-                saved += kept[t]
+                kept[t] = _product(numel[t], size, batch)
+                terms.append(kept[t])
             else:
                 each = s.bytes if s.bytes is not None else size
-                saved += s.numel * each * (batch if s.batched else 1)
-        total_saved += saved
-        out = sp.Integer(0) if alias else row.out_shape.numel * size * batch
+                terms.append(_product(s.numel, each, batch if s.batched else 1))
+        saved = _sum(terms)
+        saved_terms.append(saved)
+        out = sp.Integer(0) if alias else _product(row.activations, size, batch)
         per_layer.append((row.name, out, saved))
     params = a.totals.params * 4  # parameters and buffers in fp32 (master weights)
     grads = a.totals.trainable * 4
     return MemoryEstimate(
         batch, dtype, optimizer, params, grads,
         a.totals.trainable * 4 * OPTIMIZER_STATES[optimizer],
-        sp.Add(*(o for _, o, _ in per_layer)), total_saved, tuple(per_layer))
+        _sum([o for _, o, _ in per_layer]), _sum(saved_terms), tuple(per_layer))
+
+
+# Sums and products of sympy Integers, done on Python ints (the values are identical): a
+# network at the 100,000-layer limit needs ~10⁶ of them. Anything symbolic goes to sympy.
+
+def _sum(terms: list):
+    total = 0
+    for t in terms:
+        if not isinstance(t, sp.Integer):
+            return sp.Add(*terms)
+        total += t.p
+    return sp.Integer(total)
+
+
+def _product(x, *factors: int):
+    if isinstance(x, sp.Integer):
+        n = x.p
+        for f in factors:
+            n *= f
+        return sp.Integer(n)
+    for f in factors:
+        x = x * f
+    return x

@@ -49,8 +49,22 @@ def through(rf: RField, w: Window | None, pad_lo=None) -> RField:
         return rf
     lo = w.pad_lo if pad_lo is None else pad_lo
     F, S = w.kernel, w.stride
+    if F == 1 and S == 1 and lo == 0:
+        return rf  # r + 0·j, j·1, s + (0 − 0)·j: an activation or a norm changes nothing
+    if _ints(rf.size, rf.jump, F, S, lo) and isinstance(rf.start, sp.Rational) \
+            and rf.start.q in (1, 2):
+        # The same arithmetic on Python ints (twice the start: it is a half-integer), as a
+        # deep network does it once per layer and axis; the sympy values are identical.
+        size, jump, f, lo2 = int(rf.size), int(rf.jump), int(F), int(lo)
+        start2 = 2 * rf.start.p // rf.start.q + ((f - 1) - 2 * lo2) * jump
+        return RField(sp.Integer(size + (f - 1) * jump), sp.Integer(jump * int(S)),
+                      sp.Rational(start2, 2))
     return RField(rf.size + (F - 1) * rf.jump, rf.jump * S,
                   rf.start + ((F - 1) * HALF - lo) * rf.jump)
+
+
+def _ints(*values) -> bool:
+    return all(isinstance(v, (int, sp.Integer)) for v in values)
 
 
 def merge(fields: list[RField]) -> tuple[RField, bool]:

@@ -6,7 +6,7 @@ Integers when the input is bound, formulas in the input's symbols when it is not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -69,7 +69,6 @@ class GroupSummary:
     kind: str
     loc: SourceLoc
     depth: int
-    rows: tuple[str, ...]           # the names of its layers, in order
     out_shape: Shape | None
     trainable: sp.Expr
     buffers: sp.Expr
@@ -77,6 +76,13 @@ class GroupSummary:
     flops: sp.Expr
     activations: sp.Expr
     status: str
+    members: "Members | None" = field(default=None, compare=False, repr=False)
+
+    @property
+    def rows(self) -> tuple[str, ...]:
+        """The names of its layers, in order — looked up when asked: listed for every
+        group, they would be ~30 names a layer in a deep network, which nothing needs."""
+        return self.members.of(self.path) if self.members is not None else ()
 
     @property
     def params(self) -> sp.Expr:
@@ -85,6 +91,24 @@ class GroupSummary:
     @property
     def local_name(self) -> str:
         return self.path.rsplit(".", 1)[-1]
+
+
+class Members:
+    """Which layers each group holds, from the rows' group paths, worked out once on the
+    first question (one pass over the rows)."""
+
+    def __init__(self, rows: tuple[LayerRow, ...]):
+        self._rows = rows
+        self._of: dict[str, tuple[str, ...]] | None = None
+
+    def of(self, path: str) -> tuple[str, ...]:
+        if self._of is None:
+            lists: dict[str, list[str]] = {}
+            for r in self._rows:
+                for p in r.groups:
+                    lists.setdefault(p, []).append(r.name)
+            self._of = {p: tuple(names) for p, names in lists.items()}
+        return self._of.get(path, ())
 
 
 @dataclass(frozen=True)

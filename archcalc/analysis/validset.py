@@ -21,91 +21,16 @@ from math import gcd
 
 import sympy as sp
 
-from ..layers.base import Window
 from ..layers.windowed import AXES
+from .axis import MAX_MODULUS, Axis, Budget, GaveUp, step
 from .result import AxisValidity, LayerRow
 
-MAX_MODULUS = 1 << 16  # beyond this, say so rather than enumerate residues
+__all__ = ["step", "valid_inputs"]  # `step` is checked against window_size by the tests
+
 SEARCH_LIMIT = 1 << 40
-
-
-def step(W: int, w: Window) -> tuple[int, bool]:
-    """(next size, whether it is an integer — else floored) for one axis and layer."""
-    if w.kind == "fixed":
-        return int(w.size), True
-    if w.kind == "same_tf":
-        return -(-W // int(w.stride)), True
-    if w.kind == "merge":
-        return W, True
-    F, S, lo, hi = int(w.kernel), int(w.stride), int(w.pad_lo), int(w.pad_hi)
-    span = W + lo + hi - F
-    if w.rounding == "exact":
-        return span // S + 1, span % S == 0
-    if w.rounding == "floor":
-        return span // S + 1, True
-    size = -(-span // S) + 1  # ceil
-    if (size - 1) * S >= W + lo:
-        size -= 1
-    return size, True
-
-
 def _concrete(windows) -> bool:
     return all(isinstance(v, (int, sp.Integer)) for w in windows
                for v in (w.kernel, w.stride, w.pad_lo, w.pad_hi, w.size))
-
-
-class _Axis:
-    """The network along one input axis, compiled to plain ints for fast evaluation."""
-
-    def __init__(self, rows: tuple[LayerRow, ...], axis: int):
-        index = {"input": 0}
-        self.steps = []  # (output slot, input slots, window as ints or None)
-        for row in rows:
-            index[row.name] = len(index)
-            w = row.windows[axis] if row.windows is not None else None
-            ins = tuple(index.get(i, -1) for i in row.inputs)
-            if w is not None:
-                w = Window(w.kind, int(w.kernel), int(w.stride), int(w.pad_lo), int(w.pad_hi),
-                           w.rounding, int(w.size))
-            self.steps.append((index[row.name], ins, w))
-        self.slots = len(index)
-
-    def run(self, value: int) -> tuple[bool, bool]:
-        """(every size ≥ 1, every size an integer and every merge matched) at `value`."""
-        sizes: list = [None] * self.slots
-        sizes[0] = value
-        positive = integral = True
-        for out, ins, w in self.steps:
-            srcs = [sizes[i] if i >= 0 else None for i in ins]
-            if w is None or not srcs or any(s is None for s in srcs):
-                continue
-            if w.kind == "merge":
-                integral &= all(s == srcs[0] for s in srcs)  # a merge needs equal sizes
-                sizes[out] = srcs[0]
-                continue
-            size, ok = step(srcs[0], w)
-            positive &= size >= 1
-            integral &= ok
-            if size < 1:
-                break
-            sizes[out] = size
-        return positive, integral
-
-    def modulus(self) -> int:
-        """The lcm of the cumulative strides: sizes repeat their pattern with this period."""
-        cum: list = [None] * self.slots
-        cum[0] = 1
-        m = 1
-        for out, ins, w in self.steps:
-            srcs = [cum[i] if i >= 0 else None for i in ins]
-            if w is None or w.kind == "fixed" or not srcs or any(s is None for s in srcs):
-                continue
-            base = 1
-            for s in srcs:
-                base = base * s // gcd(base, s)
-            cum[out] = base * (w.stride if w.kind != "merge" else 1)
-            m = m * cum[out] // gcd(m, cum[out])
-        return m
 
 
 def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dict,
@@ -116,6 +41,9 @@ def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dic
         key = str(dim) if isinstance(dim, sp.Symbol) else f"{AXES[ndim][axis]}"
         groups.setdefault(key, []).append(axis)
     out = []
+    budget = Budget()
+    shared = {id(r.windows): r.windows for r in rows if r.windows is not None}  # memoized rows
+    concrete = all(_concrete(ws) for ws in shared.values())
     for key, axes in groups.items():
         dim = input_dims[axes[0]]
         decl = symbols.get(key) if isinstance(dim, sp.Symbol) else None
@@ -123,13 +51,12 @@ def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dic
             continue  # the parser allows neither; nothing to say about an expression
         current = bindings.get(key) if isinstance(dim, sp.Symbol) else int(dim)
         names = tuple(AXES[ndim][a] for a in axes)
-        windows = [r.windows for r in rows if r.windows is not None]
-        if not all(_concrete(ws) for ws in windows):
+        if not concrete:
             out.append(AxisValidity(key, names, 1, (), 1, None, None, current,
                                     reason="a kernel, stride or padding depends on an unbound "
                                            "symbol"))
             continue
-        out.append(_solve(key, names, [_Axis(rows, a) for a in axes], decl, current))
+        out.append(_solve(key, names, [Axis(rows, a, budget) for a in axes], decl, current))
     return tuple(out)
 
 
@@ -144,8 +71,17 @@ def _solve(key, names, axes, decl, current) -> AxisValidity:
     modulus = modulus * multiple // gcd(modulus, multiple)
     if modulus > MAX_MODULUS:
         return AxisValidity(key, names, modulus, (), 1, hi_bound, None, current,
-                            reason=f"the strides multiply to {modulus}, too many residues")
+                            reason=f"the strides multiply to more than {MAX_MODULUS:,}, too "
+                                   "many residues")
+    try:
+        return _search(key, names, axes, decl, current, modulus, multiple, lo_bound, hi_bound)
+    except GaveUp as exc:
+        return AxisValidity(key, names, modulus, (), 1, hi_bound, None, current,
+                            reason=f"the search would evaluate more than {exc.args[0]:,} layer "
+                                   "steps")
 
+
+def _search(key, names, axes, decl, current, modulus, multiple, lo_bound, hi_bound):
     def positive(v):
         return all(ax.run(v)[0] for ax in axes)
 
@@ -193,17 +129,17 @@ def _reduce(modulus: int, residues: list[int]) -> tuple[int, list[int]]:
 
 
 def _nearest(v: AxisValidity, current: int) -> tuple[int, ...]:
+    """The largest valid size below `current` and the smallest above it, from the residues
+    (at most MAX_MODULUS of them), not by stepping through sizes: `current` may be 2⁶²."""
     if not v.residues:
         return ()
     found = []
-    below = current - 1
-    while below >= v.minimum and not v.contains(below):
-        below -= 1
+    top = current - 1 if v.maximum is None else min(current - 1, v.maximum)
+    below = max(top - (top - r) % v.modulus for r in v.residues)
     if below >= v.minimum:
         found.append(below)
-    above = current + 1
-    while not v.contains(above) and above < current + v.modulus + v.minimum + 1:
-        above += 1
+    start = max(current + 1, v.minimum)
+    above = min(start + (r - start) % v.modulus for r in v.residues)
     if v.contains(above):
         found.append(above)
     return tuple(found)

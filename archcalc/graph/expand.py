@@ -6,22 +6,37 @@ is its scope path and its local name (`layer2.0.conv1`). `from:` names resolve i
 scope they are written in, then outward; `input` is the scope's own input. After
 expansion every reference is resolved, and three errors name the nodes they are about:
 a reference to no layer, a cycle, and layers that feed no output. Expansion is bounded
-(block nesting, repeats, total nodes) so that no spec can blow up.
+— block nesting, nesting of every kind, the number of layers, the number of expansions
+(every block instance, repeat copy and branch, empty or not) and the length of a full name
+— so that no spec can blow up: the work is linear in what the limits allow.
 """
 
 from __future__ import annotations
 
+import difflib
 import heapq
 from dataclasses import dataclass
 
-from ..errors import SourceLoc, error
+from ..errors import SourceLoc, clip, error
 from ..layers import KINDS
 from ..spec.model import BlockUse, Item, LayerDecl, Parallel, Repeat, Residual, Spec
 from .model import Graph, Group, Node
-from .names import INPUT
+from .names import INPUT, MAX_NAME
 
-MAX_NODES = 100_000
+MAX_NODES = 100_000  # layers after expansion; bench/check_scaling.py shows the cost up to it
 MAX_BLOCK_DEPTH = 16
+# Block instances, repeats and their copies, named residuals/parallels and branches: each
+# opens a group (a scope and a row of the tree view). An empty block adds no layer, so
+# without this count `repeat: 1000` nested four deep would loop 10^12 times under the layer
+# limit. 100,000 admits blocks nested 15 deep of `repeat: 2` each (98,301 groups).
+MAX_GROUPS = 100_000
+# Nested scopes of every kind together (blocks, repeats, residuals, branches): each level
+# costs the expander ~3 Python frames, so 64 keeps it far from Python's 1,000-frame limit
+# (16 blocks each nesting 20 residuals was a RecursionError); real networks nest < 10.
+MAX_NESTING = 64
+# A layer's full dotted name: 16 levels of block, copy and branch names stay far below.
+# It bounds the memory of names and of the JSON report, which lists each layer's groups.
+MAX_PATH = 512
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,9 @@ class _Scope:
     def full(self, local: str) -> str:
         return f"{self.path}.{local}" if self.path else local
 
+    def depth(self) -> int:
+        return len(self.groups)
+
     def child(self, local: str, input_, subs=None, group: str | None = None) -> "_Scope":
         groups = self.groups + ((group,) if group else ())
         return _Scope(self.full(local), self, input_, self.subs if subs is None else subs, groups)
@@ -63,10 +81,13 @@ def _label(item: Item) -> str:
 class _Expander:
     def __init__(self, spec: Spec):
         self.spec = spec
+        self.blocks = {b.name: b for b in spec.blocks}  # looked up once per instance
         self.nodes: list[dict] = []
         self.by_name: dict[str, dict] = {}
         self.groups: list[Group] = []
         self.stack: list[str] = []
+        self.nesting = 0
+        self.resolved: dict[tuple[int, str], str] = {}  # (scope, `from:` name) -> node
 
     # -- names -------------------------------------------------------------------------
     def reserve(self, items, scope: _Scope) -> None:
@@ -92,10 +113,11 @@ class _Expander:
     def add_node(self, name: str, kind: str, inputs, loc: SourceLoc, scope: _Scope,
                  args=(), arg_locs=(), refs=()) -> str:
         if name in self.by_name:
-            raise error(f"layer name '{name}' is used twice", loc, code="duplicate-name")
+            raise error(f"layer name '{clip(name)}' is used twice", loc, code="duplicate-name")
         if len(self.nodes) >= MAX_NODES:
             raise error(f"the spec expands to more than {MAX_NODES:,} layers", loc,
                         code="too-large")
+        _check_path(name, loc)
         if scope.subs:
             args = tuple((k, _subs(v, scope.subs)) for k, v in args)
         node = dict(name=name, kind=kind, args=tuple(args), arg_locs=tuple(arg_locs), loc=loc,
@@ -107,35 +129,58 @@ class _Expander:
 
     def group(self, path: str, kind: str, loc: SourceLoc, role: str | None = None,
               args: tuple = ()) -> str:
+        if len(self.groups) >= MAX_GROUPS:
+            raise error(f"the spec expands to more than {MAX_GROUPS:,} block instances, "
+                        "repeats and branches", loc,
+                        "each block instance and each repeat copy counts, empty or not",
+                        code="too-large")
+        _check_path(path, loc)
         self.groups.append(Group(path, kind, loc, role or kind, args))
         return path
 
     # -- items -------------------------------------------------------------------------
-    def items(self, items, scope: _Scope, x) -> object:
+    # Structured items expand as generators that yield the expansions they need, driven by
+    # `_drive` from one loop: nesting lives in generator objects, not in Python's frame
+    # stack, whose 16 KB chunks CPython 3.11 maps and unmaps each time a recursion crosses
+    # one (blocks nested 15 deep spent more time in the kernel than in Python).
+    def items(self, items, scope: _Scope, x, loc: SourceLoc | None = None):
+        if self.nesting >= MAX_NESTING:
+            raise error(f"layers nest deeper than {MAX_NESTING} levels, counting blocks, "
+                        "repeats, residuals and branches", loc or (items[0].loc if items
+                                                                   else None),
+                        code="too-deep")
+        self.nesting += 1
         self.reserve(items, scope)
         prev = x
         for it in items:
             src = [(_Ref(scope, n, loc) if n != INPUT else scope.input)
                    for n, loc in getattr(it, "sources", ())] or [prev]
-            prev = self.item(it, scope, src)
+            prev = self.layer(it, scope, src) if isinstance(it, LayerDecl) else \
+                (yield self.item(it, scope, src))
+        self.nesting -= 1
         return prev
 
-    def item(self, it: Item, scope: _Scope, src: list, name: str | None = None) -> object:
+    def layer(self, it: LayerDecl, scope: _Scope, src: list, name: str | None = None) -> str:
+        local = name or it.name or self.auto(scope, _label(it))
+        out = self.add_node(scope.full(local), it.kind, src, it.loc, scope, it.args,
+                            it.arg_locs)
+        scope.locals[local] = out
+        return out
+
+    def item(self, it: Item, scope: _Scope, src: list, name: str | None = None):
         if isinstance(it, Repeat):
-            return self.repeat(it, scope, src)
+            return (yield self.repeat(it, scope, src))
         if isinstance(it, LayerDecl):
-            local = name or it.name or self.auto(scope, _label(it))
-            out = self.add_node(scope.full(local), it.kind, src, it.loc, scope, it.args,
-                                it.arg_locs)
-        elif isinstance(it, BlockUse):
+            return self.layer(it, scope, src, name)
+        if isinstance(it, BlockUse):
             local = name or it.name or self.auto(scope, it.block)
-            out = self.block(it, scope, local, src)
+            out = yield self.block(it, scope, local, src)
         elif isinstance(it, Residual):
             local = name or it.name
-            out = self.residual(it, scope, local, self.single(src, it))
+            out = yield self.residual(it, scope, local, self.single(src, it))
         else:
             local = name or it.name
-            out = self.parallel(it, scope, local, self.single(src, it))
+            out = yield self.parallel(it, scope, local, self.single(src, it))
         if local:
             scope.locals[local] = out
         return out
@@ -146,40 +191,42 @@ class _Expander:
                         code="type")
         return src[0]
 
-    def repeat(self, it: Repeat, scope: _Scope, src: list) -> object:
+    def repeat(self, it: Repeat, scope: _Scope, src: list):
         base = it.name or self.auto(scope, _label(it.item))
         copies = self.group(scope.full(base), f"{_label(it.item)} ×{it.count}", it.loc,
                             "repeat")
         inner = scope.child(base, src[0], group=copies)
         prev = src
         for i in range(it.count):
-            prev = [self.item(it.first if i == 0 else it.item, inner, prev, name=str(i))]
+            one = it.first if i == 0 else it.item
+            prev = [self.layer(one, inner, prev, str(i)) if isinstance(one, LayerDecl) else
+                    (yield self.item(one, inner, prev, name=str(i)))]
         scope.locals[base] = prev[0]
         return prev[0]
 
-    def block(self, use: BlockUse, scope: _Scope, local: str, src: list) -> object:
+    def block(self, use: BlockUse, scope: _Scope, local: str, src: list):
         if use.block in self.stack:
             raise error(f"block {use.block} uses itself (through {' → '.join(self.stack)})",
                         use.loc, code="recursive-block")
         if len(self.stack) >= MAX_BLOCK_DEPTH:
             raise error(f"blocks nest deeper than {MAX_BLOCK_DEPTH} levels", use.loc,
                         code="too-deep")
-        bd = self.spec.block(use.block)
+        bd = self.blocks[use.block]
         placeholders = dict(bd.symbols)
         values = tuple((n, _subs(v, scope.subs)) for n, v, _ in use.args)
         subs = {placeholders[n]: v for n, v in values}
         path = self.group(scope.full(local), use.block, use.loc, "block", values)
         inner = scope.child(local, self.single(src, use), subs=subs, group=path)
         self.stack.append(use.block)
-        out = self.items(bd.items, inner, inner.input)
+        out = yield self.items(bd.items, inner, inner.input, use.loc)
         self.stack.pop()
         return out
 
-    def residual(self, it: Residual, scope: _Scope, local: str | None, x) -> object:
+    def residual(self, it: Residual, scope: _Scope, local: str | None, x):
         s = scope
         if local:
             s = scope.child(local, x, group=self.group(scope.full(local), "residual", it.loc))
-        body = self.items(it.items, s, x)
+        body = yield self.items(it.items, s, x, it.loc)
         if isinstance(it.shortcut, str):
             sc = self.add_node(s.full(self.auto(s, "shortcut")), "shortcut", [x], it.loc, s,
                                (("mode", it.shortcut), ("batchnorm", it.batchnorm)), (),
@@ -187,10 +234,10 @@ class _Expander:
         else:
             name = self.auto(s, "shortcut")
             inner = s.child(name, x, group=self.group(s.full(name), "shortcut", it.loc))
-            sc = self.items(it.shortcut, inner, x)
+            sc = yield self.items(it.shortcut, inner, x, it.loc)
         return self.add_node(s.full(self.auto(s, "add")), "add", [body, sc], it.loc, s)
 
-    def parallel(self, it: Parallel, scope: _Scope, local: str | None, x) -> object:
+    def parallel(self, it: Parallel, scope: _Scope, local: str | None, x):
         s = scope
         if local:
             s = scope.child(local, x, group=self.group(scope.full(local), "parallel", it.loc))
@@ -198,36 +245,60 @@ class _Expander:
         for branch in it.branches:
             name = self.auto(s, "branch")
             inner = s.child(name, x, group=self.group(s.full(name), "branch", it.loc))
-            outs.append(self.items(branch, inner, x) if branch else x)
+            outs.append((yield self.items(branch, inner, x, it.loc)) if branch else x)
         return self.add_node(s.full(self.auto(s, it.merge)), it.merge, outs, it.loc, s)
 
     # -- references, order, reachability ----------------------------------------------
-    def resolve(self, entry, seen=()) -> str:
-        if isinstance(entry, str):
-            return entry
-        scope, name = entry.scope, entry.name
-        s = scope
+    def resolve(self, entry) -> str:
+        """The node an input entry stands for. A `from:` name may stand for what an empty
+        block or branch passes on — another `from:` name — so this follows such names, each
+        at most once: `{name: a, from: a}` on an empty block is a cycle, not a recursion."""
+        chain: list[_Ref] = []
+        on_chain: set[tuple[int, str]] = set()
+        while not isinstance(entry, str):
+            key = (id(entry.scope), entry.name)
+            if key in self.resolved:
+                entry = self.resolved[key]
+                break
+            if key in on_chain:
+                names = " → ".join(f"{clip(r.name)} (line {r.loc.line})"
+                                   for r in chain[:6] + [entry])
+                raise error(f"the `from:` names form a cycle through empty blocks: {names}",
+                            entry.loc,
+                            "an empty block or branch passes on what it reads, so a `from:` "
+                            "must not lead back to itself", code="cycle")
+            chain.append(entry)
+            on_chain.add(key)
+            entry = self.lookup(entry)
+        for r in chain:  # each name is followed once in the whole run: linear
+            self.resolved[(id(r.scope), r.name)] = entry
+        return entry
+
+    def lookup(self, ref: _Ref):
+        """What `from: name` names: a node, or what an empty scope passes on."""
+        s = ref.scope
         while s is not None:
-            if name in s.locals:
-                return self.resolve(s.locals[name], seen + (name,))
-            if s.full(name) in self.by_name:
-                return s.full(name)
+            if ref.name in s.locals:
+                return s.locals[ref.name]
+            if s.full(ref.name) in self.by_name:
+                return s.full(ref.name)
             s = s.parent
         near = []
-        s = scope
+        s = ref.scope
         while s is not None:
             near += list(s.locals)
             s = s.parent
-        from ..spec.parser import did_you_mean
-
-        raise error(f"`from: {name}` names no layer here", entry.loc,
-                    did_you_mean(name, near) or
-                    f"layers here: {', '.join(sorted(set(near))) or 'none'}",
+        hint = _did_you_mean(ref.name, near)
+        if not hint:
+            listed = sorted(set(near))
+            hint = "layers here: " + (", ".join(clip(n) for n in listed[:20]) or "none") + \
+                (f" and {len(listed) - 20:,} more" if len(listed) > 20 else "")
+        raise error(f"`from: {clip(ref.name)}` names no layer here", ref.loc, hint,
                     code="dangling-ref")
 
     def run(self) -> Graph:
         top = _Scope("", None, INPUT, {}, ())
-        main = self.items(self.spec.layers, top, INPUT)
+        main = _drive(self.items(self.spec.layers, top, INPUT))
         for node in self.nodes:
             node["inputs"] = [self.resolve(e) for e in node["inputs"]]
             node["refs"] = [self.resolve(e) for e in node["refs"]]
@@ -289,6 +360,38 @@ class _Expander:
                         f"output: {names}", dead[0]["loc"],
                         "use it with `from:`, list it under `outputs:`, or remove it",
                         code="unreachable")
+
+
+def _drive(expansion):
+    """Run an expansion generator to its value: each yields the generator of a nested
+    expansion, whose value is sent back to it when it ends."""
+    stack, value = [expansion], None
+    while True:
+        try:
+            nested = stack[-1].send(value)
+        except StopIteration as end:
+            stack.pop()
+            if not stack:
+                return end.value
+            value = end.value
+        else:
+            stack.append(nested)
+            value = None
+
+
+def _check_path(path: str, loc: SourceLoc) -> None:
+    if len(path) > MAX_PATH:
+        raise error(f"the full name '{clip(path, 60)}' is longer than {MAX_PATH} characters",
+                    loc, "shorten the names of the blocks, repeats and branches it sits in",
+                    code="too-long")
+
+
+def _did_you_mean(word: str, options) -> str:
+    """"did you mean 'x'?" — difflib's cost grows with the word, so only for a name's length."""
+    if len(word) > MAX_NAME:
+        return ""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
 
 
 def _subs(value, subs: dict):

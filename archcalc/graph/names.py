@@ -10,8 +10,12 @@ from __future__ import annotations
 import keyword
 import re
 
+from ..errors import clip
+
 INPUT = "input"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A layer name becomes a Python attribute and a line of generated code, and every message
+# about the layer quotes it; 64 characters is far above any real layer's name.
 MAX_NAME = 64
 
 # Attributes of torch.nn.Module (torch 2.x) that a submodule name would shadow; kept here,
@@ -32,6 +36,8 @@ zero_grad
 
 def check_layer_name(name: str) -> str | None:
     """Why `name` cannot name a layer, or None."""
+    if len(name) > MAX_NAME:
+        return f"layer name '{clip(name, 40)}' is longer than {MAX_NAME} characters"
     if not _IDENT.fullmatch(name):
         return f"layer name '{name}' is not a Python identifier (letters, digits, _)"
     if keyword.iskeyword(name):
@@ -41,6 +47,4 @@ def check_layer_name(name: str) -> str | None:
                 if not name.startswith("_") else f"layer name '{name}' starts with '_'")
     if name == INPUT:
         return "'input' names the network's input"
-    if len(name) > MAX_NAME:
-        return f"layer name longer than {MAX_NAME} characters"
     return None

@@ -4,14 +4,80 @@ Given W, F, S and the padding of an axis where (W − F + P_lo + P_hi)/S + 1 is 
 integer, say what would fit — the nearest input sizes, a symmetric padding, a per-side
 padding (the only fix when W − F is odd and S = 2, since 2P is always even), a stride —
 each with its arithmetic, and say so plainly where no fix of a kind exists.
+
+Every hint comes from arithmetic whose cost does not grow with the values (a spec may
+write `kernel: 10000000` or `padding: 1e20`): the input sizes and the per-side padding
+are closed forms, the symmetric padding solves 2P ≡ F − W (mod S) with gcd arithmetic,
+and the strides come from a bounded search for divisors of the span that says when it
+may have missed a nearer one.
 """
 
 from __future__ import annotations
 
+from math import gcd, isqrt
 
-def _divisors(n: int) -> list[int]:
-    small = [d for d in range(1, int(n ** 0.5) + 1) if n % d == 0]
-    return sorted(set(small + [n // d for d in small]))
+# The stride search tries at most this many candidates on each side of S, and trial
+# division up to this bound (then a divisor d ≤ TRIAL_LIMIT and its cofactor span/d are
+# both known). For every span below TRIAL_LIMIT² = 4·10⁶ the search is exhaustive, which
+# covers any real layer; beyond it, ~6,000 remainders at most, whatever the values.
+SEARCH_RADIUS = 2_000
+TRIAL_LIMIT = 2_000
+
+
+def _divides(n: int, d: int) -> bool:
+    return n % d == 0  # one step of the stride search (tests count the calls)
+
+
+def near_divisors(n: int, S: int, count: int = 2) -> tuple[list[int], bool]:
+    """The `count` divisors of n > 0 nearest S (by distance, then the smaller), S excluded,
+    and whether they are certainly the nearest: (divisors, exact).
+
+    Looks at every d within SEARCH_RADIUS of S and every d ≤ TRIAL_LIMIT with its
+    cofactor n/d; a divisor it did not look at lies outside both, so the answer is exact
+    when the ones found are nearer than any such place."""
+    found: set[int] = set()
+    small = min(TRIAL_LIMIT, isqrt(n))
+    for d in range(1, small + 1):
+        if _divides(n, d):
+            found.update((d, n // d))
+    lo, hi = max(1, S - SEARCH_RADIUS), min(n, S + SEARCH_RADIUS)
+    for d in range(max(lo, small + 1), hi + 1):
+        if _divides(n, d):
+            found.update((d, n // d))
+    found.discard(S)
+    near = sorted(found, key=lambda d: (abs(d - S), d))[:count]
+    if isqrt(n) <= TRIAL_LIMIT:
+        return near, True  # trial division saw every divisor
+    # Divisors not looked at lie in (TRIAL_LIMIT, n/TRIAL_LIMIT) outside [lo, hi].
+    unseen_lo, unseen_hi = TRIAL_LIMIT + 1, (n - 1) // TRIAL_LIMIT
+    gap = None  # the distance from S to the nearest place a divisor was not looked for
+    for a, b in ((unseen_lo, min(unseen_hi, lo - 1)), (max(unseen_lo, hi + 1), unseen_hi)):
+        if a <= b:
+            dist = 0 if a <= S <= b else min(abs(a - S), abs(b - S))
+            gap = dist if gap is None else min(gap, dist)
+    exact = gap is None or (len(near) == count and abs(near[-1] - S) < gap)
+    return near, exact
+
+
+def symmetric_padding(W: int, F: int, S: int, limit: int, current2: int) -> int | None:
+    """The P in [0, limit] with (W − F + 2P) % S == 0 and W + 2P ≥ F nearest current2/2
+    (the smaller on a tie), or None: 2P ≡ F − W (mod S) has the solutions P ≡ p0 (mod m)."""
+    g = gcd(2, S)
+    if (F - W) % g:
+        return None
+    m = S // g
+    p0 = ((F - W) // g) * pow(2 // g, -1, m) % m if m > 1 else 0
+    lower = max(0, -(-(F - W) // 2))
+    if lower > limit:
+        return None
+    first = lower + (p0 - lower) % m          # the smallest solution ≥ lower
+    last = limit - (limit - p0) % m           # the largest solution ≤ limit
+    if first > last:
+        return None
+    t = current2 // 2                         # floor of the current mean padding
+    below = t - (t - p0) % m
+    candidates = {min(max(p, first), last) for p in (below, below + m)}
+    return min(candidates, key=lambda p: (abs(2 * p - current2), p))
 
 
 def fit_hints(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
@@ -27,9 +93,8 @@ def fit_hints(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
         hints.append(f"an input of {' or '.join(sizes)} fits this layer")
     # Symmetric padding P: (W − F + 2P) % S == 0.
     limit = max_pad if max_pad is not None else F
-    sym = [p for p in range(0, limit + 1) if (W - F + 2 * p) % S == 0 and W + 2 * p >= F]
-    if sym:
-        p = min(sym, key=lambda p: (abs(p - (lo + hi) / 2), p))
+    p = symmetric_padding(W, F, S, limit, lo + hi)
+    if p is not None:
         hints.append(f"padding {p}: ({W} − {F} + 2·{p})/{S} + 1 = {(W - F + 2 * p) // S + 1}")
     else:
         why = (f"{W} − {F} = {W - F} is odd and 2P is even" if S == 2 and (W - F) % 2
@@ -45,10 +110,13 @@ def fit_hints(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
                      f"({W} − {F} + {new_lo} + {new_hi})/{S} + 1 = {(W + total - F) // S + 1}")
     # Stride: a divisor of the span.
     if span > 0:
-        strides = [d for d in _divisors(span) if d != S]
-        near = sorted(strides, key=lambda d: (abs(d - S), d))[:2]
+        near, exact = near_divisors(span, S)
         if near:
-            hints.append("stride " + " or ".join(f"{d} (→ {span // d + 1})" for d in sorted(near)))
+            hint = "stride " + " or ".join(f"{d} (→ {span // d + 1})" for d in sorted(near))
+            if not exact:
+                hint += (f" — the nearest divisors of {span} that a bounded search found; "
+                         "a nearer one may exist")
+            hints.append(hint)
     else:
         hints.append("no stride fits: the window covers the whole padded input")
     if rounding_hint:

@@ -31,5 +31,7 @@ def lookup(name: str) -> type[LayerKind] | None:
 
 def suggest(name: str, extra: tuple[str, ...] = ()) -> list[str]:
     """Kind names close to a misspelt one, for 'did you mean'."""
+    if len(name) > 128:  # difflib's cost grows with the word; no kind or block is longer
+        return []
     names = [*KINDS, *ALIASES, *extra]
     return difflib.get_close_matches(name.lower(), names, n=3, cutoff=0.6)

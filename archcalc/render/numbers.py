@@ -77,9 +77,15 @@ def formula(x) -> str:
     return text.replace(" - ", " − ").replace("**", "^").replace("*", "·")
 
 
-@lru_cache(maxsize=4096)
 def json_number(x):
     """An int when concrete, else the formula as a string (JSON has no symbols)."""
+    if isinstance(x, sp.Integer):
+        return int(x.p)  # the common case, ~10⁶ times for a large network: no cache lookup
+    return _json_number(x)
+
+
+@lru_cache(maxsize=4096)
+def _json_number(x):
     if x is None:
         return None
     x = sp.sympify(x)

@@ -18,7 +18,7 @@ from typing import Callable
 
 import sympy as sp
 
-from ..errors import SourceLoc, SpecError, error
+from ..errors import SourceLoc, SpecError, clip, error
 from ..layers import KINDS, lookup, suggest
 from . import foreign
 from . import params as P
@@ -32,6 +32,9 @@ PARALLEL_KEYS = ("branches", "merge") + ITEM_KEYS
 SHORTCUTS = ("auto", "identity", "projection", "zeropad")
 MAX_REPEAT = 1000
 MAX_ITEM_DEPTH = 32
+# A layer list longer than the layer limit (graph.expand.MAX_NODES, a test keeps them equal)
+# can never expand to a legal spec: refused before its items are parsed.
+MAX_ITEMS = 100_000
 
 
 class ItemParser:
@@ -52,6 +55,11 @@ class ItemParser:
         if not isinstance(node, LSeq):
             raise error(f"{what} is a list, one layer per item", node.loc,
                         "e.g. `- conv: {out: 6, kernel: 5}`", code="type")
+        if len(node) > MAX_ITEMS:
+            raise error(f"{what} lists {len(node):,} items; a spec expands to at most "
+                        f"{MAX_ITEMS:,} layers", node.loc,
+                        "a large network is written with blocks and `repeat:`",
+                        code="too-large")
         return tuple(self.item(i, depth) for i in node)
 
     # -- one item ---------------------------------------------------------------------
@@ -86,7 +94,7 @@ class ItemParser:
         kind = lookup(word)
         if kind is None:
             close = suggest(word, tuple(self.blocks) + ("residual", "parallel"))
-            raise error(f"unknown layer kind '{word}'", key.loc,
+            raise error(f"unknown layer kind '{clip(word)}'", key.loc,
                         f"did you mean '{close[0]}'?" if close else
                         f"the kinds are: {', '.join(sorted(KINDS))} (archcalc ops lists them)"
                         + (f"; blocks: {', '.join(self.blocks)}" if self.blocks else ""),

@@ -14,19 +14,25 @@ from pathlib import Path
 
 import sympy as sp
 
-from ..errors import SourceLoc, SourceText, error
+from ..errors import SourceText, clip, error
 from ..layers import ALIASES, KINDS
 from . import params as P
 from .expr import ExprError
 from .items import ItemParser
 from .model import SPEC_VERSION, BlockDef, Spec, SymbolDecl, block_arg, symbol
 from .scalars import Trap
-from .yamlnodes import LMap, LScalar, LSeq, Node, load
+from .source import check_text, read_spec
+from .yamlnodes import MAX_KEY, LMap, LScalar, LSeq, Node, load
 
 TOP_KEYS = ("archcalc", "name", "description", "input", "symbols", "rounding", "blocks",
             "layers", "outputs")
 SYMBOL_KEYS = ("default", "multiple_of", "min", "max", "doc")
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Extra outputs (auxiliary heads): each costs a pass over the network for its totals.
+# Inception v3 has one; 64 is far above any network's.
+MAX_OUTPUTS = 64
+# The network's name is printed in every report's title and in generated code.
+MAX_NETWORK_NAME = 128
 # Words a symbol may not be called: padding keywords, expression functions, YAML words.
 RESERVED_SYMBOLS = {"same", "valid", "min", "max", "floor", "ceil", "true", "false", "null"}
 
@@ -40,24 +46,19 @@ def check_block_name(name: str) -> str | None:
 
 
 def did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    word = str(word)
+    if len(word) > MAX_KEY:  # difflib's cost grows with the word; no name is longer
+        return ""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
 
 
 def parse_file(path: str | Path) -> Spec:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise error(f"cannot read {path}: not UTF-8 text ({exc.reason})",
-                    SourceLoc(str(path), 1, 1), code="io") from None
-    except OSError as exc:
-        raise error(f"cannot read {path}: {exc.strerror or exc}", SourceLoc(str(path), 1, 1),
-                    code="io") from None
-    return parse_text(text, str(path))
+    return parse_text(read_spec(path), str(Path(path)))
 
 
 def parse_text(text: str, filename: str = "<string>") -> Spec:
+    check_text(text, filename)
     root = load(text, filename)
     return _SpecParser(SourceText(filename, text), filename).parse(root)
 
@@ -84,7 +85,12 @@ class _SpecParser:
                 and not isinstance(version.value, bool)):
             raise error(f"unsupported spec version {getattr(version, 'value', '?')!r}; this "
                         f"archcalc reads version {SPEC_VERSION}", version.loc, code="version")
-        name = self.text(self.require(root, "name", "a name for the network"), "name")
+        name_node = self.require(root, "name", "a name for the network")
+        name = self.text(name_node, "name")
+        if len(name) > MAX_NETWORK_NAME:
+            raise error(f"the network's name is {len(name):,} characters long; at most "
+                        f"{MAX_NETWORK_NAME} ('{clip(name, 40)}')", name_node.loc,
+                        code="too-long")
         description = self.text(root.get("description"), "description") if root.get(
             "description") is not None else ""
         rounding = "exact"
@@ -196,6 +202,11 @@ class _SpecParser:
         for i, item in enumerate(node):
             what = "input channels" if i == 0 else f"input dim {i}"
             if isinstance(item, LScalar) and isinstance(item.value, str) and \
+                    len(item.value) > MAX_KEY:  # a symbol's name, as under `symbols:`
+                raise error(f"{what} is {len(item.value):,} characters long; a symbol's name "
+                            f"has at most {MAX_KEY} ('{clip(item.value, 40)}')",
+                            item.loc, code="too-long")
+            if isinstance(item, LScalar) and isinstance(item.value, str) and \
                     not isinstance(item.value, Trap) and IDENT.fullmatch(item.value.lstrip("$")):
                 name = self.symbol_name(item)
                 # A name in `input` declares the symbol if `symbols:` did not.
@@ -264,6 +275,9 @@ class _SpecParser:
 
     def parse_outputs(self, node: Node) -> tuple:
         items = node.items if isinstance(node, LSeq) else (node,)
+        if len(items) > MAX_OUTPUTS:
+            raise error(f"outputs: lists {len(items):,} layers; at most {MAX_OUTPUTS}", node.loc,
+                        code="too-large")
         out = []
         for item in items:
             if not isinstance(item, LScalar) or not isinstance(item.value, str):

@@ -1,10 +1,11 @@
 """Safe YAML loading that keeps the source position of every value.
 
-PyYAML's `compose` (safe loader, libyaml when available) gives a node tree whose nodes
-carry start marks; it never constructs Python objects from tags, so no spec can run
-code. We turn that tree into three small located types — `LMap`, `LSeq`, `LScalar` —
-resolving scalars with archcalc's own rules (see `scalars.py`), refusing duplicate keys,
-and bounding the size an alias can expand to (the "billion laughs" document).
+PyYAML's parser (safe loader, libyaml when available) gives events that carry start
+marks; nothing is ever constructed from tags, so no spec can run code. We build three
+small located types from them — `LMap`, `LSeq`, `LScalar` — as `yaml.compose` would
+compose nodes, resolving scalars with archcalc's own rules (see `scalars.py`), refusing
+tags, merge keys, duplicate keys and over-long keys, and bounding the size and depth an
+alias can expand to (the "billion laughs" document).
 """
 
 from __future__ import annotations
@@ -13,24 +14,32 @@ from dataclasses import dataclass
 from typing import Iterator, Union
 
 import yaml
+from yaml.composer import ComposerError
 
-from ..errors import SourceLoc, error
+from ..errors import SourceLoc, clip, error
 from .scalars import resolve_plain
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-MAX_NODES = 200_000  # a spec of thousands of layers stays far below this
+# Values a spec may expand to (aliases expanded): the "billion laughs" bound. A flat spec at
+# the 100,000-layer limit whose layers are `kind: {…}` mappings of three or four arguments
+# has about 900,000 values; at ~210 bytes a value (slotted nodes) 1,000,000 is ~210 MB.
+MAX_NODES = 1_000_000
 MAX_DEPTH = 64
+# Every mapping key is a name: a keyword of the language, a layer kind, a symbol, block or
+# block-argument name. None needs more than 128 characters, and a key is quoted in
+# messages ("unknown key …"), so a longer one is refused where it is read.
+MAX_KEY = 128
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class LScalar:
     value: object  # int | float | bool | None | str (maybe a Trap)
     loc: SourceLoc
     quoted: bool = False
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class LSeq:
     items: tuple["Node", ...]
     loc: SourceLoc
@@ -42,7 +51,7 @@ class LSeq:
         return len(self.items)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class LMap:
     items: tuple[tuple[LScalar, "Node"], ...]
     loc: SourceLoc
@@ -80,7 +89,7 @@ def _loc(mark, filename: str) -> SourceLoc:
 def load(text: str, filename: str = "<string>") -> Node:
     """Parse `text` into located nodes; raise SpecError on malformed YAML."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = _Builder(filename).document(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(mark, filename) if mark is not None else SourceLoc(filename, 1, 1)
@@ -96,56 +105,153 @@ def load(text: str, filename: str = "<string>") -> Node:
         raise error("the spec is empty", SourceLoc(filename, 1, 1),
                     "a spec starts with `archcalc: 1`, then name, input and layers",
                     code="empty")
-    return _Converter(filename).convert(root, 0)
+    return root
 
 
-class _Converter:
+class _Builder:
+    """Located nodes straight from the parser's events — what `yaml.compose` would build,
+    without its node tree (PyYAML resolves every scalar's tag in Python, and the tree
+    doubles the memory; archcalc resolves scalars itself). An alias reuses its anchor's
+    (immutable) node, but counts its values and nesting as if written out, so that the
+    bounds hold for what the document expands to."""
+
     def __init__(self, filename: str):
         self.filename = filename
         self.count = 0
+        # anchor -> (node, values, height, start mark); node None while it is being built
+        self.anchors: dict[str, tuple] = {}
 
-    def convert(self, node, depth: int) -> Node:
+    def document(self, events) -> Node | None:
+        self.next = iter(events).__next__
+        self.next()  # StreamStart
+        event = self.next()  # DocumentStart or StreamEnd
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        event = self.next()
+        start = event.start_mark
+        root, _ = self.node(event, 0)
+        self.next()  # DocumentEnd
+        event = self.next()
+        if not isinstance(event, yaml.StreamEndEvent):  # as yaml.compose says it
+            raise ComposerError("expected a single document in the stream", start,
+                                "but found another document", event.start_mark)
+        return root
+
+    def node(self, event, depth: int) -> tuple[Node, int]:
+        """(the node that starts with `event`, its height) — a scalar's height is 0."""
+        if event.__class__ is yaml.AliasEvent:
+            return self.alias(event, depth)
+        mark = event.start_mark
+        loc = SourceLoc(self.filename, mark.line + 1, mark.column + 1)
         self.count += 1
-        loc = _loc(node.start_mark, self.filename)
         if self.count > MAX_NODES:
             raise error(f"the spec expands to more than {MAX_NODES:,} YAML values "
                         "(through aliases?)", loc, code="too-large")
         if depth > MAX_DEPTH:
             raise error(f"the spec nests deeper than {MAX_DEPTH} levels", loc, code="too-deep")
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node, loc)
-        if node.tag not in _STANDARD_TAGS:
-            raise error(f"YAML tag {node.tag} is not allowed in a spec", loc,
-                        "specs hold plain values only: numbers, strings, lists, mappings",
-                        code="yaml-tag")
-        if isinstance(node, yaml.SequenceNode):
-            return LSeq(tuple(self.convert(n, depth + 1) for n in node.value), loc)
-        if isinstance(node, yaml.MappingNode):
-            items: list[tuple[LScalar, Node]] = []
-            seen: dict[object, SourceLoc] = {}
-            for knode, vnode in node.value:
-                if knode.tag == "tag:yaml.org,2002:merge":
-                    raise error("YAML merge keys (<<) are not supported in specs",
-                                _loc(knode.start_mark, self.filename),
-                                "write the keys out, or use a block (see docs/spec.md)")
-                key = self.convert(knode, depth + 1)
-                if not isinstance(key, LScalar):
-                    raise error("a mapping key must be a plain name", key.loc)
-                hashable = key.value if not isinstance(key.value, float) else repr(key.value)
-                if hashable in seen:
-                    raise error(f"duplicate key '{key.value}' (first at line "
-                                f"{seen[hashable].line})", key.loc, code="duplicate-key")
-                seen[hashable] = key.loc
-                items.append((key, self.convert(vnode, depth + 1)))
-            return LMap(tuple(items), loc)
-        raise error("unsupported YAML node", loc)  # pragma: no cover - compose yields only 3 kinds
+        anchor = event.anchor
+        if anchor is not None:
+            if anchor in self.anchors:
+                raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence",
+                                    self.anchors[anchor][3], "second occurrence",
+                                    event.start_mark)
+            self.anchors[anchor] = (None, 0, 0, event.start_mark)
+        before = self.count
+        if event.__class__ is yaml.ScalarEvent:
+            if event.style in ("'", '"', "|", ">"):
+                node, height = LScalar(event.value, loc, True), 0
+            else:
+                node, height = LScalar(resolve_plain(event.value), loc), 0
+        else:
+            if event.tag not in (None, "!") and event.tag not in _STANDARD_TAGS:
+                raise error(f"YAML tag {event.tag} is not allowed in a spec", loc,
+                            "specs hold plain values only: numbers, strings, lists, mappings",
+                            code="yaml-tag")
+            if isinstance(event, yaml.SequenceStartEvent):
+                node, height = self.sequence(loc, depth)
+            else:
+                node, height = self.mapping(loc, depth)
+        if anchor is not None:
+            self.anchors[anchor] = (node, self.count - before + 1, height, event.start_mark)
+        return node, height
 
-    def _scalar(self, node, loc: SourceLoc) -> LScalar:
-        if node.style in ("'", '"', "|", ">"):
-            return LScalar(node.value, loc, quoted=True)
-        return LScalar(resolve_plain(node.value), loc)
+    def alias(self, event, depth: int) -> tuple[Node, int]:
+        if event.anchor not in self.anchors:
+            raise ComposerError(None, None, "found undefined alias",
+                                event.start_mark)
+        node, values, height, mark = self.anchors[event.anchor]
+        if node is None:  # an alias inside its own anchor's value: it expands forever
+            raise error(f"the spec nests deeper than {MAX_DEPTH} levels",
+                        _loc(mark, self.filename), code="too-deep")
+        if self.count + values > MAX_NODES or depth + height > MAX_DEPTH:
+            self.expand(node, depth)  # raises at the value where a bound is crossed
+        self.count += values
+        return node, height
+
+    def expand(self, root: Node, depth: int) -> None:
+        """Count an alias's values one by one, as if written out, to name the value where
+        a bound is crossed (at most MAX_NODES steps: the first crossing raises)."""
+        todo = [(root, depth)]
+        while todo:
+            node, d = todo.pop()
+            self.count += 1
+            if self.count > MAX_NODES:
+                raise error(f"the spec expands to more than {MAX_NODES:,} YAML values "
+                            "(through aliases?)", node.loc, code="too-large")
+            if d > MAX_DEPTH:
+                raise error(f"the spec nests deeper than {MAX_DEPTH} levels", node.loc,
+                            code="too-deep")
+            if isinstance(node, LSeq):
+                todo.extend((n, d + 1) for n in reversed(node.items))
+            elif isinstance(node, LMap):
+                for k, v in reversed(node.items):
+                    todo.extend(((v, d + 1), (k, d + 1)))
+
+    def sequence(self, loc: SourceLoc, depth: int) -> tuple[LSeq, int]:
+        items, height = [], 0
+        event = self.next()
+        while event.__class__ is not yaml.SequenceEndEvent:
+            item, h = self.node(event, depth + 1)
+            items.append(item)
+            if h >= height:
+                height = h + 1
+            event = self.next()
+        return LSeq(tuple(items), loc), height
+
+    def mapping(self, loc: SourceLoc, depth: int) -> tuple[LMap, int]:
+        items: list[tuple[LScalar, Node]] = []
+        seen: dict[object, SourceLoc] = {}
+        height = 0
+        event = self.next()
+        while event.__class__ is not yaml.MappingEndEvent:
+            if event.__class__ is yaml.ScalarEvent and (
+                    event.tag == _MERGE or (event.tag in (None, "!") and not event.style
+                                            and event.value == "<<")):
+                raise error("YAML merge keys (<<) are not supported in specs",
+                            _loc(event.start_mark, self.filename),
+                            "write the keys out, or use a block (see docs/spec.md)")
+            key, h = self.node(event, depth + 1)
+            if not isinstance(key, LScalar):
+                raise error("a mapping key must be a plain name", key.loc)
+            value = key.value
+            if isinstance(value, str) and len(value) > MAX_KEY:
+                raise error(f"a key is {len(value):,} characters long; keys are names "
+                            f"of at most {MAX_KEY} ('{clip(value, 40)}')", key.loc,
+                            code="too-long")
+            hashable = value if not isinstance(value, float) else repr(value)
+            if hashable in seen:
+                raise error(f"duplicate key '{value}' (first at line "
+                            f"{seen[hashable].line})", key.loc, code="duplicate-key")
+            seen[hashable] = key.loc
+            item, hv = self.node(self.next(), depth + 1)
+            items.append((key, item))
+            if h >= height or hv >= height:
+                height = max(h, hv) + 1
+            event = self.next()
+        return LMap(tuple(items), loc), height
 
 
+_MERGE = "tag:yaml.org,2002:merge"
 # The tags PyYAML's resolver gives untagged values; anything else was written by hand
 # (`!!python/object`, `!custom`) and has no place in a spec.
 _STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in

@@ -1,0 +1,174 @@
+"""The network along one input axis, compiled to plain ints for the valid-input search.
+
+`validset.py` evaluates the network at one input size per residue; this is what it runs.
+Each layer becomes a step on ints (`step`: exact, floored or ceiled windows, TensorFlow
+'same', fixed sizes, merges), and steps that cannot change a verdict are compiled away
+(see `Axis`), so that a run costs what the network's strides and branches need, not one
+step per layer. Every run is charged to a `Budget`: the search's work is bounded by
+WORK_LIMIT whatever the spec, and a search that would need more gives up and says so.
+"""
+
+from __future__ import annotations
+
+from math import gcd
+
+from ..layers.base import Window
+from .result import LayerRow
+
+MAX_MODULUS = 1 << 16  # beyond this, say so rather than enumerate residues
+# Layer steps the search evaluates at most, over all axes (~2 s): a run per residue and
+# ~80 to find the smallest size, each of one step per layer that a compiled axis keeps.
+# ResNet-152 spends ~10⁴; a network that would need more is said to be too large.
+WORK_LIMIT = 3_000_000
+
+
+def step(W: int, w: Window) -> tuple[int, bool]:
+    """(next size, whether it is an integer — else floored) for one axis and layer."""
+    if w.kind == "fixed":
+        return int(w.size), True
+    if w.kind == "same_tf":
+        return -(-W // int(w.stride)), True
+    if w.kind == "merge":
+        return W, True
+    F, S, lo, hi = int(w.kernel), int(w.stride), int(w.pad_lo), int(w.pad_hi)
+    span = W + lo + hi - F
+    if w.rounding == "exact":
+        return span // S + 1, span % S == 0
+    if w.rounding == "floor":
+        return span // S + 1, True
+    size = -(-span // S) + 1  # ceil
+    if (size - 1) * S >= W + lo:
+        size -= 1
+    return size, True
+
+
+class Budget:
+    """Layer steps the search may still evaluate (WORK_LIMIT in all, for all axes)."""
+
+    def __init__(self, steps: int | None = None):
+        self.limit = WORK_LIMIT if steps is None else steps
+        self.left = self.limit
+
+    def spend(self, steps: int) -> None:
+        self.left -= steps
+        if self.left < 0:
+            raise GaveUp(self.limit)
+
+
+class GaveUp(Exception):
+    pass
+
+
+def _shift(w: Window) -> int | None:
+    """c when the window maps every size W to W + c (stride 1, any rounding), else None."""
+    if w.kind != "window" or w.stride != 1:
+        return None
+    c = w.pad_lo + w.pad_hi - w.kernel + 1
+    if w.rounding == "ceil" and c - 1 >= w.pad_lo:
+        c -= 1  # PyTorch drops a last window that starts in the right padding
+    return c
+
+
+class Axis:
+    """The network along one input axis, compiled to plain ints for fast evaluation.
+
+    Steps that cannot matter are compiled away: a layer that ends the spatial axes (and
+    everything after it), and one that keeps the size (activations, norms). A run of
+    stride-1 windows with no reader in between becomes one shift W → W + c with the
+    smallest W that keeps every size ≥ 1, so a deep plain network costs a step or two per
+    run, not one per layer."""
+
+    def __init__(self, rows: tuple[LayerRow, ...], axis: int, budget: Budget | None = None):
+        self.budget = budget or Budget()
+        slot = {"input": 0}   # a layer's name -> the slot holding its size
+        slots = 1
+        steps = []            # (output slot, input slots, op)
+        compiled: dict[int, tuple] = {}  # id of a (shared) Window -> (int window, shift)
+        for row in rows:
+            w = row.windows[axis] if row.windows is not None else None
+            ins = tuple(slot.get(i, -1) for i in row.inputs)
+            if w is None or not ins or -1 in ins:
+                continue  # its size is never known: neither is any reader's
+            if id(w) not in compiled:
+                iw = Window(w.kind, int(w.kernel), int(w.stride), int(w.pad_lo),
+                            int(w.pad_hi), w.rounding, int(w.size))
+                compiled[id(w)] = (iw, _shift(iw), w)  # w kept: its id stays its own
+            w, c, _ = compiled[id(w)]
+            if c == 0 and len(ins) == 1:
+                slot[row.name] = ins[0]  # W -> W (every size reaching it is ≥ 1)
+                continue
+            slot[row.name] = slots
+            op = ("shift", c, 1 - c) if c is not None and len(ins) == 1 else (w.kind, w)
+            steps.append((slots, ins, op))
+            slots += 1
+        self.steps = _fuse(steps)
+        self.slots = slots
+
+    def run(self, value: int) -> tuple[bool, bool]:
+        """(every size ≥ 1, every size an integer and every merge matched) at `value`."""
+        self.budget.spend(len(self.steps))
+        sizes: list = [None] * self.slots
+        sizes[0] = value
+        integral = True
+        for out, ins, op in self.steps:
+            kind = op[0]
+            if kind == "shift":
+                W = sizes[ins[0]]
+                if W < op[2]:
+                    return False, integral
+                sizes[out] = W + op[1]
+                continue
+            srcs = [sizes[i] for i in ins]
+            if kind == "merge":
+                integral &= all(s == srcs[0] for s in srcs)  # a merge needs equal sizes
+                sizes[out] = srcs[0]
+                continue
+            size, ok = step(srcs[0], op[1])
+            integral &= ok
+            if size < 1:
+                return False, integral
+            sizes[out] = size
+        return True, integral
+
+    def modulus(self) -> int:
+        """The lcm of the cumulative strides: sizes repeat their pattern with this period.
+        Stops once it passes MAX_MODULUS (then the caller says so), before the products
+        of many strides grow into huge integers."""
+        cum: list = [None] * self.slots
+        cum[0] = 1
+        m = 1
+        for out, ins, op in self.steps:
+            srcs = [cum[i] for i in ins]
+            if op[0] == "fixed" or any(s is None for s in srcs):
+                continue
+            base = 1
+            for s in srcs:
+                base = base * s // gcd(base, s)
+            cum[out] = base * (op[1].stride if op[0] not in ("merge", "shift") else 1)
+            m = m * cum[out] // gcd(m, cum[out])
+            if m > MAX_MODULUS:
+                return m
+        return m
+
+
+def _fuse(steps: list) -> list:
+    """Merge each shift into the shift that feeds it when nothing else reads between."""
+    readers: dict[int, int] = {}
+    for _, ins, _ in steps:
+        for i in ins:
+            readers[i] = readers.get(i, 0) + 1
+    out: list = []
+    made_by: dict[int, int] = {}  # slot -> its step's index in `out`
+    for slot, ins, op in steps:
+        src = ins[0]
+        k = made_by.get(src)
+        if op[0] == "shift" and k is not None and out[k][2][0] == "shift" and \
+                readers.get(src) == 1:
+            _, first_ins, (_, c1, need1) = out[k]
+            # W -> W + c1 (needs W ≥ need1) -> W + c1 + c2 (needs W + c1 ≥ need2)
+            out[k] = None
+            op = ("shift", c1 + op[1], max(need1, op[2] - c1))
+            ins = first_ins
+        made_by[slot] = len(out)
+        out.append((slot, ins, op))
+    return [s for s in out if s is not None]
