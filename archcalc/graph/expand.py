@@ -17,8 +17,11 @@ import difflib
 import heapq
 from dataclasses import dataclass
 
+import sympy as sp
+
 from ..errors import SourceLoc, clip, error
 from ..layers import KINDS
+from ..spec import bounds
 from ..spec.model import BlockUse, Item, LayerDecl, Parallel, Repeat, Residual, Spec
 from .model import Graph, Group, Node
 from .names import INPUT, MAX_NAME
@@ -119,7 +122,9 @@ class _Expander:
                         code="too-large")
         _check_path(name, loc)
         if scope.subs:
-            args = tuple((k, _subs(v, scope.subs)) for k, v in args)
+            where = dict(arg_locs)
+            args = tuple((k, _subs(v, scope.subs, where.get(k, loc), f"{kind}.{k}"))
+                         for k, v in args)
         node = dict(name=name, kind=kind, args=tuple(args), arg_locs=tuple(arg_locs), loc=loc,
                     inputs=list(inputs), refs=list(refs), groups=scope.groups,
                     index=len(self.nodes))
@@ -213,7 +218,8 @@ class _Expander:
                         code="too-deep")
         bd = self.blocks[use.block]
         placeholders = dict(bd.symbols)
-        values = tuple((n, _subs(v, scope.subs)) for n, v, _ in use.args)
+        values = tuple((n, _subs(v, scope.subs, at, f"{use.block}.{n}"))
+                       for n, v, at in use.args)
         subs = {placeholders[n]: v for n, v in values}
         path = self.group(scope.full(local), use.block, use.loc, "block", values)
         inner = scope.child(local, self.single(src, use), subs=subs, group=path)
@@ -394,11 +400,17 @@ def _did_you_mean(word: str, options) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-def _subs(value, subs: dict):
-    if hasattr(value, "xreplace"):
-        return value.xreplace(subs)
+def _subs(value, subs: dict, loc: SourceLoc, what: str):
+    """A block's arguments put into a value, within the bounds of spec/bounds.py: arguments
+    passed down through nested blocks (`x**16` at each level) must not grow without end."""
+    if isinstance(value, sp.Basic):
+        try:
+            return bounds.substitute(value, subs)
+        except bounds.BoundError as exc:
+            raise error(f"{what}: with the block's arguments put in, {exc}", loc,
+                        code="range") from None
     if isinstance(value, tuple):
-        return tuple(_subs(v, subs) for v in value)
+        return tuple(_subs(v, subs, loc, what) for v in value)
     return value
 
 
