@@ -5,8 +5,8 @@ its wall time and peak memory, beside a baseline measured in the same run, inter
     python bench/hostile_inputs.py            # all cases; about a minute and a half
     python bench/hostile_inputs.py --quick    # skip the 100,000-layer and 50 MB cases
 
-Limits (README): each `check` of a hostile case answers within 2 s (`compile`, which
-imports torch, within 20 s); a legal spec at the
+Limits (README): each `check` of a hostile case answers within 2 s (`compile` and
+`verify`, which import torch, within 20 s); a legal spec at the
 100,000-layer limit, flat or nested 15 deep, within 30 s and 1 GiB with `--format json`;
 anything larger is refused with a diagnostic before the work starts. The script exits 1 if
 a case exceeds its limit, prints a traceback, or gets an unexpected exit status.
@@ -38,6 +38,16 @@ def nested(depth: int, leaf_layers: int) -> str:
     for i in range(1, depth + 1):
         lines.append(f"  b{i}:\n    layers:\n      - b{i - 1}: {{repeat: 2}}\n")
     lines.append(f"layers:\n  - b{depth}\n")
+    return "".join(lines)
+
+
+def _nested_arguments(depth: int, passed: str, top: str) -> str:
+    """Blocks b1…b{depth}, each passing `passed` (an expression of its argument x) down."""
+    lines = [HEAD.replace("[1, 32, 32]", "[3, H, W]"), "symbols: {C: 3, H: 8, W: 8}\n",
+             "blocks:\n", "  b0: {args: {x: ~}, layers: [{conv: {out: x, kernel: 1}}]}\n"]
+    lines += [f"  b{i}: {{args: {{x: ~}}, layers: [{{b{i - 1}: {{x: {passed}}}}}]}}\n"
+              for i in range(1, depth + 1)]
+    lines.append(f"layers:\n  - b{depth}: {{x: {top}}}\n  - flatten\n  - fc: 2\n")
     return "".join(lines)
 
 
@@ -85,6 +95,19 @@ def cases(quick: bool) -> list[tuple[str, str, list[str], tuple[int, ...], float
          .replace("[1, 32, 32]", "[1, 2147483649, 2147483649]"), [], (1,), 2),
         ("5 padding 10**18, stride 2", one('conv: {out: 4, kernel: 3, stride: 2, padding: '
                                            '"10**18"}'), [], (1,), 2),
+        ("3 x**16 passed down 4 nested blocks", _nested_arguments(4, '"x**16"', "3"), [],
+         (2,), 2),
+        ("3 an argument tripling through 16 blocks", _nested_arguments(
+            16, '"max(x, H) + min(x, W) + max(x, C + 1)"', "C"), [], (2,), 2),
+        ("4 min(4, 1/(H - 32)) at H = 32", HEAD.replace("[1, 32, 32]", "[1, H, 32]") +
+         "symbols: {H: 32}\nlayers:\n  - conv: {out: \"min(4, 1/(H-32))\", kernel: 1}\n",
+         [], (1,), 2),
+        ("4 a weight of more than 2^63 elements (verify)", one(
+            "conv: {out: 3074457345618258603, kernel: 1}"), ["verify"], (1,), 20),
+        ("5 six TensorFlow-same stride-2 convs, symbolic", HEAD.replace(
+            "[1, 32, 32]", "[3, H, W]") + "layers:\n" +
+         "  - conv: {out: 4, kernel: 3, stride: 2, padding: same}\n" * 6, ["--symbolic"], (0,),
+         2),
         ("11 min 100, max 10", HEAD + "symbols: {H: {min: 100, max: 10}}\nlayers: [relu]\n",
          [], (2,), 2),
         ("11 default outside its range", HEAD + "symbols: {H: {default: 5, min: 8}}\n"
@@ -135,8 +158,8 @@ def main() -> int:
         for i, (label, text, extra, statuses, limit) in enumerate(cases(args.quick)):
             path = work / f"case{i}.yaml"
             path.write_text(text, encoding="utf-8")
-            command = extra[:1] if extra[:1] == ["compile"] else ["check"]
-            options = extra[1:] if command == ["compile"] else extra
+            command = extra[:1] if extra[:1] in (["compile"], ["verify"]) else ["check"]
+            options = extra[1:] if command != ["check"] else extra
             base = measure([exe, "check", "lenet5"], work)[0]  # interleaved
             baselines.append(base)
             wall, peak, code, err = measure([exe, *command, str(path), *options], work,
