@@ -252,3 +252,17 @@ def test_located_values_are_those_yaml_compose_gives(path):
             assert str(ours.value).lower() == theirs.value.lower() or ours.value in (
                 None, True, False) or float(ours.value) == float(theirs.value)
     pairs(load(text), yaml.compose(text, Loader=yaml.SafeLoader))
+
+
+@pytest.mark.parametrize("error_type", [MemoryError, RecursionError])
+def test_running_out_of_memory_is_a_diagnostic(cli, monkeypatch, error_type):
+    """A process given less memory than a spec at the limits needs ends with a diagnostic."""
+    def exhausted(*_, **__):
+        raise error_type()
+    monkeypatch.setattr("archcalc.analysis.analyze", exhausted)
+    result = cli("check", "lenet5")
+    assert result.exit_code == 2
+    what = "memory" if error_type is MemoryError else "Python's stack"
+    assert result.stderr.splitlines()[0] == (
+        f"lenet5:1:1: error: archcalc ran out of {what} working on this spec")
+    assert "Traceback" not in result.stderr
