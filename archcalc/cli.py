@@ -38,15 +38,24 @@ def main() -> None:
 
 
 @contextmanager
-def _no_cycle_collector():
+def _no_cycle_collector(spec: str = ""):
     """Parsing and analysing a spec allocate ~10⁷ objects for a network at the layer limit
     and free none of them in cycles; Python's cycle collector would traverse them again and
     again (a third of the time of a 100,000-layer check, with the same peak memory), so
-    it rests while they are built. Reference counting frees everything as usual."""
+    it rests while they are built. Reference counting frees everything as usual.
+
+    Inside, running out of memory (a process given less than the ~0.5 GB a spec at the
+    limits needs) or of Python's stack is a diagnostic, never a traceback."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
+    except (MemoryError, RecursionError) as exc:
+        what = "memory" if isinstance(exc, MemoryError) else "Python's stack"
+        raise SpecError(Diagnostic(
+            "error", f"archcalc ran out of {what} working on this spec", SourceLoc(spec, 1, 1),
+            ("a spec at archcalc's limits needs about 0.5 GB; see README, Limits",),
+            code="resources")) from None
     finally:
         if enabled:
             gc.enable()
@@ -172,7 +181,7 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
 
     source = None
     try:
-        with _no_cycle_collector():
+        with _no_cycle_collector(spec):
             parsed = _parse(spec)
             source = parsed.source
             bindings = dict(parsed.defaults)
@@ -186,8 +195,12 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
         _print_diagnostics(exc.diagnostics, source or getattr(exc, "source", None) or
                            _source_of(exc))
         sys.exit(2)
-    with _no_cycle_collector():
-        _emit(result, fmt, explain, memory, collapse)
+    try:
+        with _no_cycle_collector(spec):
+            _emit(result, fmt, explain, memory, collapse)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, None)
+        sys.exit(2)
     if fmt != "json":
         _print_diagnostics(result.findings, source)
     sys.exit(0 if result.ok else 1)
@@ -235,7 +248,7 @@ def _load(spec: str, assignments: tuple[str, ...]):
 
     source = None
     try:
-        with _no_cycle_collector():
+        with _no_cycle_collector(spec):
             parsed = _parse(spec)
             source = parsed.source
             bindings = dict(parsed.defaults)

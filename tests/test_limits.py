@@ -30,9 +30,7 @@ def test_a_50_mb_spec_is_refused_without_being_read(cli, tmp_path, monkeypatch):
     path = tmp_path / "huge.yaml"
     with open(path, "w", encoding="utf-8") as f:
         f.write(spec_text(""))
-        line = "  - relu\n" * 100_000
-        for _ in range(55):  # ~50 MB
-            f.write(line)
+        f.writelines(["  - relu\n" * 100_000] * 55)  # ~50 MB
     size = path.stat().st_size
 
     def never(*_):
@@ -254,3 +252,17 @@ def test_located_values_are_those_yaml_compose_gives(path):
             assert str(ours.value).lower() == theirs.value.lower() or ours.value in (
                 None, True, False) or float(ours.value) == float(theirs.value)
     pairs(load(text), yaml.compose(text, Loader=yaml.SafeLoader))
+
+
+@pytest.mark.parametrize("error_type", [MemoryError, RecursionError])
+def test_running_out_of_memory_is_a_diagnostic(cli, monkeypatch, error_type):
+    """A process given less memory than a spec at the limits needs ends with a diagnostic."""
+    def exhausted(*_, **__):
+        raise error_type()
+    monkeypatch.setattr("archcalc.analysis.analyze", exhausted)
+    result = cli("check", "lenet5")
+    assert result.exit_code == 2
+    what = "memory" if error_type is MemoryError else "Python's stack"
+    assert result.stderr.splitlines()[0] == (
+        f"lenet5:1:1: error: archcalc ran out of {what} working on this spec")
+    assert "Traceback" not in result.stderr

@@ -94,7 +94,7 @@ def test_a_deep_plain_network_compiles_to_one_step():
     one per layer."""
     from archcalc.analysis.axis import Axis
 
-    layers = "\n".join("  - conv: {out: 2, kernel: 3, padding: %d}\n  - relu" % (i % 2)
+    layers = "\n".join(f"  - conv: {{out: 2, kernel: 3, padding: {i % 2}}}\n  - relu"
                        for i in range(300))
     spec = parse_text(f"archcalc: 1\nname: t\ninput: [1, H, H]\nsymbols: {{H: 700}}\n"
                       f"layers:\n{layers}\n  - maxpool: 2\n")

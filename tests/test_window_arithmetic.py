@@ -148,7 +148,7 @@ def _recheck(hints, W, K, S, lo, hi, D=1, ndim=1):
 
 class _Count:
     def __init__(self, monkeypatch):
-        import archcalc.layers.fit as fit
+        from archcalc.layers import fit
 
         self.calls = 0
         original = fit._divides
@@ -215,7 +215,7 @@ def test_symmetric_padding_equals_the_enumeration(W, F, S, limit, current2):
     """The congruence's answer is the one the old loop over every P found."""
     from archcalc.layers.fit import symmetric_padding
 
-    sym = [p for p in range(0, limit + 1) if (W - F + 2 * p) % S == 0 and W + 2 * p >= F]
+    sym = [p for p in range(limit + 1) if (W - F + 2 * p) % S == 0 and W + 2 * p >= F]
     expected = min(sym, key=lambda p: (abs(p - current2 / 2), p)) if sym else None
     assert symmetric_padding(W, F, S, limit, current2) == expected
 

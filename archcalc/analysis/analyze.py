@@ -23,7 +23,8 @@ from ..spec.model import Spec, symbol
 from . import receptive as RF
 from .bind import bind_args
 from .conventions import CONVENTIONS, DEFAULT
-from .result import Analysis, GroupSummary, LayerRow, Members, OutputTotals, Totals
+from .groups import sum_rows, summaries
+from .result import Analysis, LayerRow, OutputTotals
 from .validset import valid_inputs
 
 ZERO = sp.Integer(0)
@@ -49,7 +50,7 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
         cache.clear()  # bounded: a long session never grows without limit
     rows = tuple(walk.cached_row(node, cache) for node in graph.nodes)
     free = set().union(*(d.free_symbols for d in dims), walk.free)
-    totals = _totals(rows)
+    totals = sum_rows(rows)
     symbols = {s.name: s for s in spec.symbols}
     key = ("valid", tuple((r.name, r.inputs, r.windows) for r in rows), spec.input,
            tuple(symbols.values()), tuple(sorted(bindings.items())))
@@ -62,7 +63,7 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
     outputs = ()
     if len(graph.outputs) > 1:
         by = {n.name: n for n in graph.nodes}
-        outputs = tuple(OutputTotals(o, _totals([r for r in rows if r.name in keep]))
+        outputs = tuple(OutputTotals(o, sum_rows([r for r in rows if r.name in keep]))
                         for o in graph.outputs for keep in (_ancestors(by, o),))
     return Analysis(
         name=spec.name, file=spec.source.name, input_shape=x0,
@@ -70,7 +71,7 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
         free_symbols=tuple(sorted(str(s) for s in free)), rows=rows,
         findings=tuple(findings), totals=totals, convention=conv.name,
         convention_text=conv.text, rounding=graph.rounding, valid_inputs=valid,
-        groups=_groups(graph, rows), outputs=outputs)
+        groups=summaries(graph, rows), outputs=outputs)
 
 
 class _Walk:
@@ -243,100 +244,6 @@ class _Walk:
             fields = tuple(fields)
         self.fields[node.name] = fields
         return fields
-
-
-def _totals(rows) -> Totals:
-    return Totals(*(_sum([getattr(r, f) for r in rows])
-                    for f in ("trainable", "buffers", "macs", "flops", "activations")))
-
-
-def _sum(terms: list):
-    """Σ terms, expanded when symbolic. Plain ints add in Python (exactly: sympy Integers
-    are ints), which a 100,000-layer network does ~10⁶ times."""
-    if len(terms) == 1 and isinstance(terms[0], sp.Integer):
-        return terms[0]  # a group of one group (a repeat of one block): the same total
-    total = 0
-    for t in terms:
-        if not isinstance(t, sp.Integer):
-            value = sp.Add(*terms)
-            return value if value.is_number else sp.expand(value)
-        total += t.p
-    return sp.Integer(total)
-
-
-def _groups(graph: Graph, rows) -> tuple[GroupSummary, ...]:
-    """Each group's totals, status and output, in one pass over the rows and one over the
-    groups: a group's totals are its own layers' plus its child groups' (bottom-up), so
-    the cost is linear in layers and groups whatever the nesting."""
-    fields = ("trainable", "buffers", "macs", "flops", "activations")
-    own: dict[str, list] = {g.path: [] for g in graph.groups}
-    last: dict[str, int] = {}    # a group's last layer, as an index into rows
-    parent: dict[str, str] = {}
-    depth: dict[str, int] = {}   # a group's place in the chain of groups around it
-    for index, r in enumerate(rows):
-        chain = r.groups
-        if not chain:
-            continue
-        own[chain[-1]].append(r)
-        last[chain[-1]] = index
-        i = len(chain) - 1
-        while i >= 0 and chain[i] not in depth:  # each group once: where it is first met
-            depth[chain[i]] = i
-            if i:
-                parent[chain[i]] = chain[i - 1]
-            i -= 1
-    sums = {path: [[getattr(r, f) for r in mine] for f in fields] if mine else
-            [[], [], [], [], []] for path, mine in own.items()}
-    concrete = all(isinstance(t, sp.Integer) for five in sums.values() for terms in five
-                   for t in terms)
-    if concrete:  # Python ints all the way up, sympy Integers at the end: equal values
-        sums = {path: [sum(t.p for t in terms) for terms in five]
-                for path, five in sums.items()}
-    statuses = {path: {r.status for r in mine} for path, mine in own.items()}
-    for g in reversed(graph.groups):  # children open after their parents
-        up = parent.get(g.path)
-        if up is None:
-            continue
-        if concrete:
-            sums[up] = [a + b for a, b in zip(sums[up], sums[g.path])]
-        else:
-            for terms, value in zip(sums[up], _totals_of(sums[g.path])):
-                terms.append(value)
-        statuses[up] |= statuses[g.path]
-        if g.path in last and last.get(up, -1) < last[g.path]:
-            last[up] = last[g.path]
-    paths = {g.path for g in graph.groups}
-    members = Members(rows)
-    integers: dict[int, sp.Integer] = {}  # blocks alike have totals alike: one object each
-    out = []
-    for g in graph.groups:
-        five = sums[g.path]
-        t = [integers.get(n) or integers.setdefault(n, sp.Integer(n)) for n in five] \
-            if concrete else _totals_of(five)
-        status = next((s for s in ("error", "warning", "skipped") if s in statuses[g.path]),
-                      "ok")
-        d = depth[g.path] if g.path in depth else _depth(g.path, paths)
-        shape = rows[last[g.path]].out_shape if g.path in last else None
-        out.append(GroupSummary(g.path, g.kind, g.loc, d, shape, *t, status, members))
-    return tuple(out)
-
-
-def _totals_of(five: list) -> list:
-    """The five totals of a group from their terms (symbolic: summed once, and kept so
-    that a parent adds the same expressions the old full sums did)."""
-    done = [_sum(terms) for terms in five]
-    five[:] = [[v] for v in done]  # a parent asking again gets the same values
-    return done
-
-
-def _depth(path: str, paths: set[str]) -> int:
-    """How many groups enclose `path`: those whose path is a dotted prefix of it."""
-    depth, cut = 0, path.rfind(".")
-    while cut > 0:
-        if path[:cut] in paths:
-            depth += 1
-        cut = path.rfind(".", 0, cut)
-    return depth
 
 
 def _ancestors(by: dict[str, Node], name: str) -> set[str]:

@@ -1,7 +1,8 @@
 """The analysis of a network: plain immutable data that every renderer reads.
 
-Nothing here computes; `analyze.py` fills these in. Numbers are sympy expressions:
-Integers when the input is bound, formulas in the input's symbols when it is not.
+Nothing here computes but `Members`, which lists a group's layers when asked;
+`analyze.py` fills these in. Numbers are sympy expressions: Integers when the input is
+bound, formulas in the input's symbols when it is not.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class GroupSummary:
     flops: sp.Expr
     activations: sp.Expr
     status: str
-    members: "Members | None" = field(default=None, compare=False, repr=False)
+    members: Members | None = field(default=None, compare=False, repr=False)
 
     @property
     def rows(self) -> tuple[str, ...]:

@@ -14,17 +14,13 @@ a reference to no layer, a cycle, and layers that feed no output. Expansion is b
 from __future__ import annotations
 
 import difflib
-import heapq
-from dataclasses import dataclass
-
-import sympy as sp
 
 from ..errors import SourceLoc, clip, error
-from ..layers import KINDS
-from ..spec import bounds
 from ..spec.model import BlockUse, Item, LayerDecl, Parallel, Repeat, Residual, Spec
 from .model import Graph, Group, Node
 from .names import INPUT, MAX_NAME
+from .order import check_reachable, topological
+from .scope import Ref, Scope, check_path, drive, label, substitute
 
 MAX_NODES = 100_000  # layers after expansion; bench/check_scaling.py shows the cost up to it
 MAX_BLOCK_DEPTH = 16
@@ -33,52 +29,10 @@ MAX_BLOCK_DEPTH = 16
 # without this count `repeat: 1000` nested four deep would loop 10^12 times under the layer
 # limit. 100,000 admits blocks nested 15 deep of `repeat: 2` each (98,301 groups).
 MAX_GROUPS = 100_000
-# Nested scopes of every kind together (blocks, repeats, residuals, branches): each level
-# costs the expander ~3 Python frames, so 64 keeps it far from Python's 1,000-frame limit
-# (16 blocks each nesting 20 residuals was a RecursionError); real networks nest < 10.
+# Nested scopes of every kind together (blocks, repeats, residuals, branches). Real
+# networks nest < 10; the bound keeps every recursion over a spec's structure short (16
+# blocks each nesting 20 residuals was a RecursionError when expansion recursed).
 MAX_NESTING = 64
-# A layer's full dotted name: 16 levels of block, copy and branch names stay far below.
-# It bounds the memory of names and of the JSON report, which lists each layer's groups.
-MAX_PATH = 512
-
-
-@dataclass(frozen=True)
-class _Ref:
-    """A `from:` name, resolved once every scope is expanded (it may point forwards)."""
-
-    scope: "_Scope"
-    name: str
-    loc: SourceLoc
-
-
-class _Scope:
-    def __init__(self, path: str, parent: "_Scope | None", input_: object, subs: dict,
-                 groups: tuple[str, ...]):
-        self.path, self.parent, self.input = path, parent, input_
-        self.subs, self.groups = subs, groups
-        self.locals: dict[str, object] = {}
-        self.counters: dict[str, int] = {}
-        self.reserved: dict[str, SourceLoc] = {}
-
-    def full(self, local: str) -> str:
-        return f"{self.path}.{local}" if self.path else local
-
-    def depth(self) -> int:
-        return len(self.groups)
-
-    def child(self, local: str, input_, subs=None, group: str | None = None) -> "_Scope":
-        groups = self.groups + ((group,) if group else ())
-        return _Scope(self.full(local), self, input_, self.subs if subs is None else subs, groups)
-
-
-def _label(item: Item) -> str:
-    if isinstance(item, LayerDecl):
-        return KINDS[item.kind].name_prefix or item.kind
-    if isinstance(item, BlockUse):
-        return item.block
-    if isinstance(item, Repeat):
-        return _label(item.item)
-    return "residual" if isinstance(item, Residual) else "parallel"
 
 
 class _Expander:
@@ -93,7 +47,7 @@ class _Expander:
         self.resolved: dict[tuple[int, str], str] = {}  # (scope, `from:` name) -> node
 
     # -- names -------------------------------------------------------------------------
-    def reserve(self, items, scope: _Scope) -> None:
+    def reserve(self, items, scope: Scope) -> None:
         """Explicit names first, so that automatic ones never take them."""
         for it in items:
             name = getattr(it, "name", None)
@@ -106,24 +60,24 @@ class _Expander:
             elif isinstance(it, (Residual, Parallel)):  # unnamed: their layers live here
                 self.reserve(it.items if isinstance(it, Residual) else (), scope)
 
-    def auto(self, scope: _Scope, prefix: str) -> str:
+    def auto(self, scope: Scope, prefix: str) -> str:
         while True:
             scope.counters[prefix] = scope.counters.get(prefix, 0) + 1
             name = f"{prefix}{scope.counters[prefix]}"
             if name not in scope.reserved and name not in scope.locals:
                 return name
 
-    def add_node(self, name: str, kind: str, inputs, loc: SourceLoc, scope: _Scope,
+    def add_node(self, name: str, kind: str, inputs, loc: SourceLoc, scope: Scope,
                  args=(), arg_locs=(), refs=()) -> str:
         if name in self.by_name:
             raise error(f"layer name '{clip(name)}' is used twice", loc, code="duplicate-name")
         if len(self.nodes) >= MAX_NODES:
             raise error(f"the spec expands to more than {MAX_NODES:,} layers", loc,
                         code="too-large")
-        _check_path(name, loc)
+        check_path(name, loc)
         if scope.subs:
             where = dict(arg_locs)
-            args = tuple((k, _subs(v, scope.subs, where.get(k, loc), f"{kind}.{k}"))
+            args = tuple((k, substitute(v, scope.subs, where.get(k, loc), f"{kind}.{k}"))
                          for k, v in args)
         node = dict(name=name, kind=kind, args=tuple(args), arg_locs=tuple(arg_locs), loc=loc,
                     inputs=list(inputs), refs=list(refs), groups=scope.groups,
@@ -139,7 +93,7 @@ class _Expander:
                         "repeats and branches", loc,
                         "each block instance and each repeat copy counts, empty or not",
                         code="too-large")
-        _check_path(path, loc)
+        check_path(path, loc)
         self.groups.append(Group(path, kind, loc, role or kind, args))
         return path
 
@@ -148,7 +102,7 @@ class _Expander:
     # `_drive` from one loop: nesting lives in generator objects, not in Python's frame
     # stack, whose 16 KB chunks CPython 3.11 maps and unmaps each time a recursion crosses
     # one (blocks nested 15 deep spent more time in the kernel than in Python).
-    def items(self, items, scope: _Scope, x, loc: SourceLoc | None = None):
+    def items(self, items, scope: Scope, x, loc: SourceLoc | None = None):
         if self.nesting >= MAX_NESTING:
             raise error(f"layers nest deeper than {MAX_NESTING} levels, counting blocks, "
                         "repeats, residuals and branches", loc or (items[0].loc if items
@@ -158,21 +112,21 @@ class _Expander:
         self.reserve(items, scope)
         prev = x
         for it in items:
-            src = [(_Ref(scope, n, loc) if n != INPUT else scope.input)
+            src = [(Ref(scope, n, loc) if n != INPUT else scope.input)
                    for n, loc in getattr(it, "sources", ())] or [prev]
             prev = self.layer(it, scope, src) if isinstance(it, LayerDecl) else \
                 (yield self.item(it, scope, src))
         self.nesting -= 1
         return prev
 
-    def layer(self, it: LayerDecl, scope: _Scope, src: list, name: str | None = None) -> str:
-        local = name or it.name or self.auto(scope, _label(it))
+    def layer(self, it: LayerDecl, scope: Scope, src: list, name: str | None = None) -> str:
+        local = name or it.name or self.auto(scope, label(it))
         out = self.add_node(scope.full(local), it.kind, src, it.loc, scope, it.args,
                             it.arg_locs)
         scope.locals[local] = out
         return out
 
-    def item(self, it: Item, scope: _Scope, src: list, name: str | None = None):
+    def item(self, it: Item, scope: Scope, src: list, name: str | None = None):
         if isinstance(it, Repeat):
             return (yield self.repeat(it, scope, src))
         if isinstance(it, LayerDecl):
@@ -192,13 +146,13 @@ class _Expander:
 
     def single(self, src: list, it) -> object:
         if len(src) != 1:
-            raise error(f"{_label(it)} reads one input; `from:` names {len(src)}", it.loc,
+            raise error(f"{label(it)} reads one input; `from:` names {len(src)}", it.loc,
                         code="type")
         return src[0]
 
-    def repeat(self, it: Repeat, scope: _Scope, src: list):
-        base = it.name or self.auto(scope, _label(it.item))
-        copies = self.group(scope.full(base), f"{_label(it.item)} ×{it.count}", it.loc,
+    def repeat(self, it: Repeat, scope: Scope, src: list):
+        base = it.name or self.auto(scope, label(it.item))
+        copies = self.group(scope.full(base), f"{label(it.item)} ×{it.count}", it.loc,
                             "repeat")
         inner = scope.child(base, src[0], group=copies)
         prev = src
@@ -209,7 +163,7 @@ class _Expander:
         scope.locals[base] = prev[0]
         return prev[0]
 
-    def block(self, use: BlockUse, scope: _Scope, local: str, src: list):
+    def block(self, use: BlockUse, scope: Scope, local: str, src: list):
         if use.block in self.stack:
             raise error(f"block {use.block} uses itself (through {' → '.join(self.stack)})",
                         use.loc, code="recursive-block")
@@ -218,7 +172,7 @@ class _Expander:
                         code="too-deep")
         bd = self.blocks[use.block]
         placeholders = dict(bd.symbols)
-        values = tuple((n, _subs(v, scope.subs, at, f"{use.block}.{n}"))
+        values = tuple((n, substitute(v, scope.subs, at, f"{use.block}.{n}"))
                        for n, v, at in use.args)
         subs = {placeholders[n]: v for n, v in values}
         path = self.group(scope.full(local), use.block, use.loc, "block", values)
@@ -228,7 +182,7 @@ class _Expander:
         self.stack.pop()
         return out
 
-    def residual(self, it: Residual, scope: _Scope, local: str | None, x):
+    def residual(self, it: Residual, scope: Scope, local: str | None, x):
         s = scope
         if local:
             s = scope.child(local, x, group=self.group(scope.full(local), "residual", it.loc))
@@ -243,7 +197,7 @@ class _Expander:
             sc = yield self.items(it.shortcut, inner, x, it.loc)
         return self.add_node(s.full(self.auto(s, "add")), "add", [body, sc], it.loc, s)
 
-    def parallel(self, it: Parallel, scope: _Scope, local: str | None, x):
+    def parallel(self, it: Parallel, scope: Scope, local: str | None, x):
         s = scope
         if local:
             s = scope.child(local, x, group=self.group(scope.full(local), "parallel", it.loc))
@@ -259,7 +213,7 @@ class _Expander:
         """The node an input entry stands for. A `from:` name may stand for what an empty
         block or branch passes on — another `from:` name — so this follows such names, each
         at most once: `{name: a, from: a}` on an empty block is a cycle, not a recursion."""
-        chain: list[_Ref] = []
+        chain: list[Ref] = []
         on_chain: set[tuple[int, str]] = set()
         while not isinstance(entry, str):
             key = (id(entry.scope), entry.name)
@@ -280,7 +234,7 @@ class _Expander:
             self.resolved[(id(r.scope), r.name)] = entry
         return entry
 
-    def lookup(self, ref: _Ref):
+    def lookup(self, ref: Ref):
         """What `from: name` names: a node, or what an empty scope passes on."""
         s = ref.scope
         while s is not None:
@@ -303,94 +257,25 @@ class _Expander:
                     code="dangling-ref")
 
     def run(self) -> Graph:
-        top = _Scope("", None, INPUT, {}, ())
-        main = _drive(self.items(self.spec.layers, top, INPUT))
+        top = Scope("", None, INPUT, {}, ())
+        main = drive(self.items(self.spec.layers, top, INPUT))
         for node in self.nodes:
             node["inputs"] = [self.resolve(e) for e in node["inputs"]]
             node["refs"] = [self.resolve(e) for e in node["refs"]]
         outputs = [self.resolve(main)]
         for name, loc in self.spec.outputs:
-            out = self.resolve(_Ref(top, name, loc))
+            out = self.resolve(Ref(top, name, loc))
             if out not in outputs:
                 outputs.append(out)
         if outputs[0] == INPUT:
             raise error("the network has no layers on its path to the output",
                         self.spec.input_loc, code="empty")
-        order = self.order()
-        self.reachable(outputs)
+        order = topological(self.nodes, self.by_name)
+        check_reachable(self.nodes, self.by_name, outputs)
         nodes = tuple(Node(n["name"], n["kind"], n["args"], n["arg_locs"], n["loc"],
                            tuple(n["inputs"]), tuple(n["refs"]), n["groups"]) for n in order)
         return Graph(self.spec.name, self.spec.input, nodes, self.spec.rounding,
                      tuple(outputs), tuple(self.groups))
-
-    def order(self) -> list[dict]:
-        """Topological order, keeping the written order where the edges allow (Kahn)."""
-        waiting = {n["name"]: len({i for i in n["inputs"] + n["refs"] if i != INPUT})
-                   for n in self.nodes}
-        users: dict[str, list[dict]] = {}
-        for n in self.nodes:
-            for i in set(n["inputs"] + n["refs"]):
-                if i != INPUT:
-                    users.setdefault(i, []).append(n)
-        ready = [(n["index"], n["name"]) for n in self.nodes if waiting[n["name"]] == 0]
-        heapq.heapify(ready)
-        out = []
-        while ready:
-            _, name = heapq.heappop(ready)
-            out.append(self.by_name[name])
-            for u in users.get(name, ()):
-                waiting[u["name"]] -= 1
-                if waiting[u["name"]] == 0:
-                    heapq.heappush(ready, (u["index"], u["name"]))
-        if len(out) < len(self.nodes):
-            stuck = [n for n in self.nodes if waiting[n["name"]] > 0]
-            names = ", ".join(f"{n['name']} (line {n['loc'].line})" for n in stuck[:6])
-            raise error(f"the layers form a cycle: {names}", stuck[0]["loc"],
-                        "a `from:` must name a layer that does not depend on this one",
-                        code="cycle")
-        return out
-
-    def reachable(self, outputs: list[str]) -> None:
-        seen, todo = set(), list(outputs)
-        while todo:
-            name = todo.pop()
-            if name in seen or name == INPUT:
-                continue
-            seen.add(name)
-            node = self.by_name[name]
-            todo += node["inputs"] + node["refs"]
-        dead = [n for n in self.nodes if n["name"] not in seen]
-        if dead:
-            names = ", ".join(f"{n['name']} (line {n['loc'].line})" for n in dead[:6])
-            raise error(f"{'this layer feeds' if len(dead) == 1 else 'these layers feed'} no "
-                        f"output: {names}", dead[0]["loc"],
-                        "use it with `from:`, list it under `outputs:`, or remove it",
-                        code="unreachable")
-
-
-def _drive(expansion):
-    """Run an expansion generator to its value: each yields the generator of a nested
-    expansion, whose value is sent back to it when it ends."""
-    stack, value = [expansion], None
-    while True:
-        try:
-            nested = stack[-1].send(value)
-        except StopIteration as end:
-            stack.pop()
-            if not stack:
-                return end.value
-            value = end.value
-        else:
-            stack.append(nested)
-            value = None
-
-
-def _check_path(path: str, loc: SourceLoc) -> None:
-    if len(path) > MAX_PATH:
-        raise error(f"the full name '{clip(path, 60)}' is longer than {MAX_PATH} characters",
-                    loc, "shorten the names of the blocks, repeats and branches it sits in",
-                    code="too-long")
-
 
 def _did_you_mean(word: str, options) -> str:
     """"did you mean 'x'?" — difflib's cost grows with the word, so only for a name's length."""
@@ -398,20 +283,6 @@ def _did_you_mean(word: str, options) -> str:
         return ""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
-
-
-def _subs(value, subs: dict, loc: SourceLoc, what: str):
-    """A block's arguments put into a value, within the bounds of spec/bounds.py: arguments
-    passed down through nested blocks (`x**16` at each level) must not grow without end."""
-    if isinstance(value, sp.Basic):
-        try:
-            return bounds.substitute(value, subs)
-        except bounds.BoundError as exc:
-            raise error(f"{what}: with the block's arguments put in, {exc}", loc,
-                        code="range") from None
-    if isinstance(value, tuple):
-        return tuple(_subs(v, subs, loc, what) for v in value)
-    return value
 
 
 def build_graph(spec: Spec) -> Graph:

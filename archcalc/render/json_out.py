@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from .. import __version__
 from ..analysis.result import Analysis, LayerRow
