@@ -272,6 +272,15 @@ async def test_save_where_the_folder_refuses_is_a_notification(tmp_path, where):
         assert app.is_running and app.text == text and app.session.dirty(text)
 
 
+async def edit_and_save(pilot, old="fc: 84", new="fc: 85"):
+    """Change one line of the editor's spec, then press ctrl+s."""
+    await settle(pilot)
+    await replace_in_editor(pilot, old, new)
+    await settle(pilot)
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
 async def test_save_into_a_read_only_folder_is_a_notification_and_the_text_survives(
         tmp_path, monkeypatch):
     path = spec_copy(tmp_path)
@@ -279,11 +288,7 @@ async def test_save_into_a_read_only_folder_is_a_notification_and_the_text_survi
     refuse_writes_under(tmp_path, monkeypatch, "session")  # simulated: see the helper
     app = ArchcalcApp(path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(pilot)
-        await replace_in_editor(pilot, "fc: 84", "fc: 85")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await edit_and_save(pilot)
         assert toasts(app) == [f"cannot save {path}: Permission denied{KEPT}"]
         assert app.is_running and "fc: 85" in app.text and path.read_text() == before
         assert app.session.recovery_file().read_text() == app.text  # never lost
@@ -294,11 +299,7 @@ async def test_save_keeps_the_files_permission_bits(tmp_path):
     path.chmod(0o640)
     app = ArchcalcApp(path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await settle(pilot)
-        await replace_in_editor(pilot, "fc: 84", "fc: 85")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await edit_and_save(pilot)
         assert toasts(app) == [f"saved {path}"]
     assert "fc: 85" in path.read_text() and stat.S_IMODE(path.stat().st_mode) == 0o640
 
@@ -390,13 +391,18 @@ async def test_a_corrupt_recovery_copy_is_moved_aside_and_the_app_starts(tmp_pat
         assert (aside / "inside").read_text() == "kept"
 
 
+def markup_named_app(tmp_path):
+    """The app on a spec at `x[/b].yaml` (the folder `x[` and the file `b].yaml`)."""
+    path = tmp_path / "x[/b].yaml"
+    path.parent.mkdir()
+    path.write_text(MARKUP_SPEC)
+    return path, ArchcalcApp(path)
+
+
 async def test_names_that_look_like_markup_are_shown_as_they_are(tmp_path):
     from textual.content import Content
 
-    path = tmp_path / "x[/b].yaml"  # the folder `x[` and the file `b].yaml`
-    path.parent.mkdir()
-    path.write_text(MARKUP_SPEC)
-    app = ArchcalcApp(path)
+    path, app = markup_named_app(tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         title = app.query_one("#editor").border_title  # Textual hands it back as markup
@@ -412,10 +418,7 @@ async def test_names_that_look_like_markup_are_shown_as_they_are(tmp_path):
 
 async def test_an_error_from_export_that_looks_like_markup_is_shown_as_it_is(tmp_path):
     pytest.importorskip("torch")
-    path = tmp_path / "x[/b].yaml"  # the folder `x[` and the file `b].yaml`
-    path.parent.mkdir()
-    path.write_text(MARKUP_SPEC)
-    app = ArchcalcApp(path)
+    path, app = markup_named_app(tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("f5")

@@ -106,6 +106,9 @@ def substitute(value: sp.Basic, subs: dict) -> sp.Basic:
         raise BoundError("division by zero") from None
     except (TypeError, ValueError):  # min(4, 1/0): sympy cannot compare zoo
         raise BoundError("division by zero (the value is undefined)") from None
+    except RecursionError:  # a sympy bug on some Mod/floor combinations (see expr.py)
+        raise BoundError("sympy cannot evaluate this expression (it recursed without "
+                         "end)") from None
     check(result)
     return result
 

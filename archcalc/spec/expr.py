@@ -73,7 +73,12 @@ class _Parser:
     def parse(self) -> sp.Expr:
         if not self.tokens:
             raise ExprError("empty expression", 0)
-        value = self.expr()
+        try:
+            value = self.expr()
+        except RecursionError:  # sympy 1.14 recurses without end on e.g.
+            # Mod(floor(49/(7 - c)) - 12, 21*d + 7); say where, rather than crash
+            raise ExprError("sympy cannot simplify this expression (it recursed without "
+                            "end); write it another way", self.offset()) from None
         if self.i < len(self.tokens):
             _, tok, off = self.tokens[self.i]
             raise ExprError(f"unexpected '{tok}' in expression", off)
