@@ -86,7 +86,7 @@ def cases(quick: bool) -> list[tuple[str, str, list[str], tuple[int, ...], float
          "symbols: {H: 32}\nlayers:\n  - conv: {out: \"1 + 5 % (H - 32)\", kernel: 3}\n",
          [], (1,), 2),
         ("4 empty block read by from:", HEAD + "blocks:\n  e: {layers: []}\nlayers:\n"
-         "  - e: {name: a}\n  - relu: {from: a}\n", [], (2,), 2),
+         "  - e: {name: a, from: a}\n  - relu\n", [], (2,), 2),
         ("5 kernel 10000000 does not fit", one("conv: {out: 4, kernel: 10000000, stride: 3}")
          .replace("[1, 32, 32]", "[1, 10000001, 10000001]"), [], (1,), 2),
         ("5 kernel 10**8 does not fit", one('conv: {out: 4, kernel: "10**8", stride: 3}')

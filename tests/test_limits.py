@@ -99,9 +99,10 @@ def test_the_list_limit_is_the_layer_limit():
 
 # -- expansion: bounded by counts, not by the spec's numbers ----------------------------
 
-def test_the_empty_block_bomb_stops_after_the_expansion_limit(monkeypatch):
-    """Every expansion opens a group; the bomb is refused after MAX_GROUPS of them, not
-    after 10¹² empty expansions."""
+def test_the_empty_block_bomb_is_refused_before_it_is_walked(monkeypatch):
+    """Every expansion opens a group; a repeat whose copies would open more than MAX_GROUPS
+    (a lower bound counted from the blocks, memoized) is refused before the first one —
+    not after 10¹² empty expansions, nor after 100,000."""
     from archcalc.graph import expand
 
     spec = parse_file(DATA / "bad" / "empty_block_bomb.yaml")
@@ -111,7 +112,18 @@ def test_the_empty_block_bomb_stops_after_the_expansion_limit(monkeypatch):
                         lambda self, *a, **k: calls.append(1) or group(self, *a, **k))
     with pytest.raises(SpecError, match="more than 100,000 block instances"):
         build_graph(spec)
-    assert len(calls) == expand.MAX_GROUPS + 1
+    assert len(calls) == 0
+
+
+def test_the_running_count_still_stops_what_the_lower_bound_misses(monkeypatch):
+    """Branches are not in the lower bound; the running count catches them."""
+    from archcalc.graph import expand
+
+    monkeypatch.setattr(expand, "MAX_GROUPS", 50)
+    text = spec_text("  - p: {repeat: 30}\n", "blocks:\n  p:\n    layers:\n"
+                     "      - parallel: {merge: add, branches: [[relu], [relu]]}\n")
+    with pytest.raises(SpecError, match="more than 50 block instances"):
+        build_graph(parse_text(text))
 
 
 def test_repeats_of_layers_stop_at_the_layer_limit():
