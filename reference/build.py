@@ -133,7 +133,7 @@ def build_with_analysis(spec: str | Path | Spec, bindings: dict | None = None):
     modules = {}
     for row in analysis.rows:
         try:
-            modules[row.name] = module_for(row.kind, dict(row.args), row, spec.ndim)
+            modules[row.name] = module_for(row)
         except (RuntimeError, ValueError, OverflowError, MemoryError) as exc:
             # e.g. a weight of more than 2^63 elements: each size is in bounds, the product not
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]

@@ -1,6 +1,6 @@
 """A module construction as data: `Call("nn.Conv2d", (3, 96, 11), (("stride", 4),))`.
 
-The layer mapping (`modules.py`) describes each layer's PyTorch module as a `Call`, so that
+Each layer kind describes its PyTorch module as a `Call` (archcalc/layers/call.py), so that
 one description serves both ways a spec becomes PyTorch: `instantiate` builds the module
 object (`build`), and `source` prints the same construction as Python (`compile`). Values
 are plain numbers, strings, tuples, nested Calls, or sympy expressions — integers when the
@@ -10,19 +10,15 @@ spec is bound, expressions of a block's arguments inside a generated block class
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
 
 import sympy as sp
 from torch import nn
 
+from archcalc.layers.call import Call
+
 from . import helpers
 
 
-@dataclass(frozen=True)
-class Call:
-    target: str                                # "nn.Conv2d", or a helper class's name
-    args: tuple = ()
-    kwargs: tuple[tuple[str, object], ...] = ()
 
 
 HELPERS = {name: cls for name, cls in vars(helpers).items()

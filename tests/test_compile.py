@@ -35,24 +35,26 @@ def test_verify_every_spec(name):
 
 
 def test_verify_names_the_first_layer_that_disagrees(monkeypatch):
-    from archcalc.reference import modules
+    from archcalc.layers.call import Call
+    from archcalc.layers.conv import Conv
 
-    real = modules.MODULES["conv"]
+    real = Conv.module
 
-    def off_by_one(args, row, ndim):  # a compiler bug: one filter too many in conv2
-        call = real(args, row, ndim)
-        if row.name != "conv2":
-            return call
+    def off_by_one(self, in_channels, pads):  # a compiler bug: one filter too many
+        call = real(self, in_channels, pads)
         cin, out, k = call.args
-        return modules.Call(call.target, (cin, out + 1, k), call.kwargs)
+        return Call(call.target, (cin, out + 1, k), call.kwargs) if out == 16 else call
 
-    monkeypatch.setitem(modules.MODULES, "conv", off_by_one)
+    monkeypatch.setattr(Conv, "module", off_by_one)
     result = verify(SPECS / "lenet5.yaml")  # conv3 then cannot even run: PyTorch says so
     assert not result.ok and result.first_mismatch.name == "conv2"
     assert "channel" in result.error
-    monkeypatch.setitem(modules.MODULES, "conv", lambda a, r, n: modules.Call(
-        "nn.Conv2d", real(a, r, n).args, (("padding", 1),) if r.name == "conv3" else
-        real(a, r, n).kwargs))
+
+    def padded(self, in_channels, pads):  # another: padding where the spec has none
+        call = real(self, in_channels, pads)
+        return Call(call.target, call.args, (("padding", 1),)) if call.args[1] == 120 else call
+
+    monkeypatch.setattr(Conv, "module", padded)
     result = verify(SPECS / "lenet5.yaml")
     assert not result.ok and result.first_mismatch.name == "conv3"
 

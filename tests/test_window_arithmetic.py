@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archcalc.analysis.validset import step
-from archcalc.layers.base import Window
+from archcalc.layers.axismap import Slide
 from archcalc.layers.convarith import window_size
 from archcalc.layers.fit import fit_hints
 
@@ -78,8 +78,8 @@ def test_integer_path_agrees_with_symbolic_path(a, rounding):
     F = a["D"] * (a["K"] - 1) + 1
     if a["W"] + a["lo"] + a["hi"] < F:
         return
-    w = Window("window", sp.Integer(F), sp.Integer(a["S"]), sp.Integer(a["lo"]),
-               sp.Integer(a["hi"]), rounding)
+    w = Slide(sp.Integer(F), sp.Integer(a["S"]), sp.Integer(a["lo"]), sp.Integer(a["hi"]),
+              rounding).ints()
     size, integral = step(a["W"], w)
     r = window_size(a["W"], a["K"], a["S"], a["lo"], a["hi"], a["D"], rounding)
     assert size == int(sp.floor(r.size))  # a non-integer size continues floored

@@ -22,6 +22,7 @@ from archcalc.render.numbers import both, exact, size_bytes
 
 from .fixes import Fix, fixes
 from .plain import plain
+from archcalc.notation import shape_text
 
 _STYLE = {"error": "bold red", "warning": "yellow", "skipped": "dim"}
 
@@ -321,7 +322,7 @@ class SymbolsInfo(Static):
             for e in entries(symbolic, collapse=True):
                 shape = e.value("out_shape")
                 if shape is not None:
-                    out.append(f"  {e.label:<16} {shape.text()}\n")
+                    out.append(f"  {e.label:<16} {shape_text(shape)}\n")
             t = symbolic.totals
             out.append(f"\n  MACs = {exact(t.macs)}\n", "dim")
         self.update(out)

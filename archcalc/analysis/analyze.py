@@ -11,6 +11,7 @@ does not, the nearest ones that do.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping
 
 import sympy as sp
@@ -18,6 +19,7 @@ import sympy as sp
 from ..errors import Diagnostic
 from ..graph import INPUT, Graph, Node, build_graph
 from ..layers import KINDS
+from ..layers.axismap import INPUT_FIELD
 from ..layers.base import Ctx, Shape
 from ..spec.model import Spec, symbol
 from . import receptive as RF
@@ -52,7 +54,7 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
     free = set().union(*(d.free_symbols for d in dims), walk.free)
     totals = sum_rows(rows)
     symbols = {s.name: s for s in spec.symbols}
-    key = ("valid", tuple((r.name, r.inputs, r.windows) for r in rows), spec.input,
+    key = ("valid", tuple((r.name, r.inputs, r.maps) for r in rows), spec.input,
            tuple(symbols.values()), tuple(sorted(bindings.items())))
     valid = cache.get(key) if cache is not None else None
     if valid is None:
@@ -84,7 +86,7 @@ class _Walk:
         self.subs_key = tuple(sorted(subs.items(), key=str))
         dims = tuple(d.xreplace(subs) for d in spec.input)
         self.shapes: dict[str, Shape | None] = {INPUT: Shape(dims[0], dims[1:])}
-        self.fields: dict[str, tuple | None] = {INPUT: (RF.INPUT_FIELD,) * spec.ndim}
+        self.fields: dict[str, tuple | None] = {INPUT: (INPUT_FIELD,) * spec.ndim}
         self.rows: dict[str, LayerRow] = {}
         self.findings: list[Diagnostic] = []
         self.free: set = set()
@@ -133,23 +135,22 @@ class _Walk:
                 self.memo[key] = done
         if same is not None and not done[2].findings:
             self.memo[same] = done  # the objects behind the ids live as long as the walk
-        args, free, facts, windows, values, status, pads = done
+        args, free, facts, layer, maps, values, status = done
         self.free |= free
         self.findings.extend(facts.findings)
         out = None if facts.fatal else facts.out
         self.shapes[node.name] = out
-        fields = self._receptive(node, windows, pads)
+        fields = self._receptive(node, maps, xs[0])
         row = LayerRow(
             node.name, node.kind, node.loc, node.inputs, xs[0], out, facts.formulas,
-            *values, facts.unshared_params, facts.connections, facts.dense_params, windows,
-            facts.resolved, status, receptive=fields, args=args, groups=node.groups,
-            refs=node.refs)
+            *values, facts.sharing, maps, facts.call, status, receptive=fields, args=args,
+            groups=node.groups, refs=node.refs, layer=layer, view=facts.view)
         self.rows[node.name] = row
         return row
 
     def _infer(self, node: Node, xs, ctx: Ctx):
-        """(args, free symbols, facts, windows, the row's counts, status), or the row of a
-        layer that cannot be inferred."""
+        """(args, free symbols, facts, layer, maps, the row's counts, status), or the row
+        of a layer that cannot be inferred."""
         kind = KINDS[node.kind]
         args, bad = bind_args(kind, dict(node.args), self.subs, ctx)
         free = set()
@@ -158,24 +159,26 @@ class _Walk:
                 free |= v.free_symbols
         self.free |= free
         common = dict(args=tuple(args.items()), groups=node.groups, refs=node.refs)
-        if bad or any(x is None for x in xs) or not self._refs(node, ctx):
+        if bad or any(x is None for x in xs):
             self.findings.extend(bad)
             return self._skip(node, xs, "error" if bad else "skipped", common)
-        facts = kind.infer(args, xs[0] if kind.arity == 1 else xs, ctx)
-        windows = facts.windows if facts.windows is not None else \
-            kind.windows(args, self.spec.ndim, self.graph.rounding)
+        ctx = self._refs(node, ctx)
+        if ctx is None:
+            return self._skip(node, xs, "skipped", common)
+        layer = kind.make(args, self.spec.ndim, self.graph.rounding)
+        facts = layer.infer(tuple(xs), ctx)
+        maps = facts.maps if facts.maps is not None else layer.maps()
         severities = {d.severity for d in facts.findings}
         status = "error" if "error" in severities else "warning" if severities else "ok"
         out = None if facts.fatal else facts.out
         macs = sp.sympify(facts.macs)
         values = (sp.sympify(facts.trainable), sp.sympify(facts.buffers), macs,
                   self.fpm * macs, out.numel if out is not None else ZERO)
-        pads = dict(facts.resolved).get("padding")
-        return common["args"], frozenset(free), facts, windows, values, status, pads
+        return common["args"], frozenset(free), facts, layer, maps, values, status
 
     def _ctx(self, node: Node) -> Ctx:
-        return Ctx(node.name, node.loc, dict(node.arg_locs), self.graph.rounding,
-                   list(node.inputs), lenient=self.lenient)
+        return Ctx(node.name, node.loc, tuple(node.arg_locs), tuple(node.inputs),
+                   lenient=self.lenient)
 
     def _skip(self, node: Node, xs, status: str, common: dict) -> LayerRow:
         self.shapes[node.name] = None
@@ -185,18 +188,17 @@ class _Walk:
         self.rows[node.name] = row
         return row
 
-    def _refs(self, node: Node, ctx: Ctx) -> bool:
-        """A shortcut needs its residual body's output shape and stride."""
+    def _refs(self, node: Node, ctx: Ctx) -> Ctx | None:
+        """A shortcut needs its residual body's output shape and stride (None: unknown)."""
         if not node.refs:
-            return True
+            return ctx
         target = self.shapes.get(node.refs[0])
         if target is None:
-            return False
+            return None
         stride = self._stride(node.inputs[0], node.refs[0], ctx)
         if stride is None:
-            return False
-        ctx.refs.update(target=target, stride=stride)
-        return True
+            return None
+        return replace(ctx, target=target, ref_stride=stride)
 
     def _stride(self, start: str, end: str, ctx: Ctx):
         """The product of the strides from `start` to `end`, along first inputs."""
@@ -206,17 +208,17 @@ class _Walk:
             row = self.rows.get(name)
             if row is None or not row.inputs:
                 return None
-            if row.windows is None or any(w.kind == "fixed" for w in row.windows):
+            if row.maps is None or any(m.ends for m in row.maps):
                 self.findings.append(ctx.error(
                     f"the residual branch goes through {row.name} ({row.kind}), which does not "
                     "keep the spatial axes: there is no shortcut to match it",
                     code="residual-shape"))
                 return None
-            stride = [s * w.stride for s, w in zip(stride, row.windows)]
+            stride = [s * m.stride for s, m in zip(stride, row.maps)]
             name = row.inputs[0]
         return tuple(stride)
 
-    def _receptive(self, node: Node, windows, pads):
+    def _receptive(self, node: Node, maps, x: Shape | None):
         ins = [self.fields.get(n) for n in node.inputs]
         if any(f is None for f in ins) or not ins:
             self.fields[node.name] = None
@@ -235,8 +237,8 @@ class _Walk:
         else:
             fields, last, field = [], None, None
             for axis in range(self.spec.ndim):  # square inputs: H as W, computed once
-                args = (ins[0][axis], windows[axis] if windows else None,
-                        pads[axis][0] if pads else None)
+                args = (ins[0][axis], maps[axis] if maps else None,
+                        x.dims[axis] if x is not None and len(x.dims) > axis else None)
                 if last is None or any(a is not b and a != b for a, b in zip(args, last)):
                     field = RF.through(*args)
                 fields.append(field)

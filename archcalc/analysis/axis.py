@@ -1,8 +1,8 @@
 """The network along one input axis, compiled to plain ints for the valid-input search.
 
 `validset.py` evaluates the network at one input size per residue; this is what it runs.
-Each layer becomes a step on ints (`step`: exact, floored or ceiled windows, TensorFlow
-'same', fixed sizes, merges), and steps that cannot change a verdict are compiled away
+Each layer becomes a step on ints (its axis map's `size`, `layers/axismap.py`, on plain
+ints), and steps that cannot change a verdict are compiled away
 (see `Axis`), so that a run costs what the network's strides and branches need, not one
 step per layer. Every run is charged to a `Budget`: the search's work is bounded by
 WORK_LIMIT whatever the spec, and a search that would need more gives up and says so.
@@ -10,9 +10,10 @@ WORK_LIMIT whatever the spec, and a search that would need more gives up and say
 
 from __future__ import annotations
 
+from fractions import Fraction
 from math import gcd
 
-from ..layers.base import Window
+from ..layers.axismap import AxisMap
 from .result import LayerRow
 
 MAX_MODULUS = 1 << 16  # beyond this, say so rather than enumerate residues
@@ -22,24 +23,9 @@ MAX_MODULUS = 1 << 16  # beyond this, say so rather than enumerate residues
 WORK_LIMIT = 3_000_000
 
 
-def step(W: int, w: Window) -> tuple[int, bool]:
+def step(W: int, m: AxisMap) -> tuple[int, bool]:
     """(next size, whether it is an integer — else floored) for one axis and layer."""
-    if w.kind == "fixed":
-        return int(w.size), True
-    if w.kind == "same_tf":
-        return -(-W // int(w.stride)), True
-    if w.kind == "merge":
-        return W, True
-    F, S, lo, hi = int(w.kernel), int(w.stride), int(w.pad_lo), int(w.pad_hi)
-    span = W + lo + hi - F
-    if w.rounding == "exact":
-        return span // S + 1, span % S == 0
-    if w.rounding == "floor":
-        return span // S + 1, True
-    size = -(-span // S) + 1  # ceil
-    if (size - 1) * S >= W + lo:
-        size -= 1
-    return size, True
+    return m.size(W)
 
 
 class Budget:
@@ -59,16 +45,6 @@ class GaveUp(Exception):
     pass
 
 
-def _shift(w: Window) -> int | None:
-    """c when the window maps every size W to W + c (stride 1, any rounding), else None."""
-    if w.kind != "window" or w.stride != 1:
-        return None
-    c = w.pad_lo + w.pad_hi - w.kernel + 1
-    if w.rounding == "ceil" and c - 1 >= w.pad_lo:
-        c -= 1  # PyTorch drops a last window that starts in the right padding
-    return c
-
-
 class Axis:
     """The network along one input axis, compiled to plain ints for fast evaluation.
 
@@ -83,22 +59,24 @@ class Axis:
         slot = {"input": 0}   # a layer's name -> the slot holding its size
         slots = 1
         steps = []            # (output slot, input slots, op)
-        compiled: dict[int, tuple] = {}  # id of a (shared) Window -> (int window, shift)
+        compiled: dict[int, tuple] = {}  # id of a (shared) map -> (int map, shift)
         for row in rows:
-            w = row.windows[axis] if row.windows is not None else None
+            m = row.maps[axis] if row.maps is not None else None
             ins = tuple(slot.get(i, -1) for i in row.inputs)
-            if w is None or not ins or -1 in ins:
+            if m is None or not ins or -1 in ins:
                 continue  # its size is never known: neither is any reader's
-            if id(w) not in compiled:
-                iw = Window(w.kind, int(w.kernel), int(w.stride), int(w.pad_lo),
-                            int(w.pad_hi), w.rounding, int(w.size))
-                compiled[id(w)] = (iw, _shift(iw), w)  # w kept: its id stays its own
-            w, c, _ = compiled[id(w)]
+            if id(m) not in compiled:
+                im = m.ints()
+                compiled[id(m)] = (im, im.shift(), m)  # m kept: its id stays its own
+            m, c, _ = compiled[id(m)]
             if c == 0 and len(ins) == 1:
                 slot[row.name] = ins[0]  # W -> W (every size reaching it is ≥ 1)
                 continue
             slot[row.name] = slots
-            op = ("shift", c, 1 - c) if c is not None and len(ins) == 1 else (w.kind, w)
+            if c is not None and len(ins) == 1:
+                op = ("shift", c, 1 - c)
+            else:
+                op = ("merge" if len(ins) > 1 else "map", m)
             steps.append((slots, ins, op))
             slots += 1
         self.steps = _fuse(steps)
@@ -123,7 +101,7 @@ class Axis:
                 integral &= all(s == srcs[0] for s in srcs)  # a merge needs equal sizes
                 sizes[out] = srcs[0]
                 continue
-            size, ok = step(srcs[0], op[1])
+            size, ok = op[1].size(srcs[0])
             integral &= ok
             if size < 1:
                 return False, integral
@@ -131,24 +109,33 @@ class Axis:
         return True, integral
 
     def modulus(self) -> int:
-        """The lcm of the cumulative strides: sizes repeat their pattern with this period.
-        Stops once it passes MAX_MODULUS (then the caller says so), before the products
-        of many strides grow into huge integers."""
+        """The lcm of the numerators of the cumulative strides (rationals: an upsampling's
+        stride is 1/k): sizes repeat their pattern with this period (axismap.py). Stops
+        once it passes MAX_MODULUS (then the caller says so), before the products of many
+        strides grow into huge integers."""
         cum: list = [None] * self.slots
-        cum[0] = 1
+        cum[0] = Fraction(1)
         m = 1
         for out, ins, op in self.steps:
             srcs = [cum[i] for i in ins]
-            if op[0] == "fixed" or any(s is None for s in srcs):
+            if any(s is None for s in srcs) or (op[0] != "shift" and op[1].ends):
                 continue
-            base = 1
-            for s in srcs:
-                base = base * s // gcd(base, s)
-            cum[out] = base * (op[1].stride if op[0] not in ("merge", "shift") else 1)
-            m = m * cum[out] // gcd(m, cum[out])
+            base = srcs[0]
+            for s in srcs[1:]:  # lcm of rationals: lcm of numerators / gcd of denominators
+                base = Fraction(base.numerator * s.numerator // gcd(base.numerator, s.numerator),
+                                gcd(base.denominator, s.denominator))
+            stride = Fraction(1) if op[0] in ("merge", "shift") else _fraction(op[1].stride)
+            cum[out] = base * stride
+            num = cum[out].numerator
+            m = m * num // gcd(m, num)
             if m > MAX_MODULUS:
                 return m
         return m
+
+
+def _fraction(x) -> Fraction:
+    """A stride (an int, or a sympy Rational for an upsampling) as a Fraction."""
+    return Fraction(x) if isinstance(x, int) else Fraction(int(x.p), int(x.q))
 
 
 def _fuse(steps: list) -> list:

@@ -8,7 +8,8 @@ the footprint PyTorch needs at the end of a forward pass:
     + the tensors autograd saves for backward, each counted once
       (a ReLU's output that the next conv also keeps is one tensor).
 What each layer saves comes from its kind (`LayerKind.saved`, measured with
-torch.autograd.graph.saved_tensors_hooks on torch 2.13, CPU). Not included: the CUDA
+torch.autograd.graph.saved_tensors_hooks on torch 2.13, CPU); a view (flatten, an
+identity) is its input's tensor and costs nothing new. Not included: the CUDA
 context and allocator caching (typically 0.3–1 GB on a GPU), workspace of cuDNN
 algorithms, the input pipeline, and the transient gradients of activations during backward.
 """
@@ -20,12 +21,10 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..graph import INPUT
-from ..layers import KINDS
 from .result import Analysis
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "fp64": 8}
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}
-ALIASES = {"flatten", "identity"}  # views or the same tensor: nothing new
 
 
 @dataclass(frozen=True)
@@ -56,12 +55,11 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
     for row in a.rows:
         if row.out_shape is None:
             continue
-        alias = row.kind in ALIASES or (row.kind == "shortcut" and
-                                        dict(row.resolved).get("mode") == "identity")
+        alias = row.view
         tensor_of[row.name] = tensor_of[row.inputs[0]] if alias else row.name
         numel[row.name] = row.activations  # = out_shape.numel, computed once per layer
         terms = []
-        for s in KINDS[row.kind].saved(dict(row.args), row.in_shape, row.out_shape):
+        for s in row.layer.saved((row.in_shape,), row.out_shape):
             if s.of in ("input", "output"):
                 t = tensor_of[row.inputs[0] if s.of == "input" else row.name]
                 if t in kept:

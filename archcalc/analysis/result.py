@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..errors import Diagnostic, SourceLoc
-from ..layers.base import Shape, Window
+from ..layers.axismap import AxisMap
+from ..layers.base import LayerKind, Shape, Sharing
+from ..layers.call import Call, NoCounterpart
 
 
 @dataclass(frozen=True)
@@ -23,22 +25,34 @@ class LayerRow:
     inputs: tuple[str, ...]
     in_shape: Shape | None            # None: not computed (an earlier layer failed)
     out_shape: Shape | None
-    formulas: tuple[str, ...] = ()
+    formulas: tuple = ()              # the arithmetic as data (archcalc/formula.py)
     trainable: sp.Expr = sp.Integer(0)
     buffers: sp.Expr = sp.Integer(0)  # non-trainable (BatchNorm running statistics)
     macs: sp.Expr = sp.Integer(0)
     flops: sp.Expr = sp.Integer(0)    # by the analysis' convention
     activations: sp.Expr = sp.Integer(0)  # output elements
-    unshared_params: sp.Expr | None = None
-    connections: sp.Expr | None = None
-    dense_params: sp.Expr | None = None
-    windows: tuple[Window, ...] | None = None
-    resolved: tuple[tuple[str, object], ...] = ()
+    sharing: Sharing | None = None    # a convolution's weight-sharing figures (seed 003)
+    maps: tuple[AxisMap, ...] | None = None  # how each spatial axis maps through it
+    call: Call | NoCounterpart | None = None  # its PyTorch counterpart
     status: str = "ok"  # ok | warning | error | skipped
     args: tuple[tuple[str, object], ...] = ()  # the arguments with symbols put in
     receptive: tuple | None = None  # one RField per spatial axis of the input
     groups: tuple[str, ...] = ()    # the block/branch paths it sits in, outermost first
     refs: tuple[str, ...] = ()
+    layer: LayerKind | None = None  # the layer kind's instance (None: arguments invalid)
+    view: bool = False              # its output is its input tensor (no new memory)
+
+    @property
+    def connections(self):
+        return self.sharing.connections if self.sharing else None
+
+    @property
+    def unshared_params(self):
+        return self.sharing.unshared_params if self.sharing else None
+
+    @property
+    def dense_params(self):
+        return self.sharing.dense_params if self.sharing else None
 
     @property
     def local_name(self) -> str:

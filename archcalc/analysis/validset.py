@@ -1,11 +1,11 @@
 """The set of input sizes for which every layer fits — archcalc's answer to "which H?".
 
-Along one spatial axis every layer maps a size W to (W − F + P)/S + 1 (exactly, floored or
-ceiled), to ceil(W/S) (TensorFlow 'same'), to itself, or to a fixed size (global and
-adaptive pooling). Each map is monotone in W, so "every size ≥ 1" holds from some W₀ on;
-and with M the product of the strides before the first fixed-size layer, W → W + M shifts
-every later size by a whole multiple of its stride, so whether every size is an integer
-depends only on W mod M. The valid set is therefore {W ≥ W₀ : W mod M ∈ R}, found exactly
+Along one spatial axis every layer maps a size W by its axis map (`layers/axismap.py`:
+(W − F + P)/S + 1 exactly, floored or ceiled, ⌈W/S⌉ for TensorFlow 'same', itself, k·W,
+or a fixed size for global and adaptive pooling). Each map is monotone in W, so "every
+size ≥ 1" holds from some W₀ on; and with M the lcm of the numerators of the cumulative
+strides before the first fixed-size layer, W → W + M shifts every later size by a whole
+multiple of its stride, so whether every size is an integer depends only on W mod M. The valid set is therefore {W ≥ W₀ : W mod M ∈ R}, found exactly
 by checking one size per residue — e.g. "H ≡ 3 (mod 32), H ≥ 67" for AlexNet at 227.
 
 Works on plain Python ints (not sympy), because it evaluates the network once per residue:
@@ -28,9 +28,8 @@ from .result import AxisValidity, LayerRow
 __all__ = ["step", "valid_inputs"]  # `step` is checked against window_size by the tests
 
 SEARCH_LIMIT = 1 << 40
-def _concrete(windows) -> bool:
-    return all(isinstance(v, (int, sp.Integer)) for w in windows
-               for v in (w.kernel, w.stride, w.pad_lo, w.pad_hi, w.size))
+def _concrete(maps) -> bool:
+    return all(m.concrete() for m in maps)
 
 
 def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dict,
@@ -42,7 +41,7 @@ def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dic
         groups.setdefault(key, []).append(axis)
     out = []
     budget = Budget()
-    shared = {id(r.windows): r.windows for r in rows if r.windows is not None}  # memoized rows
+    shared = {id(r.maps): r.maps for r in rows if r.maps is not None}  # memoized rows
     concrete = all(_concrete(ws) for ws in shared.values())
     for key, axes in groups.items():
         dim = input_dims[axes[0]]

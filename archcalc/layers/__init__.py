@@ -1,11 +1,21 @@
 """Layer kinds: one module per family, each kind registered by name in `registry`.
 
-Importing this package registers every kind; `registry.KINDS` is then complete.
+Importing this package imports every module in it, which registers every kind;
+`registry.KINDS` is then complete. A new kind is a new module here (and its tests):
+nothing else lists the kinds (docs/adding-a-layer.md).
 """
 
-from . import conv, elementwise, global_pool, linear, merge, norm, pool, shortcut  # noqa: F401
-from .base import Facts, LayerKind, Param, Shape, Window
+import importlib
+import pkgutil
+
+from .axismap import AxisMap, RField
+from .base import Facts, LayerKind, Param, Shape
+from .call import Call, NoCounterpart
 from .registry import ALIASES, KINDS, lookup, suggest
 
-__all__ = ["ALIASES", "KINDS", "Facts", "LayerKind", "Param", "Shape", "Window", "lookup",
-           "suggest"]
+# The package's own modules, a fixed list on disk: kinds register themselves on import.
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    importlib.import_module(f"{__name__}.{_module}")
+
+__all__ = ["ALIASES", "KINDS", "AxisMap", "Call", "Facts", "LayerKind", "NoCounterpart",
+           "Param", "RField", "Shape", "lookup", "suggest"]

@@ -1,20 +1,26 @@
-"""What every layer kind is made of: its declared parameters and what it infers.
+"""What every layer kind is made of, and what it says about one input.
 
-A layer kind is a class with a name, its parameters (`Param`), the PyTorch module it
-compiles to, and one method, `infer`, that takes the bound arguments and the input
-`Shape` and returns `Facts`: the output shape, parameters, MACs, the per-axis window
-(for receptive fields and the valid-input set) and any findings. Each kind lives in its
-own small module under `archcalc/layers/` and is registered by name in `registry.py`.
+A layer kind is a class (`LayerKind` subclass) with a name, its declared parameters
+(`Param`) and documentation; one *instance* stands for one layer's arguments, made once by
+`make`, which normalises them into typed fields (a kernel becomes one size per spatial
+dim, a padding one (lo, hi) per dim, a rounding rule the spec's when the layer has none) —
+as Keras's `standardize_tuple` does in a layer's constructor. The instance owns
+everything archcalc knows about the layer: `infer` (input shapes → `Facts`: the output,
+parameters, MACs, the arithmetic as data, findings and its PyTorch counterpart as a
+`Call`), `maps` (how each spatial axis maps through it), and `saved` (what it keeps for
+backward). Instances are frozen and compare by value, so equal layers share results.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import sympy as sp
 
 from ..errors import Diagnostic, SourceLoc
+from .axismap import KEEP, AxisMap
+from .call import Call, NoCounterpart
 
 REQUIRED = object()  # sentinel default of a required parameter
 
@@ -63,56 +69,31 @@ class Shape:
             n = n * d
         return n
 
-    def text(self) -> str:
-        """C×H×W as the table shows it."""
-        return "×".join(_dim_text(d) for d in (self.c, *self.dims))
-
-
-def _dim_text(d: sp.Expr) -> str:
-    """One dim inside a formula or a C×H×W shape; compound expressions in parentheses."""
-    if isinstance(d, sp.Integer):
-        return str(int(d))
-    from .convarith import expr_text
-
-    text = expr_text(d)
-    return f"({text})" if any(ch in text for ch in " +−·/") else text
-
 
 @dataclass(frozen=True)
-class Window:
-    """How one spatial axis maps through a layer, for receptive fields and the
-    valid-input search. kind: 'window' (sliding window), 'fixed' (output size `size`
-    whatever the input: adaptive/global pooling), or 'same_tf' (TensorFlow 'same' with
-    stride > 1: output ceil(W/S), padding derived from W)."""
+class Sharing:
+    """The seeds' weight-sharing figures of a convolution (seed 003)."""
 
-    kind: str
-    kernel: sp.Expr = sp.Integer(1)   # effective kernel: dilation·(K − 1) + 1
-    stride: sp.Expr = sp.Integer(1)
-    pad_lo: sp.Expr = sp.Integer(0)
-    pad_hi: sp.Expr = sp.Integer(0)
-    rounding: str = "exact"           # exact | floor | ceil
-    size: sp.Expr = sp.Integer(1)     # for kind == 'fixed'
-
-
-IDENTITY = Window("window")
+    connections: sp.Expr      # inputs each output neuron is wired to
+    unshared_params: sp.Expr  # the same layer without weight sharing
+    dense_params: sp.Expr     # the same mapping as a fully connected layer
 
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything the calculator knows about one layer applied to one input."""
+    """Everything the calculator knows about one layer applied to its input(s)."""
 
     out: Shape
     trainable: sp.Expr = sp.Integer(0)
     buffers: sp.Expr = sp.Integer(0)  # non-trainable state: BatchNorm running mean/var
     macs: sp.Expr = sp.Integer(0)
-    formulas: tuple[str, ...] = ()     # one per spatial axis, values put in
+    formulas: tuple = ()               # the arithmetic as data (archcalc/formula.py), per axis
     findings: tuple[Diagnostic, ...] = ()
-    resolved: tuple[tuple[str, object], ...] = ()  # e.g. explicit padding, for the compiler
-    unshared_params: sp.Expr | None = None  # conv: the same layer without weight sharing
-    connections: sp.Expr | None = None      # conv: inputs each output neuron is wired to
-    dense_params: sp.Expr | None = None     # conv: the same mapping as a fully connected layer
+    call: Call | NoCounterpart | None = None  # the PyTorch counterpart (None when fatal)
+    sharing: Sharing | None = None
     fatal: bool = False  # the output does not exist (size <= 0): stop here
-    windows: tuple[Window, ...] | None = None  # when they depend on shapes (shortcuts)
+    maps: tuple[AxisMap, ...] | None = None  # when they depend on shapes (shortcuts)
+    view: bool = False   # the output is the input tensor (identity): no new memory
 
 
 @dataclass(frozen=True)
@@ -121,14 +102,17 @@ class Ctx:
 
     layer: str               # the layer's name, for messages
     loc: SourceLoc | None    # where the layer is written
-    arg_locs: dict = field(default_factory=dict)  # param name -> SourceLoc
-    rounding: str = "exact"  # the spec's (or layer's) rule for non-integer sizes
-    input_names: list = field(default_factory=list)  # the layers it reads (merges)
-    refs: dict = field(default_factory=dict)  # shapes it depends on (a shortcut's target)
+    arg_locs: tuple = ()     # (param name, SourceLoc) pairs
+    input_names: tuple = ()  # the layers it reads (merges)
+    target: Shape | None = None   # a shortcut's residual body's output shape
+    ref_stride: tuple | None = None  # and the product of the strides along it
     lenient: bool = False  # symbolic mismatches are not errors (generic block code)
 
     def at(self, param: str) -> SourceLoc | None:
-        return self.arg_locs.get(param, self.loc)
+        return dict(self.arg_locs).get(param, self.loc)
+
+    def has(self, param: str) -> bool:
+        return any(name == param for name, _ in self.arg_locs)
 
     def error(self, message: str, *hints: str, param: str = "", code: str = "") -> Diagnostic:
         return Diagnostic("error", message, self.at(param), tuple(h for h in hints if h),
@@ -151,8 +135,18 @@ class Saved:
     batched: bool = True            # False: once per batch (BatchNorm's batch statistics)
 
 
+def per_dim(value, ndim: int) -> tuple:
+    """An int-or-list argument as one value per spatial dim (validated by the parser)."""
+    if isinstance(value, tuple):
+        return value
+    return (value,) * ndim
+
+
 class LayerKind:
-    """Base class of every layer kind. Subclasses set the class attributes and `infer`."""
+    """Base class of every layer kind; an instance is one layer's normalised arguments.
+
+    Subclasses set the class attributes, `infer`, and where they differ from the
+    defaults `maps`, `saved` and `normalise`. Instances are immutable."""
 
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
@@ -164,6 +158,24 @@ class LayerKind:
     name_prefix: ClassVar[str] = ""         # automatic names: conv1, pool1, fc1 ...
     arity: ClassVar[int | None] = 1         # inputs; None: any number (merges)
 
+    def __init__(self, ndim: int, **values):
+        object.__setattr__(self, "ndim", ndim)
+        object.__setattr__(self, "_key", (ndim, *values.items()))
+        for k, v in values.items():
+            object.__setattr__(self, k, v)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._key))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._key[1:])})"
+
     @classmethod
     def param(cls, name: str) -> Param | None:
         for p in cls.params:
@@ -172,20 +184,35 @@ class LayerKind:
         return None
 
     @classmethod
-    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def make(cls, args: dict, ndim: int, rounding: str = "exact") -> LayerKind:
+        """The layer of these (bound, validated) arguments, normalised once."""
+        values = {}
+        for p in cls.params:
+            v = args[p.name]
+            if p.type in (SIZE, OUTPUT_SIZE) and v is not None:
+                v = per_dim(v, ndim)
+            elif p.type == BOOL:
+                v = bool(v)
+            values[p.name] = v
+        return cls(ndim, **cls.normalise(values, ndim, rounding))
 
     @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape) -> tuple[Saved, ...]:
+    def normalise(cls, values: dict, ndim: int, rounding: str) -> dict:
+        """Kind-specific normalisation of the arguments (defaults derived from others)."""
+        return values
+
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:  # pragma: no cover
+        raise NotImplementedError
+
+    def saved(self, xs: tuple[Shape, ...], y: Shape) -> tuple[Saved, ...]:
         """What the layer keeps for backward, per sample. Default: nothing (views, adds)."""
         return ()
 
-    @classmethod
-    def windows(cls, args: dict, ndim: int, rounding: str) -> tuple[Window, ...] | None:
-        """How each spatial axis maps through the layer, known from the arguments alone
-        (receptive fields, the valid-input search). Default: shape-keeping. None: the layer
-        ends the spatial axes (flatten, linear)."""
-        return (IDENTITY,) * ndim
+    def maps(self) -> tuple[AxisMap, ...] | None:
+        """How each spatial axis maps through the layer, from its arguments alone
+        (receptive fields, the valid-input search). Default: shape-keeping. None: the
+        layer ends the spatial axes (flatten, linear)."""
+        return (KEEP,) * self.ndim
 
 
 def flat_input_error(kind: str, x: Shape, ctx: Ctx, hint: str = "") -> Facts | None:
@@ -195,10 +222,3 @@ def flat_input_error(kind: str, x: Shape, ctx: Ctx, hint: str = "") -> Facts | N
     return Facts(x, findings=(ctx.error(
         f"{kind} needs a spatial input, but gets a flat vector of {x.c} features", hint,
         code="needs-spatial"),), fatal=True)
-
-
-def per_dim(value, ndim: int) -> tuple:
-    """An int-or-list argument as one value per spatial dim (validated by the parser)."""
-    if isinstance(value, tuple):
-        return value
-    return (value,) * ndim

@@ -19,15 +19,15 @@ from .base import (
     SIZE,
     Ctx,
     Facts,
-    LayerKind,
     Param,
     Saved,
     Shape,
+    Sharing,
     flat_input_error,
-    per_dim,
 )
+from .call import Call, NoCounterpart, dims, kw, nd
 from .registry import register
-from .windowed import slide, windows_of
+from .windowed import Windowed
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 # The seeds' (and SciPy's ndimage) names for the same padding modes (seed 001).
@@ -38,7 +38,7 @@ ROUNDING = Param("rounding", CHOICE, None, "rule for a non-integer output size "
 
 
 @register
-class Conv(LayerKind):
+class Conv(Windowed):
     name = "conv"
     aliases = ("conv1d", "conv2d", "convolution")
     category = "convolution"
@@ -59,20 +59,14 @@ class Conv(LayerKind):
         ROUNDING,
     )
 
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
+    def saved(self, xs, y):
         return (Saved("input"),)
 
-    @classmethod
-    def windows(cls, args: dict, ndim: int, rounding: str):
-        return windows_of(args["kernel"], args["stride"], args["padding"], args["dilation"],
-                          args["rounding"] or rounding, ndim)
-
-    @classmethod
-    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        x = xs[0]
         if x.flat:
-            return flat_input_error(cls.name, x, ctx, "move the layer before `flatten`")
-        groups, out = args["groups"], args["out"]
+            return flat_input_error(self.name, x, ctx, "move the layer before `flatten`")
+        groups, out = self.groups, self.out
         findings = []
         for what, n in (("input channels", x.c), ("out", out)):
             rem = sp.Mod(n, groups)
@@ -83,23 +77,53 @@ class Conv(LayerKind):
                     param="groups", code="groups"))
         if findings:
             return Facts(x, findings=tuple(findings), fatal=True)
-        kernel = per_dim(args["kernel"], len(x.dims))
-        slid = slide(x, kernel, args["stride"], args["padding"], args["dilation"],
-                     args["rounding"] or ctx.rounding, ctx)
+        slid = self.slide(x, ctx)
         findings.extend(slid.findings)
-        findings.extend(_padding_mode_findings(args["padding_mode"], x, slid.pads, ctx))
-        per_filter = (x.c / groups) * sp.Mul(*kernel)
-        bias = out if args["bias"] else sp.Integer(0)
+        findings.extend(_padding_mode_findings(self.padding_mode, x, slid.pads, ctx))
+        per_filter = (x.c / groups) * sp.Mul(*self.kernel)
+        bias = out if self.bias else sp.Integer(0)
         y = Shape(out, slid.dims)
         return Facts(
             out=y, trainable=out * per_filter + bias, macs=out * per_filter * sp.Mul(*slid.dims),
             formulas=slid.formulas, findings=tuple(findings),
-            resolved=(("padding", slid.pads),),
-            unshared_params=y.numel * (per_filter + (1 if args["bias"] else 0)),
-            connections=per_filter,
-            # seed 003: m inputs to n outputs densely need m·n weights (+ n biases)
-            dense_params=x.numel * y.numel + (y.numel if args["bias"] else 0),
+            call=self.module(x.c, slid.pads),
+            sharing=Sharing(
+                connections=per_filter,
+                unshared_params=y.numel * (per_filter + (1 if self.bias else 0)),
+                # seed 003: m inputs to n outputs densely need m·n weights (+ n biases)
+                dense_params=x.numel * y.numel + (y.numel if self.bias else 0)),
             fatal=slid.fatal)
+
+    def module(self, in_channels, pads) -> Call | NoCounterpart:
+        """nn.ConvNd, or the helper that pads each side first where PyTorch's own
+        padding (symmetric) cannot say it."""
+        positional = (in_channels, self.out, dims(self.kernel))
+        rest = dict(dilation=(dims(self.dilation), 1), groups=(self.groups, 1),
+                    bias=(self.bias, True))
+        stride = (dims(self.stride), 1)
+        if self.ndim > 2:
+            return NoCounterpart(f"a {self.ndim}-D convolution is not compiled yet")
+        if all(lo == hi for lo, hi in pads):  # in nn.Conv2d's own order
+            padding = (dims(tuple(lo for lo, _ in pads)), 0)
+            return Call(nd("nn.Conv", self.ndim), positional, kw(
+                stride=stride, padding=padding, **rest,
+                padding_mode=(self.padding_mode, "zeros")))
+        return Call(f"PaddedConv{self.ndim}d", positional, kw(
+            stride=stride, **rest, side_padding=(side_order(pads), None),
+            pad_mode=(F_PAD_MODE[self.padding_mode], "constant")))
+
+
+# F.pad's names for the padding modes of nn.ConvNd.
+F_PAD_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
+              "circular": "circular"}
+
+
+def side_order(pads) -> tuple:
+    """F.pad wants the last axis first: (left, right, top, bottom)."""
+    out: list = []
+    for lo, hi in reversed(pads):
+        out += [lo, hi]
+    return tuple(out)
 
 
 def _padding_mode_findings(mode: str, x: Shape, pads, ctx: Ctx):

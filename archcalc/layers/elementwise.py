@@ -7,19 +7,26 @@ the arguments it takes. Softmax and log-softmax act across channels (dim 1).
 from __future__ import annotations
 
 from .base import FLOAT, PROB, Ctx, Facts, LayerKind, Param, Saved, Shape
+from .call import Call, kw
 from .registry import register
 
 
 class _ShapeKeeping(LayerKind):
     keeps: str | None = None  # "input" or "output": the tensor its backward needs
+    fixed: tuple = ()         # PyTorch arguments archcalc always passes (softmax's dim=1)
+    is_view = False           # the output is the input tensor itself (identity)
 
-    @classmethod
-    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
-        return Facts(x)
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        return Facts(xs[0], call=self.module(), view=self.is_view)
 
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
-        return (Saved(cls.keeps),) if cls.keeps else ()
+    def module(self) -> Call:
+        """`nn.X(...)` from the torch name, passing each argument that is not PyTorch's
+        default (they share names and defaults: negative_slope, alpha, p)."""
+        own = kw(**{p.name: (float(getattr(self, p.name)), p.default) for p in self.params})
+        return Call(self.torch.split("(")[0], (), self.fixed + own)
+
+    def saved(self, xs, y):
+        return (Saved(self.keeps),) if self.keeps else ()
 
 
 @register
@@ -32,9 +39,8 @@ class Dropout(_ShapeKeeping):
     shorthand = "p"
     params = (Param("p", PROB, 0.5, "probability of dropping an activation"),)
 
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
-        return (Saved("new", x.numel),)  # the mask (activation-sized on the CPU)
+    def saved(self, xs, y):
+        return (Saved("new", xs[0].numel),)  # the mask (activation-sized on the CPU)
 
 
 @register
@@ -47,6 +53,9 @@ class Scale(_ShapeKeeping):
     name_prefix = "scale"
     shorthand = "factor"
     params = (Param("factor", FLOAT, doc="the constant"),)
+
+    def module(self) -> Call:
+        return Call("Scale", (float(self.factor),))
 
 
 _ACTIVATIONS = (
@@ -78,4 +87,5 @@ for _name, _aliases, _torch, _params, _keeps, _summary in _ACTIVATIONS:
         "name": _name, "aliases": _aliases, "torch": _torch, "params": _params,
         "keeps": _keeps, "summary": f"activation: {_summary}", "category": "activation",
         "name_prefix": _name, "__module__": __name__,
+        "fixed": (("dim", 1),) if "dim=1" in _torch else (), "is_view": _name == "identity",
     }))

@@ -10,41 +10,31 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .base import (
-    OUTPUT_SIZE,
-    Ctx,
-    Facts,
-    LayerKind,
-    Param,
-    Saved,
-    Shape,
-    Window,
-    _dim_text,
-    flat_input_error,
-    per_dim,
-)
+from ..formula import FixedArith
+from .axismap import Fixed
+from .base import OUTPUT_SIZE, Ctx, Facts, LayerKind, Param, Saved, Shape, flat_input_error
+from .call import Call, dims, nd
 from .registry import register
 
 
 class _Fixed(LayerKind):
     category = "pooling"
     name_prefix = "pool"
+    adaptive = "nn.AdaptiveAvgPool"
 
-    @classmethod
-    def sizes(cls, args: dict, n: int) -> tuple:
-        return (sp.Integer(1),) * n
+    def sizes(self) -> tuple:
+        return (sp.Integer(1),) * self.ndim
 
-    @classmethod
-    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        x = xs[0]
         if x.flat:
-            return flat_input_error(cls.name, x, ctx)
-        dims = tuple(per_dim(cls.sizes(args, len(x.dims)), len(x.dims)))
-        formulas = tuple(f"{_dim_text(W)} → {s}" for W, s in zip(x.dims, dims))
-        return Facts(Shape(x.c, dims), formulas=formulas)
+            return flat_input_error(self.name, x, ctx)
+        out = self.sizes()
+        return Facts(Shape(x.c, out), formulas=tuple(FixedArith(W, s) for W, s in zip(x.dims, out)),
+                     call=Call(nd(self.adaptive, self.ndim), (dims(out),)))
 
-    @classmethod
-    def windows(cls, args: dict, ndim: int, rounding: str):
-        return tuple(Window("fixed", size=s) for s in per_dim(cls.sizes(args, ndim), ndim))
+    def maps(self):
+        return tuple(Fixed(s) for s in self.sizes())
 
 
 @register
@@ -56,8 +46,9 @@ class GlobalAvgPool(_Fixed):
 
 
 class _MaxSaves:
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
+    adaptive = "nn.AdaptiveMaxPool"
+
+    def saved(self, xs, y):
         return (Saved("input"), Saved("new", y.numel, 8))  # and the argmax, int64
 
 
@@ -73,9 +64,8 @@ class _Adaptive(_Fixed):
     shorthand = "output_size"
     params = (Param("output_size", OUTPUT_SIZE, doc="output cells, or one per spatial dim"),)
 
-    @classmethod
-    def sizes(cls, args: dict, n: int) -> tuple:
-        return per_dim(args["output_size"], n)
+    def sizes(self) -> tuple:
+        return self.output_size
 
 
 @register

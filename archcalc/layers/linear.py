@@ -8,7 +8,10 @@ input is an error that says to add `- flatten`.
 
 from __future__ import annotations
 
+from ..formula import Flattened
+from ..notation import shape_text
 from .base import BOOL, COUNT, Ctx, Facts, LayerKind, Param, Saved, Shape
+from .call import Call, kw
 from .registry import register
 
 
@@ -24,23 +27,22 @@ class Linear(LayerKind):
     params = (Param("out", COUNT, doc="output features"),
               Param("bias", BOOL, True, "add a learned bias per output"))
 
-    @classmethod
-    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        x = xs[0]
         if not x.flat:
             return Facts(x, findings=(ctx.error(
-                f"a linear layer is fed a {x.text()} volume; it needs a flat vector",
+                f"a linear layer is fed a {shape_text(x)} volume; it needs a flat vector",
                 f"add `- flatten` before it ({x.numel} features)", code="needs-flatten"),),
                 fatal=True)
-        out = args["out"]
-        return Facts(Shape(out), trainable=x.c * out + (out if args["bias"] else 0),
-                     macs=x.c * out)
+        out = self.out
+        return Facts(Shape(out), trainable=x.c * out + (out if self.bias else 0),
+                     macs=x.c * out,
+                     call=Call("nn.Linear", (x.c, out), kw(bias=(self.bias, True))))
 
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
+    def saved(self, xs, y):
         return (Saved("input"),)
 
-    @classmethod
-    def windows(cls, args: dict, ndim: int, rounding: str):
+    def maps(self):
         return None
 
 
@@ -52,12 +54,11 @@ class Flatten(LayerKind):
     summary = "flatten a C×H×W volume into a vector of C·H·W features"
     name_prefix = "flatten"
 
-    @classmethod
-    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        x = xs[0]
         y = Shape(x.numel)
-        formula = f"{x.text()} = {y.c}" if not x.flat else f"{x.c} (already flat)"
-        return Facts(y, formulas=(formula,))
+        return Facts(y, formulas=(Flattened(x.c, x.dims, y.c),), call=Call("nn.Flatten"),
+                     view=True)
 
-    @classmethod
-    def windows(cls, args: dict, ndim: int, rounding: str):
+    def maps(self):
         return None

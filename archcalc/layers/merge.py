@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .base import Ctx, Facts, LayerKind, Shape, Window
+from ..formula import ChannelSum
+from ..notation import shape_text
+from .base import Ctx, Facts, LayerKind, Shape
+from .call import Call
 from .registry import register
 from .windowed import AXES
 
@@ -21,27 +24,21 @@ class _Merge(LayerKind):
     arity = None  # any number of inputs, named with `from:`
     with_channels = True  # add: the whole shape must agree; concat: the spatial dims
 
-    @classmethod
-    def infer(cls, args: dict, xs: list[Shape], ctx: Ctx) -> Facts:
-        problem = cls.check(xs, ctx.input_names, ctx, with_channels=cls.with_channels)
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        problem = self.check(xs, ctx.input_names, ctx, with_channels=self.with_channels)
         if problem:
             return Facts(xs[0], findings=(problem,), fatal=True)
-        return cls.combine(xs)
+        return self.combine(xs)
 
-    @classmethod
-    def combine(cls, xs: list[Shape]) -> Facts:  # pragma: no cover - abstract
+    def combine(self, xs: tuple[Shape, ...]) -> Facts:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @classmethod
-    def windows(cls, args: dict, ndim: int, rounding: str):
-        return (Window("merge"),) * ndim
-
-    @classmethod
-    def check(cls, xs: list[Shape], names: list[str], ctx: Ctx, with_channels: bool):
+    def check(cls, xs, names, ctx: Ctx, with_channels: bool):
         first = xs[0]
         if any(x.flat != first.flat for x in xs):
             return ctx.error(f"{cls.name} mixes flat and spatial inputs: " +
-                             ", ".join(f"{n} is {x.text()}" for n, x in zip(names, xs)),
+                             ", ".join(f"{n} is {shape_text(x)}" for n, x in zip(names, xs)),
                              code="merge-shape")
         labels = (("C",) if with_channels else ()) + AXES.get(len(first.dims), ())
         for n, x in zip(names[1:], xs[1:]):
@@ -52,7 +49,7 @@ class _Merge(LayerKind):
             if not diffs:
                 continue
             detail = "; ".join(_difference(label, a, b) for label, a, b in diffs)
-            return ctx.error(f"{cls.name}: {names[0]} is {first.text()} but {n} is {x.text()} "
+            return ctx.error(f"{cls.name}: {names[0]} is {shape_text(first)} but {n} is {shape_text(x)} "
                              f"— {detail}", "the inputs of a merge must have the same "
                              + ("shape" if with_channels else "spatial size"),
                              code="merge-shape")
@@ -91,9 +88,8 @@ class Add(_Merge):
     summary = "element-wise sum of inputs of the same shape (residual connections)"
     name_prefix = "add"
 
-    @classmethod
-    def combine(cls, xs: list[Shape]) -> Facts:
-        return Facts(xs[0])
+    def combine(self, xs: tuple[Shape, ...]) -> Facts:
+        return Facts(xs[0], call=Call("Add"))
 
 
 @register
@@ -105,8 +101,8 @@ class Concat(_Merge):
     name_prefix = "concat"
     with_channels = False
 
-    @classmethod
-    def combine(cls, xs: list[Shape]) -> Facts:
+    def combine(self, xs: tuple[Shape, ...]) -> Facts:
         channels = sp.Add(*(x.c for x in xs))
-        formula = " + ".join(str(x.c) for x in xs) + f" = {channels} channels"
-        return Facts(Shape(channels, xs[0].dims), formulas=(formula,) * max(len(xs[0].dims), 1))
+        formula = ChannelSum(tuple(x.c for x in xs), channels)
+        return Facts(Shape(channels, xs[0].dims), formulas=(formula,) * max(len(xs[0].dims), 1),
+                     call=Call("Concat"))

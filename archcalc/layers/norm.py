@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .base import BOOL, COUNT, FLOAT, Ctx, Facts, LayerKind, Param, Saved, Shape
+from .call import Call, kw, nd
 from .registry import register
 
 
@@ -27,15 +28,18 @@ class BatchNorm(LayerKind):
               Param("affine", BOOL, True, "learn a scale and shift per channel"),
               Param("track_running_stats", BOOL, True, "keep running mean and variance"))
 
-    @classmethod
-    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
-        return Facts(x, trainable=2 * x.c if args["affine"] else 0,
-                     buffers=2 * x.c if args["track_running_stats"] else 0)
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        x = xs[0]
+        return Facts(x, trainable=2 * x.c if self.affine else 0,
+                     buffers=2 * x.c if self.track_running_stats else 0,
+                     call=Call(nd("nn.BatchNorm", 2 if len(x.dims) == 2 else 1), (x.c,), kw(
+                         eps=(float(self.eps), 1e-5), momentum=(float(self.momentum), 0.1),
+                         affine=(self.affine, True),
+                         track_running_stats=(self.track_running_stats, True))))
 
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
+    def saved(self, xs, y):
         # the input, and the batch's mean and inverse std (fp32, one per channel)
-        return (Saved("input"), Saved("new", 2 * x.c, 4, batched=False))
+        return (Saved("input"), Saved("new", 2 * xs[0].c, 4, batched=False))
 
 
 @register
@@ -51,13 +55,14 @@ class LocalResponseNorm(LayerKind):
               Param("alpha", FLOAT, 1e-4, "scale α"), Param("beta", FLOAT, 0.75, "exponent β"),
               Param("k", FLOAT, 1.0, "additive constant k (AlexNet: 2)"))
 
-    @classmethod
-    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
-        return Facts(x)
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        return Facts(xs[0], call=Call("nn.LocalResponseNorm", (self.size,), kw(
+            alpha=(float(self.alpha), 1e-4), beta=(float(self.beta), 0.75),
+            k=(float(self.k), 1.0))))
 
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
+    def saved(self, xs, y):
         # PyTorch composes LRN from pow, a padded avg_pool3d, mul and div: the input, the
         # channel-padded squares (C + size − 1 planes) and two input-sized intermediates.
-        planes = (x.c + args["size"] - 1) * sp.Mul(*x.dims)
+        x = xs[0]
+        planes = (x.c + self.size - 1) * sp.Mul(*x.dims)
         return (Saved("input"), Saved("new", planes), Saved("new", 2 * x.numel))

@@ -8,23 +8,13 @@ by GoogLeNet). Pooling has no parameters and, by the FLOP convention, no MACs.
 
 from __future__ import annotations
 
-from .base import (
-    BOOL,
-    PADDING,
-    POSITIVE,
-    SIZE,
-    Ctx,
-    Facts,
-    LayerKind,
-    Param,
-    Saved,
-    Shape,
-    flat_input_error,
-    per_dim,
-)
+import sympy as sp
+
+from .base import BOOL, PADDING, POSITIVE, SIZE, Ctx, Facts, Param, Saved, Shape, flat_input_error
+from .call import Call, NoCounterpart, dims, kw, nd
 from .conv import ROUNDING
 from .registry import register
-from .windowed import slide, windows_of
+from .windowed import Windowed
 
 _WINDOW = (
     Param("kernel", SIZE, doc="window size F, or one per spatial dim"),
@@ -34,53 +24,54 @@ _PADDING = Param("padding", PADDING, 0, "P on each side; at most half the kernel
 _CEIL = Param("ceil_mode", BOOL, False, "round the output size up (Caffe, GoogLeNet)")
 
 
-class _Pool(LayerKind):
+class _Pool(Windowed):
     category = "pooling"
     name_prefix = "pool"
     shorthand = "kernel"
+    is_pool = True
     max_pad_uses_dilation = False
 
     @classmethod
-    def rounding_of(cls, args: dict, rounding: str) -> str:
-        return "ceil" if args["ceil_mode"] else (args["rounding"] or rounding)
+    def normalise(cls, v: dict, ndim: int, rounding: str) -> dict:
+        v.setdefault("padding", 0)
+        v = super().normalise(v, ndim, rounding)
+        if v["ceil_mode"]:
+            v["rounding"] = "ceil"
+        return v
 
-    @classmethod
-    def windows(cls, args: dict, ndim: int, rounding: str):
-        stride = args["stride"] if args["stride"] is not None else args["kernel"]
-        return windows_of(args["kernel"], stride, args.get("padding", 0), args.get("dilation", 1),
-                          cls.rounding_of(args, rounding), ndim)
-
-    @classmethod
-    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        x = xs[0]
         if x.flat:
-            return flat_input_error(cls.name, x, ctx)
-        n = len(x.dims)
-        kernel = per_dim(args["kernel"], n)
-        stride = args["stride"] if args["stride"] is not None else args["kernel"]
-        padding = args.get("padding", 0)
-        dilation = args.get("dilation", 1)
-        rounding = cls.rounding_of(args, ctx.rounding)
-        findings = list(_pad_limit(padding, kernel, per_dim(dilation, n), ctx,
-                                   cls.max_pad_uses_dilation))
-        slid = slide(x, kernel, stride, padding, dilation, rounding, ctx, is_pool=True)
+            return flat_input_error(self.name, x, ctx)
+        findings = list(self._pad_limit(ctx))
+        slid = self.slide(x, ctx)
         findings.extend(slid.findings)
         return Facts(Shape(x.c, slid.dims), formulas=slid.formulas,
-                     findings=tuple(findings), resolved=(("padding", slid.pads),),
-                     fatal=slid.fatal)
+                     findings=tuple(findings), call=self.module(slid.pads), fatal=slid.fatal)
 
+    def _pad_limit(self, ctx: Ctx):
+        """PyTorch refuses pooling padding over half the (dilated, for max) window."""
+        if isinstance(self.padding, str):
+            return []
+        sizes = self.window if self.max_pad_uses_dilation else self.kernel
+        out = []
+        for p, eff in zip(self.pads, sizes):
+            worst = p[0] if p[0] == p[1] else sp.Max(*p)
+            if (worst > eff // 2) == True:  # noqa: E712 - sympy relational
+                out.append(ctx.error(f"pooling padding {worst} is more than half the window "
+                                     f"({eff}): PyTorch refuses it", f"use padding ≤ {eff // 2}",
+                                     param="padding", code="pool-padding"))
+        return out
 
-def _pad_limit(padding, kernel, dilation, ctx: Ctx, use_dilation: bool):
-    if isinstance(padding, str):
-        return []
-    out = []
-    for p, k, d in zip(per_dim(padding, len(kernel)), kernel, dilation):
-        worst = max(p) if isinstance(p, tuple) else p
-        eff = d * (k - 1) + 1 if use_dilation else k
-        if (worst > eff // 2) == True:  # noqa: E712 - sympy relational
-            out.append(ctx.error(f"pooling padding {worst} is more than half the window "
-                                 f"({eff}): PyTorch refuses it", f"use padding ≤ {eff // 2}",
-                                 param="padding", code="pool-padding"))
-    return out
+    def symmetric_padding(self, pads):
+        """PyTorch's pooling pads each side alike: the one padding, or why there is none."""
+        if any(lo != hi for lo, hi in pads):
+            return NoCounterpart(f"{self.name} with per-side padding {pads} has no PyTorch "
+                                 "pooling module (they pad symmetrically)")
+        return dims(tuple(lo for lo, _ in pads))
+
+    def module(self, pads) -> Call | NoCounterpart:  # pragma: no cover - abstract
+        raise NotImplementedError
 
 
 @register
@@ -93,9 +84,17 @@ class MaxPool(_Pool):
     params = (*_WINDOW, _PADDING, Param("dilation", SIZE, 1, "spacing between window taps"),
               _CEIL, ROUNDING)
 
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
+    def saved(self, xs, y):
         return (Saved("input"), Saved("new", y.numel, 8))  # and the argmax, int64
+
+    def module(self, pads):
+        padding = self.symmetric_padding(pads)
+        if isinstance(padding, NoCounterpart):
+            return padding
+        kernel = dims(self.kernel)
+        return Call(nd("nn.MaxPool", self.ndim), (kernel,), kw(
+            stride=(dims(self.stride), kernel), padding=(padding, 0),
+            dilation=(dims(self.dilation), 1), ceil_mode=(self.ceil_mode, False)))
 
 
 @register
@@ -107,9 +106,18 @@ class AvgPool(_Pool):
     params = (*_WINDOW, _PADDING, _CEIL,
               Param("count_include_pad", BOOL, True, "count padding zeros in the mean"), ROUNDING)
 
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
+    def saved(self, xs, y):
         return (Saved("input"),)
+
+    def module(self, pads):
+        padding = self.symmetric_padding(pads)
+        if isinstance(padding, NoCounterpart):
+            return padding
+        kernel = dims(self.kernel)
+        return Call(nd("nn.AvgPool", self.ndim), (kernel,), kw(
+            stride=(dims(self.stride), kernel), padding=(padding, 0),
+            ceil_mode=(self.ceil_mode, False),
+            count_include_pad=(self.count_include_pad, True)))
 
 
 @register
@@ -120,7 +128,11 @@ class LPPool(_Pool):
     summary = "power-average pooling: (Σ x^p)^(1/p) over each window; p = 2 is L2 pooling"
     params = (Param("norm_type", POSITIVE, 2.0, "the power p"), *_WINDOW, _CEIL, ROUNDING)
 
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
+    def saved(self, xs, y):
         # composed from pow, avg_pool, sign, relu, mul and pow(1/p)
-        return (Saved("input"), Saved("new", 4 * y.numel), Saved("new", x.numel))
+        return (Saved("input"), Saved("new", 4 * y.numel), Saved("new", xs[0].numel))
+
+    def module(self, pads):
+        kernel = dims(self.kernel)
+        return Call(nd("nn.LPPool", self.ndim), (float(self.norm_type), kernel),
+                    kw(stride=(dims(self.stride), kernel), ceil_mode=(self.ceil_mode, False)))

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .base import BOOL, CHOICE, Ctx, Facts, LayerKind, Param, Saved, Shape, Window
-from .convarith import window_size
+from ..formula import CeilArith, StridedArith
+from ..notation import shape_text
+from .axismap import KEEP, CeilDiv, Slide, floor_div
+from .base import BOOL, CHOICE, Ctx, Facts, LayerKind, Param, Saved, Shape
+from .call import Call, dims, kw, nd
 from .registry import register
 
 MODES = ("auto", "identity", "projection", "zeropad")
@@ -33,53 +36,59 @@ class Shortcut(LayerKind):
                     choices=MODES),
               Param("batchnorm", BOOL, False, "BatchNorm after a projection"))
 
-    @classmethod
-    def saved(cls, args: dict, x: Shape, y: Shape):
+    def saved(self, xs, y):
         # a projection: its 1×1 conv keeps x; its BatchNorm keeps the conv's output
-        if x.c == y.c and x.dims == y.dims and args["mode"] in ("auto", "identity"):
+        x = xs[0]
+        if x.c == y.c and x.dims == y.dims and self.mode in ("auto", "identity"):
             return ()
-        if args["mode"] == "zeropad":
+        if self.mode == "zeropad":
             return ()
         return (Saved("input"),) + ((Saved("new", y.numel), Saved("new", 2 * y.c, 4, batched=False))
-                                    if args["batchnorm"] else ())
+                                    if self.batchnorm else ())
 
-    @classmethod
-    def infer(cls, args: dict, x: Shape, ctx: Ctx) -> Facts:
-        target: Shape = ctx.refs["target"]
-        stride = ctx.refs["stride"]
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        x, target, stride = xs[0], ctx.target, ctx.ref_stride
         same = x.c == target.c and all(s == 1 for s in stride)
-        mode = args["mode"]
+        mode = self.mode
         if mode == "identity" and ctx.lenient and not (x.c - target.c).is_number:
             same = True  # generic code: checked when the block is used
         if mode == "auto":
             mode = "identity" if same else "projection"
         if mode == "identity":
-            if not same:
-                return Facts(x, findings=(ctx.error(
-                    f"identity shortcut: the input is {x.text()} but the residual branch gives "
-                    f"{target.text()}", "use `shortcut: projection`, `zeropad` or `auto`",
-                    code="merge-shape"),), fatal=True)
-            return Facts(x, resolved=(("mode", "identity"),),
-                         windows=tuple(Window("window") for _ in x.dims))
+            return self._identity(x, target, same, ctx)
         if mode == "zeropad":
-            if (target.c - x.c).is_number and target.c < x.c:
-                return Facts(x, findings=(ctx.error(
-                    f"zero-padding shortcut cannot shrink {x.c} channels to {target.c}",
-                    "use `shortcut: projection`", code="merge-shape"),), fatal=True)
-            dims = tuple(sp.ceiling(W / s) for W, s in zip(x.dims, stride))
-            return Facts(Shape(target.c, dims), resolved=(("mode", "zeropad"),
-                                                          ("stride", stride)),
-                         formulas=tuple(f"⌈{W}/{s}⌉ = {d}" for W, s, d in
-                                        zip(x.dims, stride, dims)),
-                         windows=tuple(Window("same_tf", sp.Integer(1), s) for s in stride))
-        dims = tuple(window_size(W, 1, s, rounding="floor").size for W, s in zip(x.dims, stride))
-        out = target.c
-        bn = args["batchnorm"]
-        trainable = x.c * out + (2 * out if bn else out)
-        return Facts(Shape(out, dims), trainable=trainable, buffers=2 * out if bn else 0,
-                     macs=x.c * out * sp.Mul(*dims), resolved=(("mode", "projection"),
-                                                               ("stride", stride)),
-                     formulas=tuple(f"⌊({W} − 1)/{s}⌋ + 1 = {d}" for W, s, d in
-                                    zip(x.dims, stride, dims)),
-                     windows=tuple(Window("window", sp.Integer(1), s, rounding="floor")
-                                   for s in stride))
+            return self._zeropad(x, target, stride, ctx)
+        return self._projection(x, target, stride)
+
+    def _identity(self, x: Shape, target: Shape, same: bool, ctx: Ctx) -> Facts:
+        if not same:
+            return Facts(x, findings=(ctx.error(
+                f"identity shortcut: the input is {shape_text(x)} but the residual branch "
+                f"gives {shape_text(target)}", "use `shortcut: projection`, `zeropad` or "
+                "`auto`", code="merge-shape"),), fatal=True)
+        return Facts(x, call=Call("nn.Identity"), maps=(KEEP,) * len(x.dims), view=True)
+
+    def _zeropad(self, x: Shape, target: Shape, stride, ctx: Ctx) -> Facts:
+        if (target.c - x.c).is_number and target.c < x.c:
+            return Facts(x, findings=(ctx.error(
+                f"zero-padding shortcut cannot shrink {x.c} channels to {target.c}",
+                "use `shortcut: projection`", code="merge-shape"),), fatal=True)
+        maps = tuple(CeilDiv(sp.Integer(1), s) for s in stride)
+        out = tuple(m.size(W)[0] for m, W in zip(maps, x.dims))
+        return Facts(Shape(target.c, out),
+                     formulas=tuple(CeilArith(W, s, d) for W, s, d in zip(x.dims, stride, out)),
+                     call=Call("ZeroPadShortcut", (tuple(stride), target.c - x.c)), maps=maps)
+
+    def _projection(self, x: Shape, target: Shape, stride) -> Facts:
+        out = tuple(floor_div(sp.sympify(W) - 1, s) + 1 for W, s in zip(x.dims, stride))
+        c = target.c
+        bn = self.batchnorm
+        conv = Call(nd("nn.Conv", len(x.dims)), (x.c, c, 1),
+                    kw(stride=(dims(tuple(stride)), 1), bias=(not bn, True)))
+        call = Call("nn.Sequential", (conv, Call(nd("nn.BatchNorm", len(x.dims)), (c,)))) \
+            if bn else conv
+        return Facts(Shape(c, out), trainable=x.c * c + (2 * c if bn else c),
+                     buffers=2 * c if bn else 0, macs=x.c * c * sp.Mul(*out),
+                     formulas=tuple(StridedArith(W, s, d) for W, s, d in zip(x.dims, stride, out)),
+                     call=call,
+                     maps=tuple(Slide(sp.Integer(1), s, rounding="floor") for s in stride))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..analysis.result import Analysis, GroupSummary, LayerRow
+from ..notation import formula_text, shape_text
 from .numbers import exact
 
 
@@ -63,7 +64,7 @@ class Column:
 
 def _shape(e: Entry) -> str:
     shape = e.value("out_shape")
-    return "—" if shape is None else shape.text()
+    return "—" if shape is None else shape_text(shape)
 
 
 def _arithmetic(e: Entry) -> str:
@@ -71,9 +72,8 @@ def _arithmetic(e: Entry) -> str:
     formulas = e.row.formulas if e.row is not None else ()
     if not formulas:
         return ""
-    if len(set(formulas)) == 1:
-        return formulas[0]
-    return "\n".join(formulas)
+    texts = list(dict.fromkeys(formula_text(f) for f in formulas))
+    return texts[0] if len(texts) == 1 else "\n".join(formula_text(f) for f in formulas)
 
 
 def _num(attr: str) -> Callable[[Entry], str]:
@@ -83,11 +83,16 @@ def _num(attr: str) -> Callable[[Entry], str]:
     return cell
 
 
+def field_text(f) -> str:
+    """A receptive field's size in pixels, or "whole input"."""
+    return "whole input" if f.whole else exact(f.size)
+
+
 def _receptive(e: Entry) -> str:
     fields = e.row.receptive if e.row is not None else None
     if not fields:
         return ""
-    texts = [f.text() for f in fields]
+    texts = [field_text(f) for f in fields]
     return texts[0] if len(set(texts)) == 1 else "×".join(texts)
 
 

@@ -15,6 +15,8 @@ import subprocess
 from ..analysis.result import Analysis
 from ..errors import terminal_safe
 from ..graph import INPUT
+from ..layers.windowed import Windowed
+from ..notation import shape_text
 
 _COLOURS = {"error": "#f4cccc", "warning": "#fff2cc", "ok": "#ffffff", "skipped": "#eeeeee"}
 _LEGEND = {"error": "error: the layer does not fit", "warning": "warning",
@@ -28,16 +30,14 @@ def _num(v) -> str:
 
 def _settings(row) -> str:
     """`11×11, stride 4, pad 2` for windowed layers; empty for the rest."""
-    args = dict(row.args)
-    if "kernel" not in args or args["kernel"] is None:
+    layer = row.layer
+    if not isinstance(layer, Windowed) or row.in_shape is None or row.in_shape.flat:
         return ""
-    per_axis = (lambda v: tuple(v) if isinstance(v, tuple) else (v,) * len(row.windows or (1,)))
-    parts = ["×".join(_num(k) for k in per_axis(args["kernel"]))]
-    stride = per_axis(args.get("stride") if args.get("stride") is not None else args["kernel"])
-    if any(_num(s) != "1" for s in stride):
-        parts.append("stride " + "×".join(dict.fromkeys(_num(s) for s in stride)))
-    pads = dict(row.resolved).get("padding")
-    if pads and any(_num(x) != "0" for p in pads for x in p):
+    parts = ["×".join(_num(k) for k in layer.kernel)]
+    if any(_num(s) != "1" for s in layer.stride):
+        parts.append("stride " + "×".join(dict.fromkeys(_num(s) for s in layer.stride)))
+    pads = layer.resolved_pads(row.in_shape)
+    if any(_num(x) != "0" for p in pads for x in p):
         flat = [_num(x) for p in pads for x in p]
         parts.append("pad " + (flat[0] if len(set(flat)) == 1 else
                                ", ".join(f"[{lo}, {hi}]" for lo, hi in
@@ -58,17 +58,17 @@ def _nodes(a: Analysis, collapse: bool):
             if r.groups:
                 top[r.name] = r.groups[0]
     nodes, seen = [], set()
-    nodes.append((_id(INPUT), ["input", a.input_shape.text()], "ok", ()))
+    nodes.append((_id(INPUT), ["input", shape_text(a.input_shape)], "ok", ()))
     for r in a.rows:
         if r.name in top:
             g = groups[top[r.name]]
             if g.path in seen:
                 continue
             seen.add(g.path)
-            shape = g.out_shape.text() if g.out_shape is not None else "—"
+            shape = shape_text(g.out_shape) if g.out_shape is not None else "—"
             nodes.append((_id(g.path), [g.path, g.kind, shape], g.status, ()))
             continue
-        shape = r.out_shape.text() if r.out_shape is not None else "—"
+        shape = shape_text(r.out_shape) if r.out_shape is not None else "—"
         kind = f"{r.kind} {_settings(r)}".strip()
         nodes.append((_id(r.name), [r.local_name, kind, shape], r.status, r.groups))
     edges = []

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from .. import __version__
 from ..analysis.result import Analysis, LayerRow
 from ..layers.base import Shape
+from ..notation import formula_ascii
 from .numbers import json_number
 
 SCHEMA = "archcalc.check/1"
@@ -41,7 +42,7 @@ def _layer(r: LayerRow) -> dict:
     return {
         "name": r.name, "kind": r.kind, "line": r.loc.line, "column": r.loc.column,
         "inputs": list(r.inputs), "input_shape": _shape(r.in_shape),
-        "output_shape": _shape(r.out_shape), "arithmetic": list(r.formulas),
+        "output_shape": _shape(r.out_shape), "arithmetic": [formula_ascii(f) for f in r.formulas],
         "params": _params(r.trainable, r.buffers),
         "macs": json_number(r.macs), "flops": json_number(r.flops),
         "activations": json_number(r.activations),

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ..layers.convarith import expr_text
+from ..notation import expr_text
 
 _UNITS = ((10 ** 12, "T"), (10 ** 9, "G"), (10 ** 6, "M"), (10 ** 3, "k"))
 

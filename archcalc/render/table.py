@@ -16,6 +16,7 @@ from ..errors import terminal_safe
 from .columns import columns, entries, status_mark
 from .numbers import exact
 from .summary import summary_lines
+from ..notation import shape_text
 
 _STYLE = {"error": "bold red", "warning": "yellow", "skipped": "dim"}
 
@@ -24,7 +25,7 @@ def render_table(a: Analysis, console: Console, explain: bool = False, memory=No
                  collapse: bool = False) -> None:
     cols = columns(a, explain)
     # Text, not str: a spec's name is shown as written, never parsed as rich markup.
-    title = Text(terminal_safe(f"{a.name} — input {a.input_shape.text()}"))
+    title = Text(terminal_safe(f"{a.name} — input {shape_text(a.input_shape)}"))
     table = Table(title=title, box=box.SIMPLE_HEAD if console.is_terminal else box.ASCII2,
                   show_footer=True, title_justify="left")
     table.add_column("", width=1, no_wrap=True)

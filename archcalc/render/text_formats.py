@@ -9,12 +9,13 @@ from ..analysis.result import Analysis
 from .columns import columns, entries
 from .numbers import exact
 from .summary import summary_lines
+from ..notation import shape_text
 
 
 def render_markdown(a: Analysis, explain: bool = False, memory=None,
                     collapse: bool = False) -> str:
     cols = columns(a, explain, indent=False)
-    out = [f"## {a.name} — input {a.input_shape.text()}", ""]
+    out = [f"## {a.name} — input {shape_text(a.input_shape)}", ""]
     out.append("| " + " | ".join(c.header for c in cols) + " |")
     out.append("|" + "|".join("---:" if c.numeric else "---" for c in cols) + "|")
     for e in entries(a, tree=True, collapse=collapse):

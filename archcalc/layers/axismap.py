@@ -1,0 +1,260 @@
+"""How a layer maps one spatial axis: one small object per kind of map.
+
+A map answers three questions, on plain ints (the valid-input search) and on sympy
+expressions (the symbolic table) alike, with one copy of the arithmetic:
+  - `size(W)`: the next size from a size, and whether it fits without rounding;
+  - `field(rf, W)`: the receptive field through it (Araujo et al., Distill 2019:
+    r' = r + (F − 1)·j, j' = j·S, s' = s + ((F − 1)/2 − P)·j), W being the input size;
+  - `stride`: how far apart two neighbouring outputs are, in inputs, as a rational —
+    a sliding window's S, an upsampling's 1/k.
+The valid-input proof is written once per map (`validset.py` relies on it): each map is
+monotone in W, and W → W + M·stride shifts its output by M, with exact integrality, so
+integrality of every size depends only on W modulo the lcm of the cumulative strides'
+numerators. A map that fixes its output size (`Fixed`) ends the axis's dependence on W.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import sympy as sp
+
+HALF = sp.Rational(1, 2)
+ONE, ZERO = sp.Integer(1), sp.Integer(0)
+
+
+# Division rounded down or up, on ints (exact and fast) or sympy expressions.
+def floor_div(a, b):
+    if type(a) is int and type(b) is int:
+        return a // b
+    return _rounded_div(sp.floor, sp.sympify(a), sp.sympify(b))
+
+
+def ceil_div(a, b):
+    if type(a) is int and type(b) is int:
+        return -(-a // b)
+    return _rounded_div(sp.ceiling, sp.sympify(a), sp.sympify(b))
+
+
+def _rounded_div(rnd, num, S):
+    """⌊num/S⌋ (or ⌈num/S⌉), flattening a nested one: for integers k and n > 0,
+    ⌊(⌊x⌋ + k)/n⌋ = ⌊(x + k)/n⌋ — so a deep network's formula stays one floor deep."""
+    if S.is_Integer and S > 0 and not num.is_number:
+        const, rest = num.as_coeff_Add()
+        if isinstance(rest, rnd) and const.is_Integer:
+            return rnd((rest.args[0] + const) / S)
+    return rnd(num / S)
+
+
+def truth(value) -> bool | None:
+    """A sympy truth value as True/False, or None when it depends on symbols."""
+    if value is None:
+        return None
+    try:
+        return bool(value)
+    except TypeError:  # a relational that depends on symbols
+        return None
+
+
+def _int(v):
+    return int(v) if isinstance(v, sp.Integer) else v
+
+
+@dataclass(frozen=True)
+class RField:
+    size: sp.Expr = ONE
+    jump: sp.Expr = ONE
+    start: sp.Expr = ZERO
+    whole: bool = False  # sees the whole input (after global pooling, flatten, linear)
+
+
+INPUT_FIELD = RField()
+WHOLE = RField(whole=True)
+
+
+class AxisMap:
+    """Base of the maps. Subclasses are frozen dataclasses."""
+
+    ends = False  # the output size does not depend on the input's (global pooling)
+
+    @property
+    def stride(self):
+        return ONE
+
+    def size(self, W):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def field(self, rf: RField, W) -> RField:
+        return rf
+
+    def shift(self):
+        """c when the map sends every size W to W + c, else None (compiled away)."""
+        return None
+
+    def ints(self) -> AxisMap:
+        """The same map on plain Python ints (the valid-input search runs it per residue)."""
+        return self
+
+    def concrete(self) -> bool:
+        """Are its settings numbers (not expressions of unbound symbols)?"""
+        return all(isinstance(getattr(self, f.name), (int, str, sp.Integer, sp.Rational))
+                   for f in fields(self))
+
+
+@dataclass(frozen=True)
+class Keep(AxisMap):
+    """The size unchanged: activations, norms, merges."""
+
+    def size(self, W):
+        return W, True
+
+    def shift(self):
+        return 0
+
+
+KEEP = Keep()
+
+
+@dataclass(frozen=True)
+class Slide(AxisMap):
+    """A window of effective size F slid with stride S over W padded by lo and hi:
+    (W − F + lo + hi)/S + 1, exact (an error when not whole), floored, or ceiled with
+    PyTorch's rule that the last window starts inside the input or the left padding."""
+
+    F: object = ONE
+    S: object = ONE
+    lo: object = ZERO
+    hi: object = ZERO
+    rounding: str = "exact"
+
+    @property
+    def stride(self):
+        return self.S
+
+    def size(self, W):
+        F, S, lo, hi = self.F, self.S, self.lo, self.hi
+        span = W + lo + hi - F
+        if self.rounding == "exact":
+            if type(span) is int and type(S) is int:
+                return span // S + 1, span % S == 0
+            exact = sp.sympify(span) / S + 1
+            integral = truth(exact.is_integer)
+            # A size that does not fit is an error; the next layer sees the floored size
+            # (what PyTorch computes) so that the rest of the network is still analysed.
+            return (sp.floor(exact) if integral is False else exact), integral
+        if self.rounding == "floor":
+            return floor_div(span, S) + 1, True
+        size = ceil_div(span, S) + 1
+        if type(size) is int:
+            return (size - 1 if (size - 1) * S >= W + lo else size), True
+        last_start_outside = (size - 1) * S - (W + lo)
+        if last_start_outside.is_number:
+            return (size - 1 if last_start_outside >= 0 else size), True
+        if truth(hi + S - F <= 0) is True:
+            return size, True  # the last window always starts inside
+        return sp.Piecewise((size - 1, last_start_outside >= 0), (size, True)), True
+
+    def field(self, rf: RField, W) -> RField:
+        return through(rf, self.F, self.S, self.lo)
+
+    def shift(self):
+        if self.S != 1:
+            return None
+        c = self.lo + self.hi - self.F + 1
+        if self.rounding == "ceil" and c - 1 >= self.lo:
+            c -= 1  # PyTorch drops a last window that starts in the right padding
+        return c
+
+    def ints(self) -> Slide:
+        return Slide(*(_int(v) for v in (self.F, self.S, self.lo, self.hi)), self.rounding)
+
+
+@dataclass(frozen=True)
+class CeilDiv(AxisMap):
+    """TensorFlow's 'same' with stride S > 1: ⌈W/S⌉, padding (derived from W) the total
+    max((⌈W/S⌉ − 1)·S + F − W, 0), the extra one after."""
+
+    F: object = ONE
+    S: object = ONE
+
+    @property
+    def stride(self):
+        return self.S
+
+    def size(self, W):
+        return ceil_div(W, self.S), True
+
+    def pads(self, W):
+        total = sp.Max((ceil_div(W, self.S) - 1) * self.S + self.F - W, 0)
+        lo = sp.floor(total / 2)
+        return lo, total - lo
+
+    def field(self, rf: RField, W) -> RField:
+        return through(rf, self.F, self.S, self.pads(W)[0])
+
+    def ints(self) -> CeilDiv:
+        return CeilDiv(_int(self.F), _int(self.S))
+
+
+@dataclass(frozen=True)
+class Fixed(AxisMap):
+    """An output of `out` cells whatever the input: global and adaptive pooling."""
+
+    out: object = ONE
+    ends = True
+
+    def size(self, W):
+        return self.out, True
+
+    def field(self, rf: RField, W) -> RField:
+        return WHOLE
+
+    def ints(self) -> Fixed:
+        return Fixed(_int(self.out))
+
+
+@dataclass(frozen=True)
+class Scale(AxisMap):
+    """Upsampling by an integer factor k (nearest): W → k·W. Each output cell copies one
+    input cell, so the field's size is unchanged, its jump divides by k, and the first
+    output's centre sits at (1/k − 1)/2 of an input cell; the stride is 1/k."""
+
+    k: object = 2
+
+    @property
+    def stride(self):
+        return sp.Rational(1, 1) / self.k
+
+    def size(self, W):
+        return self.k * W, True
+
+    def field(self, rf: RField, W) -> RField:
+        if rf.whole:
+            return rf
+        return RField(rf.size, rf.jump / self.k, rf.start + (1 / sp.sympify(self.k) - 1) *
+                      HALF * rf.jump)
+
+    def ints(self) -> Scale:
+        return Scale(_int(self.k))
+
+
+def through(rf: RField, F, S, lo) -> RField:
+    """The receptive field through a window of effective size F, stride S, leading pad lo."""
+    if rf.whole:
+        return rf
+    if F == 1 and S == 1 and lo == 0:
+        return rf  # r + 0·j, j·1, s + (0 − 0)·j: nothing changes
+    if _ints(rf.size, rf.jump, F, S, lo) and isinstance(rf.start, sp.Rational) \
+            and rf.start.q in (1, 2):
+        # The same arithmetic on Python ints (twice the start: it is a half-integer), as a
+        # deep network does it once per layer and axis; the sympy values are identical.
+        size, jump, f, lo2 = int(rf.size), int(rf.jump), int(F), int(lo)
+        start2 = 2 * rf.start.p // rf.start.q + ((f - 1) - 2 * lo2) * jump
+        return RField(sp.Integer(size + (f - 1) * jump), sp.Integer(jump * int(S)),
+                      sp.Rational(start2, 2))
+    return RField(rf.size + (F - 1) * rf.jump, rf.jump * S,
+                  rf.start + ((F - 1) * HALF - lo) * rf.jump)
+
+
+def _ints(*values) -> bool:
+    return all(isinstance(v, (int, sp.Integer)) for v in values)

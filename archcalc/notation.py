@@ -1,0 +1,129 @@
+"""How a number, a size or a shape is written for a person, in the seeds' notation.
+
+A leaf module (it imports only sympy): the calculator's diagnostics quote sizes in the
+same notation the renderers print, so both use these few functions. `number_text` writes
+an exact rational as a person reads it (55, 4.5, 16/3 ≈ 5.333), `expr_text` a symbolic
+size with `−` and `·` ((H − 7)/4), `shape_text` a volume as C×H×W. The JSON dialect is
+sympy's own `str` (ASCII, readable back by `sympy.sympify`), written by render/ alone.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+import sympy as sp
+
+from . import formula as Fm
+
+
+@lru_cache(maxsize=4096)
+def expr_text(x) -> str:
+    """A symbolic size as the table prints it: (H − 7)/4."""
+    x = sp.sympify(x)
+    if x.is_number:
+        return number_text(x)
+    text = str(x if x.has(sp.floor, sp.ceiling, sp.Piecewise) else sp.together(x))
+    return text.replace(" - ", " − ").replace("*", "·")
+
+
+def number_text(x) -> str:
+    """An exact rational as a person reads it: 55, 4.5, 16/3 ≈ 5.333."""
+    x = sp.sympify(x)
+    if isinstance(x, sp.Integer):
+        return str(int(x))
+    if isinstance(x, sp.Rational):
+        q = int(x.q)
+        while q % 2 == 0:
+            q //= 2
+        while q % 5 == 0:
+            q //= 5
+        if q == 1:  # a terminating decimal: 4.5, 54.25
+            return format(Decimal(int(x.p)) / Decimal(int(x.q)), "f")
+        return f"{x.p}/{x.q} ≈ {float(x):.3f}"
+    return str(x)
+
+
+def dim_text(d) -> str:
+    """One dim inside a formula or a C×H×W shape; compound expressions in parentheses."""
+    if isinstance(d, (int, sp.Integer)):
+        return str(int(d))
+    text = expr_text(d)
+    return f"({text})" if any(ch in text for ch in " +−·/") else text
+
+
+def shape_text(shape) -> str:
+    """C×H×W (or C for a flat vector) of a `Shape`."""
+    return "×".join(dim_text(d) for d in (shape.c, *shape.dims))
+
+
+# The arithmetic of a size (archcalc/formula.py) in two dialects: `seeds` as the table
+# and the diagnostics write it, `ascii` as the JSON does (sympy reads it back).
+
+def formula_text(f) -> str:
+    """⌊(227 − 11 + 2·0)/4⌋ + 1 = 55, in the seeds' notation."""
+    return _SEEDS[type(f)](f)
+
+
+def formula_ascii(f) -> str:
+    """floor((227 - 11 + 2*0)/4) + 1: the unevaluated arithmetic, sympy-readable."""
+    return _ASCII[type(f)](f)
+
+
+def _window_text(f) -> str:
+    rounding = f.rounding
+    if rounding != "exact" and f.exact.is_number and f.exact == f.size:
+        rounding = "exact"  # nothing was rounded: show the plain division
+    pad = f"2·{dim_text(f.lo)}" if f.lo == f.hi else f"{dim_text(f.lo)} + {dim_text(f.hi)}"
+    inner = f"{dim_text(f.W)} − {dim_text(f.F)} + {pad}"
+    S = dim_text(f.S)
+    text = (f"⌊({inner})/{S}⌋ + 1" if rounding == "floor" else
+            f"⌈({inner})/{S}⌉ + 1" if rounding == "ceil" else f"({inner})/{S} + 1")
+    if f.exact.is_number and rounding != "exact" and f.exact != f.size:
+        return f"{text} = {number_text(f.size)}  (exact {number_text(f.exact)})"
+    if f.exact.is_number:
+        return f"{text} = {number_text(f.size)}"
+    return f"{text} = {expr_text(f.size)}"
+
+
+def _a(x) -> str:
+    """An operand in the ASCII dialect, parenthesised when compound."""
+    text = str(x)
+    return text if isinstance(x, (int, sp.Integer, sp.Symbol)) else f"({text})"
+
+
+def _window_ascii(f) -> str:
+    pad = f"2*{_a(f.lo)}" if f.lo == f.hi else f"{_a(f.lo)} + {_a(f.hi)}"
+    inner = f"{_a(f.W)} - {_a(f.F)} + {pad}"
+    if f.rounding == "floor":
+        return f"floor(({inner})/{_a(f.S)}) + 1"
+    if f.rounding == "ceil":
+        up = f"ceiling(({inner})/{_a(f.S)})"
+        if f.size.has(sp.Piecewise):
+            return str(f.size)  # PyTorch's last-window rule, when it depends on symbols
+        if f.exact.is_number and sp.ceiling(f.exact) != f.size:
+            return up  # the last window would start in the right padding: dropped
+        return f"{up} + 1"
+    return f"({inner})/{_a(f.S)} + 1"
+
+
+_SEEDS = {
+    Fm.WindowArith: _window_text,
+    Fm.StridedArith: lambda f: f"⌊({f.W} − 1)/{f.S}⌋ + 1 = {f.size}",
+    Fm.CeilArith: lambda f: f"⌈{f.W}/{f.S}⌉ = {f.size}",
+    Fm.FixedArith: lambda f: f"{dim_text(f.W)} → {f.size}",
+    Fm.ChannelSum: lambda f: " + ".join(str(t) for t in f.terms) + f" = {f.total} channels",
+    Fm.Flattened: lambda f: (f"{'×'.join(dim_text(d) for d in (f.c, *f.dims))} = {f.features}"
+                            if f.dims else f"{f.c} (already flat)"),
+    Fm.ScaledArith: lambda f: f"{dim_text(f.k)}·{dim_text(f.W)} = {dim_text(f.size)}",
+}
+
+_ASCII = {
+    Fm.WindowArith: _window_ascii,
+    Fm.StridedArith: lambda f: f"floor(({_a(f.W)} - 1)/{_a(f.S)}) + 1",
+    Fm.CeilArith: lambda f: f"ceiling({_a(f.W)}/{_a(f.S)})",
+    Fm.FixedArith: lambda f: str(f.size),
+    Fm.ChannelSum: lambda f: " + ".join(_a(t) for t in f.terms),
+    Fm.Flattened: lambda f: "*".join(_a(d) for d in (f.c, *f.dims)),
+    Fm.ScaledArith: lambda f: f"{_a(f.k)}*{_a(f.W)}",
+}
