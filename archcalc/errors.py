@@ -50,6 +50,16 @@ class SourceLoc:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A fix as an edit an editor can apply: set the layer's argument `arg` to `value`
+    (YAML text); `label` says it in words (`stride 3 (→ 10)`)."""
+
+    arg: str
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     severity: str  # "error" | "warning" | "note"
     message: str
@@ -57,6 +67,7 @@ class Diagnostic:
     hints: tuple[str, ...] = ()
     layer: str | None = None  # the layer the finding is about, when there is one
     code: str = ""  # a short stable identifier, e.g. "non-integer-size"
+    changes: tuple[Change, ...] = ()  # the hints that set one argument, as edits
 
     def __post_init__(self) -> None:
         # The last line of defence: whatever a message quotes, its length is bounded.

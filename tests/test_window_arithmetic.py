@@ -227,3 +227,25 @@ def test_symmetric_padding_of_huge_values_fits(W, F, S, current2):
     p = symmetric_padding(W, F, S, F, current2)
     if p is not None:
         assert 0 <= p <= F and W + 2 * p >= F and (W - F + 2 * p) % S == 0
+
+
+@given(axis)
+def test_every_structured_fix_fits(a):
+    """The fixes a diagnostic carries as edits (argument, value) make the axis fit."""
+    from archcalc.layers.fit import fit_fixes
+
+    F = a["D"] * (a["K"] - 1) + 1
+    W, S, lo, hi = a["W"], a["S"], a["lo"], a["hi"]
+    if W + lo + hi < F or (W + lo + hi - F) % S == 0:
+        return
+    hints, changes = fit_fixes(W, a["K"], S, lo, hi, a["D"], ndim=1)
+    assert all(c.label in hints or c.arg == "stride" for c in changes)
+    for c in changes:
+        if c.arg == "stride":
+            assert window_size(W, a["K"], int(c.value), lo, hi, a["D"]).integral
+        elif c.value.startswith("[["):
+            new_lo, new_hi = (int(v) for v in c.value.strip("[]").split(", "))
+            assert window_size(W, a["K"], S, new_lo, new_hi, a["D"]).integral
+        else:
+            p = int(c.value)
+            assert window_size(W, a["K"], S, p, p, a["D"]).integral

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from math import gcd, isqrt
 
+from ..errors import Change
+
 # The stride search tries at most this many candidates on each side of S, and trial
 # division up to this bound (then a divisor d ≤ TRIAL_LIMIT and its cofactor span/d are
 # both known). For every span below TRIAL_LIMIT² = 4·10⁶ the search is exhaustive, which
@@ -83,7 +85,16 @@ def symmetric_padding(W: int, F: int, S: int, limit: int, current2: int) -> int 
 def fit_hints(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
               max_pad: int | None = None, rounding_hint: str = "", ndim: int = 2) -> list[str]:
     """Hints for an axis whose window count is not an integer (all arguments concrete)."""
+    return fit_fixes(W, K, S, lo, hi, D, max_pad=max_pad, rounding_hint=rounding_hint,
+                     ndim=ndim)[0]
+
+
+def fit_fixes(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
+              max_pad: int | None = None, rounding_hint: str = "", ndim: int = 2,
+              ) -> tuple[list[str], tuple[Change, ...]]:
+    """(the hints' text, those that set one argument as `Change`s an editor can apply)."""
     F = D * (K - 1) + 1
+    changes: list[Change] = []
     span = W + lo + hi - F
     hints = []
     r = span % S
@@ -96,6 +107,7 @@ def fit_hints(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
     p = symmetric_padding(W, F, S, limit, lo + hi)
     if p is not None:
         hints.append(f"padding {p}: ({W} − {F} + 2·{p})/{S} + 1 = {(W - F + 2 * p) // S + 1}")
+        changes.append(Change("padding", str(p), hints[-1]))
     else:
         why = (f"{W} − {F} = {W - F} is odd and 2P is even" if S == 2 and (W - F) % 2
                else f"no P ≤ {limit} makes {W} − {F} + 2P divisible by {S}")
@@ -108,11 +120,14 @@ def fit_hints(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
         spec = ", ".join([f"[{new_lo}, {new_hi}]"] * ndim)
         hints.append(f"per-side padding `padding: [{spec}]` (before, after on each axis): "
                      f"({W} − {F} + {new_lo} + {new_hi})/{S} + 1 = {(W + total - F) // S + 1}")
+        changes.append(Change("padding", f"[{spec}]", hints[-1]))
     # Stride: a divisor of the span.
     if span > 0:
         near, exact = near_divisors(span, S)
         if near:
             hint = "stride " + " or ".join(f"{d} (→ {span // d + 1})" for d in sorted(near))
+            changes.extend(Change("stride", str(d), f"stride {d} (→ {span // d + 1})")
+                           for d in sorted(near))
             if not exact:
                 hint += (f" — the nearest divisors of {span} that a bounded search found; "
                          "a nearer one may exist")
@@ -121,4 +136,4 @@ def fit_hints(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
         hints.append("no stride fits: the window covers the whole padded input")
     if rounding_hint:
         hints.append(rounding_hint)
-    return hints
+    return hints, tuple(changes)

@@ -12,7 +12,7 @@ integer (an error under the `exact` rule, a warning with the uncovered rows unde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -21,7 +21,8 @@ from ..notation import formula_text, number_text
 from .axismap import AxisMap, CeilDiv, Slide
 from .base import Ctx, LayerKind, Shape, per_dim
 from .convarith import window_size
-from .fit import fit_hints
+from ..errors import Change
+from .fit import fit_fixes
 
 AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 ZERO = sp.Integer(0)
@@ -90,13 +91,13 @@ class Windowed(LayerKind):
                                                "or a larger input", code="vanishes"))
                 continue
             if res.integral is False and self.rounding == "exact":
-                findings.append(ctx.error(
+                hints, changes = self._fixes(W, K, S, lo, hi, D, n)
+                findings.append(replace(ctx.error(
                     f"{name}: {text} is not an integer — the windows do not tile the "
                     f"input (W={number_text(W)}, F={number_text(F)}, S={number_text(S)}, "
                     f"P={_pad_text(lo, hi)}); continuing with ⌊{number_text(res.size)}⌋ = "
                     f"{number_text(sp.floor(res.size))}, as PyTorch would",
-                    *self._hints(W, K, S, lo, hi, D, n), param=_culprit(ctx),
-                    code="non-integer-size"))
+                    *hints, param=_culprit(ctx), code="non-integer-size"), changes=changes))
             elif res.integral is False and self.rounding == "floor":
                 miss = res.uncovered_input
                 findings.append(ctx.warning(
@@ -129,16 +130,22 @@ class Windowed(LayerKind):
             f"{sides}, as TensorFlow and PyTorch place it",
             "an odd kernel pads symmetrically", param="padding", code="same-asymmetric")]
 
-    def _hints(self, W, K, S, lo, hi, D, ndim: int) -> list[str]:
+    def _fixes(self, W, K, S, lo, hi, D, ndim: int) -> tuple[list[str], tuple[Change, ...]]:
+        """The hints for a size that does not tile, and those that are one-argument edits."""
         concrete = all(isinstance(v, (int, sp.Integer)) for v in (W, K, S, lo, hi, D))
         rounding_hint = ("or declare `rounding: floor` on the layer or the spec, as PyTorch "
                          "and Keras floor silently" + ("; or `ceil_mode: true`"
                                                        if self.is_pool else ""))
+        rounding = (Change("rounding", "floor", "rounding: floor on the layer (floor the "
+                                                "size, as PyTorch and Keras do)"),) + \
+            ((Change("ceil_mode", "true", "ceil_mode: true (round the size up, as Caffe)"),)
+             if self.is_pool else ())
         if not concrete:
-            return [rounding_hint]
+            return [rounding_hint], rounding
         max_pad = int(K) // 2 if self.is_pool else None
-        return fit_hints(int(W), int(K), int(S), int(lo), int(hi), int(D), max_pad=max_pad,
-                         rounding_hint=rounding_hint, ndim=ndim)
+        hints, changes = fit_fixes(int(W), int(K), int(S), int(lo), int(hi), int(D),
+                                   max_pad=max_pad, rounding_hint=rounding_hint, ndim=ndim)
+        return hints, changes + rounding
 
 
 def _pads(padding, window, stride, ndim: int) -> tuple:
@@ -169,8 +176,7 @@ def _merge_axes(findings: list[Diagnostic], names: tuple[str, ...]) -> tuple[Dia
         axes = [a for a, _ in items if a]
         first = items[0][1]
         if len(axes) > 1:
-            first = Diagnostic(first.severity, f"{', '.join(axes)}: {rest}", first.loc,
-                               first.hints, first.layer, first.code)
+            first = replace(first, message=f"{', '.join(axes)}: {rest}")
         out.append(first)
     return tuple(out)
 
