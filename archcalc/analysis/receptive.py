@@ -29,13 +29,8 @@ class RField:
     jump: sp.Expr = sp.Integer(1)
     start: sp.Expr = sp.Integer(0)
     whole: bool = False  # sees the whole input (after global pooling, flatten, linear)
-
-    def text(self) -> str:
-        if self.whole:
-            return "whole input"
-        from ..render.numbers import exact
-
-        return exact(self.size)
+    # Its text ("whole input", or the size) is render.columns' business: analysis never
+    # imports render, which reads analysis' results.
 
 
 INPUT_FIELD = RField()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..analysis.receptive import RField
 from ..analysis.result import Analysis, GroupSummary, LayerRow
 from .numbers import exact
 
@@ -87,8 +88,13 @@ def _receptive(e: Entry) -> str:
     fields = e.row.receptive if e.row is not None else None
     if not fields:
         return ""
-    texts = [f.text() for f in fields]
+    texts = [field_text(f) for f in fields]
     return texts[0] if len(set(texts)) == 1 else "×".join(texts)
+
+
+def field_text(field: RField) -> str:
+    """A receptive field as the table shows it: its size, or "whole input"."""
+    return "whole input" if field.whole else exact(field.size)
 
 
 def _label(indent: bool) -> Callable[[Entry], str]:
