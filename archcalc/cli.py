@@ -18,6 +18,7 @@ import click
 
 from .errors import (Diagnostic, SourceLoc, SourceText, SpecError, format_diagnostic,
                      terminal_safe)
+from .suggest import close_matches, did_you_mean
 
 FORMATS = ("table", "json", "markdown", "csv")
 
@@ -70,9 +71,7 @@ def _resolve_spec(spec: str) -> Path:
     builtin = specs.path(spec[:-5] if spec.endswith(".yaml") else spec)
     if builtin is not None and "/" not in spec:
         return builtin
-    import difflib
-
-    close = difflib.get_close_matches(spec, specs.names(), n=3, cutoff=0.6)
+    close = close_matches(spec, specs.names(), n=3)
     hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close else
             f"built-in specs: {', '.join(specs.names())}")
     # No position: there is no file to point into.
@@ -101,8 +100,6 @@ def _parse(spec: str):
 
 
 def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
-    import difflib
-
     from .spec import bounds
 
     out: dict[str, int] = {}
@@ -114,10 +111,10 @@ def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
                 raise click.UsageError(f"'{part}' is not NAME=VALUE (e.g. --set H=224)")
             decl = spec.symbol_decl(name)
             if decl is None:
-                close = difflib.get_close_matches(name, [s.name for s in spec.symbols], 1)
+                hint = did_you_mean(name, [s.name for s in spec.symbols])
                 known = ", ".join(s.name for s in spec.symbols) or "none"
                 raise click.UsageError(f"the spec has no symbol '{name}' (symbols: {known})"
-                                       + (f"; did you mean '{close[0]}'?" if close else ""))
+                                       + (f"; {hint}" if hint else ""))
             value = value.strip()
             if len(value.lstrip("+-")) > bounds.MAX_DIGITS:  # before int(): 5,000 digits raise
                 raise click.UsageError(f"{name}={value[:24]}…: out of range (numbers are at "
@@ -617,18 +614,15 @@ def schema() -> None:
 def ops(kinds) -> None:
     """List every layer kind (or the KINDs named, aliases too) with its arguments, defaults
     and PyTorch counterpart."""
-    import difflib
-
     from .layers import ALIASES, KINDS
 
     names = sorted(KINDS) if not kinds else []
     for wanted in kinds:
         name = ALIASES.get(wanted, wanted)
         if name not in KINDS:
-            close = difflib.get_close_matches(wanted, [*KINDS, *ALIASES], n=1, cutoff=0.6)
+            hint = did_you_mean(wanted, [*KINDS, *ALIASES])
             click.echo(f"error: no layer kind '{wanted}'" +
-                       (f"; did you mean '{close[0]}'?" if close else
-                        " (archcalc ops lists them)"), err=True)
+                       (f"; {hint}" if hint else " (archcalc ops lists them)"), err=True)
             sys.exit(2)
         names.append(name)
     for name in names:

@@ -13,12 +13,11 @@ a reference to no layer, a cycle, and layers that feed no output. Expansion is b
 
 from __future__ import annotations
 
-import difflib
-
 from ..errors import SourceLoc, clip, error
 from ..spec.model import BlockUse, Item, LayerDecl, Parallel, Repeat, Residual, Spec
+from ..spec.names import INPUT
+from ..suggest import did_you_mean
 from .model import Graph, Group, Node
-from .names import INPUT, MAX_NAME
 from .order import check_reachable, topological
 from .scope import Ref, Scope, check_path, drive, label, substitute
 
@@ -267,7 +266,7 @@ class _Expander:
         while s is not None:
             near += list(s.locals)
             s = s.parent
-        hint = _did_you_mean(ref.name, near)
+        hint = did_you_mean(ref.name, near)
         if not hint:
             listed = sorted(set(near))
             hint = "layers here: " + (", ".join(clip(n) for n in listed[:20]) or "none") + \
@@ -295,14 +294,6 @@ class _Expander:
                            tuple(n["inputs"]), tuple(n["refs"]), n["groups"]) for n in order)
         return Graph(self.spec.name, self.spec.input, nodes, self.spec.rounding,
                      tuple(outputs), tuple(self.groups))
-
-def _did_you_mean(word: str, options) -> str:
-    """"did you mean 'x'?" — difflib's cost grows with the word, so only for a name's length."""
-    if len(word) > MAX_NAME:
-        return ""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
-
 
 def _too_many_groups(loc: SourceLoc):
     return error(f"the spec expands to more than {MAX_GROUPS:,} block instances, repeats and "

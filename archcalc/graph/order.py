@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 
 from ..errors import error
-from .names import INPUT
+from ..spec.names import INPUT
 
 
 def topological(nodes: list[dict], by_name: dict) -> list[dict]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..layers.axismap import RField
 from ..analysis.result import Analysis, GroupSummary, LayerRow
 from ..notation import formula_text, shape_text
 from .numbers import exact
@@ -83,17 +84,17 @@ def _num(attr: str) -> Callable[[Entry], str]:
     return cell
 
 
-def field_text(f) -> str:
-    """A receptive field's size in pixels, or "whole input"."""
-    return "whole input" if f.whole else exact(f.size)
-
-
 def _receptive(e: Entry) -> str:
     fields = e.row.receptive if e.row is not None else None
     if not fields:
         return ""
     texts = [field_text(f) for f in fields]
     return texts[0] if len(set(texts)) == 1 else "×".join(texts)
+
+
+def field_text(field: RField) -> str:
+    """A receptive field as the table shows it: its size, or "whole input"."""
+    return "whole input" if field.whole else exact(field.size)
 
 
 def _label(indent: bool) -> Callable[[Entry], str]:

@@ -20,9 +20,12 @@ import sympy as sp
 
 from ..errors import SourceLoc, SpecError, clip, error
 from ..layers import KINDS, lookup, suggest
+from ..suggest import did_you_mean
 from . import foreign
 from . import params as P
+from .expr import ExprError
 from .model import BlockUse, Item, LayerDecl, Parallel, Ref, Repeat, Residual
+from .names import check_layer_name
 from .scalars import Trap
 from .yamlnodes import LMap, LScalar, LSeq, Node
 
@@ -40,13 +43,10 @@ MAX_ITEMS = 100_000
 class ItemParser:
     """Parses layer lists for one scope: the spec's top level or one block's body."""
 
-    def __init__(self, ndim: int, resolve: Callable, blocks: dict, name_check: Callable,
-                 did_you_mean: Callable):
+    def __init__(self, ndim: int, resolve: Callable, blocks: dict):
         self.ndim = ndim
         self.resolve = resolve          # expression names -> sympy (symbols, block args)
         self.blocks = blocks            # block name -> (params, loc) signatures
-        self.name_check = name_check    # layer/scope name -> problem or None
-        self.did_you_mean = did_you_mean
 
     def items(self, node: Node, what: str = "layers", depth: int = 0) -> tuple[Item, ...]:
         if depth > MAX_ITEM_DEPTH:
@@ -116,7 +116,7 @@ class ItemParser:
     def scope_name(self, node: Node) -> str:
         if not isinstance(node, LScalar) or not isinstance(node.value, str):
             raise error("a layer name is text", node.loc, code="type")
-        problem = self.name_check(str(node.value))
+        problem = check_layer_name(str(node.value))
         if problem:
             raise error(problem, node.loc, code="name")
         return str(node.value)
@@ -138,7 +138,7 @@ class ItemParser:
         for k, _ in value.items:
             if k.value not in allowed:
                 raise error(f"{what} has no key '{k.value}'", k.loc,
-                            self.did_you_mean(k.value, allowed) or
+                            did_you_mean(k.value, allowed) or
                             f"{what} takes: {', '.join(allowed)}", code="unknown-key")
 
     # -- layers ----------------------------------------------------------------------
@@ -154,7 +154,7 @@ class ItemParser:
                     unknown.append(error(
                         f"{kind.name} has no argument '{k.value}'", k.loc,
                         foreign.hint(str(k.value), kind.name, [p.name for p in kind.params])
-                        or self.did_you_mean(k.value, options) or
+                        or did_you_mean(k.value, options) or
                         f"{kind.name} takes: {', '.join(options)}",
                         code="unknown-key").diagnostics[0])
                     continue
@@ -204,7 +204,7 @@ class ItemParser:
                     continue
                 if k.value not in names:
                     raise error(f"block {block} has no argument '{k.value}'", k.loc,
-                                self.did_you_mean(k.value, names) or
+                                did_you_mean(k.value, names) or
                                 f"{block} takes: {', '.join(names) or 'no arguments'}",
                                 defined, code="block-arg")
                 given[str(k.value)] = (P.integer(v, f"{block}.{k.value}", self.resolve, 0), v.loc)
@@ -296,6 +296,4 @@ class ItemParser:
         return Repeat(first, item, count, loc, name)
 
     def _no_symbol(self, name: str, offset: int):
-        from .expr import ExprError
-
         raise ExprError(f"'{name}': repeat counts are plain numbers", offset)

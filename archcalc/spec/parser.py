@@ -7,7 +7,6 @@ item: `- relu`, `- fc: 4096` (the kind's main argument), or `- conv: {out: 96, k
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import re
 from pathlib import Path
@@ -16,6 +15,7 @@ import sympy as sp
 
 from ..errors import SourceText, clip, error
 from ..layers import ALIASES, KINDS
+from ..suggest import did_you_mean
 from . import params as P
 from .expr import ExprError
 from .items import ItemParser
@@ -43,14 +43,6 @@ def check_block_name(name: str) -> str | None:
     if name in KINDS or name in ALIASES or name in ("residual", "parallel"):
         return f"'{name}' is a layer kind; a block needs another name"
     return None
-
-
-def did_you_mean(word: str, options) -> str:
-    word = str(word)
-    if len(word) > MAX_KEY:  # difflib's cost grows with the word; no name is longer
-        return ""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
 
 
 def parse_file(path: str | Path) -> Spec:
@@ -112,7 +104,7 @@ class _SpecParser:
         if isinstance(layers_node, LSeq) and len(layers_node) == 0:
             raise error("layers is a non-empty list, one layer per item", layers_node.loc,
                         "e.g. `- conv: {out: 6, kernel: 5}`", code="type")
-        layers = self.items_parser(ndim, self.resolve).items(layers_node)
+        layers = ItemParser(ndim, self.resolve, self.signatures).items(layers_node)
         outputs = self.parse_outputs(root.get("outputs")) if root.get("outputs") is not None \
             else ()
         return Spec(name=name, input=inp, input_loc=inp_node.loc,
@@ -222,11 +214,6 @@ class _SpecParser:
         return tuple(dims)
 
     # -- blocks and layers ------------------------------------------------------------
-    def items_parser(self, ndim: int, resolve) -> ItemParser:
-        from ..graph.names import check_layer_name
-
-        return ItemParser(ndim, resolve, self.signatures, check_layer_name, did_you_mean)
-
     def parse_blocks(self, node: Node, ndim: int) -> tuple[BlockDef, ...]:
         if not isinstance(node, LMap):
             raise error("blocks: is a mapping of block name -> {args, layers}", node.loc,
@@ -269,7 +256,8 @@ class _SpecParser:
                 if n in placeholders:
                     return placeholders[n]
                 return self.resolve(n, offset, extra=placeholders)
-            items = self.items_parser(ndim, resolve).items(layers, f"block {name}'s layers")
+            body = ItemParser(ndim, resolve, self.signatures)
+            items = body.items(layers, f"block {name}'s layers")
             defs.append(BlockDef(name, params, tuple(placeholders.items()), items, loc))
         return tuple(defs)
 

@@ -3,6 +3,10 @@
 Names must be Python identifiers that do not clash with `torch.nn.Module` attributes, since
 the compiler turns them into attributes and source code; unnamed layers get names from
 their kind (conv1, pool1, fc1, …), Keras-style, counted per scope.
+
+The rules live in `spec` because the parser applies them to every `name:` as it is written;
+graph expansion (which names the unnamed layers and resolves `from:`) reuses them, so the
+dependency runs one way, graph -> spec. `archcalc.graph` re-exports them for the faces.
 """
 
 from __future__ import annotations
