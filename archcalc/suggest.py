@@ -5,8 +5,7 @@ CLI (built-in spec names, `--set` symbols, `archcalc ops` kinds) all suggest thr
 so every suggestion follows one rule. It imports nothing of archcalc, so any layer of the
 pipeline may use it without an import cycle.
 
-(`archcalc.layers.registry.suggest`, for layer kinds, keeps its own copy of the same rule
-with a case-folded word; it belongs to the layer package.)
+(`archcalc.layers.registry.suggest`, for layer kinds, case-folds the word and asks here.)
 """
 
 from __future__ import annotations

@@ -6,8 +6,7 @@ JSON Schema, `--help`, and the PyTorch compiler's mapping.
 
 from __future__ import annotations
 
-import difflib
-
+from ..suggest import close_matches
 from .base import LayerKind
 
 KINDS: dict[str, type[LayerKind]] = {}
@@ -30,8 +29,5 @@ def lookup(name: str) -> type[LayerKind] | None:
 
 
 def suggest(name: str, extra: tuple[str, ...] = ()) -> list[str]:
-    """Kind names close to a misspelt one, for 'did you mean'."""
-    if len(name) > 128:  # difflib's cost grows with the word; no kind or block is longer
-        return []
-    names = [*KINDS, *ALIASES, *extra]
-    return difflib.get_close_matches(name.lower(), names, n=3, cutoff=0.6)
+    """Kind names close to a misspelt one (kinds are case-insensitive), for 'did you mean'."""
+    return close_matches(name.lower(), [*KINDS, *ALIASES, *extra], n=3)
