@@ -7,6 +7,7 @@ from helpers import SPECS, analyse_spec, analyse_text, one_layer
 
 from archcalc.analysis import analyze
 from archcalc.spec import parse_file
+from archcalc.notation import formula_text, shape_text
 
 
 def shape(row):
@@ -16,7 +17,7 @@ def shape(row):
 def test_seed003_7x7_input_3x3_filter_stride_1_gives_5x5():
     a = analyse_text(one_layer("conv: {out: 1, kernel: 3, stride: 1}", "[1, 7, 7]"))
     assert shape(a.rows[0]) == (1, 5, 5)
-    assert a.rows[0].formulas[0] == "(7 − 3 + 2·0)/1 + 1 = 5"
+    assert formula_text(a.rows[0].formulas[0]) == "(7 − 3 + 2·0)/1 + 1 = 5"
 
 
 def test_seed003_7x7_input_3x3_filter_stride_2_gives_3x3():
@@ -68,9 +69,9 @@ def test_seed002_lenet_volumes():
 def test_seed002_alexnet_55x55x96_then_27x27x96():
     a = analyse_spec("alexnet")
     assert shape(a.row("conv1")) == (96, 55, 55)
-    assert a.row("conv1").formulas[0] == "(227 − 11 + 2·0)/4 + 1 = 55"
+    assert formula_text(a.row("conv1").formulas[0]) == "(227 − 11 + 2·0)/4 + 1 = 55"
     assert shape(a.row("pool1")) == (96, 27, 27)
-    assert a.row("pool1").formulas[0] == "(55 − 3 + 2·0)/2 + 1 = 27"
+    assert formula_text(a.row("pool1").formulas[0]) == "(55 − 3 + 2·0)/2 + 1 = 27"
 
 
 def test_seed003_alexnet_62_3_million_parameters():
@@ -115,5 +116,5 @@ def test_seed001_vgg_three_stacked_3x3_have_fewer_weights_than_one_7x7():
 def test_symbolic_alexnet_conv1_formula():
     spec = parse_file(SPECS / "alexnet.yaml")
     a = analyze(spec, {"classes": 1000})
-    assert a.row("conv1").formulas[0] == "(H − 11 + 2·0)/4 + 1 = (H − 7)/4"
+    assert formula_text(a.row("conv1").formulas[0]) == "(H − 11 + 2·0)/4 + 1 = (H − 7)/4"
     assert a.row("conv1").out_shape.dims[0] == (sp.Symbol("H", integer=True, positive=True) - 7) / 4

@@ -6,6 +6,7 @@ import pytest
 from helpers import SPECS, analyse_spec
 
 from archcalc import specs as builtin
+from archcalc.notation import formula_text, shape_text
 
 FIGURES = {
     # name: (trainable parameters, MACs or None, rounding warnings expected).
@@ -68,14 +69,14 @@ def test_resnet152_fits_on_one_screen():
 def test_lenet5_volumes_and_count():
     a = analyse_spec("lenet5")
     assert a.totals.macs == 416_520
-    assert [r.out_shape.text() for r in a.rows if r.kind != "tanh"] == [
+    assert [shape_text(r.out_shape) for r in a.rows if r.kind != "tanh"] == [
         "6×28×28", "6×14×14", "16×10×10", "16×5×5", "120×1×1", "120", "84", "10"]
 
 
 def test_torchvision_alexnet_conv1_is_floored_and_says_so():
     a = analyse_spec("alexnet_torchvision")
     conv1 = a.row("conv1")
-    assert conv1.formulas[0] == "⌊(224 − 11 + 2·2)/4⌋ + 1 = 55  (exact 55.25)"
+    assert formula_text(conv1.formulas[0]) == "⌊(224 − 11 + 2·2)/4⌋ + 1 = 55  (exact 55.25)"
     (warning,) = [d for d in a.findings if d.layer == "conv1"]
     assert warning.severity == "warning" and "floored" in warning.message
 
