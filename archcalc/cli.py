@@ -16,8 +16,7 @@ from pathlib import Path
 
 import click
 
-from .errors import (Diagnostic, SourceLoc, SourceText, SpecError, format_diagnostic,
-                     terminal_safe)
+from .errors import Diagnostic, SourceLoc, SourceText, SpecError, format_diagnostic
 from .suggest import close_matches, did_you_mean
 
 FORMATS = ("table", "json", "markdown", "csv")
@@ -137,8 +136,20 @@ def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
 
 
 def _print_diagnostics(diags, source: SourceText | None) -> None:
+    """To stderr, as compilers print them; on a terminal (and without NO_COLOR) each
+    severity is coloured as the report colours its rows (render/styles.py). Piped, the
+    text is exactly `format_diagnostic`'s."""
+    if not (sys.stderr.isatty() and "NO_COLOR" not in os.environ):
+        for d in diags:
+            click.echo(format_diagnostic(d, source), err=True)
+        return
+    from rich.console import Console
+
+    from .render.styles import diagnostic_text
+
+    console = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
     for d in diags:
-        click.echo(format_diagnostic(d, source), err=True)
+        console.print(diagnostic_text(d, format_diagnostic(d, source)))
 
 
 @main.command()
@@ -385,46 +396,27 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
     except CompileError as exc:
         click.echo(f"{parsed.source.name}:1:1: error: {exc}", err=True)
         sys.exit(1)
-    from rich import box
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+
+    from .render import verify_text as V
 
     tty = sys.stdout.isatty()
     console = Console(width=None if tty else 160, highlight=False, markup=False)
-    table = Table(title=Text(terminal_safe(f"{result.name}: calculator vs PyTorch (meta "
-                                           "device)")),
-                  box=box.HEAVY_HEAD if tty else box.ASCII)  # plain text when piped, as check
-    for col in ("layer", "kind", "output shape", "params", "buffers", "FLOPs", "agree"):
-        table.add_column(col, justify="right" if col in ("params", "buffers", "FLOPs") else
-                         "left")
-
-    def pair(a, b) -> str:
-        return f"{a:,}" if a == b else f"{a:,} ≠ {b:,}"
     # By default the totals and the layers that disagree; --all-layers every layer.
-    shown = [c for c in result.layers if all_layers or not c.ok]
-    for c in shown:
-        shape = "×".join(map(str, c.shape[0]))
-        if c.shape[0] != c.shape[1]:
-            shape += " ≠ " + "×".join(map(str, c.shape[1]))
-        table.add_row(c.name, c.kind, shape, pair(*c.params), pair(*c.buffers), pair(*c.flops),
-                      "yes" if c.ok else "NO")
+    shown = V.shown_layers(result, all_layers)
     if shown:
-        console.print(table)
-    for what, calc, torch_value in result.totals:
-        mark = "agree" if calc == torch_value else "DISAGREE"
-        console.print(f"{what}: calculator {calc:,} · PyTorch {torch_value:,} — {mark}")
-    console.print(f"{len(result.layers)} layers checked" + (
-        "" if all_layers else f"; {len(shown)} disagree" + (" (shown above)" if shown else "") +
-        " — --all-layers lists every layer"))
-    bad = result.first_mismatch
-    if bad is not None or not result.ok:
-        where = f"first mismatch: {bad.name} ({bad.kind})" if bad else "totals differ"
-        click.echo(f"error: PyTorch disagrees with the calculator — {where}", err=True)
-        if result.error:
-            click.echo(f"  PyTorch stopped with: {result.error}", err=True)
+        console.print(V.layer_table(result, shown, ascii=not tty))  # plain when piped
+    for line in V.totals_lines(result):
+        console.print(line)
+    console.print(V.checked_line(result, shown, all_layers) +
+                  ("" if all_layers else " — --all-layers lists every layer"))
+    problems = V.disagreement(result)
+    if problems:
+        click.echo(f"error: {problems[0]}", err=True)
+        for line in problems[1:]:
+            click.echo(f"  {line}", err=True)
         sys.exit(1)
-    console.print("PyTorch agrees with the calculator on every layer.")
+    console.print(V.AGREES)
 
 
 @main.command()

@@ -57,6 +57,7 @@ class Change:
     arg: str
     value: str
     label: str
+    hint: str = ""  # the hint, among the diagnostic's, that proposes it
 
 
 @dataclass(frozen=True)

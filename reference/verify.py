@@ -4,48 +4,18 @@ One forward pass on the meta device (no memory, no time, so VGG-19 and ResNet-15
 nothing) with a hook on every layer and torch.utils.flop_counter.FlopCounterMode around
 it; per layer, PyTorch's output shape, trainable parameters, floating-point buffers
 (BatchNorm's running statistics; num_batches_tracked is not counted) and FLOPs are set
-beside the calculator's. The first layer that disagrees is named.
+beside the calculator's. The first layer that disagrees is named. The result is plain
+data (analysis/verification.py), shown by the CLI and the TUI alike (render/verify_text.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from archcalc.analysis.verification import LayerCheck, Verification
+
 from .build import build_with_analysis
-
-
-@dataclass(frozen=True)
-class LayerCheck:
-    name: str
-    kind: str
-    shape: tuple[tuple[int, ...], tuple[int, ...]]  # (calculator, PyTorch)
-    params: tuple[int, int]
-    buffers: tuple[int, int]
-    flops: tuple[int, int]
-
-    @property
-    def ok(self) -> bool:
-        return all(a == b for a, b in (self.shape, self.params, self.buffers, self.flops))
-
-
-@dataclass(frozen=True)
-class Verification:
-    name: str
-    layers: tuple[LayerCheck, ...]
-    totals: tuple[tuple[str, int, int], ...]  # (what, calculator, PyTorch)
-    error: str = ""  # PyTorch's own error, when the forward pass failed part-way
-
-    @property
-    def first_mismatch(self) -> LayerCheck | None:
-        return next((c for c in self.layers if not c.ok), None)
-
-    @property
-    def ok(self) -> bool:
-        return not self.error and self.first_mismatch is None and \
-            all(a == b for _, a, b in self.totals)
 
 
 def _own(module: torch.nn.Module, trainable: bool) -> int:

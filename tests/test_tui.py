@@ -4,23 +4,34 @@ views, and a start in a real terminal (tmux)."""
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from helpers import SPECS
+from rich.console import Console
+
+from archcalc.analysis.verification import LayerCheck, Verification
+from archcalc.errors import format_diagnostic
+from archcalc.render.styles import STATUS, diagnostic_text
+from archcalc.render.verify_text import AGREES
 
 pytest.importorskip("textual")
 
+from archcalc.tui import analysis  # noqa: E402
 from archcalc.tui.app import ArchcalcApp  # noqa: E402
+from archcalc.tui.messages import Exported  # noqa: E402
+from archcalc.tui.problems import Diagnostics  # noqa: E402
 from archcalc.tui.screens import HELP, AskPath, Confirm, Templates, TextScreen  # noqa: E402
 from archcalc.tui.session import MAX_BYTES, Session, atomic_write  # noqa: E402
-from archcalc.tui.widgets import Diagnostics, LayerTable, Totals  # noqa: E402
+from archcalc.tui.widgets import LayerTable, Totals  # noqa: E402
 from textual.command import CommandPalette  # noqa: E402
 from textual.widgets import Input, TabbedContent, TextArea  # noqa: E402
 
@@ -223,6 +234,13 @@ def toasts(app) -> list[str]:
     """The notifications as the screen shows them (after markup, were any parsed); the
     app must run with `run_test(notifications=True)`."""
     return [str(t.render()) for t in app.screen.query("Toast")]
+
+
+def as_text(renderable, width: int = 150) -> str:
+    """What a rich renderable (a screen's body) shows, as plain text."""
+    console = Console(width=width, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    return console.file.getvalue()
 
 
 def refuse_writes_under(folder: Path, monkeypatch, module: str) -> None:
@@ -475,6 +493,148 @@ async def test_an_app_given_an_unreadable_file_starts_untitled(tmp_path):
     assert bad.read_bytes() == "name: caf\xe9\n".encode("latin-1")
 
 
+# -- workers post messages; the message pump applies them in order ------------------------
+
+def fc1_width(app) -> int:
+    return int(next(r for r in app.result.analysis.rows if r.name == "fc1").out_shape.c)
+
+
+async def until(pilot, condition, seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out")
+
+
+async def test_analyses_that_finish_out_of_order_leave_the_newer_text_everywhere(
+        tmp_path, monkeypatch):
+    """The first edit's analysis is held until the second's has been shown, so its result
+    arrives last: it is dropped, and neither the recovery copy nor the cache goes back to
+    it. (The worker used to write the recovery copy itself, after its successor.)"""
+    real, started, release, caches = analysis.run, threading.Event(), threading.Event(), {}
+
+    def run(text, name, bindings, version, cache):
+        result = real(text, name, bindings, version, cache)
+        caches[next((k for k in ("fc: 85", "fc: 86") if k in text), text)] = cache
+        if "fc: 85" in text:
+            started.set()
+            release.wait(10)
+            cache["written by the superseded analysis"] = None
+        return result
+
+    path = spec_copy(tmp_path)
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr("archcalc.tui.analysis.run", run)
+        await replace_in_editor(pilot, "fc: 84", "fc: 85")
+        await until(pilot, started.is_set)  # the first analysis runs, held
+        await replace_in_editor(pilot, "fc: 85", "fc: 86")
+        await until(pilot, lambda: app.result.version == app.version)
+        newer = app.version
+        assert fc1_width(app) == 86
+        release.set()
+        await settle(pilot)  # the held analysis finishes and posts its older result
+        assert {"fc: 85", "fc: 86"} <= caches.keys()
+        assert caches["fc: 85"] is not caches["fc: 86"]
+        assert app.result.version == newer and fc1_width(app) == 86
+        assert app.session.recovery_file().read_text() == app.text
+        assert "fc: 86" in app.text
+        # Each worker had a cache of its own; the app kept the current one's.
+        assert app.cache == caches["fc: 86"] and "written by the superseded analysis" not in \
+            app.cache
+
+
+async def test_the_recovery_copy_stays_while_the_restore_question_is_open(tmp_path):
+    """The first analysis runs behind the question; it must not discard the copy (the
+    text it analyses is the saved one) before the user has answered."""
+    path = spec_copy(tmp_path)
+    changed = path.read_text().replace("fc: 84", "fc: 99")
+    Session(path, path.read_text()).keep_recovery(changed)
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm) and app.result is not None
+        assert app.session.recovery_file().read_text() == changed
+
+
+async def test_exports_that_finish_out_of_order_write_the_newer_source(tmp_path,
+                                                                       monkeypatch):
+    """The worker returns the source; the app writes it, on the message pump, and only
+    the last export asked for: an older one finishing later is dropped."""
+    release = threading.Event()
+
+    def job(job, generation, text, name, target, bindings):
+        if generation == 1:
+            release.wait(10)
+        return Exported(generation, target, f"# export {generation}\n")
+
+    monkeypatch.setattr("archcalc.tui.jobs.torch_job", job)
+    path = spec_copy(tmp_path)
+    target = tmp_path / "lenet5_model.py"
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await pilot.press("f5")
+        await until(pilot, target.exists)
+        release.set()
+        await wait_for_torch_job(pilot)
+        assert target.read_text() == "# export 2\n"
+        assert toasts(app) == [f"wrote {target}"]
+
+
+VERIFIED = Verification(
+    "LeNet-5",
+    (LayerCheck("conv1", "conv", ((6, 28, 28),) * 2, (156, 156), (0, 0), (235200,) * 2),
+     LayerCheck("conv2", "conv", ((16, 10, 10), (17, 10, 10)), (2416, 2567), (0, 0),
+                (480000, 510000))),
+    (("trainable parameters", 61706, 61857), ("FLOPs", 833040, 745200)),
+    "Invalid channel dimensions")
+
+
+async def test_verify_says_in_the_tui_what_it_says_on_the_command_line(tmp_path, cli,
+                                                                       monkeypatch):
+    """One summary (render/verify_text.py) for both: the same lines, the same cells."""
+    pytest.importorskip("torch")
+    monkeypatch.setattr("archcalc.reference.verify.verify", lambda *a, **k: VERIFIED)
+    printed = cli("verify", "lenet5")
+    assert printed.exit_code == 1
+    lines = [ln.removesuffix(" — --all-layers lists every layer")
+             for ln in printed.stdout.splitlines() if not ln.startswith(("|", "+", " "))]
+    lines += [ln.removeprefix("error: ").strip() for ln in printed.stderr.splitlines()]
+    assert lines[-2:] == [("PyTorch disagrees with the calculator — first mismatch: conv2 "
+                           "(conv)"), "PyTorch stopped with: Invalid channel dimensions"]
+    app = ArchcalcApp(spec_copy(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await wait_for_torch_job(pilot)
+        assert isinstance(app.screen, TextScreen)
+        shown = as_text(app.screen.body)
+    assert [ln for ln in lines if ln not in shown] == []
+    for cells in ["16×10×10 ≠ 17×10×10", "2,416 ≠ 2,567", "480,000 ≠ 510,000", "NO"]:
+        assert cells in shown and cells in printed.stdout
+    assert "conv1" not in shown  # only the layers that disagree, as the CLI by default
+
+
+async def test_a_severity_has_one_colour_on_the_command_line_and_in_the_tui(tmp_path):
+    path = tmp_path / "lenet5.yaml"
+    path.write_text((SPECS / "lenet5.yaml").read_text().replace(*POOL2))
+    app = ArchcalcApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        finding = app.findings[0]
+        prompt = app.query_one(Diagnostics).get_option_at_index(0).prompt
+    printed = diagnostic_text(finding, format_diagnostic(finding))
+
+    def style_of(text, word: str) -> str:
+        at = text.plain.index(word)
+        return next(str(s.style) for s in text.spans if s.start <= at < s.end)
+    assert style_of(prompt, "error:") == style_of(printed, "error:") == STATUS["error"]
+
+
 # -- keys, the problems' fixes, the table's columns, the split, screenshots -----------------
 
 KEYS = [b.key for b in ArchcalcApp.BINDINGS]
@@ -518,7 +678,7 @@ async def test_every_documented_key_works_with_the_editor_focused(tmp_path):
             await pilot.pause()
         await press("f6")
         await wait_for_torch_job(pilot)
-        assert isinstance(app.screen, TextScreen) and "all agree" in app.screen.text
+        assert isinstance(app.screen, TextScreen) and AGREES in as_text(app.screen.body)
         assert editor.selection.is_empty  # not the editor's "select line"
         await pilot.press("escape")
         await press("f5")

@@ -15,23 +15,21 @@ from archcalc.spec import parse_text  # noqa: E402
 HEAD = "archcalc: 1\ninput: [1, 32, 32]\nlayers:\n"
 
 
-def test_the_hints_that_are_edits_are_read_and_the_others_are_not():
-    assert fixes("padding 1: (32 − 3 + 2·1)/2 + 1 = 16") == \
-        [Fix("padding", "1", "padding 1: (32 − 3 + 2·1)/2 + 1 = 16")]
-    per_side = ("per-side padding `padding: [[0, 1], [0, 1]]` (before, after on each axis): "
-                "(32 − 5 + 0 + 1)/2 + 1 = 15")
-    assert fixes(per_side) == [Fix("padding", "[[0, 1], [0, 1]]", per_side)]
-    assert fixes("stride 1 (→ 28) or 3 (→ 10)") == [
-        Fix("stride", "1", "stride 1 (→ 28)"), Fix("stride", "3", "stride 3 (→ 10)")]
-    both = fixes("or declare `rounding: floor` on the layer or the spec, as PyTorch and "
-                 "Keras floor silently; or `ceil_mode: true`")
-    assert [(f.arg, f.value) for f in both] == [("rounding", "floor"), ("ceil_mode", "true")]
-    for advice in ["an input of 31 (→ 14) or 33 (→ 15) fits this layer",
-                   "no symmetric padding fits (32 − 5 = 27 is odd and 2P is even)",
-                   "no stride fits: the window covers the whole padded input",
-                   "use a smaller kernel or stride, more padding, or a larger input",
-                   "per-side padding `padding: [[0, x]]` (made up)"]:
-        assert fixes(advice) == []
+def test_the_hints_that_are_edits_carry_them_and_the_others_do_not():
+    spec = parse_text("name: t\n" + HEAD + "  - conv: {out: 4, kernel: 5, stride: 2}\n"
+                             "  - maxpool: {kernel: 3, stride: 2}\n", "x.yaml")
+    [conv, pool] = [d for d in analyze(spec, {}).findings if d.severity == "error"]
+    by_hint = {h: fixes(conv, h) for h in conv.hints}
+    per_side = [h for h in conv.hints if h.startswith("per-side")][0]
+    assert by_hint[per_side] == [Fix("padding", "[[0, 1], [0, 1]]", per_side)]
+    stride = [h for h in conv.hints if h.startswith("stride ")][0]
+    assert [(f.arg, f.value) for f in by_hint[stride]] == [("stride", "1"), ("stride", "3")]
+    rounding = conv.hints[-1]
+    assert [(f.arg, f.value) for f in by_hint[rounding]] == [("rounding", "floor")]
+    assert [(f.arg, f.value) for f in fixes(pool, pool.hints[-1])] == \
+        [("rounding", "floor"), ("ceil_mode", "true")]
+    advice = [h for h in conv.hints if h.startswith(("an input of", "no symmetric"))]
+    assert advice and all(by_hint[h] == [] for h in advice)
 
 
 def edited(layers: str, line: int, column: int, fix: Fix) -> str:
@@ -97,7 +95,7 @@ def test_every_fix_the_analysis_offers_for_lenet_applies_and_parses():
     spec = parse_text(text, "x.yaml")
     applied = 0
     for d in analyze(spec, spec.defaults).findings:
-        for fix in (f for h in d.hints for f in fixes(h)):
+        for fix in (f for h in d.hints for f in fixes(d, h)):
             edit = edit_for(text, d.loc.line, d.loc.column, fix)
             assert edit.start[0] == d.loc.line - 1
             parse_text(apply(text, edit), "x.yaml")

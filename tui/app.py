@@ -2,9 +2,15 @@
 
 The spec in an editor on the left; on the right the analysis — the layer table (the same
 columns as `archcalc check`), the pyramid, the symbols with their formulas — a totals bar
-and the diagnostics. Every edit is re-analysed in a worker off the UI thread, debounced,
-stale runs discarded; while the text does not parse, the last good analysis stays,
-dimmed. Needs textual; never torch (export and verify load it only when asked).
+and the diagnostics. Every edit is re-analysed in a worker off the UI thread, debounced;
+while the text does not parse, the last good analysis stays, dimmed. Needs textual; never
+torch (export and verify load it only when asked).
+
+How the state moves: a worker computes and posts a message (messages.py, jobs.py) and
+touches nothing else; the handlers here, on the message pump, drop a superseded result,
+write what must be written (the export) and set the app's reactive attributes; the
+widgets are data-bound to those and render themselves (widgets.py). The recovery copy is
+written on the pump too, when an edit settles, so the copies follow the edits in order.
 
 A file that cannot be read or written, or a bug in a worker, is a notification or a
 problem in the list: the app keeps running and the editor keeps the text. Paths, names and
@@ -13,33 +19,36 @@ messages are shown as plain text, never as markup (plain.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent, TabPane, TextArea
-from textual.worker import get_current_worker
+from textual.widgets import Footer, Header, TabbedContent, TabPane, TextArea
 
 from archcalc import specs as library
-from archcalc.errors import SpecError
-from archcalc.spec import bounds
+from archcalc.errors import Diagnostic
+from archcalc.render.verify_text import summary
 
 from . import analysis as A
-from . import fixes
+from . import fixes, jobs
+from .files import SpecFileApp
+from .messages import Analysed, Exported, JobFailed, Verified
 from .plain import plain
-from .screens import HELP, AskPath, Confirm, MainScreen, Templates, TextScreen
-from .session import FileProblem, Session, atomic_write, read_spec, reason, write_new
-from .widgets import Diagnostics, LayerTable, Pyramid, SymbolsInfo, Totals
+from .problems import Diagnostics
+from .screens import HELP, MainScreen, TextScreen
+from .session import FileProblem, Session, atomic_write, read_spec, reason
+from .views import Pyramid, SymbolFields, SymbolsInfo
+from .widgets import HiddenColumns, LayerTable, Totals
 
 DEBOUNCE = 0.25  # seconds after the last keystroke
-TEMPLATES = ["lenet5", "alexnet", "vgg16", "resnet18", "resnet50", "googlenet"]
 
 
-class ArchcalcApp(App):
+class ArchcalcApp(SpecFileApp):
     TITLE = "archcalc"
     CSS_PATH = "app.tcss"
     # Every key works whatever has the focus (priority: the editor would take f6 for
@@ -69,10 +78,15 @@ class ArchcalcApp(App):
 
     editor_shown: reactive[bool] = reactive(True)
     editor_width: reactive[int] = reactive(0)  # cells; 0: as app.tcss says (a third)
+    # What the widgets show (data-bound in compose). Each new analysis is a new object:
+    # always_update spares comparing it, field by field, with the last.
+    result: var[A.Result | None] = var(None, always_update=True)  # the last that parsed
+    stale: var[bool] = var(False)  # the text does not parse: the views are dimmed
+    findings: var[tuple[Diagnostic, ...] | None] = var(None, always_update=True)
 
     def __init__(self, path: Path | None = None, text: str | None = None) -> None:
         super().__init__()
-        self.problems: list[str] = []  # said once the app runs
+        self.opening_problems: list[str] = []  # said once the app runs
         exists = path is not None and path.exists()
         if text is None and exists:
             try:
@@ -80,17 +94,19 @@ class ArchcalcApp(App):
             except FileProblem as problem:
                 # (`archcalc tui` refuses such a file before starting.) Untitled, so that
                 # a save cannot overwrite the file with text it never held.
-                self.problems.append(f"cannot open {path}: {problem}; this is a new, "
-                                     "untitled spec")
+                self.opening_problems.append(f"cannot open {path}: {problem}; this is a "
+                                             "new, untitled spec")
                 path, exists = None, False
         if text is None:
             text = library.path("lenet5").read_text(encoding="utf-8")
         self.session = Session(path, text if exists else "")
         self.initial_text = text
-        self.version = 0
+        self.version = 0  # the generation of the text and bindings: one per change
         self.bindings_values: dict[str, int] = {}
-        self.cache: dict = {}
-        self.result: A.Result | None = None
+        # The last analysis's cache, read-only: each worker gets a copy of its own, and
+        # the current generation's comes back in its message (messages.Analysed).
+        self.cache: Mapping = {}
+        self.asked: dict[str, int] = {}  # export / verify: the generation last asked for
         self._timer = None
         self._analysed_text: str | None = None
 
@@ -98,6 +114,7 @@ class ArchcalcApp(App):
         return MainScreen(id="_default")
 
     def compose(self) -> ComposeResult:
+        shows = (ArchcalcApp.result, ArchcalcApp.stale)
         yield Header()
         with Horizontal(id="main"):
             yield TextArea.code_editor(self.initial_text, language="yaml", id="editor",
@@ -105,43 +122,26 @@ class ArchcalcApp(App):
             with Vertical(id="right"):
                 with TabbedContent(id="views"):
                     with TabPane("Layers", id="table"):
-                        yield LayerTable(id="layers")
-                        yield Static(id="hidden-columns")
+                        yield LayerTable(id="layers").data_bind(*shows)
+                        yield HiddenColumns(id="hidden-columns")
                     with TabPane("Pyramid", id="pyramid"):
-                        yield Pyramid(id="pyramid-view")
+                        yield Pyramid(id="pyramid-view").data_bind(*shows)
                     with TabPane("Symbols", id="symbols"):
-                        yield Horizontal(id="bindings")
-                        yield SymbolsInfo(id="symbols-view")
-                yield Totals(id="totals")
-                yield Diagnostics(id="diagnostics")
+                        yield SymbolFields(id="bindings").data_bind(ArchcalcApp.result)
+                        yield SymbolsInfo(id="symbols-view").data_bind(*shows)
+                yield Totals(id="totals").data_bind(ArchcalcApp.result)
+                yield Diagnostics(id="diagnostics").data_bind(ArchcalcApp.findings)
         yield Footer(compact=True)  # every key fits in 150 columns
 
     def on_mount(self) -> None:
         self.query_one("#editor").border_title = plain(self.session.name)
         self.query_one("#diagnostics").border_title = "Problems"
-        for problem in self.problems:
+        for problem in self.opening_problems:
             self.say(problem, "error")
-        try:
-            recovered = self.session.recovered_text()
-        except FileProblem as problem:  # moved aside, never deleted: say where it is
-            self.say(str(problem), "warning")
-            recovered = None
-        if recovered is not None and recovered != self.initial_text:
-            def answer(restore: bool | None) -> None:
-                if restore:
-                    self.query_one("#editor", TextArea).load_text(recovered)
-                else:
-                    self.session.discard_recovery()
-            self.push_screen(Confirm("Unsaved changes to this spec were recovered from a "
-                                     "session that ended abruptly. Restore them?",
-                                     "Restore", "Discard"), answer)
-        self.analyse_now()
+        self.offer_recovery(self.initial_text)
+        self.analyse_now()  # (no recovery copy: there is no edit yet to keep)
 
     # -- analysis ----------------------------------------------------------------------
-    @property
-    def text(self) -> str:
-        return self.query_one("#editor", TextArea).text
-
     @on(TextArea.Changed, "#editor")
     def edited(self) -> None:
         if self.text == self._analysed_text:
@@ -150,68 +150,46 @@ class ArchcalcApp(App):
         self.update_title()
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE, self.analyse_now)
+        self._timer = self.set_timer(DEBOUNCE, self.settled)
 
-    def analyse_now(self) -> None:
+    def settled(self) -> None:
+        """The typing paused: keep the recovery copy, then analyse. On the message pump,
+        so the copies are written in the order of the edits, the last one last."""
         if not self.query("#editor"):
             return  # the debounce timer fired while the app was closing
+        self.session.keep_recovery(self.text)
+        self.analyse_now()
+
+    def analyse_now(self) -> None:
         self._analysed_text = self.text
-        self.analyse(self.text, self.version, dict(self.bindings_values))
+        self.analyse(self.text, self.session.name, dict(self.bindings_values), self.version,
+                     dict(self.cache))
 
     @work(exclusive=True, thread=True, group="analysis")
-    def analyse(self, text: str, version: int, bindings: dict) -> None:
-        try:
-            result = A.run(text, self.session.name, bindings, version, self.cache)
-        except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
-            result = A.internal_error(version, exc)
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self.show, result)
-        self.session.keep_recovery(text)
+    def analyse(self, text: str, name: str, bindings: dict, version: int,
+                cache: dict) -> None:
+        self.post_message(jobs.analyse(text, name, bindings, version, cache))
 
-    def show(self, result: A.Result) -> None:
+    @on(Analysed)
+    def analysed(self, message: Analysed) -> None:
+        result = message.result
         if result.version != self.version:
-            return  # a newer edit is on its way
-        stale = result.error is not None
-        for widget in self.query("LayerTable, Pyramid, SymbolsInfo"):
-            widget.set_class(stale, "stale")
-        diagnostics = self.query_one(Diagnostics)
-        if stale:
-            diagnostics.show(list(result.error.diagnostics))
+            return  # superseded: a newer edit's analysis is on its way
+        self.cache = message.cache
+        if result.error is not None:  # the views keep the last good analysis, dimmed
+            self.stale = True
+            self.findings = result.error.diagnostics
             return
+        self.stale = False
         self.result = result
-        a = result.analysis
-        self.query_one(LayerTable).show(a)
-        self.query_one(Pyramid).show(a)
-        self.query_one(SymbolsInfo).show(a, result.symbolic)
-        self.query_one(Totals).show(a, result.memory)
-        diagnostics.show(list(a.findings))
-        self.show_bindings(result.input_symbols, a)
+        self.findings = result.analysis.findings
 
-    def show_bindings(self, names: tuple[str, ...], a) -> None:
-        box = self.query_one("#bindings", Horizontal)
-        have = [i.id.removeprefix("bind-") for i in box.query(Input)]
-        if have == list(names):
-            return
-        box.remove_children()
-        current = dict(a.bindings)
-        for n in names:
-            box.mount(Label(plain(f" {n} = ")))
-            box.mount(Input(str(current.get(n, "")), id=f"bind-{n}", type="integer"))
-
-    @on(Input.Submitted)
-    @on(Input.Changed)
-    def bound(self, event: Input.Changed) -> None:
-        if not (event.input.id or "").startswith("bind-"):
-            return
-        name = event.input.id.removeprefix("bind-")
-        value = event.value.strip()
-        # ASCII digits only ("²".isdigit() is true) and no more than a spec number may have:
-        # int() of 5,000 digits raises, and any number is at most 2^63 − 1 (spec/bounds.py).
-        if value.isascii() and value.isdigit() and len(value) <= bounds.MAX_DIGITS and \
-                0 < int(value) <= bounds.MAX_VALUE:
-            self.bindings_values[name] = int(value)
+    @on(SymbolFields.Bound)
+    def bound(self, event: SymbolFields.Bound) -> None:
+        if event.value is None:
+            self.bindings_values.pop(event.name, None)
         else:
-            self.bindings_values.pop(name, None)
+            self.bindings_values[event.name] = event.value
         self.version += 1
         self._analysed_text = None
         self.analyse_now()
@@ -219,7 +197,7 @@ class ArchcalcApp(App):
     # -- navigation --------------------------------------------------------------------
     @on(TextArea.SelectionChanged, "#editor")
     def cursor_moved(self, event: TextArea.SelectionChanged) -> None:
-        self.query_one(LayerTable).highlight_line(event.selection.end[0] + 1)
+        self.query_one(LayerTable).editor_line = event.selection.end[0] + 1
 
     @on(LayerTable.LineRequested)
     @on(Diagnostics.LineRequested)
@@ -233,10 +211,7 @@ class ArchcalcApp(App):
 
     @on(LayerTable.ColumnsHidden)
     def columns_hidden(self, event: LayerTable.ColumnsHidden) -> None:
-        note = self.query_one("#hidden-columns", Static)
-        note.display = bool(event.headers)
-        note.update(plain(f"not shown, for want of room: {', '.join(event.headers)} — f8 "
-                          "narrows the editor, f7 hides it"))
+        self.query_one(HiddenColumns).headers = event.headers
 
     # -- the split between the editor and the analysis -----------------------------------
     def action_toggle_editor(self) -> None:
@@ -291,153 +266,54 @@ class ArchcalcApp(App):
         editor.move_cursor(done.end_location)
         self.say(f"applied {edit.what} (line {edit.start[0] + 1}); ctrl+z undoes it")
 
-    # -- files -------------------------------------------------------------------------
-    def say(self, message: str, severity: str = "information") -> None:
-        """Every notification goes through here: shown as it is, never as markup."""
-        self.notify(message, severity=severity, markup=False)
-
-    def update_title(self) -> None:
-        dirty = " ●" if self.session.dirty(self.text) else ""
-        self.query_one("#editor").border_title = plain(self.session.name + dirty)
-
-    def action_save(self) -> None:
-        if self.session.path is None:
-            self.action_save_as()
-            return
-        self.save_to(self.session.path)
-
-    def action_save_as(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path:
-                self.save_to(Path(path))
-        self.push_screen(AskPath("Save as:", self.session.name), chosen)
-
-    def save_to(self, path: Path) -> None:
-        try:
-            self.session.save(self.text, path)
-        except OSError as exc:  # the session stays dirty and the recovery copy stays
-            self.say(f"cannot save {path}: {reason(exc)}; the text is kept: choose another "
-                     "place with ctrl+p, Save as", "error")
-            return
-        self.update_title()
-        self.say(f"saved {path}")
-
-    def action_open(self) -> None:
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            p = Path(path)
-            try:
-                text = read_spec(p)
-            except FileProblem as problem:
-                self.say(f"cannot open {path}: {problem}", "error")
-                return
-            self.replace(p, text)
-        self.confirm_discard(lambda: self.push_screen(AskPath("Open spec:"), chosen))
-
-    def action_new(self) -> None:
-        def chosen(name: str | None) -> None:
-            if name:
-                self.replace(None, library.path(name).read_text(encoding="utf-8"))
-        names = [n for n in TEMPLATES if library.path(n)] + \
-            [n for n in library.names() if n not in TEMPLATES]
-        self.confirm_discard(lambda: self.push_screen(Templates(names), chosen))
-
-    def replace(self, path: Path | None, text: str) -> None:
-        self.session = Session(path, text if path else "")
-        self.query_one("#editor", TextArea).load_text(text)
-        self.update_title()
-
-    def confirm_discard(self, then) -> None:
-        if not self.session.dirty(self.text):
-            then()
-            return
-        self.push_screen(Confirm("Discard the unsaved changes?", "Discard", "Cancel"),
-                         lambda yes: then() if yes else None)
-
-    async def action_quit(self) -> None:
-        if not self.session.dirty(self.text):
-            self.session.discard_recovery()
-            self.exit()
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.session.discard_recovery()
-                self.exit()
-        self.push_screen(Confirm("There are unsaved changes. Quit without saving?",
-                                 "Quit", "Cancel"), answer)
-
-    # -- acting on the design ------------------------------------------------------------
+    # -- acting on the design: export and verify ----------------------------------------
     def action_help(self) -> None:
         self.push_screen(TextScreen("Keys", HELP))
 
     def action_export(self) -> None:
-        self.torch_job("export", self.text, self.session.path, dict(self.bindings_values))
+        self.ask("export")
 
     def action_verify(self) -> None:
-        self.torch_job("verify", self.text, self.session.path, dict(self.bindings_values))
+        self.ask("verify")
 
-    @work(exclusive=True, thread=True, group="torch")
-    def torch_job(self, job: str, text: str, path: Path | None, bindings: dict) -> None:
-        """Export or verify, off the UI thread, with the text as it was when asked. Every
-        way it can fail is a notification: the editor and its text stay."""
-        def say(message: str, severity: str = "error") -> None:
-            self.call_from_thread(self.say, message, severity)
+    def ask(self, job: str) -> None:
+        """Export or verify the text as it is now, off the UI thread. Asked again before
+        the first is done, only the last one's result counts."""
+        self.asked[job] = generation = self.asked.get(job, 0) + 1
+        path = self.session.path
+        target = path.with_name(path.stem + "_model.py") if path else Path("model.py")
+        self.torch_job(job, generation, self.text, self.session.name, target,
+                       dict(self.bindings_values))
 
+    @work(thread=True, group="torch")
+    def torch_job(self, job: str, generation: int, text: str, name: str, target: Path,
+                  bindings: dict) -> None:
+        self.post_message(jobs.torch_job(job, generation, text, name, target, bindings))
+
+    def is_latest(self, message: JobFailed | Exported | Verified) -> bool:
+        return message.generation == self.asked.get(message.job)
+
+    @on(JobFailed)
+    def job_failed(self, message: JobFailed) -> None:
+        if self.is_latest(message):
+            self.say(message.reason, "error")
+
+    @on(Exported)
+    def exported(self, message: Exported) -> None:
+        if not self.is_latest(message):
+            return  # an older export: the newer one writes the file
         try:
-            import torch  # noqa: F401 - only these two actions need it
-        except ImportError:
-            say(f"{job} needs PyTorch: pip install 'archcalc[torch]'")
-            return
-        try:
-            from archcalc.reference import CompileError
-
-            from archcalc.spec import parse_text
-
-            try:
-                spec = parse_text(text, str(path) if path else "untitled.yaml")
-                if job == "export":
-                    from archcalc.reference.codegen import generate
-
-                    source = generate(spec, bindings)
-                else:
-                    from archcalc.reference.verify import verify
-
-                    r = verify(spec, bindings)
-            except (SpecError, CompileError) as exc:
-                say(str(exc).splitlines()[0])
-                return
-            if job == "export":
-                target = path.with_name(path.stem + "_model.py") if path else Path("model.py")
-                try:
-                    atomic_write(target, source)
-                except OSError as exc:
-                    say(f"cannot write {target}: {reason(exc)}")
-                    return
-                say(f"wrote {target}", "information")
-            else:
-                lines = [f"{w}: calculator {c:,} · PyTorch {t:,} — "
-                         f"{'agree' if c == t else 'DISAGREE'}" for w, c, t in r.totals]
-                bad = r.first_mismatch
-                lines.append(f"{len(r.layers)} layers: " + ("all agree" if r.ok else
-                             f"first mismatch {bad.name if bad else '(totals)'}"))
-                self.call_from_thread(self.push_screen,
-                                      TextScreen("Verify against PyTorch", "\n".join(lines)))
-        except Exception as exc:  # noqa: BLE001 - a bug here must not close the editor
-            say(f"{job} failed: {type(exc).__name__}: {exc}")
-
-    def action_save_screenshot(self) -> None:
-        """An SVG of the screen next to the spec (SPEC.svg, SPEC-2.svg … never over a
-        file), or untitled.svg in the current folder."""
-        base = self.session.path.with_suffix(".svg") if self.session.path \
-            else Path("untitled.svg")
-        try:
-            written = write_new(base, self.export_screenshot())
+            atomic_write(message.target, message.source)
         except OSError as exc:
-            self.say(f"cannot write a screenshot next to {base}: {reason(exc)}", "error")
+            self.say(f"cannot write {message.target}: {reason(exc)}", "error")
             return
-        self.say(f"screenshot saved: {written}")
+        self.say(f"wrote {message.target}")
+
+    @on(Verified)
+    def verified(self, message: Verified) -> None:
+        if self.is_latest(message):
+            self.push_screen(TextScreen("Verify against PyTorch",
+                                        summary(message.verification)))
 
     def get_system_commands(self, screen):
         # Textual's own Screenshot writes to a downloads folder that may not exist: ours

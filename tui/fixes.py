@@ -1,9 +1,8 @@
 """Fix hints that are concrete edits of one layer, and the edit of the spec's text.
 
-The analysis words its fixes as text (`padding 1: (…)`, `stride 1 (→ 28) or 3 (→ 10)`,
-the per-side padding `padding: [[0, 1], [0, 1]]`, "or declare `rounding: floor` on the
-layer …; or `ceil_mode: true`"). `fixes(hint)` reads the ones that set one argument of the
-layer the diagnostic points at; `edit_for(text, line, column, fix)` finds that layer in the
+The analysis gives each fix that sets one argument of a layer as data beside its hint
+(`Diagnostic.changes`: padding 1, stride 3, `rounding: floor`, ...); `fixes(d, hint)` lists
+those of one hint; `edit_for(text, line, column, fix)` finds that layer in the
 text and says which characters to replace, keeping everything else (comments, layout) as
 the user wrote it. An argument written in a form this cannot rewrite without changing its
 meaning — an expression, a symbol, a block-style list — is refused with a reason
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from archcalc.errors import Diagnostic
 from archcalc.layers import lookup
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -55,22 +55,10 @@ class CannotApply(Exception):
     """Why a fix cannot be applied to the text as written; `str()` says it in words."""
 
 
-def fixes(hint: str) -> list[Fix]:
-    """The concrete edits a hint proposes (none for advice such as 'an input of 31 fits')."""
-    if m := re.match(r"padding ([0-9]+): ", hint):
-        return [Fix("padding", m[1], hint)]
-    if m := re.match(r"per-side padding `padding: (.+?)`", hint):
-        return [Fix("padding", m[1], hint)] if _PAIRS.fullmatch(m[1]) else []
-    if m := re.fullmatch(r"stride ([0-9]+ \(→ [0-9]+\)(?: or [0-9]+ \(→ [0-9]+\))*)", hint):
-        return [Fix("stride", d, f"stride {d} (→ {n})")
-                for d, n in re.findall(r"([0-9]+) \(→ ([0-9]+)\)", m[1])]
-    out = []
-    if "declare `rounding: floor` on the layer" in hint:
-        out.append(Fix("rounding", "floor", "rounding: floor on the layer (floor the size, "
-                                            "as PyTorch and Keras do)"))
-    if "`ceil_mode: true`" in hint:
-        out.append(Fix("ceil_mode", "true", "ceil_mode: true (round the size up, as Caffe)"))
-    return out
+def fixes(diagnostic: Diagnostic, hint: str) -> list[Fix]:
+    """The concrete edits a hint of this diagnostic proposes, as the analysis made them
+    (`Diagnostic.changes`); none for advice such as 'an input of 31 fits'."""
+    return [Fix(c.arg, c.value, c.label) for c in diagnostic.changes if c.hint == hint]
 
 
 def edit_for(text: str, line: int, column: int, fix: Fix) -> Edit:

@@ -5,6 +5,7 @@ plain text (plain.py), never parsed as markup."""
 
 from __future__ import annotations
 
+from rich.console import RenderableType
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
@@ -78,16 +79,20 @@ class Templates(ModalScreen[str | None]):
 
 
 class TextScreen(ModalScreen[None]):
+    """A title and a body: text (shown as it is) or a rich renderable built of `Text`
+    (the verify summary, render/verify_text.py), which is never parsed as markup either."""
+
     BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("q", "dismiss", "Close")]
 
-    def __init__(self, title: str, text: str) -> None:
+    def __init__(self, title: str, body: str | RenderableType) -> None:
         super().__init__()
-        self.title_text, self.text = title, text
+        self.title_text, self.body = title, body
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="text"):
             yield Label(plain(self.title_text), classes="title")
-            yield Static(plain(self.text))
+            yield Static(plain(self.body) if isinstance(self.body, str) else self.body,
+                         id="body")
             yield Label("escape to close", classes="hint")
 
 

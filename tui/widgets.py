@@ -1,10 +1,15 @@
-"""The TUI's widgets. Each takes the latest analysis as an attribute and renders it; none
-computes (attributes down, messages up). Names and messages from the spec reach the
-screen as `rich.text.Text` or `plain()`, never as markup (plain.py)."""
+"""The layer table, the note under it and the totals bar.
+
+Every widget of the TUI (here, problems.py, views.py) follows one rule: attributes down,
+messages up. The app sets a reactive attribute — most are data-bound to the app's own
+(`result`, `stale`, `findings`) — and the widget renders in its `watch_…` method; what
+the user does in a widget goes up as a message. None computes an analysis. Names and
+messages from the spec reach the screen as `rich.text.Text` or `plain()`, never as markup
+(plain.py).
+"""
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,19 +17,14 @@ from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import DataTable, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Static
 
-from archcalc.analysis import Analysis
-from archcalc.errors import Diagnostic
 from archcalc.render.columns import columns, entries, status_mark
 from archcalc.render.numbers import both, exact, size_bytes
+from archcalc.render.styles import row_style
 
-from .fixes import Fix, fixes
+from .analysis import Result
 from .plain import plain
-from archcalc.notation import shape_text
-
-_STYLE = {"error": "bold red", "warning": "yellow", "skipped": "dim"}
 
 
 class LayerTable(DataTable):
@@ -44,6 +44,11 @@ class LayerTable(DataTable):
         "output (C×H×W)": "C×H×W", "output (C×L)": "C×L", "receptive field": "RF",
         "size arithmetic": "arithmetic", "activations": "acts"}
 
+    result: reactive[Result | None] = reactive(None)
+    stale: reactive[bool] = reactive(False, toggle_class="stale")  # the text does not parse
+    # The editor's cursor line: the cursor goes to that line's layer. Set on every move of
+    # the editor's cursor, even to the same line (the table's cursor may have moved since).
+    editor_line: reactive[int] = reactive(0, always_update=True, init=False)
     hidden: reactive[tuple[str, ...]] = reactive(())
 
     class LineRequested(Message):
@@ -58,9 +63,8 @@ class LayerTable(DataTable):
             self.headers = headers
             super().__init__()
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.lines: list[int] = []
         self._headers: list[str] = []
         self._numeric: list[bool] = []
@@ -68,13 +72,16 @@ class LayerTable(DataTable):
         self._key: list[str] = []
         self._shown_at = -1  # the width the columns were last chosen for
 
-    def show(self, a: Analysis) -> None:
+    def watch_result(self, result: Result | None) -> None:
+        if result is None:
+            return
+        a = result.analysis
         cols = columns(a)
         self._headers = [c.header for c in cols]
         self._numeric = [c.numeric for c in cols]
         self._cells, self._key, self.lines = [], [], []
         for e in entries(a):
-            style = _STYLE.get(e.status) or ("bold" if e.group is not None else "")
+            style = row_style(e.status, header=e.group is not None)
             self._cells.append([Text(status_mark(e), style=style)] + [
                 Text(c.cell(e).replace("\n", " · "), style=style,
                      justify="right" if c.numeric else "left") for c in cols])
@@ -143,7 +150,7 @@ class LayerTable(DataTable):
             self.hidden = hidden
             self.post_message(self.ColumnsHidden(hidden))
 
-    def highlight_line(self, line: int) -> None:
+    def watch_editor_line(self, line: int) -> None:
         """Move the cursor to the last row written at or above `line` (editor → table)."""
         best = None
         for i, row_line in enumerate(self.lines):
@@ -157,14 +164,29 @@ class LayerTable(DataTable):
             self.post_message(self.LineRequested(self.lines[event.cursor_row]))
 
 
+class HiddenColumns(Static):
+    """The line under the table naming the columns it leaves out."""
+
+    # Not run on mount: the line keeps its place until the table first reports (as it
+    # always has; the snapshots show it so).
+    headers: reactive[tuple[str, ...]] = reactive((), init=False)
+
+    def watch_headers(self, headers: tuple[str, ...]) -> None:
+        self.display = bool(headers)
+        self.update(plain(f"not shown, for want of room: {', '.join(headers)} — f8 narrows "
+                          "the editor, f7 hides it"))
+
+
 class Totals(Widget):
     """Parameters, MACs, FLOPs and memory on one line: the longest wording that fits."""
 
+    result: reactive[Result | None] = reactive(None)
     wordings: reactive[tuple[str, ...]] = reactive(())
 
-    def show(self, a: Analysis, memory) -> None:
-        t = a.totals
-        m = memory
+    def watch_result(self, result: Result | None) -> None:
+        if result is None:
+            return
+        t, m = result.analysis.totals, result.memory
         full = (f"params {both(t.params)} · MACs {both(t.macs)} · FLOPs {both(t.flops)}"
                 + (f" · memory: params {size_bytes(m.params)}, activations "
                    f"{size_bytes(m.activations)}, training {size_bytes(m.training)}"
@@ -213,116 +235,3 @@ def _tiny(x, units, unit_of_one: str) -> str:
             # not `:.3g`, which writes 999.95 as 1e+03
             return (f"{v:.0f}" if v >= 99.95 else f"{v:.1f}" if v >= 9.995 else f"{v:.2f}") + unit
     return f"{n}{unit_of_one}"
-
-
-class Diagnostics(OptionList):
-    """Errors and warnings with their lines, each with its hints beneath it. Choosing a
-    problem or a hint moves the editor there; choosing a hint marked `apply` (a concrete
-    edit of the layer, fixes.py) asks the app to make that edit."""
-
-    class LineRequested(Message):
-        def __init__(self, line: int, column: int) -> None:
-            self.line, self.column = line, column
-            super().__init__()
-
-    class FixRequested(Message):
-        def __init__(self, diagnostic: Diagnostic, fix: Fix) -> None:
-            self.diagnostic, self.fix = diagnostic, fix
-            super().__init__()
-
-    def show(self, diags: list[Diagnostic]) -> None:
-        self.clear_options()
-        self.actions: list[tuple] = []  # per option: () | ("line", loc) | ("fix", d, fix)
-        if not diags:
-            self.add_option(Option(Text("no problems: every layer fits", style="green")))
-            self.actions.append(())
-            return
-        for d in diags:
-            where = f"{d.loc.line}:{d.loc.column}" if d.loc else "-"
-            style = {"error": "bold red", "warning": "yellow"}.get(d.severity, "cyan")
-            label = Text.assemble((f"{where:>7} ", "dim"), (f"{d.severity}: ", style),
-                                  f"{d.layer + ': ' if d.layer else ''}{d.message}")
-            self.add_option(Option(label))
-            go = ("line", d.loc) if d.loc else ()
-            self.actions.append(go)
-            for hint in d.hints:
-                found = fixes(hint) if d.loc else []
-                for fix in found:
-                    self.add_option(Option(Text.assemble(("        apply ", "bold green"),
-                                                         fix.label)))
-                    self.actions.append(("fix", d, fix))
-                if not found:
-                    self.add_option(Option(Text.assemble(("         hint ", "dim"), hint)))
-                    self.actions.append(go)
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        action = self.actions[event.option_index] if event.option_index < len(self.actions) \
-            else ()
-        if action and action[0] == "line":
-            self.post_message(self.LineRequested(action[1].line, action[1].column))
-        elif action and action[0] == "fix":
-            self.post_message(self.FixRequested(action[1], action[2]))
-
-
-class Pyramid(Static):
-    """Seed 000's picture of a convnet: the spatial size shrinks as the depth grows."""
-
-    WIDTH = 28
-
-    def show(self, a: Analysis) -> None:
-        rows = [e for e in entries(a, collapse=True) if e.value("out_shape") is not None]
-        shapes = [e.value("out_shape") for e in rows]
-        concrete = [s for s in shapes if s.c.is_number and all(d.is_number for d in s.dims)]
-        if not concrete:
-            self.update("The pyramid needs numbers: bind the input's symbols.")
-            return
-        size_max = max((int(s.dims[0]) for s in concrete if s.dims), default=1)
-        depth_max = max(int(s.c) for s in concrete)
-        out = Text()
-        out.append(f"{'layer':<14}{'spatial':>10}  {'':<{self.WIDTH}}  {'depth':>6}\n", "bold")
-        for e, s in zip(rows, shapes):
-            mark = "✗ " if e.status == "error" else "! " if e.status == "warning" else "  "
-            style = _STYLE.get(e.status, "")
-            if not (s.c.is_number and all(d.is_number for d in s.dims)):
-                out.append(f"{mark}{e.label[:12]:<12} (symbolic)\n", style)
-                continue
-            spatial = "×".join(str(int(d)) for d in s.dims) if s.dims else "flat"
-            w = int(s.dims[0]) if s.dims else 1
-            bar = max(1, round(self.WIDTH * w / size_max)) if s.dims else 0
-            depth = max(1, round(self.WIDTH * math.log1p(int(s.c)) / math.log1p(depth_max)))
-            out.append(f"{mark}{e.label[:12]:<12}{spatial:>10}  ", style)
-            out.append(f"{'█' * bar:<{self.WIDTH}}", "cyan" if not style else style)
-            out.append(f"  {int(s.c):>6} ", style)
-            out.append("▓" * depth + "\n", "magenta" if not style else style)
-        out.append("\nbars: spatial size (linear) · depth (log scale)", "dim")
-        self.update(out)
-
-
-class SymbolsInfo(Static):
-    """The formulas of a symbolic input and the sizes that fit."""
-
-    def show(self, a: Analysis, symbolic: Analysis | None) -> None:
-        out = Text()
-        if symbolic is None:
-            out.append("The input has no symbols: write input: [3, H, W] and declare H, W "
-                       "under symbols: to see formulas.\n", "dim")
-        for v in a.valid_inputs:
-            if v.reason:
-                out.append(f"{v.symbol}: not computed — {v.reason}\n")
-                continue
-            fits = ("fits" if v.current_fits else "does NOT fit") if v.current else ""
-            out.append(f"{v.symbol}: ", "bold")
-            out.append(f"{v.text}; smallest {v.smallest}")
-            if v.current is not None:
-                out.append(f"; {v.symbol} = {v.current} {fits}",
-                           "green" if v.current_fits else "bold red")
-            out.append("\n")
-        if symbolic is not None:
-            out.append("\nOutput shapes as formulas of the input:\n", "bold")
-            for e in entries(symbolic, collapse=True):
-                shape = e.value("out_shape")
-                if shape is not None:
-                    out.append(f"  {e.label:<16} {shape_text(shape)}\n")
-            t = symbolic.totals
-            out.append(f"\n  MACs = {exact(t.macs)}\n", "dim")
-        self.update(out)

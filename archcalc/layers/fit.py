@@ -107,7 +107,7 @@ def fit_fixes(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
     p = symmetric_padding(W, F, S, limit, lo + hi)
     if p is not None:
         hints.append(f"padding {p}: ({W} − {F} + 2·{p})/{S} + 1 = {(W - F + 2 * p) // S + 1}")
-        changes.append(Change("padding", str(p), hints[-1]))
+        changes.append(Change("padding", str(p), hints[-1], hints[-1]))
     else:
         why = (f"{W} − {F} = {W - F} is odd and 2P is even" if S == 2 and (W - F) % 2
                else f"no P ≤ {limit} makes {W} − {F} + 2P divisible by {S}")
@@ -120,13 +120,13 @@ def fit_fixes(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
         spec = ", ".join([f"[{new_lo}, {new_hi}]"] * ndim)
         hints.append(f"per-side padding `padding: [{spec}]` (before, after on each axis): "
                      f"({W} − {F} + {new_lo} + {new_hi})/{S} + 1 = {(W + total - F) // S + 1}")
-        changes.append(Change("padding", f"[{spec}]", hints[-1]))
+        changes.append(Change("padding", f"[{spec}]", hints[-1], hints[-1]))
     # Stride: a divisor of the span.
     if span > 0:
         near, exact = near_divisors(span, S)
         if near:
             hint = "stride " + " or ".join(f"{d} (→ {span // d + 1})" for d in sorted(near))
-            changes.extend(Change("stride", str(d), f"stride {d} (→ {span // d + 1})")
+            changes.extend(Change("stride", str(d), f"stride {d} (→ {span // d + 1})", hint)
                            for d in sorted(near))
             if not exact:
                 hint += (f" — the nearest divisors of {span} that a bounded search found; "

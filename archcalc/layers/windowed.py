@@ -137,9 +137,9 @@ class Windowed(LayerKind):
                          "and Keras floor silently" + ("; or `ceil_mode: true`"
                                                        if self.is_pool else ""))
         rounding = (Change("rounding", "floor", "rounding: floor on the layer (floor the "
-                                                "size, as PyTorch and Keras do)"),) + \
-            ((Change("ceil_mode", "true", "ceil_mode: true (round the size up, as Caffe)"),)
-             if self.is_pool else ())
+                                                "size, as PyTorch and Keras do)", rounding_hint),) + \
+            ((Change("ceil_mode", "true", "ceil_mode: true (round the size up, as Caffe)",
+                     rounding_hint),) if self.is_pool else ())
         if not concrete:
             return [rounding_hint], rounding
         max_pad = int(K) // 2 if self.is_pool else None

@@ -15,10 +15,9 @@ from ..analysis.result import Analysis
 from ..errors import terminal_safe
 from .columns import columns, entries, status_mark
 from .numbers import exact
+from .styles import row_style
 from .summary import summary_lines
 from ..notation import shape_text
-
-_STYLE = {"error": "bold red", "warning": "yellow", "skipped": "dim"}
 
 
 def render_table(a: Analysis, console: Console, explain: bool = False, memory=None,
@@ -40,7 +39,7 @@ def render_table(a: Analysis, console: Console, explain: bool = False, memory=No
         table.add_column(c.header, justify="right" if c.numeric else "left", footer=footer,
                          overflow="fold")
     for e in entries(a, tree=True, collapse=collapse):
-        style = _STYLE.get(e.status) or ("bold" if e.group is not None else "")
+        style = row_style(e.status, header=e.group is not None)
         table.add_row(Text(status_mark(e), style=style),
                       *[Text(c.cell(e), style=style) for c in cols])
     console.print(table)
