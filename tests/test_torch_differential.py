@@ -64,6 +64,7 @@ layers:
   - add: {from: [a, b]}
   - adaptive_maxpool: 4
   - adaptive_avgpool: 2
+  - upsample: 2
   - global_maxpool
   - global_avgpool
   - flatten

@@ -100,7 +100,7 @@ def test_a_deep_plain_network_compiles_to_one_step():
                       f"layers:\n{layers}\n  - maxpool: 2\n")
     a = analyze(spec, spec.defaults)
     axis = Axis(a.rows, 0)
-    assert [op[0] for _, _, op in axis.steps] == ["shift", "window"]
+    assert [op[0] for _, _, op in axis.steps] == ["shift", "map"]
     assert a.valid_inputs[0].text == "H ≡ 0 (mod 2), H ≥ 302"
 
 
