@@ -18,9 +18,6 @@ from archcalc.layers.call import Call
 
 from . import helpers
 
-
-
-
 HELPERS = {name: cls for name, cls in vars(helpers).items()
            if inspect.isclass(cls) and issubclass(cls, nn.Module) and cls.__module__ ==
            helpers.__name__}

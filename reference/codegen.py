@@ -30,6 +30,7 @@ from archcalc import __version__
 from archcalc.analysis import analyze
 from archcalc.analysis.result import Analysis
 from archcalc.graph import INPUT, build_graph
+from archcalc.notation import shape_text
 from archcalc.render.numbers import both, exact
 from archcalc.spec.model import BlockUse, Spec, SymbolDecl, symbol
 
@@ -37,7 +38,6 @@ from .build import analyse_bound, load_spec
 from .calls import HELPERS, Call, helper_source, helpers_used, pyexpr, source
 from .modules import CompileError, module_call
 from .pysource import RESERVED, Names, checked_source, doc_text
-from archcalc.notation import shape_text
 
 WIDTH = 88  # ruff's and black's default line length
 IN = "in_channels"

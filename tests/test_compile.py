@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import ast
-import os
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys

@@ -8,8 +8,8 @@ import json
 import pytest
 from helpers import DATA, SPECS, analyse_spec, analyse_text
 
+from archcalc.notation import shape_text
 from archcalc.spec import parse_text
-from archcalc.notation import formula_text, shape_text
 
 RESNET_STAGE = """
 archcalc: 1

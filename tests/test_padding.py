@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from helpers import analyse_text, one_layer
+
 from archcalc.notation import formula_text, shape_text
 
 

@@ -6,8 +6,8 @@ import sympy as sp
 from helpers import SPECS, analyse_spec, analyse_text, one_layer
 
 from archcalc.analysis import analyze
+from archcalc.notation import formula_text
 from archcalc.spec import parse_file
-from archcalc.notation import formula_text, shape_text
 
 
 def shape(row):

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .axismap import Slide, truth
 from ..formula import WindowArith
+from .axismap import Slide, truth
 
 
 @dataclass(frozen=True)

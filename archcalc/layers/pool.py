@@ -70,8 +70,19 @@ class _Pool(Windowed):
                                  "pooling module (they pad symmetrically)")
         return dims(tuple(lo for lo, _ in pads))
 
-    def module(self, pads) -> Call | NoCounterpart:  # pragma: no cover - abstract
-        raise NotImplementedError
+    torch_base = ""  # nn.MaxPool / nn.AvgPool: the 1-D/2-D class by the spec's dims
+
+    def module(self, pads) -> Call | NoCounterpart:
+        padding = self.symmetric_padding(pads)
+        if isinstance(padding, NoCounterpart):
+            return padding
+        kernel = dims(self.kernel)
+        return Call(nd(self.torch_base, self.ndim), (kernel,), kw(
+            stride=(dims(self.stride), kernel), padding=(padding, 0)) + self.own_kw())
+
+    def own_kw(self) -> tuple:
+        """The kind's own keyword arguments, after stride and padding."""
+        return ()
 
 
 @register
@@ -87,14 +98,10 @@ class MaxPool(_Pool):
     def saved(self, xs, y):
         return (Saved("input"), Saved("new", y.numel, 8))  # and the argmax, int64
 
-    def module(self, pads):
-        padding = self.symmetric_padding(pads)
-        if isinstance(padding, NoCounterpart):
-            return padding
-        kernel = dims(self.kernel)
-        return Call(nd("nn.MaxPool", self.ndim), (kernel,), kw(
-            stride=(dims(self.stride), kernel), padding=(padding, 0),
-            dilation=(dims(self.dilation), 1), ceil_mode=(self.ceil_mode, False)))
+    torch_base = "nn.MaxPool"
+
+    def own_kw(self):
+        return kw(dilation=(dims(self.dilation), 1), ceil_mode=(self.ceil_mode, False))
 
 
 @register
@@ -109,15 +116,11 @@ class AvgPool(_Pool):
     def saved(self, xs, y):
         return (Saved("input"),)
 
-    def module(self, pads):
-        padding = self.symmetric_padding(pads)
-        if isinstance(padding, NoCounterpart):
-            return padding
-        kernel = dims(self.kernel)
-        return Call(nd("nn.AvgPool", self.ndim), (kernel,), kw(
-            stride=(dims(self.stride), kernel), padding=(padding, 0),
-            ceil_mode=(self.ceil_mode, False),
-            count_include_pad=(self.count_include_pad, True)))
+    torch_base = "nn.AvgPool"
+
+    def own_kw(self):
+        return kw(ceil_mode=(self.ceil_mode, False),
+                  count_include_pad=(self.count_include_pad, True))
 
 
 @register

@@ -13,15 +13,15 @@ integer (an error under the `exact` rule, a warning with the uncovered rows unde
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import sympy as sp
 
-from ..errors import Diagnostic
+from ..errors import Change, Diagnostic
 from ..notation import formula_text, number_text
 from .axismap import AxisMap, CeilDiv, Slide
 from .base import Ctx, LayerKind, Shape, per_dim
 from .convarith import window_size
-from ..errors import Change
 from .fit import fit_fixes
 
 AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
@@ -56,6 +56,11 @@ class Windowed(LayerKind):
         return v
 
     def maps(self) -> tuple[AxisMap, ...]:
+        return self._maps
+
+    @cached_property
+    def _maps(self) -> tuple[AxisMap, ...]:
+        # made once per layer (slide and the analysis both ask; instances are immutable)
         return tuple(CeilDiv(F, S) if p is None else Slide(F, S, p[0], p[1], self.rounding)
                      for F, S, p in zip(self.window, self.stride, self.pads))
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..layers.axismap import RField
 from ..analysis.result import Analysis, GroupSummary, LayerRow
+from ..layers.axismap import RField
 from ..notation import formula_text, shape_text
 from .numbers import exact
 

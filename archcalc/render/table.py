@@ -13,11 +13,11 @@ from rich.text import Text
 
 from ..analysis.result import Analysis
 from ..errors import terminal_safe
+from ..notation import shape_text
 from .columns import columns, entries, status_mark
 from .numbers import exact
 from .styles import row_style
 from .summary import summary_lines
-from ..notation import shape_text
 
 
 def render_table(a: Analysis, console: Console, explain: bool = False, memory=None,

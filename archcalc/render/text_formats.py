@@ -6,10 +6,10 @@ import csv
 import io
 
 from ..analysis.result import Analysis
+from ..notation import shape_text
 from .columns import columns, entries
 from .numbers import exact
 from .summary import summary_lines
-from ..notation import shape_text
 
 
 def render_markdown(a: Analysis, explain: bool = False, memory=None,
