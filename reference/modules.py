@@ -15,10 +15,7 @@ from archcalc.analysis.result import LayerRow
 from archcalc.layers.base import per_dim
 
 from .calls import Call
-
-
-class CompileError(Exception):
-    pass
+from .errors import CompileError
 
 
 def _dims(value, ndim: int):
@@ -67,8 +64,8 @@ def conv(args, row: LayerRow, ndim: int) -> Call:
 def _pool_padding(row: LayerRow, kind: str, ndim: int):
     pads = _pads(row)
     if any(lo != hi for lo, hi in pads):
-        raise CompileError(f"{row.name}: {kind} with per-side padding {pads} has no PyTorch "
-                           "pooling module (they pad symmetrically)")
+        raise CompileError(f"{kind} with per-side padding {pads} has no PyTorch "
+                           "pooling module (they pad symmetrically)", row.loc, layer=row.name)
     return _dims(tuple(lo for lo, _ in pads), ndim)
 
 
@@ -186,7 +183,8 @@ MODULES = {
 def module_call(kind: str, args: dict, row: LayerRow, ndim: int) -> Call:
     factory = MODULES.get(kind)
     if factory is None:
-        raise CompileError(f"{row.name}: layer kind '{kind}' has no PyTorch counterpart yet")
+        raise CompileError(f"layer kind '{kind}' has no PyTorch counterpart yet", row.loc,
+                           layer=row.name)
     return factory(args, row, ndim)
 
 
