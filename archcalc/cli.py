@@ -13,10 +13,12 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from .errors import Diagnostic, SourceLoc, SourceText, SpecError, format_diagnostic
+from .errors import (Diagnostic, DiagnosticError, SourceLoc, SourceText, SpecError,
+                     format_diagnostic)
 from .suggest import close_matches, did_you_mean
 
 FORMATS = ("table", "json", "markdown", "csv")
@@ -150,6 +152,15 @@ def _print_diagnostics(diags, source: SourceText | None) -> None:
     console = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
     for d in diags:
         console.print(diagnostic_text(d, format_diagnostic(d, source)))
+
+
+def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
+    """Print a compile, train or data error as `check` prints its diagnostics — the spec's
+    line under each that has a position in it — and exit with its class's status."""
+    for d in exc.diagnostics:
+        in_spec = source is not None and d.loc is not None and d.loc.file == source.name
+        _print_diagnostics((d,), source if in_spec else None)
+    sys.exit(exc.exit_code)
 
 
 @main.command()
@@ -352,7 +363,6 @@ def compile_(spec: str, assignments, sets, output: str | None, onnx_path: str | 
     only torch, and builds the same network as archcalc.reference.build.
     """
     _need_torch("compile")
-    from .reference import CompileError
     from .reference.codegen import generate
 
     parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
@@ -363,9 +373,8 @@ def compile_(spec: str, assignments, sets, output: str | None, onnx_path: str | 
 
             export_onnx(parsed, onnx_path, bindings)
             click.echo(f"wrote {onnx_path}", err=True)
-    except CompileError as exc:
-        click.echo(f"{parsed.source.name}:1:1: error: {exc}", err=True)
-        sys.exit(2 if "needs" in str(exc) or "unbound" in str(exc) else 1)
+    except DiagnosticError as exc:
+        _fail(exc, parsed.source)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -387,15 +396,13 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
     layer: output shapes, parameters, buffers, FLOPs (FlopCounterMode). Exit 1 on any
     mismatch, naming the first layer that disagrees."""
     _need_torch("verify")
-    from .reference import CompileError
     from .reference.verify import verify as run
 
     parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
     try:
         result = run(parsed, bindings)
-    except CompileError as exc:
-        click.echo(f"{parsed.source.name}:1:1: error: {exc}", err=True)
-        sys.exit(1)
+    except DiagnosticError as exc:
+        _fail(exc, parsed.source)
     from rich.console import Console
 
     from .render import verify_text as V
@@ -471,7 +478,7 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
     archcalc's own FLOP count. Runs under `torchrun --nproc_per_node N` with DDP.
     """
     _need_torch("train")
-    from .reference.train import TrainConfig, TrainError
+    from .reference.train import TrainConfig
     from .reference.train import train as run
 
     parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
@@ -505,44 +512,43 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
                 result = run(parsed, cfg, log, step)
         else:
             result = run(parsed, cfg, log)
-    except TrainError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.code)  # 1: the architecture is invalid (as compile); 2: the rest
+    except DiagnosticError as exc:  # the spec's, the data's, the run directory's, …
+        _fail(exc, parsed.source)
     if rank_digests:
-        click.echo(f"rank {result['rank']} weights sha256 {result['weights_sha256']}", err=True)
-        click.echo(f"rank {result['rank']} run directory {result['out']}", err=True)
-    if result["rank"] != 0 or not result["history"]:
+        click.echo(f"rank {result.rank} weights sha256 {result.weights_sha256}", err=True)
+        click.echo(f"rank {result.rank} run directory {result.out}", err=True)
+    if result.rank != 0 or not result.history:
         return
     _train_summary(result, cfg)
 
 
-def _train_summary(result: dict, cfg) -> None:
-    """The summary table on stdout: box drawing on a terminal, plain ASCII when piped (as
-    `check` does), so that a log file or another program reads it as text."""
+def _train_summary(result, cfg) -> None:
+    """The summary table of a run (`result`: a reference.train.TrainResult) on stdout: box
+    drawing on a terminal, plain ASCII when piped (as `check` does), so that a log file or
+    another program reads it as text."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    h = result["history"]
-    last = h[-1]
-    best = max(r["test_acc"] for r in h)
+    last = result.history[-1]
+    best = max(epoch.test_acc for epoch in result.history)
     console = Console(highlight=False, markup=False)
     tty = console.is_terminal
     if not tty:
         console = Console(width=200, no_color=True, highlight=False, markup=False)
-    table = Table(title=f"Training summary: {result['data']} on {result['device']}",
+    table = Table(title=f"Training summary: {result.data} on {result.device}",
                   box=box.HEAVY_HEAD if tty else box.ASCII2)
     table.add_column("")
     table.add_column("value", justify="right")
-    rows = [("epochs", f"{last['epoch']}"), ("final held-out accuracy", f"{last['test_acc']:.2%}"),
-            ("best held-out accuracy", f"{best:.2%}"), ("final training loss", f"{last['loss']:.4f}"),
-            ("images/s (with data time)", f"{last['images_per_s']:,.0f}"),
-            ("images/s (compute only)", f"{last['images_per_s_compute']:,.0f}"),
-            ("achieved TFLOP/s (3 x forward)", f"{last['achieved_tflops']:.4f}"),
-            ("MFU", f"{last['mfu']:.1%}" if last["mfu"] is not None else
+    rows = [("epochs", f"{last.epoch}"), ("final held-out accuracy", f"{last.test_acc:.2%}"),
+            ("best held-out accuracy", f"{best:.2%}"), ("final training loss", f"{last.loss:.4f}"),
+            ("images/s (with data time)", f"{last.images_per_s:,.0f}"),
+            ("images/s (compute only)", f"{last.images_per_s_compute:,.0f}"),
+            ("achieved TFLOP/s (3 x forward)", f"{last.achieved_tflops:.4f}"),
+            ("MFU", f"{last.mfu:.1%}" if last.mfu is not None else
              "unknown peak (--peak-tflops)"),
-            ("checkpoint", f"{result['out']}/checkpoint.pt"),
-            ("metrics", f"{result['out']}/metrics.jsonl")]
+            ("checkpoint", f"{result.out}/checkpoint.pt"),
+            ("metrics", f"{result.out}/metrics.jsonl")]
     for k, v in rows:
         table.add_row(k, v)
     console.print(table)

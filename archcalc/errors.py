@@ -1,4 +1,4 @@
-"""Source positions, diagnostics and the one exception the spec pipeline raises.
+"""Source positions, diagnostics, and the exceptions that carry them.
 
 Every message archcalc shows a person about a spec is a `Diagnostic`: a severity, a
 position in the spec's text, the message, and optional hints (fixes). The first line
@@ -94,6 +94,49 @@ class SpecError(Exception):
             diagnostics = (diagnostics,)
         self.diagnostics = tuple(diagnostics)
         super().__init__(self.diagnostics[0].headline())
+
+
+def _described(loc: SourceLoc | None, layer: str | None, message: str) -> str:
+    where = f"{loc}: " if loc else ""
+    return f"{where}{layer}: {message}" if layer else f"{where}{message}"
+
+
+class DiagnosticError(Exception):
+    """An error a command reports as diagnostics — the base of the compiler's, the
+    trainer's and the data readers' errors (reference/errors.py). `exit_code` is the
+    command line's status for it and belongs to the class, never to the message: 1 for an
+    architecture that is invalid or cannot be built as written, 2 for the rest (input that
+    cannot be read, something the command must be given, a command misused).
+
+    Raise it with a message and what position there is — `loc` (a layer's place in the
+    spec), `layer`, hints — or with diagnostics made elsewhere (a spec's findings). Without
+    a `loc` there is honestly no position: an error about a file (a checkpoint, a data
+    file) names the file at the start of its message, for a file has no line to point at.
+    `str()` is the first diagnostic on one line without its severity: `file:line:col:
+    layer: message`, or just the message when it has neither.
+    """
+
+    exit_code = 2
+
+    def __init__(self, what: str | Diagnostic | list[Diagnostic] | tuple[Diagnostic, ...],
+                 loc: SourceLoc | None = None, *hints: str, layer: str | None = None,
+                 code: str = ""):
+        if isinstance(what, str):
+            self.diagnostics = (Diagnostic("error", what, loc, tuple(h for h in hints if h),
+                                           layer, code),)
+            # The message whole: a DataLoader worker's error arrives with its traceback as
+            # the text, whose last line is the message (the diagnostic keeps a bounded copy).
+            text = _described(loc, layer, what)
+        else:
+            self.diagnostics = (what,) if isinstance(what, Diagnostic) else tuple(what)
+            if not self.diagnostics:
+                raise ValueError(f"a {type(self).__name__} needs a diagnostic")
+            first = self.diagnostics[0]
+            text = _described(first.loc, first.layer, first.message)
+        super().__init__(text)
+
+    def __reduce__(self):  # pickled (between processes) with its diagnostics, not its text
+        return type(self), (self.diagnostics,)
 
 
 def error(message: str, loc: SourceLoc | None, *hints: str, code: str = "") -> SpecError:

@@ -43,7 +43,7 @@ def images_per_s(spec: Path, bindings: dict, threads: int, args, out: str) -> fl
                       batch_size=args.batch_size, max_steps=args.steps, device="cpu",
                       threads=threads, out=out, overwrite=True, bindings=bindings)
     result = train(spec, cfg, lambda *a, **k: None)
-    return result["history"][0]["images_per_s"]
+    return result.history[0].images_per_s
 
 
 def measure(spec, bindings, pair: dict[str, int], args, out, results, busy: bool) -> None:

@@ -19,7 +19,8 @@ from archcalc.errors import SpecError
 from archcalc.graph import INPUT
 from archcalc.spec import Spec, parse_file
 
-from .modules import CompileError, module_for
+from .errors import CompileError, CompileUsageError, InvalidArchitecture
+from .modules import module_for
 
 
 class Scope(nn.Module):
@@ -107,15 +108,16 @@ def analyse_bound(spec: Spec, bindings: dict | None = None) -> Analysis:
     values.update(bindings or {})
     unknown = [k for k in values if spec.symbol_decl(k) is None]
     if unknown:
-        raise CompileError(f"the spec has no symbol {', '.join(unknown)} "
-                           f"(symbols: {', '.join(s.name for s in spec.symbols) or 'none'})")
+        known = ", ".join(s.name for s in spec.symbols) or "none"
+        raise CompileUsageError(f"the spec has no symbol {', '.join(unknown)} (symbols: {known})")
     analysis = analyze(spec, values)
     if analysis.free_symbols:
-        raise CompileError(f"unbound symbols: {', '.join(analysis.free_symbols)} — give them "
-                           "values (--set NAME=VALUE, build(..., NAME=VALUE) or a default)")
+        raise CompileUsageError(f"unbound symbols: {', '.join(analysis.free_symbols)} — give "
+                                "them values (--set NAME=VALUE, build(..., NAME=VALUE) or a "
+                                "default)")
     errors = [d for d in analysis.findings if d.severity == "error"]
     if errors:
-        raise CompileError(f"the architecture is invalid: {errors[0].headline()}")
+        raise InvalidArchitecture(errors)
     return analysis
 
 
@@ -128,7 +130,7 @@ def build_with_analysis(spec: str | Path | Spec, bindings: dict | None = None):
     try:
         spec = load_spec(spec)
     except SpecError as exc:
-        raise CompileError(exc.diagnostics[0].headline()) from None
+        raise CompileUsageError(exc.diagnostics) from None
     analysis = analyse_bound(spec, bindings)
     modules = {}
     for row in analysis.rows:
@@ -137,8 +139,8 @@ def build_with_analysis(spec: str | Path | Spec, bindings: dict | None = None):
         except (RuntimeError, ValueError, OverflowError, MemoryError) as exc:
             # e.g. a weight of more than 2^63 elements: each size is in bounds, the product not
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            raise CompileError(f"{row.name}: PyTorch cannot build this layer: {first}") \
-                from None
+            raise CompileError(f"PyTorch cannot build this layer: {first}", row.loc,
+                               layer=row.name) from None
     order = [(row.name, row.inputs) for row in analysis.rows]
     outputs = tuple(o.name for o in analysis.outputs)
     return SpecModel(spec.name, order, modules, outputs), analysis

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import torch
 
+from .errors import CheckpointError
+
 FORMAT = "archcalc-checkpoint/2"
 MAX_EPOCHS = 1_000_000
 MAX_TEXT = 16 << 20          # characters of the spec's text
@@ -24,10 +26,6 @@ MAX_PROCESSES = 1 << 16
 ENTRIES = {"format": str, "model": dict, "optimizer": dict, "scheduler": dict, "epoch": int,
            "rng": dict, "spec_text": str, "spec_sha256": str, "config": dict, "bindings": dict,
            "world": int, "metrics": list}
-
-
-class CheckpointError(Exception):
-    """A checkpoint that cannot be resumed from; the message starts with its path."""
 
 
 def damaged(path: Path, what: str) -> CheckpointError:

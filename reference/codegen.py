@@ -132,10 +132,10 @@ class Generator:
         if self.rename:
             call = _renamed(call, self.rename)
         if any(str(s).startswith(SYNTHETIC) for s in _free(call)):
-            raise CompileError(f"{row.name}: its PyTorch module depends on the input's "
+            raise CompileError("its PyTorch module depends on the input's "
                                "spatial size (TensorFlow's `same` padding with a stride?), "
                                "which a block class does not receive; write the padding "
-                               "explicitly")
+                               "explicitly", row.loc, layer=row.name)
         return source(call)
 
     def auto_shortcut(self, row) -> str | None:
@@ -175,14 +175,16 @@ class Generator:
             prev = INPUT
             for k, _ in inner.units:
                 if inner.inputs[k] != [prev]:
-                    raise CompileError(f"{key}: a branch that is not a chain of layers cannot "
-                                       "be exported yet; put its layers in a block")
+                    raise CompileError("a branch that is not a chain of layers cannot "
+                                       "be exported yet; put its layers in a block", g.loc,
+                                       layer=key)
                 prev = k
             self.uses_ordered_dict = True
             items = ", ".join(f"{inner.local(k)}={self.unit_init(inner, k, generic)}"
                               for k, _ in inner.units)
             return f"nn.Sequential(OrderedDict({items}))"
-        raise CompileError(f"{key}: a named {g.role} cannot be exported yet; make it a block")
+        raise CompileError(f"a named {g.role} cannot be exported yet; make it a block", g.loc,
+                           layer=key)
 
     def _first_row(self, a: Analysis, key):
         for r in a.rows:

@@ -13,13 +13,13 @@ from pathlib import Path
 import torch
 
 from .build import build_with_analysis
-from .modules import CompileError
+from .errors import CompileUsageError
 
 
 def export_onnx(spec, path: str | Path, bindings: dict | None = None) -> Path:
     if importlib.util.find_spec("onnx") is None:
-        raise CompileError("ONNX export needs the onnx package: pip install onnx "
-                           "(and onnxscript for torch's default dynamo exporter)")
+        raise CompileUsageError("ONNX export needs the onnx package: pip install onnx "
+                                "(and onnxscript for torch's default dynamo exporter)")
     import onnx
 
     model, a = build_with_analysis(spec, bindings)

@@ -14,20 +14,18 @@ from archcalc.analysis.result import LayerRow
 from archcalc.layers.call import Call, NoCounterpart
 
 from .calls import instantiate
-
-
-class CompileError(Exception):
-    pass
+from .errors import CompileError
 
 
 def module_call(row: LayerRow) -> Call:
     """The row's PyTorch counterpart, or CompileError saying why it has none."""
     call = row.call
     if isinstance(call, NoCounterpart):
-        raise CompileError(f"{row.name}: {call.reason}")
+        raise CompileError(call.reason, row.loc, layer=row.name)
     if call is None:
-        raise CompileError(f"{row.name}: layer kind '{row.kind}' has no PyTorch module here "
-                           "(the calculator could not work out its shape)")
+        raise CompileError(f"layer kind '{row.kind}' has no PyTorch module here "
+                           "(the calculator could not work out its shape)", row.loc,
+                           layer=row.name)
     return call
 
 

@@ -21,13 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from . import safe_pickle
+from .errors import DataError
 
 MAX_IDX_BYTES = 1 << 30         # MNIST's largest file holds 47 MB
 MAX_BATCH_BYTES = 64 << 20      # a CIFAR-10 batch file is 31 MB
-
-
-class DataError(Exception):
-    pass
 
 
 def find(path: Path) -> Path:

@@ -14,13 +14,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .errors import RunDirError
+
 RUNS = Path("runs")
 RUN_FILES = ("checkpoint.pt", "metrics.jsonl")  # what makes a directory hold a run
 WRITTEN = RUN_FILES + ("steps.jsonl", "curves.png")  # everything a run writes there
-
-
-class RunDirError(Exception):
-    pass
 
 
 def run_name(source_name: str) -> str:

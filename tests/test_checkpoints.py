@@ -15,7 +15,7 @@ from helpers import SPECS
 torch = pytest.importorskip("torch")
 
 from archcalc.reference import checkpoint as C
-from archcalc.reference import train as T
+from archcalc.reference import train_records as records
 from archcalc.reference.train import TrainConfig, TrainError, train
 
 LENET = SPECS / "lenet5.yaml"
@@ -241,7 +241,7 @@ def test_other_settings_are_named_and_force_goes_on(tmp_path):
     assert ("resuming although the run differs (--force): --data synthetic:64 (now "
             "synthetic:128); --seed 0 (now 1); --batch-size 32 (now 16); --optimizer sgd (now "
             "adam); the optimizer's state starts afresh") in lines
-    assert [r["epoch"] for r in result["history"]] == [2]
+    assert [r.epoch for r in result.history] == [2]
 
 
 def test_training_longer_is_allowed_and_says_how_the_schedule_goes_on(tmp_path):
@@ -252,10 +252,10 @@ def test_training_longer_is_allowed_and_says_how_the_schedule_goes_on(tmp_path):
     # plan the rate is 0, of a 3-epoch plan 0.01 × (1 + cos(π/3)) / 2 = 0.0075.
     assert ("training longer: 1 → 3 epochs; the cosine schedule is re-planned over 3 epochs: "
             "the learning rate goes on at 0.0075 (the 1-epoch plan is at 0 here)") in lines
-    assert [r["epoch"] for r in result["history"]] == [2, 3]
-    assert result["history"][0]["lr"] == pytest.approx(0.01 * 0.25)  # after step 2 of 3
+    assert [r.epoch for r in result.history] == [2, 3]
+    assert result.history[0].lr == pytest.approx(0.01 * 0.25)  # after step 2 of 3
     again = []
-    assert train(LENET, config(tmp_path, resume=True, epochs=3), again.append)["history"] == []
+    assert train(LENET, config(tmp_path, resume=True, epochs=3), again.append).history == ()
     assert f"resumed from {tmp_path / 'checkpoint.pt'} at epoch 3: all 3 epochs are done " \
            "(--epochs N to train longer)" in again
 
@@ -284,7 +284,7 @@ class Killed(BaseException):
 def kill_at(monkeypatch, where: str, epoch: int):
     """Kill the run at `where` in `epoch`: "save" (before the checkpoint is renamed into
     place), "append" (after it, before the metrics row) or "mid_row" (half a row written)."""
-    real_save, real_append = C.save, T.append_metrics
+    real_save, real_append = C.save, records.append_metrics
 
     def save(path, state):
         if where == "save" and state["epoch"] == epoch:
@@ -300,7 +300,7 @@ def kill_at(monkeypatch, where: str, epoch: int):
             raise Killed
         real_append(path, row)
     monkeypatch.setattr(C, "save", save)
-    monkeypatch.setattr(T, "append_metrics", append)
+    monkeypatch.setattr(records, "append_metrics", append)
 
 
 def epochs_in(out) -> list[int]:

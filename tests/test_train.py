@@ -93,7 +93,7 @@ def test_class_count_binds_the_symbol_and_a_fixed_width_must_match(tmp_path):
     lines = []
     result = train(SPECS / "lenet5.yaml", small(tmp_path, data="digits", epochs=1),
                    lambda m, **k: lines.append(m))
-    assert result["history"][0]["test_acc"] > 0
+    assert result.history[0].test_acc > 0
     spec = tmp_path / "fixed.yaml"
     spec.write_text("archcalc: 1\nname: f\ninput: [1, 8, 8]\nlayers:\n  - flatten\n"
                     "  - fc: 7\n")
@@ -191,7 +191,7 @@ def test_lenet5_on_the_embedded_digits_reaches_97_percent(tmp_path):
     start = time.perf_counter()
     result = train(SPECS / "lenet5.yaml", TrainConfig(out=str(tmp_path / "r"), device="cpu"),
                    lambda *a, **k: None)
-    assert result["history"][-1]["test_acc"] >= 0.97
+    assert result.history[-1].test_acc >= 0.97
     assert time.perf_counter() - start < 60
 
 
@@ -201,7 +201,7 @@ def test_lenet5_on_mnist_reaches_99_percent_in_10_epochs(tmp_path):
     result = train(SPECS / "lenet5.yaml", TrainConfig(
         data=f"mnist:{MNIST}", epochs=10, batch_size=128, lr=0.05, device="cpu",
         out=str(tmp_path / "m")), lambda *a, **k: None)
-    assert result["history"][-1]["test_acc"] >= 0.99
+    assert result.history[-1].test_acc >= 0.99
 
 
 # -- threads --------------------------------------------------------------------------------
@@ -336,9 +336,11 @@ def test_an_invalid_architecture_exits_1_as_compile_does(tmp_path, monkeypatch, 
                     "layers:\n  - conv: {out: 4, kernel: 9}\n  - flatten\n  - fc: classes\n")
     trained, compiled = cli("train", spec, "--device", "cpu"), cli("compile", spec)
     assert trained.exit_code == compiled.exit_code == 1
-    assert trained.stderr.splitlines()[-1] == (
-        f"error: the architecture is invalid: {spec}:6:5: error: conv1: H, W: the kernel (9) "
-        "is larger than the padded input (8 + 2·0 = 8): the volume vanishes here")
+    assert trained.stderr.splitlines()[0] == (
+        f"{spec}:6:5: error: conv1: H, W: the kernel (9) is larger than the padded input "
+        "(8 + 2·0 = 8): the volume vanishes here")
+    assert trained.stderr.splitlines()[1] == "   6 |   - conv: {out: 4, kernel: 9}"
+    assert trained.stderr == compiled.stderr  # the same diagnostic as compile's
     assert not (tmp_path / "runs").exists()
 
 
@@ -355,19 +357,22 @@ def test_the_plot_of_one_epoch_is_curves_per_step_titled_with_spec_and_data(tmp_
                                                                             monkeypatch):
     pytest.importorskip("matplotlib")
     from archcalc.reference import train as T
+    from archcalc.reference import train_plot as P
+    from archcalc.reference.train_records import read_steps
 
     titles = []
-    real = T.plot
+    real = P.plot
     monkeypatch.setattr(T, "plot", lambda *a: titles.append(real(*a)))
     result = train(LENET, small(tmp_path, epochs=1, plot=True), lambda *a, **k: None)
     out = tmp_path / "run"
-    steps = T.read_steps(out / "steps.jsonl")
-    series = T.plot_series(result["history"], steps)
+    steps = read_steps(out / "steps.jsonl")
+    rows = [epoch.row() for epoch in result.history]
+    series = P.plot_series(rows, steps)
     assert series["step_x"] == [(i + 1) / 7 for i in range(7)]  # 230 samples / 32: 7 steps
     assert len(series["step_loss"]) == len(series["step_acc"]) == 7
-    acc = result["history"][0]["test_acc"]
+    acc = result.history[0].test_acc
     assert titles == [f"LeNet-5 on synthetic: 1 epoch, held-out {acc:.2%}"]
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
     # A '$' in a spec's name would start mathtext; it is drawn as written.
-    assert real(result["history"], steps, tmp_path / "x.png", "a $\\frac{ b") == \
+    assert real(rows, steps, tmp_path / "x.png", "a $\\frac{ b") == \
         f"a \\$\\frac{{ b: 1 epoch, held-out {acc:.2%}"
