@@ -100,9 +100,9 @@ def _parse(spec: str):
     return parse_text(text, "<stdin>")
 
 
-def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
-    import difflib
-
+def _bindings(assignments: tuple[str, ...]) -> dict[str, int]:
+    """The NAME=VALUE pairs of a command line as numbers; the Design checks them against
+    the spec (names, constraints, range)."""
     from .spec import bounds
 
     out: dict[str, int] = {}
@@ -112,30 +112,15 @@ def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
             name = name.strip().lstrip("$")
             if not eq or not name:
                 raise click.UsageError(f"'{part}' is not NAME=VALUE (e.g. --set H=224)")
-            decl = spec.symbol_decl(name)
-            if decl is None:
-                close = difflib.get_close_matches(name, [s.name for s in spec.symbols], 1)
-                known = ", ".join(s.name for s in spec.symbols) or "none"
-                raise click.UsageError(f"the spec has no symbol '{name}' (symbols: {known})"
-                                       + (f"; did you mean '{close[0]}'?" if close else ""))
             value = value.strip()
             if len(value.lstrip("+-")) > bounds.MAX_DIGITS:  # before int(): 5,000 digits raise
                 raise click.UsageError(f"{name}={value[:24]}…: out of range (numbers are at "
                                        "most 2^63 − 1)")
             try:
-                number = int(value)
+                out[name] = int(value)
             except ValueError:
                 raise click.UsageError(f"{name}={value}: the value must be a whole number") \
                     from None
-            if number > bounds.MAX_VALUE:
-                raise click.UsageError(f"{name}={value}: out of range (numbers are at most "
-                                       "2^63 − 1)")
-            if number < 1:
-                raise click.UsageError(f"{name}={value}: the value must be positive")
-            problem = decl.violation(number)
-            if problem:
-                raise click.UsageError(f"{problem} (declared at {decl.loc})")
-            out[name] = number
     return out
 
 
@@ -176,20 +161,19 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
     SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...).
     Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse.
     """
-    from .analysis import analyze
     from .analysis.memory import estimate
+    from .design import Design, input_symbols
 
     source = None
     try:
         with _no_cycle_collector(spec):
             parsed = _parse(spec)
             source = parsed.source
-            bindings = dict(parsed.defaults)
-            if symbolic:
-                for dim in parsed.input[1:]:
-                    bindings.pop(str(dim), None)
-            bindings.update(_bindings(parsed, tuple(sets) + tuple(assignments)))
-            result = analyze(parsed, bindings, convention=convention)
+            # --symbolic: the input's sizes stay symbols unless the command line binds them
+            design = Design(parsed, _bindings(tuple(sets) + tuple(assignments)),
+                            free=input_symbols(parsed) if symbolic else (),
+                            convention=convention)
+            result = design.analysis
             memory = estimate(result, batch, dtype, optimizer)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, source or getattr(exc, "source", None) or
@@ -243,17 +227,18 @@ def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) 
 
 
 def _load(spec: str, assignments: tuple[str, ...]):
-    """Parse a spec and analyse it at its defaults and the given bindings (or exit 2)."""
-    from .analysis import analyze
+    """The Design a command works on: the spec parsed, bound at its defaults and the given
+    bindings, and analysed — once, here, where a problem is reported (exit 2)."""
+    from .design import Design
 
     source = None
     try:
         with _no_cycle_collector(spec):
             parsed = _parse(spec)
             source = parsed.source
-            bindings = dict(parsed.defaults)
-            bindings.update(_bindings(parsed, assignments))
-            return parsed, analyze(parsed, bindings)
+            design = Design(parsed, _bindings(assignments))
+            design.analysis  # noqa: B018 - made now, kept on the design for the command
+            return design
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, source or _source_of(exc))
         sys.exit(2)
@@ -280,7 +265,8 @@ def diagram(spec: str, assignments, sets, fmt: str, output: str | None, collapse
     """
     from .render import diagram as D
 
-    parsed, analysis = _load(spec, tuple(sets) + tuple(assignments))
+    design = _load(spec, tuple(sets) + tuple(assignments))
+    parsed, analysis = design.spec, design.analysis
     text = D.mermaid(analysis, collapse, rankdir) if fmt == "mermaid" else \
         D.dot(analysis, collapse, rankdir)
     data = text.encode()
@@ -324,11 +310,6 @@ def _need_torch(command: str) -> None:
         sys.exit(2)
 
 
-def _bindings_of(spec: str, assignments) -> tuple:
-    parsed, _ = _load(spec, ())
-    return parsed, _bindings(parsed, tuple(assignments))
-
-
 @main.command("compile")
 @click.argument("spec")
 @click.argument("assignments", nargs=-1, metavar="[NAME=VALUE]...")
@@ -347,13 +328,14 @@ def compile_(spec: str, assignments, sets, output: str | None, onnx_path: str | 
     from .reference import CompileError
     from .reference.codegen import generate
 
-    parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
+    design = _load(spec, tuple(sets) + tuple(assignments))
+    parsed = design.spec
     try:
-        text = generate(parsed, bindings, origin=Path(parsed.source.name).name)
+        text = generate(design, origin=Path(parsed.source.name).name)
         if onnx_path:
             from .reference.export import export_onnx
 
-            export_onnx(parsed, onnx_path, bindings)
+            export_onnx(design, onnx_path)
             click.echo(f"wrote {onnx_path}", err=True)
     except CompileError as exc:
         click.echo(f"{parsed.source.name}:1:1: error: {exc}", err=True)
@@ -382,9 +364,10 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
     from .reference import CompileError
     from .reference.verify import verify as run
 
-    parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
+    design = _load(spec, tuple(sets) + tuple(assignments))
+    parsed = design.spec
     try:
-        result = run(parsed, bindings)
+        result = run(design)
     except CompileError as exc:
         click.echo(f"{parsed.source.name}:1:1: error: {exc}", err=True)
         sys.exit(1)
@@ -485,8 +468,8 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
     from .reference.train import TrainConfig, TrainError
     from .reference.train import train as run
 
-    parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
-    cfg = TrainConfig(**options, compile=compile_, bindings=bindings)
+    design = _load(spec, tuple(sets) + tuple(assignments))
+    cfg = TrainConfig(**options, compile=compile_, bindings=dict(design.bindings))
     from rich.console import Console
 
     # soft_wrap: a message is one line in a log file too, not broken at 80 columns
@@ -513,9 +496,9 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
     try:
         if progress is not None:
             with progress:
-                result = run(parsed, cfg, log, step)
+                result = run(design, cfg, log, step)
         else:
-            result = run(parsed, cfg, log)
+            result = run(design, cfg, log)
     except TrainError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.code)  # 1: the architecture is invalid (as compile); 2: the rest

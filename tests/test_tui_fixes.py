@@ -9,7 +9,7 @@ pytest.importorskip("textual")
 
 from archcalc.tui.fixes import CannotApply, Fix, apply, edit_for, fixes  # noqa: E402
 
-from archcalc.analysis import analyze  # noqa: E402
+from archcalc.design import Design  # noqa: E402
 from archcalc.spec import parse_text  # noqa: E402
 
 HEAD = "archcalc: 1\ninput: [1, 32, 32]\nlayers:\n"
@@ -96,7 +96,7 @@ def test_every_fix_the_analysis_offers_for_lenet_applies_and_parses():
         "out: 16, kernel: 5}", "out: 16, kernel: 4}")
     spec = parse_text(text, "x.yaml")
     applied = 0
-    for d in analyze(spec, spec.defaults).findings:
+    for d in Design(spec).analysis.findings:
         for fix in (f for h in d.hints for f in fixes(h)):
             edit = edit_for(text, d.loc.line, d.loc.column, fix)
             assert edit.start[0] == d.loc.line - 1

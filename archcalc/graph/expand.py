@@ -13,6 +13,7 @@ a reference to no layer, a cycle, and layers that feed no output. Expansion is b
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 
 from ..errors import SourceLoc, clip, error
@@ -311,4 +312,7 @@ def _too_many_groups(loc: SourceLoc):
 
 
 def build_graph(spec: Spec) -> Graph:
-    return _Expander(spec).run()
+    graph = _Expander(spec).run()
+    # What the later stages read of the spec travels with the graph: they need no Spec.
+    return dataclasses.replace(graph, symbols=spec.symbols, source=spec.source,
+                               input_loc=spec.input_loc)
