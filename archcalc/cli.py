@@ -17,8 +17,7 @@ from typing import NoReturn
 
 import click
 
-from .errors import (Diagnostic, DiagnosticError, SourceLoc, SourceText, SpecError,
-                     format_diagnostic)
+from .errors import Diagnostic, DiagnosticError, SourceLoc, SourceText, SpecError, format_diagnostic
 from .suggest import close_matches, did_you_mean
 
 FORMATS = ("table", "json", "markdown", "csv")
@@ -100,7 +99,9 @@ def _parse(spec: str):
     return parse_text(text, "<stdin>")
 
 
-def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
+def _bindings(assignments: tuple[str, ...]) -> dict[str, int]:
+    """The NAME=VALUE pairs of a command line as numbers; the Design checks them against
+    the spec (names, constraints, range)."""
     from .spec import bounds
 
     out: dict[str, int] = {}
@@ -110,30 +111,15 @@ def _bindings(spec, assignments: tuple[str, ...]) -> dict[str, int]:
             name = name.strip().lstrip("$")
             if not eq or not name:
                 raise click.UsageError(f"'{part}' is not NAME=VALUE (e.g. --set H=224)")
-            decl = spec.symbol_decl(name)
-            if decl is None:
-                hint = did_you_mean(name, [s.name for s in spec.symbols])
-                known = ", ".join(s.name for s in spec.symbols) or "none"
-                raise click.UsageError(f"the spec has no symbol '{name}' (symbols: {known})"
-                                       + (f"; {hint}" if hint else ""))
             value = value.strip()
             if len(value.lstrip("+-")) > bounds.MAX_DIGITS:  # before int(): 5,000 digits raise
                 raise click.UsageError(f"{name}={value[:24]}…: out of range (numbers are at "
                                        "most 2^63 − 1)")
             try:
-                number = int(value)
+                out[name] = int(value)
             except ValueError:
                 raise click.UsageError(f"{name}={value}: the value must be a whole number") \
                     from None
-            if number > bounds.MAX_VALUE:
-                raise click.UsageError(f"{name}={value}: out of range (numbers are at most "
-                                       "2^63 − 1)")
-            if number < 1:
-                raise click.UsageError(f"{name}={value}: the value must be positive")
-            problem = decl.violation(number)
-            if problem:
-                raise click.UsageError(f"{problem} (declared at {decl.loc})")
-            out[name] = number
     return out
 
 
@@ -195,20 +181,19 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
     SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...).
     Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse.
     """
-    from .analysis import analyze
     from .analysis.memory import estimate
+    from .design import Design, input_symbols
 
     source = None
     try:
         with _no_cycle_collector(spec):
             parsed = _parse(spec)
             source = parsed.source
-            bindings = dict(parsed.defaults)
-            if symbolic:
-                for dim in parsed.input[1:]:
-                    bindings.pop(str(dim), None)
-            bindings.update(_bindings(parsed, tuple(sets) + tuple(assignments)))
-            result = analyze(parsed, bindings, convention=convention)
+            # --symbolic: the input's sizes stay symbols unless the command line binds them
+            design = Design(parsed, _bindings(tuple(sets) + tuple(assignments)),
+                            free=input_symbols(parsed) if symbolic else (),
+                            convention=convention)
+            result = design.analysis
             memory = estimate(result, batch, dtype, optimizer)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, source or getattr(exc, "source", None) or
@@ -262,17 +247,18 @@ def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) 
 
 
 def _load(spec: str, assignments: tuple[str, ...]):
-    """Parse a spec and analyse it at its defaults and the given bindings (or exit 2)."""
-    from .analysis import analyze
+    """The Design a command works on: the spec parsed, bound at its defaults and the given
+    bindings, and analysed — once, here, where a problem is reported (exit 2)."""
+    from .design import Design
 
     source = None
     try:
         with _no_cycle_collector(spec):
             parsed = _parse(spec)
             source = parsed.source
-            bindings = dict(parsed.defaults)
-            bindings.update(_bindings(parsed, assignments))
-            return parsed, analyze(parsed, bindings)
+            design = Design(parsed, _bindings(assignments))
+            design.analysis  # noqa: B018 - made now, kept on the design for the command
+            return design
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, source or _source_of(exc))
         sys.exit(2)
@@ -299,7 +285,8 @@ def diagram(spec: str, assignments, sets, fmt: str, output: str | None, collapse
     """
     from .render import diagram as D
 
-    parsed, analysis = _load(spec, tuple(sets) + tuple(assignments))
+    design = _load(spec, tuple(sets) + tuple(assignments))
+    parsed, analysis = design.spec, design.analysis
     text = D.mermaid(analysis, collapse, rankdir) if fmt == "mermaid" else \
         D.dot(analysis, collapse, rankdir)
     data = text.encode()
@@ -343,11 +330,6 @@ def _need_torch(command: str) -> None:
         sys.exit(2)
 
 
-def _bindings_of(spec: str, assignments) -> tuple:
-    parsed, _ = _load(spec, ())
-    return parsed, _bindings(parsed, tuple(assignments))
-
-
 @main.command("compile")
 @click.argument("spec")
 @click.argument("assignments", nargs=-1, metavar="[NAME=VALUE]...")
@@ -365,13 +347,14 @@ def compile_(spec: str, assignments, sets, output: str | None, onnx_path: str | 
     _need_torch("compile")
     from .reference.codegen import generate
 
-    parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
+    design = _load(spec, tuple(sets) + tuple(assignments))
+    parsed = design.spec
     try:
-        text = generate(parsed, bindings, origin=Path(parsed.source.name).name)
+        text = generate(design, origin=Path(parsed.source.name).name)
         if onnx_path:
             from .reference.export import export_onnx
 
-            export_onnx(parsed, onnx_path, bindings)
+            export_onnx(design, onnx_path)
             click.echo(f"wrote {onnx_path}", err=True)
     except DiagnosticError as exc:
         _fail(exc, parsed.source)
@@ -398,9 +381,10 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
     _need_torch("verify")
     from .reference.verify import verify as run
 
-    parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
+    design = _load(spec, tuple(sets) + tuple(assignments))
+    parsed = design.spec
     try:
-        result = run(parsed, bindings)
+        result = run(design)
     except DiagnosticError as exc:
         _fail(exc, parsed.source)
     from rich.console import Console
@@ -481,8 +465,8 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
     from .reference.train import TrainConfig
     from .reference.train import train as run
 
-    parsed, bindings = _bindings_of(spec, tuple(sets) + tuple(assignments))
-    cfg = TrainConfig(**options, compile=compile_, bindings=bindings)
+    design = _load(spec, tuple(sets) + tuple(assignments))
+    cfg = TrainConfig(**options, compile=compile_, bindings=dict(design.bindings))
     from rich.console import Console
 
     # soft_wrap: a message is one line in a log file too, not broken at 80 columns
@@ -509,11 +493,11 @@ def train(spec: str, assignments, sets, rank_digests: bool, compile_: bool, **op
     try:
         if progress is not None:
             with progress:
-                result = run(parsed, cfg, log, step)
+                result = run(design, cfg, log, step)
         else:
-            result = run(parsed, cfg, log)
+            result = run(design, cfg, log)
     except DiagnosticError as exc:  # the spec's, the data's, the run directory's, …
-        _fail(exc, parsed.source)
+        _fail(exc, design.source)
     if rank_digests:
         click.echo(f"rank {result.rank} weights sha256 {result.weights_sha256}", err=True)
         click.echo(f"rank {result.rank} run directory {result.out}", err=True)

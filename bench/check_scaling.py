@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the source checkout, also when not installed
 
-from archcalc.analysis import analyze  # noqa: E402
+from archcalc.design import Design, input_symbols  # noqa: E402
 from archcalc.render.json_out import render_json  # noqa: E402
 from archcalc.spec import parse_text  # noqa: E402
 
@@ -104,8 +104,7 @@ def whole_process(args: list[str]) -> float:
 def in_process(text: str, symbolic: bool) -> tuple[float, int]:
     start = time.perf_counter()
     spec = parse_text(text)
-    bindings = {"classes": 1000} if symbolic else spec.defaults
-    a = analyze(spec, bindings)
+    a = Design(spec, free=input_symbols(spec) if symbolic else ()).analysis
     render_json(a)
     return time.perf_counter() - start, len(a.rows)
 

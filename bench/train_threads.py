@@ -30,9 +30,10 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_THREADS = torch.get_num_threads()  # torch's own choice, before the trainer's
 
-from archcalc.analysis import analyze  # noqa: E402
 from archcalc.reference.threads import choose  # noqa: E402
 from archcalc.reference.train import TrainConfig, train  # noqa: E402
+
+from archcalc.design import Design  # noqa: E402
 from archcalc.spec import parse_file  # noqa: E402
 
 BUSY = "import time\nend = time.time() + 900\nwhile time.time() < end:\n    pass\n"
@@ -67,7 +68,7 @@ def main() -> int:
     spec = Path(args.spec) if Path(args.spec).exists() else ROOT / "specs" / f"{args.spec}.yaml"
     bindings = {k: int(v) for k, v in (item.split("=") for item in args.set)}
     parsed = parse_file(spec)
-    flops = int(analyze(parsed, {**parsed.defaults, **bindings}).totals.flops)
+    flops = int(Design(parsed, bindings).analysis.totals.flops)
     chosen = choose(3 * flops * args.batch_size, env={})
     print(f"{parsed.name}, batch {args.batch_size}, {args.steps} steps a run, "
           f"{args.repeats} repeats; {chosen.line}; torch's default: {DEFAULT_THREADS}")

@@ -1,8 +1,9 @@
 """Spec -> a runnable `nn.Module` whose every layer is the one the calculator described.
 
-`build("specs/resnet50.yaml", H=224, W=224)` parses and analyses the spec with the given
-symbol values (over the spec's defaults), refuses an invalid or still-symbolic network,
-and makes one concrete module per layer, named as the spec names it (`model.conv1`).
+`build("specs/resnet50.yaml", H=224, W=224)` takes the spec's `Design` at the given symbol
+values (over the spec's defaults) — or a Design itself —, refuses an invalid or
+still-symbolic network, and makes one concrete module per layer, named as the spec names
+it (`model.conv1`).
 `forward` follows the graph's edges, so the same class serves chains and DAGs.
 """
 
@@ -14,13 +15,17 @@ import torch
 from torch import nn
 
 from archcalc import specs as library
-from archcalc.analysis import Analysis, analyze
+from archcalc.analysis import Analysis
+from archcalc.design import Design
 from archcalc.errors import SpecError
 from archcalc.graph import INPUT
 from archcalc.spec import Spec, parse_file
 
+from .calls import instantiate
 from .errors import CompileError, CompileUsageError, InvalidArchitecture
-from .modules import module_for
+from .modules import module_call
+
+PLAN = "reference.build: the layers' Calls"  # this face's key in Design.memo
 
 
 class Scope(nn.Module):
@@ -91,10 +96,19 @@ class SpecModel(nn.Module):
         return tuple(values[i] for i in self._out_slots)
 
 
-def load_spec(spec: str | Path | Spec) -> Spec:
-    """A parsed spec, a file, or a built-in name (`build("resnet18")`, as the CLI takes)."""
-    if isinstance(spec, Spec):
-        return spec
+def design_of(spec: str | Path | Spec | Design, bindings: dict | None = None) -> Design:
+    """The design a model is made from: a Design (with `bindings` over its own), a parsed
+    spec, a file or a built-in name (`build("resnet18")`, as the CLI takes) at its defaults
+    and `bindings`. A spec that cannot be read or bound is a CompileError."""
+    try:
+        if isinstance(spec, Design):
+            return spec.rebind(bindings)
+        return Design(spec if isinstance(spec, Spec) else _parsed(spec), bindings)
+    except SpecError as exc:
+        raise CompileUsageError(exc.diagnostics) from None
+
+
+def _parsed(spec: str | Path) -> Spec:
     if isinstance(spec, str) and not Path(spec).exists() and "/" not in spec:
         builtin = library.path(spec.removesuffix(".yaml"))
         if builtin is not None:
@@ -102,15 +116,9 @@ def load_spec(spec: str | Path | Spec) -> Spec:
     return parse_file(spec)
 
 
-def analyse_bound(spec: Spec, bindings: dict | None = None) -> Analysis:
+def bound_analysis(design: Design) -> Analysis:
     """The analysis a model is built from: every symbol bound, every layer valid."""
-    values = dict(spec.defaults)
-    values.update(bindings or {})
-    unknown = [k for k in values if spec.symbol_decl(k) is None]
-    if unknown:
-        known = ", ".join(s.name for s in spec.symbols) or "none"
-        raise CompileUsageError(f"the spec has no symbol {', '.join(unknown)} (symbols: {known})")
-    analysis = analyze(spec, values)
+    analysis = design.analysis
     if analysis.free_symbols:
         raise CompileUsageError(f"unbound symbols: {', '.join(analysis.free_symbols)} — give "
                                 "them values (--set NAME=VALUE, build(..., NAME=VALUE) or a "
@@ -121,21 +129,24 @@ def analyse_bound(spec: Spec, bindings: dict | None = None) -> Analysis:
     return analysis
 
 
-def build(spec: str | Path | Spec, bindings: dict | None = None, **kwargs) -> SpecModel:
+def build(spec: str | Path | Spec | Design, bindings: dict | None = None,
+          **kwargs) -> SpecModel:
     """Build the PyTorch model of a spec (see module docstring)."""
     return build_with_analysis(spec, {**(bindings or {}), **kwargs})[0]
 
 
-def build_with_analysis(spec: str | Path | Spec, bindings: dict | None = None):
-    try:
-        spec = load_spec(spec)
-    except SpecError as exc:
-        raise CompileUsageError(exc.diagnostics) from None
-    analysis = analyse_bound(spec, bindings)
+def build_with_analysis(spec: str | Path | Spec | Design, bindings: dict | None = None):
+    """A new model and the analysis it was built from. The layers' `Call`s are made once
+    per design and kept on it; the modules are made afresh on every call — a model is
+    mutable state (weights, hooks, the device it was made on) that two callers must not
+    share."""
+    design = design_of(spec, bindings)
+    analysis = bound_analysis(design)
+    calls = design.memo(PLAN, lambda: tuple(module_call(row) for row in analysis.rows))
     modules = {}
-    for row in analysis.rows:
+    for row, call in zip(analysis.rows, calls):
         try:
-            modules[row.name] = module_for(row)
+            modules[row.name] = instantiate(call)
         except (RuntimeError, ValueError, OverflowError, MemoryError) as exc:
             # e.g. a weight of more than 2^63 elements: each size is in bounds, the product not
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
@@ -143,4 +154,4 @@ def build_with_analysis(spec: str | Path | Spec, bindings: dict | None = None):
                                layer=row.name) from None
     order = [(row.name, row.inputs) for row in analysis.rows]
     outputs = tuple(o.name for o in analysis.outputs)
-    return SpecModel(spec.name, order, modules, outputs), analysis
+    return SpecModel(design.spec.name, order, modules, outputs), analysis

@@ -23,12 +23,12 @@ from torch import nn
 
 from archcalc.analysis.result import Analysis
 from archcalc.graph import build_graph
-from archcalc.spec import Spec, parse_file
+from archcalc.spec import Spec
 
 from . import data as D
 from . import rundir as R
 from . import threads as T
-from .build import SpecModel, build_with_analysis
+from .build import SpecModel, build_with_analysis, design_of
 from .errors import InvalidArchitecture, RunDirError, TrainError
 from .train_config import Place, TrainConfig, peak_tflops
 from .train_data import Held, hold, make_loader
@@ -121,15 +121,13 @@ def class_symbol(spec: Spec) -> str | None:
 
 
 def prepare(spec_path, cfg: TrainConfig, log):
-    spec = spec_path if isinstance(spec_path, Spec) else parse_file(spec_path)
+    design = design_of(spec_path, cfg.bindings)  # a Design (the CLI's), a Spec or a file
+    spec = design.spec
     bindings = dict(cfg.bindings)
     defaults = dict(spec.defaults)
     sym = class_symbol(spec)
     # The input shape at the bound values, to fit the data to.
-    from archcalc.analysis import analyze
-
-    values = {**defaults, **bindings}
-    a = analyze(spec, values)
+    a = design.analysis
     if a.free_symbols and set(a.free_symbols) - ({sym} if sym else set()):
         raise TrainError(f"unbound symbols: {', '.join(a.free_symbols)} (--set NAME=VALUE)")
     errors = [d for d in a.findings if d.severity == "error"]
@@ -147,7 +145,8 @@ def prepare(spec_path, cfg: TrainConfig, log):
         raise TrainError(f"the network outputs {width} values but {dataset.name} has "
                          f"{dataset.classes} classes; write the width as a symbol (fc: classes)"
                          " or change it", a.rows[-1].loc, layer=a.rows[-1].name)
-    model, analysis = build_with_analysis(spec, bindings)
+    # The same design unless the data set the class count: then it is analysed at that.
+    model, analysis = build_with_analysis(design, bindings)
     last = analysis.rows[-1]
     if last.kind in ("softmax", "log_softmax"):
         model.set_module(last.name, nn.Identity())

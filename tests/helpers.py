@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from archcalc.analysis import analyze
+from archcalc.design import Design
 from archcalc.spec import parse_file, parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,17 +15,11 @@ MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 
 def analyse_text(text: str, **bindings):
-    spec = parse_text(textwrap.dedent(text))
-    values = dict(spec.defaults)
-    values.update(bindings)
-    return analyze(spec, values)
+    return Design(parse_text(textwrap.dedent(text)), bindings).analysis
 
 
 def analyse_spec(name: str, **bindings):
-    spec = parse_file(SPECS / f"{name}.yaml")
-    values = dict(spec.defaults)
-    values.update(bindings)
-    return analyze(spec, values)
+    return Design(parse_file(SPECS / f"{name}.yaml"), bindings).analysis
 
 
 def one_layer(layer: str, input_: str) -> str:

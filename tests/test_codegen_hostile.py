@@ -22,6 +22,8 @@ torch = pytest.importorskip("torch")
 
 from archcalc.reference import build  # noqa: E402
 from archcalc.reference.codegen import Generator  # noqa: E402
+
+from archcalc.design import Design  # noqa: E402
 from archcalc.spec import parse_text  # noqa: E402
 
 MARKER = "PWNED_MARKER"
@@ -106,7 +108,7 @@ def test_hostile_names_compile_to_safe_equal_modules(tmp_path_factory, cases):
     torch.manual_seed(0)
     for i, (text, origin) in enumerate(cases):
         spec = parse_text(text, "hostile.yaml")
-        generator = Generator(spec)
+        generator = Generator(Design(spec))
         source = generator.module(origin)
         compile(source, f"m{i}.py", "exec")  # parses (the generator checked it too)
         (work / f"m{i}.py").write_text(source, encoding="utf-8")
@@ -165,7 +167,7 @@ def test_two_layers_named_x_and_x_underscore_stay_two_values():
           - conv: {out: 2, kernel: 1, from: x, name: b}
           - concat: [x_, b, x]
         """))
-    source = Generator(spec).module()
+    source = Generator(Design(spec)).module()
     assert "torch.cat([x__, x, x_], dim=1)" in source or "torch.cat([x__, b, x_]" in source \
         or "x_, x__" in source
     forward = source[source.index("def forward"):]
@@ -195,7 +197,7 @@ def test_the_model_takes_its_symbols_as_keyword_arguments(tmp_path):
           - flatten
           - fc: classes
         """))
-    generator = Generator(spec)
+    generator = Generator(Design(spec))
     source = generator.module()
     assert "def __init__(self, nn_=4, classes=5):" in source
     assert "def __init__(self, in_channels, out, nn_=4):" in source  # both blocks
@@ -219,9 +221,9 @@ def test_the_model_takes_its_symbols_as_keyword_arguments(tmp_path):
 
 # -- integer arithmetic printed as Python -----------------------------------------------
 
+from archcalc.reference.calls import pyexpr  # noqa: E402
 from hypothesis import assume  # noqa: E402
 
-from archcalc.reference.calls import pyexpr  # noqa: E402
 from archcalc.spec.expr import ExprError, parse_expr  # noqa: E402
 from archcalc.spec.model import symbol  # noqa: E402
 

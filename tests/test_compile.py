@@ -19,8 +19,12 @@ from archcalc.reference import build, build_with_analysis  # noqa: E402
 from archcalc.reference.codegen import generate  # noqa: E402
 from archcalc.reference.verify import verify  # noqa: E402
 
-from archcalc.analysis import analyze  # noqa: E402
-from archcalc.spec import parse_file  # noqa: E402
+from archcalc import design  # noqa: E402
+from archcalc.design import Design  # noqa: E402
+from archcalc.spec import (
+    parse_file,  # noqa: E402
+    parser,  # noqa: E402
+)
 
 ALL = sorted(p.stem for p in SPECS.glob("*.yaml"))
 # Small enough to run for real on a CPU in a test, at the smallest input that fits.
@@ -127,7 +131,7 @@ def test_generated_source_is_formatted_and_matches_the_build(name, tmp_path):
 @pytest.mark.parametrize("name", SMALL)
 def test_generated_model_computes_the_same_outputs(name, tmp_path):
     spec = parse_file(SPECS / f"{name}.yaml")
-    a = analyze(spec, spec.defaults)
+    a = Design(spec).analysis
     sizes = {v.symbol: max(v.smallest, 32 if name != "inception_v3" else 75)
              for v in a.valid_inputs}
     sizes = {k: next(s for s in range(v, v + 64) if a.valid_inputs[0].contains(s))
@@ -203,7 +207,7 @@ def test_every_generated_file_runs_as_a_script(tmp_path):
     names = []
     for name in ALL:
         spec = parse_file(SPECS / f"{name}.yaml")
-        a = analyze(spec, spec.defaults)
+        a = Design(spec).analysis
         sizes = {v.symbol: next(s for s in range(max(v.smallest, 75 if "inception" in name
                                                     else 32), v.smallest + 4096)
                                 if v.contains(s)) for v in a.valid_inputs}
@@ -232,3 +236,34 @@ def test_verify_shows_the_totals_and_only_the_layers_that_disagree(cli):
     assert "layers checked; 0 disagree — --all-layers lists every layer" in result.stdout
     full = cli("verify", "resnet50", "--all-layers").stdout
     assert "layer1.0.conv1" in full and "|" in full  # plain ASCII when piped, as check
+
+
+def test_compile_verify_and_train_parse_and_analyse_the_design_once(cli, monkeypatch, tmp_path):
+    """One parse and one analysis of the spec at its bindings per command. `compile` also
+    analyses each block alone (its class, generic in the block's arguments) and the
+    network with its own symbols free (the class's keyword arguments): other questions,
+    each asked once."""
+    parses, analyses = [], []
+    real_parse, real_analyze = parser.parse_text, design.analyze
+    monkeypatch.setattr(parser, "parse_text", lambda *a: parses.append(a) or real_parse(*a))
+
+    def analyze(graph, bindings=None, **kw):
+        analyses.append((graph.name, graph.input, tuple(sorted(bindings.items())),
+                         kw["lenient"]))
+        return real_analyze(graph, bindings, **kw)
+    monkeypatch.setattr(design, "analyze", analyze)
+    runs = {"compile": ["compile", "resnet18", "-o", tmp_path / "r.py"],
+            "verify": ["verify", "lenet5"],
+            "train": ["train", "lenet5", "--data", "synthetic:64", "--batch", "16",
+                      "--epochs", "1", "--device", "cpu", "--out", tmp_path / "run"]}
+    seen = {}
+    for command, args in runs.items():
+        parses.clear(), analyses.clear()
+        assert cli(*args).exit_code == 0, command
+        assert len(parses) == 1, command
+        seen[command] = [(name, str(inputs[0]), lenient) for name, inputs, _, lenient in
+                         analyses]
+        assert len(set(analyses)) == len(analyses), (command, analyses)
+    assert seen["verify"] == seen["train"] == [("LeNet-5", "1", False)]
+    assert seen["compile"] == [("ResNet-18", "3", False), ("ResNet-18", "3", True),
+                        ("ResNet-18", "input:c", True)]  # the network, generic, block basic

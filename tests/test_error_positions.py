@@ -14,11 +14,12 @@ from helpers import DATA, SPECS
 
 torch = pytest.importorskip("torch")
 
-from archcalc.errors import Diagnostic, DiagnosticError, SourceLoc  # noqa: E402
 from archcalc.reference import data as D  # noqa: E402
 from archcalc.reference import errors as E  # noqa: E402
 from archcalc.reference.train import TrainConfig, train  # noqa: E402
 from archcalc.reference.train_data import _Guarded  # noqa: E402
+
+from archcalc.errors import Diagnostic, DiagnosticError, SourceLoc  # noqa: E402
 
 INVALID = sorted((DATA / "invalid").glob("*.yaml"))
 UNCOMPILABLE = sorted((DATA / "uncompilable").glob("*.yaml"))

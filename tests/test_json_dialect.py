@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 from helpers import SPECS
 
-from archcalc.analysis import analyze
+from archcalc.design import Design
 from archcalc.render.json_out import write_json
 from archcalc.spec import parse_file
 
@@ -21,7 +21,7 @@ def test_every_arithmetic_entry_reads_back_and_evaluates_to_the_size(name, tmp_p
     spec = parse_file(SPECS / f"{name}.yaml")
     out = tmp_path / "r.json"
     with out.open("w") as f:
-        write_json(analyze(spec, spec.defaults), f)
+        write_json(Design(spec).analysis, f)
     checked = 0
     for layer in json.loads(out.read_text())["layers"]:
         for axis, text in enumerate(layer["arithmetic"]):

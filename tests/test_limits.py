@@ -213,14 +213,14 @@ def test_reused_layer_results_change_nothing(path, monkeypatch):
     spec = parse_file(path)
     symbolic = {k: v for k, v in spec.defaults.items()
                 if k not in {str(d) for d in spec.input[1:]}}
-    with_memo = [ANALYZE.analyze(spec, b) for b in (spec.defaults, symbolic)]
+    with_memo = [ANALYZE.analyze(build_graph(spec), b) for b in (spec.defaults, symbolic)]
     init = ANALYZE._Walk.__init__
 
     def no_memo(self, *args, **kwargs):
         init(self, *args, **kwargs)
         self.memo = _NoMemo()
     monkeypatch.setattr(ANALYZE._Walk, "__init__", no_memo)
-    without = [ANALYZE.analyze(spec, b) for b in (spec.defaults, symbolic)]
+    without = [ANALYZE.analyze(build_graph(spec), b) for b in (spec.defaults, symbolic)]
     assert with_memo == without
     for a, b in zip(with_memo, without):
         assert [g.rows for g in a.groups] == [g.rows for g in b.groups]
@@ -234,7 +234,7 @@ def test_the_streamed_json_is_the_report(path):
     from archcalc.render.json_out import _dumps, _layer, _layer_line, render_json, to_dict
 
     spec = parse_file(path)
-    a = ANALYZE.analyze(spec, spec.defaults)
+    a = ANALYZE.analyze(build_graph(spec), spec.defaults)
     m = estimate(a)
     assert json.loads(render_json(a, m)) == json.loads(json.dumps(to_dict(a, m)))
     memo: dict = {}
@@ -271,7 +271,7 @@ def test_running_out_of_memory_is_a_diagnostic(cli, monkeypatch, error_type):
     """A process given less memory than a spec at the limits needs ends with a diagnostic."""
     def exhausted(*_, **__):
         raise error_type()
-    monkeypatch.setattr("archcalc.analysis.analyze", exhausted)
+    monkeypatch.setattr("archcalc.design.analyze", exhausted)
     result = cli("check", "lenet5")
     assert result.exit_code == 2
     what = "memory" if error_type is MemoryError else "Python's stack"

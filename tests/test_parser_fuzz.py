@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from archcalc.analysis import analyze
+from archcalc.design import Design
 from archcalc.errors import SpecError
 from archcalc.render.json_out import render_json
 from archcalc.render.table import render_table
@@ -36,7 +36,7 @@ def survives(text: str) -> None:
         d = exc.diagnostics[0]
         assert d.severity == "error" and d.loc is not None and d.loc.file == "fuzz.yaml"
         return
-    a = analyze(spec, spec.defaults)
+    a = Design(spec).analysis
     for d in a.findings:
         assert d.loc is not None
     # Whatever the calculator produced, every renderer can show it.

@@ -13,7 +13,7 @@ from helpers import SPECS, compare  # noqa: E402
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from archcalc.analysis import analyze  # noqa: E402
+from archcalc.design import Design  # noqa: E402
 from archcalc.graph import MODULE_ATTRIBUTES  # noqa: E402
 from archcalc.layers import KINDS  # noqa: E402
 from archcalc.spec import parse_file, parse_text  # noqa: E402
@@ -79,14 +79,15 @@ def test_every_layer_kind_has_a_pytorch_module():
     """Every kind, as the library and the differential harness use it, describes its
     PyTorch counterpart; none is left without one."""
     from archcalc.analysis import analyze
+    from archcalc.graph import build_graph
 
     seen = set()
     for path in sorted(SPECS.glob("*.yaml")):
-        for row in analyze(parse_file(path), {}).rows:
+        for row in analyze(build_graph(parse_file(path)), {}).rows:
             assert row.call is not None, row.name
             seen.add(row.kind)
     spec = parse_text(ALL_KINDS_SPEC)
-    a = analyze(spec, {})
+    a = analyze(build_graph(spec), {})
     assert a.ok, [d.headline() for d in a.findings]
     for row in a.rows:
         assert row.call is not None, row.name
@@ -175,7 +176,7 @@ def _yaml(v):
 @given(chain())
 def test_random_chains_equal_pytorch(case):
     spec = parse_text(to_yaml(*case))
-    a = analyze(spec, {})
+    a = Design(spec).analysis
     refused = {d.code for d in a.findings if d.severity == "error"}
     assume(not refused & {"vanishes", "padding-mode"})
     if "pool-padding" in refused:
@@ -195,7 +196,7 @@ def _build_unchecked(spec):
     from archcalc.reference.build import SpecModel
     from archcalc.reference.modules import module_for
 
-    a = analyze(spec, {})
+    a = Design(spec).analysis
     with torch.device("meta"):
         modules = {r.name: module_for(r) for r in a.rows if r.call is not None}
     order = [(r.name, r.inputs) for r in a.rows if r.name in modules]
@@ -210,7 +211,7 @@ def test_random_1d_convs_equal_pytorch(c, length, k, s, p):
                       .replace(f"input: [{c}, 0, 0]", f"input: [{c}, {length}]") +
                       f"  - conv: {{out: 3, kernel: {k}, stride: {s}, padding: {p}}}\n"
                       "  - maxpool: 2\n  - flatten\n  - fc: 5\n")
-    a = analyze(spec, {})
+    a = Design(spec).analysis
     assume(a.ok)
     compare(spec)
 
@@ -250,9 +251,9 @@ def branched(draw):
 def test_random_branches_and_residuals_equal_pytorch(text):
     # the residual's width is the merged width (known only once the branches are chosen)
     spec = parse_text(text.replace("OUT+", "999+"))
-    merged = analyze(spec, {}).rows
+    merged = Design(spec).analysis.rows
     before = next(r for r in merged if r.kind in ("concat", "add"))
     spec = parse_text(text.replace("OUT+", f"{int(before.out_shape.c)}+"))
-    a = analyze(spec, {})
+    a = Design(spec).analysis
     assert a.ok, [d.headline() for d in a.findings]
     compare(spec)

@@ -9,7 +9,7 @@ pytest.importorskip("textual")
 
 from archcalc.tui.fixes import CannotApply, Fix, apply, edit_for, fixes  # noqa: E402
 
-from archcalc.analysis import analyze  # noqa: E402
+from archcalc.design import Design  # noqa: E402
 from archcalc.spec import parse_text  # noqa: E402
 
 HEAD = "archcalc: 1\ninput: [1, 32, 32]\nlayers:\n"
@@ -18,7 +18,7 @@ HEAD = "archcalc: 1\ninput: [1, 32, 32]\nlayers:\n"
 def test_the_hints_that_are_edits_carry_them_and_the_others_do_not():
     spec = parse_text("name: t\n" + HEAD + "  - conv: {out: 4, kernel: 5, stride: 2}\n"
                              "  - maxpool: {kernel: 3, stride: 2}\n", "x.yaml")
-    [conv, pool] = [d for d in analyze(spec, {}).findings if d.severity == "error"]
+    [conv, pool] = [d for d in Design(spec).analysis.findings if d.severity == "error"]
     by_hint = {h: fixes(conv, h) for h in conv.hints}
     per_side = [h for h in conv.hints if h.startswith("per-side")][0]
     assert by_hint[per_side] == [Fix("padding", "[[0, 1], [0, 1]]", per_side)]
@@ -94,7 +94,7 @@ def test_every_fix_the_analysis_offers_for_lenet_applies_and_parses():
         "out: 16, kernel: 5}", "out: 16, kernel: 4}")
     spec = parse_text(text, "x.yaml")
     applied = 0
-    for d in analyze(spec, spec.defaults).findings:
+    for d in Design(spec).analysis.findings:
         for fix in (f for h in d.hints for f in fixes(d, h)):
             edit = edit_for(text, d.loc.line, d.loc.column, fix)
             assert edit.start[0] == d.loc.line - 1

@@ -6,17 +6,19 @@ import pytest
 from helpers import SPECS
 
 from archcalc.analysis import analyze
+from archcalc.design import Design
+from archcalc.graph import build_graph
 from archcalc.spec import parse_file, parse_text
 
 
 @pytest.mark.parametrize("name", ["lenet5", "alexnet", "zfnet", "alexnet_torchvision"])
 def test_valid_set_matches_brute_force(name):
     spec = parse_file(SPECS / f"{name}.yaml")
-    base = analyze(spec, spec.defaults)
+    base = Design(spec).analysis
     h = base.valid_inputs[0]
     assert not h.reason
     for size in range(1, 300, 1 if name == "lenet5" else 3):
-        a = analyze(spec, {**spec.defaults, "H": size, "W": size})
+        a = Design(spec, {"H": size, "W": size}).analysis
         assert a.ok == h.contains(size), (name, size, h.text)
 
 
@@ -30,11 +32,11 @@ layers:
   - conv: {out: 8, kernel: 3, stride: 2, padding: 1, rounding: floor}
   - conv: {out: 8, kernel: 3, stride: 2}
 """)
-    a = analyze(spec, spec.defaults)
+    a = Design(spec).analysis
     (v,) = a.valid_inputs  # one symbol shared by both axes
     assert v.axes == ("H", "W")
     for size in range(16, 200):
-        ok = analyze(spec, {"H": size}).ok and size % 8 == 0
+        ok = analyze(build_graph(spec), {"H": size}).ok and size % 8 == 0
         assert v.contains(size) == ok, size
 
 
@@ -48,7 +50,7 @@ layers:
   - conv: {out: 1, kernel: 2, stride: 2, padding: [[0, 1], [0, 1]]}
   - conv: {out: 1, kernel: 3, stride: 2}
 """)
-    a = analyze(spec, spec.defaults)
+    a = Design(spec).analysis
     assert all(v.text for v in a.valid_inputs)
 
 
@@ -98,7 +100,7 @@ def test_a_deep_plain_network_compiles_to_one_step():
                        for i in range(300))
     spec = parse_text(f"archcalc: 1\nname: t\ninput: [1, H, H]\nsymbols: {{H: 700}}\n"
                       f"layers:\n{layers}\n  - maxpool: 2\n")
-    a = analyze(spec, spec.defaults)
+    a = Design(spec).analysis
     axis = Axis(a.rows, 0)
     assert [op[0] for _, _, op in axis.steps] == ["shift", "map"]
     assert a.valid_inputs[0].text == "H ≡ 0 (mod 2), H ≥ 302"
@@ -108,7 +110,7 @@ def test_the_search_gives_up_on_its_budget_and_says_so(monkeypatch):
     from archcalc.analysis import axis
 
     spec = parse_file(SPECS / "resnet18.yaml")
-    assert analyze(spec, spec.defaults).valid_inputs[0].reason == ""
+    assert Design(spec).analysis.valid_inputs[0].reason == ""
     monkeypatch.setattr(axis, "WORK_LIMIT", 500)
-    reasons = {v.reason for v in analyze(spec, spec.defaults).valid_inputs}
+    reasons = {v.reason for v in Design(spec).analysis.valid_inputs}
     assert reasons == {"the search would evaluate more than 500 layer steps"}

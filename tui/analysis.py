@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archcalc.analysis import Analysis, analyze
+from archcalc.analysis import Analysis
 from archcalc.analysis.memory import MemoryEstimate, estimate
+from archcalc.design import Design
 from archcalc.errors import Diagnostic, SpecError
-from archcalc.graph import build_graph
 from archcalc.spec import parse_text
 
 
@@ -23,18 +23,16 @@ class Result:
 
 
 def run(text: str, name: str, bindings: dict, version: int, cache: dict) -> Result:
+    """The text at the bindings the user typed; a name the spec does not declare (a symbol
+    renamed in the editor) is the spec's problem, shown with a did-you-mean."""
     try:
-        spec = parse_text(text, name)
-        graph = build_graph(spec)
+        design = Design(parse_text(text, name), bindings, cache=cache)
+        design.graph  # noqa: B018 - a graph error is the spec's, like a parse error
     except SpecError as exc:
         return Result(version, error=exc)
-    values = {**spec.defaults, **{k: v for k, v in bindings.items() if spec.symbol_decl(k)}}
-    analysis = analyze(spec, values, graph=graph, cache=cache)
-    inputs = tuple(str(d) for d in spec.input[1:] if getattr(d, "is_Symbol", False))
-    symbolic = None
-    if inputs:
-        free = {k: v for k, v in values.items() if k not in inputs}
-        symbolic = analyze(spec, free, graph=graph, cache=cache)
+    analysis = design.analysis
+    inputs = design.input_symbols
+    symbolic = design.rebind(free=inputs).analysis if inputs else None
     return Result(version, analysis, symbolic, estimate(analysis), None, inputs)
 
 

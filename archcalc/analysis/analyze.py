@@ -16,12 +16,12 @@ from typing import Mapping
 
 import sympy as sp
 
-from ..errors import Diagnostic
-from ..graph import INPUT, Graph, Node, build_graph
+from ..errors import Diagnostic, SourceLoc
+from ..graph import INPUT, Graph, Node
 from ..layers import KINDS
 from ..layers.axismap import INPUT_FIELD
 from ..layers.base import Ctx, Shape
-from ..spec.model import Spec, symbol
+from ..spec.model import symbol
 from . import receptive as RF
 from .bind import bind_args
 from .conventions import CONVENTIONS, DEFAULT
@@ -32,43 +32,44 @@ from .validset import valid_inputs
 ZERO = sp.Integer(0)
 
 
-def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
-            convention: str = DEFAULT, graph: Graph | None = None,
-            lenient: bool = False, cache: dict | None = None) -> Analysis:
-    """`lenient`: shape mismatches that depend on symbols are not errors — for code that
+def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
+            convention: str = DEFAULT, lenient: bool = False,
+            cache: dict | None = None) -> Analysis:
+    """The graph at these symbol values (the graph carries the input, symbols and source).
+
+    `lenient`: shape mismatches that depend on symbols are not errors — for code that
     is generic in a block's arguments (the compiler's block classes).
 
     `cache`: a dict kept between calls (the TUI re-analyses on every edit). A layer's row is
     a pure function of its node — immutable, compared by value — its inputs' shapes and
     fields, and the bindings; after a one-character edit almost every layer is a hit."""
-    graph = graph or build_graph(spec)
     bindings = dict(bindings or {})
     conv = CONVENTIONS[convention]
     subs = {symbol(k): sp.Integer(v) for k, v in bindings.items()}
-    dims = tuple(d.xreplace(subs) for d in spec.input)
+    dims = tuple(d.xreplace(subs) for d in graph.input)
     x0 = Shape(dims[0], dims[1:])
-    walk = _Walk(spec, graph, subs, conv.flops_per_mac, lenient)
+    walk = _Walk(graph, subs, conv.flops_per_mac, lenient)
     if cache is not None and len(cache) > 50_000:
         cache.clear()  # bounded: a long session never grows without limit
     rows = tuple(walk.cached_row(node, cache) for node in graph.nodes)
     free = set().union(*(d.free_symbols for d in dims), walk.free)
     totals = sum_rows(rows)
-    symbols = {s.name: s for s in spec.symbols}
-    key = ("valid", tuple((r.name, r.inputs, r.maps) for r in rows), spec.input,
+    symbols = {s.name: s for s in graph.symbols}
+    key = ("valid", tuple((r.name, r.inputs, r.maps) for r in rows), graph.input,
            tuple(symbols.values()), tuple(sorted(bindings.items())))
     valid = cache.get(key) if cache is not None else None
     if valid is None:
-        valid = valid_inputs(rows, spec.input[1:], spec.ndim, symbols, bindings)
+        valid = valid_inputs(rows, graph.input[1:], graph.ndim, symbols, bindings)
         if cache is not None:
             cache[key] = valid
-    findings = walk.findings + _nearest_notes(valid, spec)
+    findings = walk.findings + _nearest_notes(valid, graph.input_loc)
     outputs = ()
     if len(graph.outputs) > 1:
         by = {n.name: n for n in graph.nodes}
         outputs = tuple(OutputTotals(o, sum_rows([r for r in rows if r.name in keep]))
                         for o in graph.outputs for keep in (_ancestors(by, o),))
     return Analysis(
-        name=spec.name, file=spec.source.name, input_shape=x0,
+        name=graph.name, file=graph.source.name, input_shape=x0,
         bindings=tuple(sorted(bindings.items())),
         free_symbols=tuple(sorted(str(s) for s in free)), rows=rows,
         findings=tuple(findings), totals=totals, convention=conv.name,
@@ -79,14 +80,13 @@ def analyze(spec: Spec, bindings: Mapping[str, int] | None = None, *,
 class _Walk:
     """The state of one pass over the graph: shapes and receptive fields so far."""
 
-    def __init__(self, spec: Spec, graph: Graph, subs: dict, flops_per_mac: int,
-                 lenient: bool = False):
-        self.spec, self.graph, self.subs, self.fpm = spec, graph, subs, flops_per_mac
+    def __init__(self, graph: Graph, subs: dict, flops_per_mac: int, lenient: bool = False):
+        self.graph, self.subs, self.fpm = graph, subs, flops_per_mac
         self.lenient = lenient
         self.subs_key = tuple(sorted(subs.items(), key=str))
-        dims = tuple(d.xreplace(subs) for d in spec.input)
+        dims = tuple(d.xreplace(subs) for d in graph.input)
         self.shapes: dict[str, Shape | None] = {INPUT: Shape(dims[0], dims[1:])}
-        self.fields: dict[str, tuple | None] = {INPUT: (INPUT_FIELD,) * spec.ndim}
+        self.fields: dict[str, tuple | None] = {INPUT: (INPUT_FIELD,) * graph.ndim}
         self.rows: dict[str, LayerRow] = {}
         self.findings: list[Diagnostic] = []
         self.free: set = set()
@@ -165,7 +165,7 @@ class _Walk:
         ctx = self._refs(node, ctx)
         if ctx is None:
             return self._skip(node, xs, "skipped", common)
-        layer = kind.make(args, self.spec.ndim, self.graph.rounding)
+        layer = kind.make(args, self.graph.ndim, self.graph.rounding)
         facts = layer.infer(tuple(xs), ctx)
         maps = facts.maps if facts.maps is not None else layer.maps()
         severities = {d.severity for d in facts.findings}
@@ -202,7 +202,7 @@ class _Walk:
 
     def _stride(self, start: str, end: str, ctx: Ctx):
         """The product of the strides from `start` to `end`, along first inputs."""
-        stride = [sp.Integer(1)] * self.spec.ndim
+        stride = [sp.Integer(1)] * self.graph.ndim
         name = end
         while name != start:
             row = self.rows.get(name)
@@ -225,7 +225,7 @@ class _Walk:
             return None
         if len(ins) > 1:
             merged = []
-            for axis in range(self.spec.ndim):
+            for axis in range(self.graph.ndim):
                 field, misaligned = RF.merge([f[axis] for f in ins])
                 if misaligned:
                     self.findings.append(self._ctx(node).warning(
@@ -236,7 +236,7 @@ class _Walk:
             fields = tuple(merged)
         else:
             fields, last, field = [], None, None
-            for axis in range(self.spec.ndim):  # square inputs: H as W, computed once
+            for axis in range(self.graph.ndim):  # square inputs: H as W, computed once
                 args = (ins[0][axis], maps[axis] if maps else None,
                         x.dims[axis] if x is not None and len(x.dims) > axis else None)
                 if last is None or any(a is not b and a != b for a, b in zip(args, last)):
@@ -259,7 +259,7 @@ def _ancestors(by: dict[str, Node], name: str) -> set[str]:
     return seen
 
 
-def _nearest_notes(valid, spec: Spec) -> list[Diagnostic]:
+def _nearest_notes(valid, input_loc: SourceLoc | None) -> list[Diagnostic]:
     notes: dict[tuple, list] = {}
     for v in valid:
         if v.current is not None and v.current_fits is False and v.nearest:
@@ -270,6 +270,6 @@ def _nearest_notes(valid, spec: Spec) -> list[Diagnostic]:
         names = ", ".join(v.symbol for v in vs)
         out.append(Diagnostic(
             "note", f"{names} = {current} does not fit every layer; the nearest sizes that do "
-            f"are {' and '.join(map(str, nearest))} (valid: {vs[0].text})", spec.input_loc,
+            f"are {' and '.join(map(str, nearest))} (valid: {vs[0].text})", input_loc,
             code="nearest-input"))
     return out

@@ -13,6 +13,8 @@ a reference to no layer, a cycle, and layers that feed no output. Expansion is b
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..errors import SourceLoc, clip, error
 from ..spec.model import BlockUse, Item, LayerDecl, Parallel, Repeat, Residual, Spec
 from ..spec.names import INPUT
@@ -302,4 +304,7 @@ def _too_many_groups(loc: SourceLoc):
 
 
 def build_graph(spec: Spec) -> Graph:
-    return _Expander(spec).run()
+    graph = _Expander(spec).run()
+    # What the later stages read of the spec travels with the graph: they need no Spec.
+    return dataclasses.replace(graph, symbols=spec.symbols, source=spec.source,
+                               input_loc=spec.input_loc)

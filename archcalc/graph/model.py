@@ -1,18 +1,25 @@
 """The network as a graph of named nodes — the form every later stage works on.
 
 Each `Node` is one layer with its full dotted name (`layer2.0.conv1`), the nodes it reads
-(`inputs`), and the groups it sits in (block instances, repeats, branches) for the tree
-view. A chain is the simplest graph; residuals, branches and named references use the
-same form. Nodes are in topological order.
+(`inputs`), and the groups it sits in (block instances, repeats, branches). A chain is the
+simplest graph; residuals, branches and named references use the same form. Nodes are in
+topological order.
+
+The graph carries everything a later stage needs from the spec — the input, the declared
+symbols, the source text, the number of spatial axes — so that the analysis and the code
+generator read the graph alone, and the block tree (`Graph.tree`): each group with its
+children, nodes and sub-groups, in the order they are first computed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import sympy as sp
 
-from ..errors import SourceLoc
+from ..errors import SourceLoc, SourceText
+from ..spec.model import SymbolDecl
 
 
 @dataclass(frozen=True)
@@ -43,13 +50,41 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Tree:
+    """One scope of the block tree: a group (None for the network itself) and its direct
+    children — nodes and sub-trees — in the order their first node is computed. A group
+    without layers (an empty block) is not in the tree: nothing computes there."""
+
+    group: Group | None
+    children: tuple[Node | Tree, ...]
+
+    @property
+    def key(self) -> str:
+        return self.group.path if self.group is not None else ""
+
+    def nodes(self) -> list[Node]:
+        """Every node under this scope, depth first (nesting is bounded: expand.py)."""
+        out: list[Node] = []
+        for child in self.children:
+            out.extend(child.nodes() if isinstance(child, Tree) else (child,))
+        return out
+
+
+@dataclass(frozen=True)
 class Graph:
     name: str
-    input: tuple[sp.Expr, ...]
-    nodes: tuple[Node, ...]          # topological order
+    input: tuple[sp.Expr, ...]          # channels, then 1 or 2 spatial dims
+    nodes: tuple[Node, ...]             # topological order
     rounding: str = "exact"
-    outputs: tuple[str, ...] = ()    # the main output first (the last layer), then extras
-    groups: tuple[Group, ...] = ()   # every group, in the order they open
+    outputs: tuple[str, ...] = ()       # the main output first (the last layer), then extras
+    groups: tuple[Group, ...] = ()      # every group, in the order they open
+    symbols: tuple[SymbolDecl, ...] = ()  # the spec's declared symbols
+    source: SourceText | None = None    # the text the spec was read from
+    input_loc: SourceLoc | None = None  # where the spec writes its input
+
+    @property
+    def ndim(self) -> int:
+        return len(self.input) - 1
 
     @property
     def output(self) -> str:
@@ -60,3 +95,29 @@ class Graph:
             if n.name == name:
                 return n
         raise KeyError(name)
+
+    @cached_property
+    def tree(self) -> Tree:
+        """The block tree, made on first use (`check` never needs it): one pass over the
+        nodes in order, each group placed where its first node is."""
+        root: list = []
+        children: dict[str, list] = {}
+        for node in self.nodes:
+            siblings = root
+            for path in node.groups:
+                if path not in children:
+                    children[path] = []
+                    siblings.append(path)  # a placeholder, replaced by its Tree below
+                siblings = children[path]
+            siblings.append(node)
+        by_path = {g.path: g for g in self.groups}
+        trees: dict[str, Tree] = {}
+        # A group opens after the group around it, so in reverse order every sub-tree is
+        # made before the tree that holds it.
+        for path in reversed(list(children)):
+            trees[path] = Tree(by_path[path], _resolved(children[path], trees))
+        return Tree(None, _resolved(root, trees))
+
+
+def _resolved(items: list, trees: dict[str, Tree]) -> tuple:
+    return tuple(trees[i] if isinstance(i, str) else i for i in items)
