@@ -5,7 +5,7 @@ them. The bindings are checked when the design is made: a name the spec does not
 is an error with a did-you-mean, a value outside its symbol's constraints an error at the
 symbol's declaration. The graph and the analysis are made once, on first use, and kept;
 `rebind` gives the same spec at other values and shares the graph, which does not depend
-on them. The CLI, the TUI, `build`, the code generator and the trainer all take a Design,
+on them (unless a repeat count reads a symbol). The CLI, the TUI, `build`, the code generator and the trainer all take a Design,
 so a command parses its spec once and analyses it once.
 
 What the faces derive from a design — `reference/`'s module plan and generated source —
@@ -90,7 +90,10 @@ class Design:
     @property
     def graph(self) -> Graph:
         if self._graph is None:
-            self._graph = build_graph(self._spec)
+            # A repeat count may read symbols (`repeat: depth`): then the graph is made at
+            # these values; otherwise it is the same at every binding (and shared).
+            self._graph = build_graph(self._spec, dict(self._values)
+                                      if self._spec.symbolic_repeats else None)
         return self._graph
 
     @property
@@ -125,7 +128,9 @@ class Design:
         other = Design.__new__(Design)
         other.__dict__.update(self.__dict__)
         other._given, other._values = MappingProxyType(given), MappingProxyType(values)
-        other._lenient, other._graph = lenient, self.graph
+        other._lenient = lenient
+        other._graph = self.graph if values == dict(self._values) or \
+            not self._spec.symbolic_repeats else None
         if not same:  # what was made depends on the values alone: kept when they are kept
             other._analysis, other._memo = None, {}
         return other

@@ -35,15 +35,25 @@ from archcalc.analysis import Analysis, LayerRow
 from archcalc.design import Design
 from archcalc.graph import INPUT
 from archcalc.graph.model import Node, Tree
+from archcalc.layers.base import Shape
 from archcalc.notation import shape_text
 from archcalc.render.numbers import both, exact
 from archcalc.spec import Spec
 from archcalc.spec.model import symbol
+from archcalc.spec.names import MODULE_ATTRIBUTES
 
 from .build import bound_analysis, design_of
 from .calls import HELPERS, Call, pyexpr
-from .codegen_blocks import ARG, SYNTHETIC, alone, free_symbols, rename_map, renamed
-from .codegen_ir import HELD, IDENTITY, ClassDef, Member, ModuleDef, Param, lower
+from .codegen_blocks import (
+    ARG,
+    SYNTHETIC,
+    alone,
+    baked_blocks,
+    free_symbols,
+    rename_map,
+    renamed,
+)
+from .codegen_ir import HELD, IDENTITY, ClassDef, Flag, Member, ModuleDef, Param, lower
 from .codegen_print import module_text
 from .codegen_scope import Units
 from .modules import CompileError, module_call
@@ -71,17 +81,24 @@ def class_name(name: str) -> str:
 @dataclass(frozen=True)
 class _Class:
     """What writing one class needs: its analysis' rows, its graph's order, the symbols to
-    print as its parameters, and whether it is generic (a block class)."""
+    print as its parameters, whether it is generic (a block class), each block instance's
+    `in`, the input's shape, and the layers that pass their input on (absent shortcuts)."""
 
     rows: dict[str, LayerRow]
     index: dict[str, int]
     rename: dict
     generic: bool
+    channels: dict
+    input: Shape
+    through: dict[str, str]
 
     @staticmethod
     def of(design: Design, analysis: Analysis, rename: dict, generic: bool) -> _Class:
         return _Class({r.name: r for r in analysis.rows},
-                      {n.name: i for i, n in enumerate(design.graph.nodes)}, rename, generic)
+                      {n.name: i for i, n in enumerate(design.graph.nodes)}, rename, generic,
+                      dict(analysis.channels), analysis.input_shape,
+                      {r.name: r.inputs[0] for r in analysis.rows
+                       if r.kind == "add_if_same" and len(r.inputs) == 1})
 
 
 @dataclass(frozen=True)
@@ -99,14 +116,22 @@ class Generator:
         # allocated later in a child scope can take a class name a body refers to.
         self.names = Names(RESERVED | set(HELPERS))
         self.top_name = self.names.take(class_name(self.spec.name))
-        self.class_of = {b.name: self.names.take(class_name(b.name)) for b in self.spec.blocks}
+        # Blocks written once per distinct instance (codegen_blocks.baked_blocks), each
+        # such class named up front too.
+        self.baked = baked_blocks(self.spec, design.graph)
+        self.class_of = {b.name: self.names.take(class_name(b.name)) for b in self.spec.blocks
+                         if b.name not in self.baked}
+        self.instances = self._instances()
         self.blocks: dict[str, _Block] = {}
         self.classes: list[ClassDef] = []  # block classes, each after those it uses
+        self.written: set[str] = set()  # the per-instance classes written so far
         # The model's symbols (all but the input's) become keyword arguments of the classes
-        # that use them (`ResNet18(classes=10)`); the other values are put in.
+        # that use them (`ResNet18(classes=10)`); the other values are put in — all of
+        # them where some block is written per instance, which puts them in anyway.
         inputs = {str(s) for d in self.spec.input for s in d.free_symbols}
         self.model_symbols = [s.name for s in self.spec.symbols if s.name not in inputs
-                              and s.name in self.values]
+                              and s.name in self.values and not self.baked
+                              and not self.spec.symbolic_repeats]
         self.top = self._top_analysis()
         self.fixed = {symbol(k): sp.Integer(v) for k, v in self.values.items()
                       if k not in self.model_symbols}
@@ -147,6 +172,41 @@ class Generator:
             return self.analysis
         return a
 
+    def _instances(self) -> dict:
+        """(block, arguments, input shape) -> (class name, the first instance's tree) for
+        the blocks written per instance: one class per distinct instance."""
+        if not self.baked:
+            return {}
+        trees: dict[str, Tree] = {}
+        todo = [self.design.graph.tree]
+        while todo:  # the block tree (nesting bounded by graph/expand.py)
+            t = todo.pop()
+            for c in t.children:
+                if isinstance(c, Tree):
+                    trees[c.key] = c
+                    todo.append(c)
+        first: dict[str, LayerRow] = {}  # each group's first layer, in order
+        for r in self.analysis.rows:
+            for path in r.groups:
+                first.setdefault(path, r)
+        channels = dict(self.analysis.channels)
+        found: dict = {}
+        for g in self.design.graph.groups:
+            if g.role != "block" or g.kind not in self.baked or g.path not in trees:
+                continue
+            args = tuple((n, v.xreplace(channels) if isinstance(v, sp.Basic) else v)
+                         for n, v in g.args)
+            found.setdefault((g.kind, args, first[g.path].in_shape), trees[g.path])
+        count: dict[str, int] = {}
+        for block, _, _ in found:
+            count[block] = count.get(block, 0) + 1
+        out, seen = {}, {}
+        for key, tree in found.items():  # `Stage1`, `Stage2`, … where a block has several
+            seen[key[0]] = seen.get(key[0], 0) + 1
+            suffix = str(seen[key[0]]) if count[key[0]] > 1 else ""
+            out[key] = (self.names.take(class_name(key[0]) + suffix), tree)
+        return out
+
     def _outputs(self, units: Units) -> list[str]:
         names = [o.name for o in self.analysis.outputs] or [self.analysis.rows[-1].name]
         return [units.owner[n] for n in names]
@@ -154,7 +214,7 @@ class Generator:
     # -- classes -----------------------------------------------------------------------
     def class_def(self, name: str, doc: str, params, tree: Tree, ctx: _Class,
                   outputs=lambda units: [units.keys[-1]]) -> ClassDef:
-        units = Units(tree, ctx.index)
+        units = Units(tree, ctx.index, ctx.through)
         members = []
         for k in units.keys:
             if units.is_merge(k):
@@ -163,9 +223,43 @@ class Generator:
             when = self._identity_when(ctx.rows[child.name], ctx) \
                 if ctx.generic and isinstance(child, Node) else ()
             members.append(Member(units.local(k), self.make(units, k, ctx), when))
+        flags, when = self._flags(units, ctx, {m.attr for m in members})
         local_names = self.names.child({"self", HELD, IDENTITY})  # forward's variables
-        forward = lower(units.steps(outputs(units)), outputs(units), local_names.take)
-        return ClassDef(name, doc, tuple(params), tuple(members), forward)
+        forward = lower(units.steps(outputs(units), when), outputs(units), local_names.take)
+        return ClassDef(name, doc, tuple(params), tuple(members), forward, tuple(flags))
+
+    def _flags(self, units: Units, ctx: _Class, taken: set[str]):
+        """A generic class's `if_same` sums whose presence its parameters decide: the flag
+        each sets in `__init__` (`self.use_res_connect = in_channels == out and stride ==
+        1`, as torchvision writes it) and the sum that reads it."""
+        flags, when = [], {}
+        names = Names(RESERVED | MODULE_ATTRIBUTES | taken | {"self"})
+        for k in units.keys:
+            row = ctx.rows.get(k)
+            if row is None or row.kind != "add_if_same" or len(row.inputs) != 2:
+                continue
+            equal = self._use_res(row, ctx)
+            if equal:
+                flags.append(Flag(names.take("use_res_connect"), equal))
+                when[k] = flags[-1].attr
+        return flags, when
+
+    def _use_res(self, row: LayerRow, ctx: _Class) -> tuple:
+        """The (left, right) pairs that must be equal for an `if_same` sum: the channels of
+        the residual's input and body, and each stride along the body."""
+        body, x = row.inputs
+        xc = ctx.rows[x].out_shape.c if x in ctx.rows else ctx.input.c
+        stride, name = [sp.Integer(1)] * len(row.in_shape.dims), body
+        while name != x and name in ctx.rows:  # back along first inputs (bounded: a path)
+            r = ctx.rows[name]
+            stride = [a * m.stride for a, m in zip(stride, r.maps or ())] or stride
+            name = r.inputs[0] if r.inputs else x
+        pairs = []
+        if sp.simplify(xc - row.in_shape.c) != 0:
+            pairs.append((pyexpr(self.value(xc, ctx)), pyexpr(self.value(row.in_shape.c, ctx))))
+        pairs += [(s, "1") for s in sorted({pyexpr(self.value(a, ctx)) for a in stride}) if
+                  s != "1"]
+        return tuple(pairs)
 
     def block_class(self, block: str) -> str:
         name = self.class_of[block]
@@ -235,8 +329,10 @@ class Generator:
         """`Basic(64, 128, stride=2)`: the block's class, its input channels, the arguments
         that differ from constant defaults, and the model's symbols it uses."""
         g = units.children[key].group
-        cls = self.block_class(g.kind)
         first = ctx.rows[units.nodes[key][0].name]
+        if g.kind in self.baked:
+            return Call(self.instance_class(g, first, ctx), ())
+        cls = self.block_class(g.kind)
         args, kwargs = [self.value(first.in_shape.c, ctx)], []
         defaults = {n: d for n, d, _ in self.spec.block(g.kind).params}
         block = self.blocks[g.kind]
@@ -253,6 +349,26 @@ class Generator:
         kwargs += [(param, self.value(symbol(m), ctx)) for m, param in block.symbols.items()]
         return Call(cls, tuple(args), tuple(kwargs))
 
+    def instance_class(self, g, first: LayerRow, ctx: _Class) -> str:
+        """The class of one instance of a block written per instance: its layers as the
+        network's analysis has them, every value put in."""
+        args = tuple((n, v.xreplace(ctx.channels) if isinstance(v, sp.Basic) else v)
+                     for n, v in g.args)
+        name, tree = self.instances[(g.kind, args, first.in_shape)]
+        if name not in self.written:
+            self.written.add(name)
+            outside = {i for n in tree.nodes() for i in n.inputs} - \
+                {n.name for n in tree.nodes()}
+            if len(outside) > 1:
+                raise CompileError(f"block {g.kind} reads layers outside it "
+                                   f"({', '.join(sorted(outside))}), which a class's forward "
+                                   "does not receive yet", g.loc, layer=g.path)
+            shown = ", ".join(f"{n} = {_shown(v)}" for n, v in args) or "no arguments"
+            doc = f"Block `{g.kind}` of the spec with {shown}, on a {shape_text(first.in_shape)} " \
+                "input."
+            self.classes.append(self.class_def(name, doc, (), tree, ctx))
+        return name
+
     def _identity_when(self, row: LayerRow, ctx: _Class) -> tuple:
         """When a generic block's `auto` shortcut is the identity: equal channels, stride 1."""
         if row.kind != "shortcut" or row.layer.mode != "auto" or row.view:
@@ -266,9 +382,17 @@ class Generator:
         """A value in the class being written: the symbols that are not the model's
         arguments put in, the others named as their parameters."""
         if isinstance(value, sp.Basic) and value.free_symbols:
-            value = value.xreplace(self.fixed)
+            value = value.xreplace(ctx.channels).xreplace(self.fixed)
             value = value.xreplace(ctx.rename) if ctx.rename else value
         return value
 
     def _all(self) -> dict:
         return {symbol(k): sp.Integer(v) for k, v in self.values.items()}
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return str(value)

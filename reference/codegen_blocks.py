@@ -16,7 +16,19 @@ import dataclasses
 import sympy as sp
 
 from archcalc.design import Design
-from archcalc.spec.model import BlockUse, SymbolDecl, symbol
+from archcalc.graph.values import INTEGRAL
+from archcalc.layers import KINDS
+from archcalc.spec.functions import MakeDivisible, RoundHalfEven
+from archcalc.spec.model import (
+    ArgItem,
+    BlockUse,
+    LayerDecl,
+    Parallel,
+    Repeat,
+    Residual,
+    SymbolDecl,
+    symbol,
+)
 
 from .calls import Call
 
@@ -64,3 +76,68 @@ def renamed(value, rename: dict):
     if isinstance(value, sp.Basic):
         return value.xreplace(rename)
     return value
+
+
+# -- blocks whose class is written per instance ------------------------------------------
+
+def baked_blocks(spec, graph) -> set[str]:
+    """The blocks whose class cannot be generic in its arguments, written once per distinct
+    instance instead (the arguments and input put in): a repeat count, a layer kind, a
+    `from:` or a true/false that an argument decides; an argument given as a fraction, a
+    name, true/false or a pair; arithmetic Python's integers do not write (round, log,
+    make_divisible); and any block that uses such a block."""
+    own = {b.name: _needs_values(b) for b in spec.blocks}
+    for g in graph.groups:
+        if g.role == "block" and any(not _integral(v) for _, v in g.args):
+            own[g.kind] = True
+    uses = {b.name: _used(b.items) for b in spec.blocks}
+    baked = {name for name, yes in own.items() if yes}
+    for _ in range(len(uses)):  # a fixpoint: each round adds a block or ends it
+        more = {name for name, used in uses.items() if used & baked} - baked
+        if not more:
+            break
+        baked |= more
+    return baked
+
+
+def _integral(value) -> bool:
+    return isinstance(value, sp.Basic) and not (value.is_number and not value.is_integer)
+
+
+def _items(items):
+    """Every item of a layer list, nested ones too (a spec's nesting is bounded)."""
+    for it in items:
+        yield it
+        if isinstance(it, Repeat):
+            yield from _items((it.first, it.item))
+        elif isinstance(it, Residual):
+            yield from _items(it.items)
+            if not isinstance(it.shortcut, str):
+                yield from _items(it.shortcut)
+        elif isinstance(it, Parallel):
+            for branch in it.branches:
+                yield from _items(branch)
+
+
+def _needs_values(bd) -> bool:
+    for it in _items(bd.items):
+        if isinstance(it, ArgItem) or any(n.startswith("$") for n, _ in
+                                           getattr(it, "sources", ())):
+            return True
+        if isinstance(it, Repeat) and not it.count.is_Integer:
+            return True
+        if isinstance(it, LayerDecl):
+            kind = KINDS[it.kind]
+            if any(isinstance(v, sp.Basic) and kind.param(n).type not in INTEGRAL
+                   for n, v in it.args):
+                return True  # `bias: $b`, `eps: 1/t`: a Python value, not an int expression
+        values = it.args if isinstance(it, LayerDecl) else \
+            tuple((n, v) for n, v, _ in it.args) if isinstance(it, BlockUse) else ()
+        if any(isinstance(leaf, sp.Basic) and leaf.has(MakeDivisible, RoundHalfEven, sp.log)
+               for _, v in values for leaf in (v if isinstance(v, tuple) else (v,))):
+            return True
+    return False
+
+
+def _used(items) -> set[str]:
+    return {it.block for it in _items(items) if isinstance(it, BlockUse)}

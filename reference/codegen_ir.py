@@ -45,10 +45,13 @@ class Layer:
 
 @dataclass(frozen=True)
 class Merge:
-    """Paths joined: `a + b` (add) or `torch.cat([a, b], dim=1)` (concat)."""
+    """Paths joined: `a + b` (add) or `torch.cat([a, b], dim=1)` (concat). With `when`
+    (an attribute of the module), a residual sum only where it is set: `a + b if self.when
+    else a` (torchvision's `use_res_connect`)."""
 
     kind: str
     operands: tuple[Value, ...]
+    when: str = ""
 
 
 Value = Use | Local | Layer | Merge
@@ -104,12 +107,22 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """`self.attr = left == right and …`: when a generic block's `if_same` shortcut is
+    there (equal channels, stride 1), set in `__init__` and read by forward's `Merge`."""
+
+    attr: str
+    equal: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class ClassDef:
     name: str
     doc: str                      # raw text: the printer escapes it
     params: tuple[Param, ...]
     members: tuple[Member, ...]
     forward: tuple[Statement, ...]
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,5 +185,6 @@ def _bound(value: Value, made: dict, names: dict, now: int) -> Value:
     if isinstance(value, Layer):
         return Layer(value.attr, tuple(_bound(a, made, names, now) for a in value.args))
     if isinstance(value, Merge):
-        return Merge(value.kind, tuple(_bound(a, made, names, now) for a in value.operands))
+        return Merge(value.kind, tuple(_bound(a, made, names, now) for a in value.operands),
+                     value.when)
     return value

@@ -97,6 +97,10 @@ def value(v: Value) -> Doc:
     if isinstance(v, Merge) and v.kind == "concat":
         return Bracket("torch.cat(", (Bracket("[", tuple(value(a) for a in v.operands), "]"),
                                       "dim=1"), ")")
+    if isinstance(v, Merge) and v.when:  # `x + identity if self.use_res_connect else x`
+        *first, last = v.operands
+        total = "".join(flat(value(a)) + " + " for a in first) + flat(value(last))
+        return f"{total} if self.{v.when} else {flat(value(v.operands[0]))}"
     if isinstance(v, Merge):  # add: the split, if any, in the last operand
         *first, last = v.operands
         return prefixed("".join(flat(value(a)) + " + " for a in first), value(last))
@@ -127,6 +131,9 @@ def class_text(c: ClassDef) -> str:
                         for p in c.params))
     lines = [f"class {c.name}(nn.Module):", f'    """{doc_text(c.doc)}"""', "",
              wrap(Bracket("def __init__(", params, "):"), 4), "        super().__init__()"]
+    for f in c.flags:
+        lines.append(wrap(f"self.{f.attr} = " + " and ".join(
+            f"{left} == {right}" for left, right in f.equal), 8))
     for m in c.members:
         lines += member(m)
     lines += ["", "    def forward(self, x):"]

@@ -15,19 +15,27 @@ from archcalc.graph.model import Node, Tree
 
 from .codegen_ir import Layer, Merge, Step, Use
 
-MERGES = ("add", "concat")
+MERGES = ("add", "concat", "add_if_same")
 RETURN = object()  # the reader that stands for the return statement
 
 
 class Units:
-    def __init__(self, tree: Tree, index: dict[str, int]):
-        """`index`: each node's place in its graph's topological order."""
-        self.children: dict[str, Node | Tree] = {_key(c): c for c in tree.children}
+    def __init__(self, tree: Tree, index: dict[str, int], through: dict | None = None):
+        """`index`: each node's place in its graph's topological order. `through`: layers
+        that pass their first input on (an absent `if_same` shortcut: no add at all),
+        which are no unit — what reads one reads that input."""
+        through = through or {}
+        self.children: dict[str, Node | Tree] = {_key(c): c for c in tree.children
+                                                 if _key(c) not in through}
         self.keys = list(self.children)
         # A unit's layers in the order they run, whatever the nesting of sub-groups.
         self.nodes = {k: sorted(c.nodes(), key=lambda n: index[n.name])
                       if isinstance(c, Tree) else [c] for k, c in self.children.items()}
         self.owner = {n.name: k for k, nodes in self.nodes.items() for n in nodes}
+        passing = sorted((c for c in tree.children if _key(c) in through),
+                         key=lambda n: index[n.name])
+        for n in passing:  # in order: one that reads another reads what that one reads
+            self.owner[n.name] = self.owner.get(through[n.name], INPUT)
         self.inputs: dict[str, list[str]] = {}
         for k, nodes in self.nodes.items():
             if isinstance(self.children[k], Node):  # a layer: all its inputs, in order
@@ -52,7 +60,9 @@ class Units:
             return child.group.role in ("branch", "shortcut")
         return child.kind == "shortcut"
 
-    def steps(self, outputs: list[str]) -> list[Step]:
+    def steps(self, outputs: list[str], when: dict | None = None) -> list[Step]:
+        """`when`: the flag attribute of each conditional residual sum (Merge.when)."""
+        when = when or {}
         readers: dict[str, list] = {INPUT: [], **{k: [] for k in self.keys}}
         for k in self.keys:
             for i in self.inputs[k]:
@@ -64,8 +74,8 @@ class Units:
 
         def value(k: str) -> Layer | Merge:
             ins = tuple(value(i) if i in inline else Use(i) for i in self.inputs[k])
-            return Merge(self.children[k].kind, ins) if self.is_merge(k) else \
-                Layer(self.local(k), ins)
+            return Merge(self.children[k].kind, ins, when.get(k, "")) if self.is_merge(k) \
+                else Layer(self.local(k), ins)
         return [Step(k, value(k), self.local(k)) for k in self.keys if k not in inline]
 
 

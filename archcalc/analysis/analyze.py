@@ -74,7 +74,7 @@ def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
         free_symbols=tuple(sorted(str(s) for s in free)), rows=rows,
         findings=tuple(findings), totals=totals, convention=conv.name,
         convention_text=conv.text, rounding=graph.rounding, valid_inputs=valid,
-        groups=summaries(graph, rows), outputs=outputs)
+        groups=summaries(graph, rows), outputs=outputs, channels=tuple(walk.channels.items()))
 
 
 class _Walk:
@@ -91,11 +91,12 @@ class _Walk:
         self.findings: list[Diagnostic] = []
         self.free: set = set()
         self.memo: dict = {}  # (kind, args, input shapes) -> what `_infer` found
+        self.channels: dict = {}  # each block instance's `in` symbol -> its value
 
     def cached_row(self, node: Node, cache: dict | None) -> LayerRow:
         if cache is None:
             return self.row(node)
-        names = (*node.inputs, *node.refs)
+        names = (*node.inputs, *node.refs, *(src for _, src in node.channels))
         key = (node, tuple(self.shapes.get(n) for n in names),
                tuple(self.fields.get(n) for n in node.inputs), self.subs_key, self.fpm,
                self.lenient, self.graph.rounding)
@@ -108,6 +109,7 @@ class _Walk:
             return row
         row, shape, fields, findings, free = hit
         self.shapes[node.name], self.fields[node.name] = shape, fields
+        self.channels.update((c, self.shapes[src].c) for c, src in node.channels)
         self.rows[node.name] = row
         self.findings.extend(findings)
         self.free |= free
@@ -140,9 +142,10 @@ class _Walk:
         self.findings.extend(facts.findings)
         out = None if facts.fatal else facts.out
         self.shapes[node.name] = out
-        fields = self._receptive(node, maps, xs[0])
+        inputs = node.inputs[:1] if facts.passes else node.inputs  # what it reads
+        fields = self._receptive(node, inputs, maps, xs[0])
         row = LayerRow(
-            node.name, node.kind, node.loc, node.inputs, xs[0], out, facts.formulas,
+            node.name, node.kind, node.loc, inputs, xs[0], out, facts.formulas,
             *values, facts.sharing, maps, facts.call, status, receptive=fields, args=args,
             groups=node.groups, refs=node.refs, layer=layer, view=facts.view)
         self.rows[node.name] = row
@@ -152,7 +155,15 @@ class _Walk:
         """(args, free symbols, facts, layer, maps, the row's counts, status), or the row
         of a layer that cannot be inferred."""
         kind = KINDS[node.kind]
-        args, bad = bind_args(kind, dict(node.args), self.subs, ctx)
+        subs = self.subs
+        if node.channels:  # a block's `in`: the channels of the layer it reads
+            given = [self.shapes.get(src) for _, src in node.channels]
+            if any(x is None for x in given):
+                return self._skip(node, xs, "skipped", dict(args=node.args, groups=node.groups,
+                                                             refs=node.refs))
+            subs = {**subs, **{c: x.c for (c, _), x in zip(node.channels, given)}}
+            self.channels.update((c, x.c) for (c, _), x in zip(node.channels, given))
+        args, bad = bind_args(kind, dict(node.args), subs, ctx)
         free = set()
         for v in args.values():
             if isinstance(v, sp.Basic):
@@ -195,7 +206,8 @@ class _Walk:
         target = self.shapes.get(node.refs[0])
         if target is None:
             return None
-        stride = self._stride(node.inputs[0], node.refs[0], ctx)
+        # from the residual's input (a shortcut's one input; `add_if_same` reads [f(x), x])
+        stride = self._stride(node.inputs[-1], node.refs[0], ctx)
         if stride is None:
             return None
         return replace(ctx, target=target, ref_stride=stride)
@@ -218,8 +230,8 @@ class _Walk:
             name = row.inputs[0]
         return tuple(stride)
 
-    def _receptive(self, node: Node, maps, x: Shape | None):
-        ins = [self.fields.get(n) for n in node.inputs]
+    def _receptive(self, node: Node, inputs: tuple, maps, x: Shape | None):
+        ins = [self.fields.get(n) for n in inputs]
         if any(f is None for f in ins) or not ins:
             self.fields[node.name] = None
             return None
@@ -231,7 +243,7 @@ class _Walk:
                     self.findings.append(self._ctx(node).warning(
                         "the merged paths' units are not aligned (different jump or centre): "
                         + ", ".join(f"{n}: jump {f[axis].jump}, centre {f[axis].start}"
-                                    for n, f in zip(node.inputs, ins)), code="rf-misaligned"))
+                                    for n, f in zip(inputs, ins)), code="rf-misaligned"))
                 merged.append(field)
             fields = tuple(merged)
         else:

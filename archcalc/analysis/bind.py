@@ -14,6 +14,7 @@ from ..errors import Diagnostic
 from ..layers import base as B
 from ..layers.base import LayerKind
 from ..spec import bounds
+from ..spec.model import Channels
 
 
 def bind_args(kind: type[LayerKind], args: dict, subs: dict, ctx: B.Ctx):
@@ -34,7 +35,10 @@ def bind_args(kind: type[LayerKind], args: dict, subs: dict, ctx: B.Ctx):
             for v in _leaves(value):
                 problem = _check(v, minimum)
                 if problem:
+                    at = ", ".join(f"{k} = {x}" for k, x in subs.items()  # a block's `in`
+                                   if isinstance(k, Channels) and k in _free(args[p.name]))
                     findings.append(Diagnostic("error", f"{kind.name}.{p.name} = {args[p.name]} "
+                                               + (f"at {at} " if at else "") +
                                                f"gives {v}: {problem}", ctx.at(p.name),
                                                layer=ctx.layer, code="bad-value"))
         out[p.name] = value

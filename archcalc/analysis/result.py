@@ -178,6 +178,9 @@ class Analysis:
     valid_inputs: tuple[AxisValidity, ...] = ()
     groups: tuple[GroupSummary, ...] = ()
     outputs: tuple[OutputTotals, ...] = ()  # one per output when there are several
+    # Each block instance's `in` (graph.values) and the channels it stands for, for what
+    # reads block arguments after the analysis (the code generator's block calls).
+    channels: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -9,19 +9,41 @@ a reference to no layer, a cycle, and layers that feed no output. Expansion is b
 — block nesting, nesting of every kind, the number of layers, the number of expansions
 (every block instance, repeat copy and branch, empty or not) and the length of a full name
 — so that no spec can blow up: the work is linear in what the limits allow.
+
+A block's arguments go into its layers as it is instantiated (`values.py`): numbers into
+expressions, names, true/false and pairs whole; `- $act` becomes the kind its argument
+names, `from: $skip` the layer it names in the caller's scope, and a repeat's count (`n -
+1`) a whole number 0–1,000 with the arguments and the symbols' values put in.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import sympy as sp
+
 from ..errors import SourceLoc, clip, error
-from ..spec.model import BlockUse, Item, LayerDecl, Parallel, Repeat, Residual, Spec
+from ..spec.items import MAX_REPEAT, ItemParser
+from ..spec.model import (
+    IN_PLACEHOLDER,
+    ArgItem,
+    BlockUse,
+    Item,
+    LayerDecl,
+    Parallel,
+    Repeat,
+    Residual,
+    Spec,
+    channels_symbol,
+    symbol,
+)
 from ..spec.names import INPUT
-from ..suggest import did_you_mean
+from ..spec.yamlnodes import LScalar
+from . import values as V
 from .model import Graph, Group, Node
 from .order import check_reachable, topological
-from .scope import Ref, Scope, check_path, drive, label, substitute
+from .refs import Resolver
+from .scope import Ref, Scope, check_path, drive, label
 
 MAX_NODES = 100_000  # layers after expansion; bench/check_scaling.py shows the cost up to it
 MAX_BLOCK_DEPTH = 16
@@ -37,30 +59,34 @@ MAX_NESTING = 64
 
 
 class _Expander:
-    def __init__(self, spec: Spec):
+    def __init__(self, spec: Spec, values: dict | None = None):
         self.spec = spec
+        # The symbols' values, for the repeat counts that use them (nothing else here does).
+        self.values = {symbol(k): sp.Integer(v) for k, v in (values or {}).items()}
         self.blocks = {b.name: b for b in spec.blocks}  # looked up once per instance
+        self.channel_of: dict = {}  # an instance's `in` symbol -> its input's entry
         self.nodes: list[dict] = []
         self.by_name: dict[str, dict] = {}
         self.groups: list[Group] = []
         self.cost: dict[str, int] = {}  # block -> at_least of its items
         self.stack: list[str] = []
         self.nesting = 0
-        self.resolved: dict[tuple[int, str], str] = {}  # (scope, `from:` name) -> node
 
     # -- names -------------------------------------------------------------------------
     def reserve(self, items, scope: Scope) -> None:
-        """Explicit names first, so that automatic ones never take them."""
+        """Explicit names first, so that automatic ones never take them. An unnamed
+        residual's layers live in the scope around it: reserved with it, and again (the
+        same items) when it is expanded."""
         for it in items:
             name = getattr(it, "name", None)
             if name is not None:
-                if name in scope.reserved:
+                if name in scope.reserved and scope.reserved[name] != it.loc:
                     raise error(f"layer name '{name}' is used twice in {scope.path or 'the spec'}"
                                 f" (first at line {scope.reserved[name].line})", it.loc,
                                 code="duplicate-name")
                 scope.reserved[name] = it.loc
-            elif isinstance(it, (Residual, Parallel)):  # unnamed: their layers live here
-                self.reserve(it.items if isinstance(it, Residual) else (), scope)
+            elif isinstance(it, Residual):  # unnamed: its layers live here
+                self.reserve(it.items, scope)
 
     def auto(self, scope: Scope, prefix: str) -> str:
         while True:
@@ -77,13 +103,16 @@ class _Expander:
             raise error(f"the spec expands to more than {MAX_NODES:,} layers", loc,
                         code="too-large")
         check_path(name, loc)
-        if scope.subs:
-            where = dict(arg_locs)
-            args = tuple((k, substitute(v, scope.subs, where.get(k, loc), f"{kind}.{k}"))
-                         for k, v in args)
+        channels = ()
+        if scope.subs or scope.whole:
+            args = V.layer_args(kind, args, arg_locs, scope.subs, scope.whole,
+                                self.spec.ndim, loc, f"in {scope.path or 'the network'}")
+            if self.channel_of:
+                channels = tuple(V.channels_in(args))
         node = dict(name=name, kind=kind, args=tuple(args), arg_locs=tuple(arg_locs), loc=loc,
                     inputs=list(inputs), refs=list(refs), groups=scope.groups,
-                    index=len(self.nodes))
+                    index=len(self.nodes),
+                    channels=[(c, self.channel_of[c]) for c in channels])
         self.nodes.append(node)
         self.by_name[name] = node
         return name
@@ -111,8 +140,7 @@ class _Expander:
         self.reserve(items, scope)
         prev = x
         for it in items:
-            src = [(Ref(scope, n, loc) if n != INPUT else scope.input)
-                   for n, loc in getattr(it, "sources", ())] or [prev]
+            src = [self.source(scope, n, loc) for n, loc in getattr(it, "sources", ())] or [prev]
             prev = self.layer(it, scope, src) if isinstance(it, LayerDecl) else \
                 (yield self.item(it, scope, src))
         self.nesting -= 1
@@ -125,9 +153,25 @@ class _Expander:
         scope.locals[local] = out
         return out
 
+    def source(self, scope: Scope, name: str, loc: SourceLoc):
+        """What a `from:` name reads: `$skip` is the layer the block argument names, looked
+        up in the scope where it was given."""
+        if name.startswith("$"):
+            value = scope.whole.get(sp.Symbol(name[1:], real=True))
+            if value is None:
+                value = scope.subs.get(sp.Symbol(name[1:], real=True))
+            if not isinstance(value, V.ScopedWord):
+                arg = name.rsplit(".", 1)[-1]
+                raise error(f"`from: ${arg}`: the block argument is {V.describe(value)}, not "
+                            "a layer's name", loc, code="type")
+            scope, name = value.scope, str(value)
+        return Ref(scope, name, loc) if name != INPUT else scope.input
+
     def item(self, it: Item, scope: Scope, src: list, name: str | None = None):
         if isinstance(it, Repeat):
             return (yield self.repeat(it, scope, src))
+        if isinstance(it, ArgItem):
+            it = self.named_kind(it, scope)
         if isinstance(it, LayerDecl):
             return self.layer(it, scope, src, name)
         if isinstance(it, BlockUse):
@@ -149,12 +193,24 @@ class _Expander:
                         code="type")
         return src[0]
 
+    def named_kind(self, it: ArgItem, scope: Scope) -> Item:
+        """`- $act` as if the kind (or block) its argument names were written there."""
+        arg = it.arg.name.rsplit(".", 1)[-1]
+        value = V.put(it.arg, scope.subs, scope.whole, it.loc, f"${arg}")
+        word = V.kind_word(value, it.loc, arg)
+        parser = ItemParser(self.spec.ndim, None, {b.name: (b.params, b.loc)
+                                                   for b in self.spec.blocks})
+        made = parser.dispatch(LScalar(word, it.loc), None, 0, it.loc)
+        return dataclasses.replace(made, name=it.name, sources=it.sources)
+
     def at_least(self, item, seen: tuple = ()) -> int:
         """A lower bound on the groups one copy of `item` opens (block instances and
         repeat copies), memoized per block: `repeat: 1000` of an empty block nested four
-        deep is refused before it is walked, not after 100,000 empty steps."""
+        deep is refused before it is walked, not after 100,000 empty steps. A count that
+        is an expression counts as 0 here, and is checked when it is known."""
         if isinstance(item, Repeat):
-            return 1 + item.count * self.at_least(item.item, seen)
+            count = int(item.count) if item.count.is_Integer else 0
+            return 1 + count * self.at_least(item.item, seen)
         if isinstance(item, BlockUse):
             if item.block in seen or item.block not in self.blocks:
                 return 1  # recursion is reported where the block is expanded
@@ -169,19 +225,21 @@ class _Expander:
         return 0
 
     def repeat(self, it: Repeat, scope: Scope, src: list):
-        if len(self.groups) + self.at_least(it) > MAX_GROUPS:
+        count = V.repeat_count(it.count, scope.subs, scope.whole, self.values,
+                               it.count_loc or it.loc, MAX_REPEAT)
+        if len(self.groups) + 1 + count * self.at_least(it.item) > MAX_GROUPS:
             raise _too_many_groups(it.loc)
         base = it.name or self.auto(scope, label(it.item))
-        copies = self.group(scope.full(base), f"{label(it.item)} ×{it.count}", it.loc,
+        copies = self.group(scope.full(base), f"{label(it.item)} ×{count}", it.loc,
                             "repeat")
         inner = scope.child(base, src[0], group=copies)
         prev = src
-        for i in range(it.count):
+        for i in range(count):
             one = it.first if i == 0 else it.item
             prev = [self.layer(one, inner, prev, str(i)) if isinstance(one, LayerDecl) else
                     (yield self.item(one, inner, prev, name=str(i)))]
         scope.locals[base] = prev[0]
-        return prev[0]
+        return prev[0]  # no copy (a count of 0): what the repeat reads
 
     def block(self, use: BlockUse, scope: Scope, local: str, src: list):
         if use.block in self.stack:
@@ -192,21 +250,35 @@ class _Expander:
                         code="too-deep")
         bd = self.blocks[use.block]
         placeholders = dict(bd.symbols)
-        values = tuple((n, substitute(v, scope.subs, at, f"{use.block}.{n}"))
-                       for n, v, at in use.args)
-        subs = {placeholders[n]: v for n, v in values}
+        values = tuple((n, self.given(v, scope, at, f"{use.block}.{n}")) for n, v, at in use.args)
+        subs = {placeholders[n]: v for n, v in values if isinstance(v, sp.Basic)}
+        whole = {placeholders[n]: v for n, v in values if not isinstance(v, sp.Basic)}
+        x = self.single(src, use)
+        if bd.reads_in:  # this instance's `in`: the channels of what it reads
+            subs[IN_PLACEHOLDER] = channels = channels_symbol()
+            self.channel_of[channels] = x
         path = self.group(scope.full(local), use.block, use.loc, "block", values)
-        inner = scope.child(local, self.single(src, use), subs=subs, group=path)
+        inner = scope.child(local, x, subs=subs, group=path, whole=whole)
         self.stack.append(use.block)
         out = yield self.items(bd.items, inner, inner.input, use.loc)
         self.stack.pop()
         return out
+
+    def given(self, value, scope: Scope, loc: SourceLoc, what: str):
+        """A block argument's value in the caller's scope; a name is bound to that scope."""
+        value = V.put(value, scope.subs, scope.whole, loc, what)
+        if isinstance(value, str) and not isinstance(value, V.ScopedWord):
+            return V.ScopedWord(value, scope)
+        return value
 
     def residual(self, it: Residual, scope: Scope, local: str | None, x):
         s = scope
         if local:
             s = scope.child(local, x, group=self.group(scope.full(local), "residual", it.loc))
         body = yield self.items(it.items, s, x, it.loc)
+        if it.shortcut == "if_same":  # x + f(x) where f keeps the shape, else f(x) alone
+            return self.add_node(s.full(self.auto(s, "add")), "add_if_same", [body, x], it.loc,
+                                 s, refs=[body])
         if isinstance(it.shortcut, str):
             sc = self.add_node(s.full(self.auto(s, "shortcut")), "shortcut", [x], it.loc, s,
                                (("mode", it.shortcut), ("batchnorm", it.batchnorm)), (),
@@ -228,63 +300,18 @@ class _Expander:
             outs.append((yield self.items(branch, inner, x, it.loc)) if branch else x)
         return self.add_node(s.full(self.auto(s, it.merge)), it.merge, outs, it.loc, s)
 
-    # -- references, order, reachability ----------------------------------------------
-    def resolve(self, entry) -> str:
-        """The node an input entry stands for. A `from:` name may stand for what an empty
-        block or branch passes on — another `from:` name — so this follows such names, each
-        at most once: `{name: a, from: a}` on an empty block is a cycle, not a recursion."""
-        chain: list[Ref] = []
-        on_chain: set[tuple[int, str]] = set()
-        while not isinstance(entry, str):
-            key = (id(entry.scope), entry.name)
-            if key in self.resolved:
-                entry = self.resolved[key]
-                break
-            if key in on_chain:
-                names = " → ".join(f"{clip(r.name)} (line {r.loc.line})"
-                                   for r in chain[:6] + [entry])
-                raise error(f"the `from:` names form a cycle through empty blocks: {names}",
-                            entry.loc,
-                            "an empty block or branch passes on what it reads, so a `from:` "
-                            "must not lead back to itself", code="cycle")
-            chain.append(entry)
-            on_chain.add(key)
-            entry = self.lookup(entry)
-        for r in chain:  # each name is followed once in the whole run: linear
-            self.resolved[(id(r.scope), r.name)] = entry
-        return entry
-
-    def lookup(self, ref: Ref):
-        """What `from: name` names: a node, or what an empty scope passes on."""
-        s = ref.scope
-        while s is not None:
-            if ref.name in s.locals:
-                return s.locals[ref.name]
-            if s.full(ref.name) in self.by_name:
-                return s.full(ref.name)
-            s = s.parent
-        near = []
-        s = ref.scope
-        while s is not None:
-            near += list(s.locals)
-            s = s.parent
-        hint = did_you_mean(ref.name, near)
-        if not hint:
-            listed = sorted(set(near))
-            hint = "layers here: " + (", ".join(clip(n) for n in listed[:20]) or "none") + \
-                (f" and {len(listed) - 20:,} more" if len(listed) > 20 else "")
-        raise error(f"`from: {clip(ref.name)}` names no layer here", ref.loc, hint,
-                    code="dangling-ref")
-
+    # -- order, reachability -----------------------------------------------------------
     def run(self) -> Graph:
         top = Scope("", None, INPUT, {}, ())
         main = drive(self.items(self.spec.layers, top, INPUT))
+        resolve = Resolver(self.by_name).resolve
         for node in self.nodes:
-            node["inputs"] = [self.resolve(e) for e in node["inputs"]]
-            node["refs"] = [self.resolve(e) for e in node["refs"]]
-        outputs = [self.resolve(main)]
+            node["inputs"] = [resolve(e) for e in node["inputs"]]
+            node["refs"] = [resolve(e) for e in node["refs"]]
+            node["channels"] = [(c, resolve(e)) for c, e in node["channels"]]
+        outputs = [resolve(main)]
         for name, loc in self.spec.outputs:
-            out = self.resolve(Ref(top, name, loc))
+            out = resolve(Ref(top, name, loc))
             if out not in outputs:
                 outputs.append(out)
         if outputs[0] == INPUT:
@@ -293,9 +320,11 @@ class _Expander:
         order = topological(self.nodes, self.by_name)
         check_reachable(self.nodes, self.by_name, outputs)
         nodes = tuple(Node(n["name"], n["kind"], n["args"], n["arg_locs"], n["loc"],
-                           tuple(n["inputs"]), tuple(n["refs"]), n["groups"]) for n in order)
+                           tuple(n["inputs"]), tuple(n["refs"]), n["groups"],
+                           tuple(n["channels"])) for n in order)
         return Graph(self.spec.name, self.spec.input, nodes, self.spec.rounding,
                      tuple(outputs), tuple(self.groups))
+
 
 def _too_many_groups(loc: SourceLoc):
     return error(f"the spec expands to more than {MAX_GROUPS:,} block instances, repeats and "
@@ -303,8 +332,10 @@ def _too_many_groups(loc: SourceLoc):
                  "not", code="too-large")
 
 
-def build_graph(spec: Spec) -> Graph:
-    graph = _Expander(spec).run()
+def build_graph(spec: Spec, values: dict | None = None) -> Graph:
+    """The graph of `spec`; `values` (symbol -> int) are read only by repeat counts that
+    use symbols (`spec.symbolic_repeats`): every other value stays a symbol."""
+    graph = _Expander(spec, values).run()
     # What the later stages read of the spec travels with the graph: they need no Spec.
     return dataclasses.replace(graph, symbols=spec.symbols, source=spec.source,
                                input_loc=spec.input_loc)

@@ -43,6 +43,9 @@ class Node:
     inputs: tuple[str, ...]
     refs: tuple[str, ...] = ()          # shape-only references (a shortcut's residual body)
     groups: tuple[str, ...] = ()        # paths of the groups it sits in, outermost first
+    # A block's `in` in its arguments: (the instance's symbol, the layer whose output
+    # channels it is) — put in by the analysis, once that layer's shape is known.
+    channels: tuple[tuple[sp.Symbol, str], ...] = ()
 
     @property
     def local_name(self) -> str:

@@ -13,14 +13,17 @@ from ..spec.names import INPUT
 
 
 def topological(nodes: list[dict], by_name: dict) -> list[dict]:
-    """Topological order, keeping the written order where the edges allow (Kahn)."""
-    waiting = {n["name"]: len({i for i in n["inputs"] + n["refs"] if i != INPUT})
-               for n in nodes}
+    """Topological order, keeping the written order where the edges allow (Kahn). A layer
+    whose arguments read a block's `in` comes after the layer that gives it."""
+
+    def after(n: dict) -> set:  # what it reads, and whose channels its `in` is
+        return {i for i in n["inputs"] + n["refs"] + [e for _, e in n.get("channels", ())]
+                if i != INPUT}
+    waiting = {n["name"]: len(after(n)) for n in nodes}
     users: dict[str, list[dict]] = {}
     for n in nodes:
-        for i in set(n["inputs"] + n["refs"]):
-            if i != INPUT:
-                users.setdefault(i, []).append(n)
+        for i in after(n):
+            users.setdefault(i, []).append(n)
     ready = [(n["index"], n["name"]) for n in nodes if waiting[n["name"]] == 0]
     heapq.heapify(ready)
     out = []

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy as sp
-
 from ..errors import SourceLoc, clip, error
 from ..layers import KINDS
-from ..spec import bounds
-from ..spec.model import BlockUse, Item, LayerDecl, Repeat, Residual
+from ..spec.model import ArgItem, BlockUse, Item, LayerDecl, Repeat, Residual
 
 # A layer's full dotted name: 16 levels of block, copy and branch names stay far below.
 # It bounds the memory of names and of the JSON report, which lists each layer's groups.
@@ -32,10 +29,14 @@ class Ref:
 
 
 class Scope:
+    """`subs`: the block's arguments that are numbers (placeholder -> sympy value); `whole`:
+    the others (true/false, names, pairs: graph/values.py)."""
+
     def __init__(self, path: str, parent: Scope | None, input_: object, subs: dict,
-                 groups: tuple[str, ...]):
+                 groups: tuple[str, ...], whole: dict | None = None):
         self.path, self.parent, self.input = path, parent, input_
         self.subs, self.groups = subs, groups
+        self.whole = whole or {}
         self.locals: dict[str, object] = {}
         self.counters: dict[str, int] = {}
         self.reserved: dict[str, SourceLoc] = {}
@@ -43,9 +44,12 @@ class Scope:
     def full(self, local: str) -> str:
         return f"{self.path}.{local}" if self.path else local
 
-    def child(self, local: str, input_, subs=None, group: str | None = None) -> Scope:
+    def child(self, local: str, input_, subs=None, group: str | None = None,
+              whole: dict | None = None) -> Scope:
         groups = self.groups + ((group,) if group else ())
-        return Scope(self.full(local), self, input_, self.subs if subs is None else subs, groups)
+        if subs is None:
+            subs, whole = self.subs, self.whole
+        return Scope(self.full(local), self, input_, subs, groups, whole)
 
 
 def label(item: Item) -> str:
@@ -55,6 +59,8 @@ def label(item: Item) -> str:
         return item.block
     if isinstance(item, Repeat):
         return label(item.item)
+    if isinstance(item, ArgItem):
+        return item.arg.name.rsplit(".", 1)[-1]
     return "residual" if isinstance(item, Residual) else "parallel"
 
 
@@ -80,17 +86,3 @@ def check_path(path: str, loc: SourceLoc) -> None:
         raise error(f"the full name '{clip(path, 60)}' is longer than {MAX_PATH} characters",
                     loc, "shorten the names of the blocks, repeats and branches it sits in",
                     code="too-long")
-
-
-def substitute(value, subs: dict, loc: SourceLoc, what: str):
-    """A block's arguments put into a value, within the bounds of spec/bounds.py: arguments
-    passed down through nested blocks (`x**16` at each level) must not grow without end."""
-    if isinstance(value, sp.Basic):
-        try:
-            return bounds.substitute(value, subs)
-        except bounds.BoundError as exc:
-            raise error(f"{what}: with the block's arguments put in, {exc}", loc,
-                        code="range") from None
-    if isinstance(value, tuple):
-        return tuple(substitute(v, subs, loc, what) for v in value)
-    return value

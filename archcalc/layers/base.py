@@ -94,6 +94,9 @@ class Facts:
     fatal: bool = False  # the output does not exist (size <= 0): stop here
     maps: tuple[AxisMap, ...] | None = None  # when they depend on shapes (shortcuts)
     view: bool = False   # the output is the input tensor (identity): no new memory
+    # The output is the first input and the others are not read: a residual's absent
+    # shortcut (`shortcut: if_same` where the body changes the shape). Implies `view`.
+    passes: bool = False
 
 
 @dataclass(frozen=True)

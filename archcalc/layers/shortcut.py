@@ -5,7 +5,10 @@
   parameters: H(x) = f(x) + W₁x), followed by BatchNorm when `batchnorm` (torchvision);
 - zeropad: ResNet's option A — subsample x[:, :, ::s, ::s] and pad the extra channels with
   zeros: no parameters;
-- auto: identity when the shapes match, projection when they do not.
+- auto: identity when the shapes match, projection when they do not;
+- if_same: identity when the body keeps the channels and its strides are all 1, and else
+  no shortcut at all — no add, the body alone (torchvision's `use_res_connect` in
+  MobileNet v2/v3, MnasNet, EfficientNet). This one is its own merge, `add_if_same`.
 
 Which one applies depends on shapes, so it is decided here, during analysis; the body's
 stride is the product of the strides along it (passed in by the analyser).
@@ -20,6 +23,7 @@ from ..notation import shape_text
 from .axismap import KEEP, CeilDiv, Slide, floor_div
 from .base import BOOL, CHOICE, Ctx, Facts, LayerKind, Param, Saved, Shape
 from .call import Call, dims, kw, nd
+from .merge import Add
 from .registry import register
 
 MODES = ("auto", "identity", "projection", "zeropad")
@@ -92,3 +96,36 @@ class Shortcut(LayerKind):
                      formulas=tuple(StridedArith(W, s, d) for W, s, d in zip(x.dims, stride, out)),
                      call=call,
                      maps=tuple(Slide(sp.Integer(1), s, rounding="floor") for s in stride))
+
+
+@register
+class AddIfSame(LayerKind):
+    """Reads [f(x), x]; x + f(x) when f keeps the channels with stride 1, else f(x)."""
+
+    name = "add_if_same"
+    category = "merge"
+    arity = None
+    torch = "x + f(x) (archcalc.reference.helpers.Add), or f(x) alone (nn.Identity)"
+    summary = ("a residual sum where the body keeps the channels with stride 1, else the body "
+               "alone (torchvision's use_res_connect; written `residual: {shortcut: if_same}`)")
+    name_prefix = "add"
+
+    def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
+        body, x = xs[0], xs[-1]
+        if ctx.ref_stride is None or len(xs) != 2:
+            return Facts(body, findings=(ctx.error(
+                "add_if_same is a residual's merge: write `residual: {shortcut: if_same, "
+                "layers: [...]}`", code="merge-shape"),), fatal=True)
+        same = [sp.simplify(x.c - body.c)] + [sp.simplify(s - 1) for s in ctx.ref_stride]
+        if any(d.is_number and d != 0 for d in same):
+            return Facts(body, call=Call("nn.Identity"), view=True, passes=True)
+        open_ = sorted({str(s) for d in same for s in d.free_symbols})
+        if open_ and not ctx.lenient:  # generic code (a block's class) tests it at run time
+            return Facts(body, findings=(ctx.error(
+                f"whether the shortcut is there (same channels, stride 1) depends on "
+                f"{', '.join(open_)}: give {'it a value' if len(open_) == 1 else 'them values'}",
+                code="merge-shape"),), fatal=True)
+        problem = Add.check(xs, ctx.input_names, ctx, with_channels=True)
+        if problem:
+            return Facts(body, findings=(problem,), fatal=True)
+        return Facts(body, call=Call("Add"))

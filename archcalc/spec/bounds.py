@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .functions import DomainError, RoundHalfEven
+
 # int64, PyTorch's type for sizes: no tensor dimension, stride or count exceeds it.
 MAX_VALUE = 2**63 - 1
 MAX_DIGITS = 19  # len(str(MAX_VALUE)): a longer decimal literal is refused unread
@@ -55,7 +57,7 @@ def size_bits(e: sp.Basic, symbol_bits: dict | None = None) -> int:
     sizes = [size_bits(a, symbol_bits) for a in e.args]
     if isinstance(e, (sp.Min, sp.Max)):
         return max(sizes, default=0)
-    if isinstance(e, (sp.floor, sp.ceiling)):
+    if isinstance(e, (sp.floor, sp.ceiling, RoundHalfEven)):
         return sizes[0]
     # Add, Mul, Mod and anything else: a sum of sizes (+1 per term for carries).
     return sum(sizes) + len(sizes)
@@ -104,6 +106,8 @@ def substitute(value: sp.Basic, subs: dict) -> sp.Basic:
         result = value.xreplace(subs)
     except ZeroDivisionError:
         raise BoundError("division by zero") from None
+    except DomainError as exc:  # make_divisible(v, 0), log(0) once the values are in
+        raise BoundError(str(exc)) from None
     except (TypeError, ValueError):  # min(4, 1/0): sympy cannot compare zoo
         raise BoundError("division by zero (the value is undefined)") from None
     except RecursionError:  # a sympy bug on some Mod/floor combinations (see expr.py)

@@ -1,8 +1,8 @@
 """A small, whitelisted parser for the arithmetic a spec may write in a numeric field.
 
-`out: 2*c`, `kernel: k`, `padding: (k - 1)/2` — integers, decimals, symbol names, the
-operators + - * / // % ** (or ^), parentheses and the functions min, max, floor, ceil.
-Nothing else: the text is tokenised and parsed by hand into sympy objects, never passed
+`out: 2*c`, `kernel: k`, `padding: (k - 1)/2` — integers, decimals (exact rationals:
+`1.4` is 7/5), symbol names, the operators + - * / // % ** (or ^), parentheses and the
+functions min, max, floor, ceil, round, log and make_divisible (`functions.py`). Nothing else: the text is tokenised and parsed by hand into sympy objects, never passed
 to `eval` or `sympify`, so a spec from a stranger cannot run code. Length, nesting and
 exponents are bounded, a number literal is bounded before it is converted, and every
 intermediate value is checked against `bounds.py` after every step, so no expression can
@@ -19,6 +19,7 @@ from typing import Callable
 import sympy as sp
 
 from . import bounds
+from .functions import DomainError, MakeDivisible, RoundHalfEven, log
 
 MAX_LENGTH = 256
 MAX_DEPTH = 32
@@ -30,7 +31,10 @@ _TOKEN = re.compile(r"\s*(?:(?P<num>[0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)
                     r"|(?P<op>\*\*|//|[-+*/%^(),]))")
 MAX_ARGS = 16
 _FUNCTIONS = {"min": (sp.Min, 2, None), "max": (sp.Max, 2, None),
-              "floor": (sp.floor, 1, 1), "ceil": (sp.ceiling, 1, 1)}
+              "floor": (sp.floor, 1, 1), "ceil": (sp.ceiling, 1, 1),
+              "round": (RoundHalfEven, 1, 1), "log": (log, 1, 2),
+              "make_divisible": (MakeDivisible, 2, 3)}
+FUNCTIONS = tuple(_FUNCTIONS)  # reserved: no symbol may take one of these names
 
 
 class ExprError(ValueError):
@@ -185,9 +189,14 @@ class _Parser:
                 raise ExprError(f"{name}() takes at most {MAX_ARGS} arguments", off)
         self.take(")")
         if len(args) < least or (most is not None and len(args) > most):
-            raise ExprError(f"{name}() takes {least if most == least else f'at least {least}'} "
-                            f"argument{'s' if least > 1 else ''}", off)
-        return self.checked(fn(*args), off)
+            count = least if most == least else f"at least {least}" if most is None else \
+                f"{least} or {most}"
+            raise ExprError(f"{name}() takes {count} argument{'s' if most != 1 else ''}", off)
+        try:
+            value = fn(*args)
+        except DomainError as exc:
+            raise ExprError(str(exc), off) from None
+        return self.checked(value, off)
 
     def checked(self, value: sp.Expr, off: int) -> sp.Expr:
         try:

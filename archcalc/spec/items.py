@@ -7,16 +7,17 @@
     - residual: {layers: [...], shortcut: auto}  H(x) = f(x) + shortcut(x)
     - parallel: {branches: [[...], [...]], merge: concat}
     - add: {from: [a, b]}                        named references (any item takes `from:`)
+    - $act                                       in a block: the kind its argument names
 
-Every item may carry `name:`, `from:` (the layer(s) it reads instead of the previous one),
-and `repeat:` with an optional `first:` mapping that overrides arguments in the first copy.
+Every item may carry `name:`, `from:` (the layer(s) it reads instead of the previous one,
+`$skip` for a layer a block argument names), and `repeat:` (an expression of block
+arguments and symbols) with an optional `first:` mapping that overrides arguments in the
+first copy.
 """
 
 from __future__ import annotations
 
 from typing import Callable
-
-import sympy as sp
 
 from ..errors import SourceLoc, SpecError, clip, error
 from ..layers import KINDS, lookup, suggest
@@ -24,7 +25,7 @@ from ..suggest import did_you_mean
 from . import foreign
 from . import params as P
 from .expr import ExprError
-from .model import BlockUse, Item, LayerDecl, Parallel, Ref, Repeat, Residual
+from .model import IN, ArgItem, BlockUse, Item, LayerDecl, Parallel, Ref, Repeat, Residual
 from .names import check_layer_name
 from .scalars import Trap
 from .yamlnodes import LMap, LScalar, LSeq, Node
@@ -32,7 +33,7 @@ from .yamlnodes import LMap, LScalar, LSeq, Node
 ITEM_KEYS = ("name", "from", "repeat", "first")
 RESIDUAL_KEYS = ("layers", "shortcut", "batchnorm") + ITEM_KEYS
 PARALLEL_KEYS = ("branches", "merge") + ITEM_KEYS
-SHORTCUTS = ("auto", "identity", "projection", "zeropad")
+SHORTCUTS = ("auto", "identity", "projection", "zeropad", "if_same")
 MAX_REPEAT = 1000
 MAX_ITEM_DEPTH = 32
 # A layer list longer than the layer limit (graph.expand.MAX_NODES, a test keeps them equal)
@@ -47,6 +48,7 @@ class ItemParser:
         self.ndim = ndim
         self.resolve = resolve          # expression names -> sympy (symbols, block args)
         self.blocks = blocks            # block name -> (params, loc) signatures
+        self.symbolic_repeats = False   # a repeat count it parsed is an expression
 
     def items(self, node: Node, what: str = "layers", depth: int = 0) -> tuple[Item, ...]:
         if depth > MAX_ITEM_DEPTH:
@@ -85,6 +87,9 @@ class ItemParser:
                  loc: SourceLoc | None = None) -> Item:
         loc = loc or key.loc
         word = str(key.value)
+        arg = P.placeholder(key, self.resolve, bare=False)
+        if arg is not None:
+            return self.arg_item(arg, value, loc)
         if word == "residual":
             return self.residual(value, key, loc, depth)
         if word == "parallel":
@@ -129,7 +134,9 @@ class ItemParser:
                     isinstance(item.value, Trap):
                 raise error("`from:` names a layer (or `input`), or lists layer names",
                             item.loc, code="type")
-            out.append((str(item.value), item.loc))
+            arg = P.placeholder(item, self.resolve, bare=False)
+            # `$skip`: the layer a block argument names, looked up where it is expanded
+            out.append((f"${arg.name}" if arg is not None else str(item.value), item.loc))
         if not out:
             raise error("`from:` lists no layer", node.loc, code="type")
         return tuple(out)
@@ -146,10 +153,11 @@ class ItemParser:
         written: dict[str, Node] = {}
         if isinstance(value, LMap):
             unknown = []  # every unknown key of the layer is reported at once
-            for k, v in value.items:
+            for i, (k, v) in enumerate(value.items):
                 if k.value in ITEM_KEYS:
                     continue
                 if kind.param(str(k.value)) is None:
+                    split_expression(value, i, kind.name)
                     options = [p.name for p in kind.params] + list(ITEM_KEYS)
                     unknown.append(error(
                         f"{kind.name} has no argument '{k.value}'", k.loc,
@@ -196,24 +204,26 @@ class ItemParser:
     def block_use(self, block: str, key: LScalar, value: Node | None, loc) -> BlockUse:
         params, def_loc = self.blocks[block]
         names = [n for n, _, _ in params]
-        given: dict[str, tuple[sp.Expr, SourceLoc]] = {}
+        given: dict[str, tuple[object, SourceLoc]] = {}
         defined = f"block {block} is defined at {def_loc}"
         if isinstance(value, LMap):
-            for k, v in value.items:
-                if k.value in ITEM_KEYS:
-                    continue
-                if k.value not in names:
+            for i, (k, v) in enumerate(value.items):  # the keys first: a split expression
+                if k.value not in ITEM_KEYS and k.value not in names:
+                    split_expression(value, i, block)
                     raise error(f"block {block} has no argument '{k.value}'", k.loc,
                                 did_you_mean(k.value, names) or
                                 f"{block} takes: {', '.join(names) or 'no arguments'}",
                                 defined, code="block-arg")
-                given[str(k.value)] = (P.integer(v, f"{block}.{k.value}", self.resolve, 0), v.loc)
+            for k, v in value.items:
+                if k.value not in ITEM_KEYS:
+                    given[str(k.value)] = (P.arg_value(v, f"{block}.{k.value}", self.resolve),
+                                           v.loc)
         elif value is not None and not (isinstance(value, LScalar) and value.value is None):
             if not names or isinstance(value, LSeq):
                 raise error(f"block {block} takes "
                             + ("no arguments" if not names else "its arguments as a mapping"),
                             value.loc, defined, code="block-arg")
-            given[names[0]] = (P.integer(value, f"{block}.{names[0]}", self.resolve, 0), value.loc)
+            given[names[0]] = (P.arg_value(value, f"{block}.{names[0]}", self.resolve), value.loc)
         args = []
         for n, default, _ in params:
             if n in given:
@@ -275,10 +285,10 @@ class ItemParser:
 
     def repeat(self, key: LScalar, value: LMap, loc: SourceLoc, depth: int) -> Repeat:
         count_node = value.get("repeat")
-        count = P.integer(count_node, "repeat", lambda n, o: self._no_symbol(n, o), 1)
-        count = int(count)
-        if count > MAX_REPEAT:
+        count = P.integer(count_node, "repeat", self._count_name, 0)
+        if count.is_number and count > MAX_REPEAT:
             raise error(f"repeat is at most {MAX_REPEAT}", count_node.loc, code="too-large")
+        self.symbolic_repeats |= not count.is_number
         first_node = value.get("first")
         base = LMap(tuple((k, v) for k, v in value.items if k.value not in ("repeat", "first")),
                     value.loc)
@@ -293,7 +303,48 @@ class ItemParser:
                 first_node.items
             first = self.dispatch(key, LMap(merged, value.loc), depth, loc)
         name = getattr(item, "name", None)
-        return Repeat(first, item, count, loc, name)
+        return Repeat(first, item, count, loc, name, count_node.loc)
 
-    def _no_symbol(self, name: str, offset: int):
-        raise ExprError(f"'{name}': repeat counts are plain numbers", offset)
+    def _count_name(self, name: str, offset: int):
+        if name == IN:
+            raise ExprError("a repeat count cannot read `in`: the channels are known only "
+                            "once the layers before are worked out", offset)
+        return self.resolve(name, offset)
+
+    def arg_item(self, arg, value: Node | None, loc: SourceLoc) -> ArgItem:
+        """`- $act`: the kind (or block) a block argument names, used with its defaults."""
+        if value is not None and not (isinstance(value, LScalar) and value.value is None):
+            if not isinstance(value, LMap):
+                raise error(f"`- ${arg.name.rsplit('.', 1)[-1]}` takes no value: the kind its "
+                            "argument names is used with its defaults", value.loc,
+                            "name it or read another layer with `{name: …, from: …}`",
+                            code="type")
+            self.check_keys(value, ("name", "from"), f"${arg.name.rsplit('.', 1)[-1]}")
+        name, sources = self.common(value)
+        return ArgItem(arg, loc, name, sources)
+
+
+def split_expression(value: LMap, index: int, what: str) -> None:
+    """YAML splits a flow mapping at commas: `{out: max(4, 8)}` reads as `out: max(4` and a
+    key `8)`. Say so, and how to quote it, where a key follows an unclosed parenthesis."""
+    if index == 0:
+        return
+    key, prev = value.items[index - 1]
+    if not _empty(value.items[index][1]) or not (isinstance(prev, LScalar) and isinstance(prev.value, str) and not prev.quoted
+            and prev.value.count("(") > prev.value.count(")")):
+        return
+    parts, depth = [str(prev.value)], prev.value.count("(") - prev.value.count(")")
+    for k, v in value.items[index:]:  # the keys the rest of the expression became
+        if not _empty(v) or depth <= 0:
+            break
+        text = str(k.value)
+        parts.append(text)
+        depth += text.count("(") - text.count(")")
+    joined = ", ".join(parts)
+    raise error(f"{what}.{key.value}: YAML split the expression `{clip(joined, 60)}` at its "
+                "comma", prev.loc, f'quote it: `{key.value}: "{clip(joined, 60)}"` (in a '
+                "mapping written `{…}`, a comma separates keys)", code="expr")
+
+
+def _empty(node: Node | None) -> bool:
+    return node is None or (isinstance(node, LScalar) and node.value is None and not node.quoted)

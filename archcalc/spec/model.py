@@ -21,8 +21,43 @@ def symbol(name: str) -> sp.Symbol:
 
 
 def block_arg(block: str, name: str) -> sp.Symbol:
-    """A block argument's placeholder until the block is used (it may be 0: padding)."""
-    return sp.Symbol(f"{block}.{name}", integer=True, nonnegative=True)
+    """A block argument's placeholder until the block is used. Only `real`: an argument may
+    be a fraction (a width multiplier 1.4), so `floor(w)` must not simplify to `w` — and
+    it may be no number at all (a kind, a layer name, true/false, a pair), put in whole."""
+    return sp.Symbol(f"{block}.{name}", real=True)
+
+
+def arg_name(placeholder: sp.Symbol) -> str:
+    """The argument a placeholder stands for (`bottleneck.width` -> `width`)."""
+    return placeholder.name.rsplit(".", 1)[-1]
+
+
+def is_placeholder(value) -> bool:
+    return isinstance(value, sp.Symbol) and "." in value.name
+
+
+# `in`, in a block's layers: the channel count of the block's input. The parser writes this
+# placeholder; each block instance puts in its own `Channels` symbol (graph/expand.py),
+# which the analysis replaces with the channels of that instance's input.
+IN = "in"
+IN_PLACEHOLDER = sp.Symbol("in", integer=True, positive=True)
+
+
+class Channels(sp.Dummy):
+    """One block instance's `in`: a symbol of its own, printed as `in`."""
+
+    def _sympystr(self, printer) -> str:
+        return IN
+
+
+def channels_symbol() -> Channels:
+    return Channels(IN, integer=True, positive=True)
+
+
+class Word(str):
+    """A name given as a block argument: a layer kind or block (`act: silu`, used as
+    `- $act`), a layer to read (`skip: down1`, used in `from: [$skip, up]`) or a choice
+    (`mode: reflect`)."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +116,7 @@ class BlockUse:
     """`- basic: {out: 128, stride: 2}` — an instance of a block defined under `blocks:`."""
 
     block: str
-    args: tuple[tuple[str, sp.Expr, SourceLoc], ...]
+    args: tuple[tuple[str, object, SourceLoc], ...]  # see params.arg_value for the types
     loc: SourceLoc
     name: str | None = None
     sources: tuple[Ref, ...] = ()
@@ -112,25 +147,39 @@ class Parallel:
 
 @dataclass(frozen=True)
 class Repeat:
-    """`repeat: N` — N copies of `item`, the first one being `first` (e.g. stride 2)."""
+    """`repeat: N` — N copies of `item`, the first one being `first` (e.g. stride 2). N is
+    an expression of block arguments and symbols (`n - 1`), a whole number 0–1,000 once
+    they are put in (graph/expand.py)."""
 
     first: "Item"
     item: "Item"
-    count: int
+    count: sp.Expr
     loc: SourceLoc
     name: str | None = None
+    count_loc: SourceLoc | None = None
 
 
-Item = LayerDecl | BlockUse | Residual | Parallel | Repeat
+@dataclass(frozen=True)
+class ArgItem:
+    """`- $act`: the layer kind (or block) a block argument names, with its defaults."""
+
+    arg: sp.Symbol            # the argument's placeholder
+    loc: SourceLoc
+    name: str | None = None
+    sources: tuple[Ref, ...] = ()
+
+
+Item = LayerDecl | BlockUse | Residual | Parallel | Repeat | ArgItem
 
 
 @dataclass(frozen=True)
 class BlockDef:
     name: str
-    params: tuple[tuple[str, sp.Expr | None, SourceLoc], ...]  # name, default (None: required)
+    params: tuple[tuple[str, object, SourceLoc], ...]  # name, default (None: required)
     symbols: tuple[tuple[str, sp.Symbol], ...]                # each argument's placeholder
     items: tuple[Item, ...]
     loc: SourceLoc
+    reads_in: bool = False  # its layers (or its block uses' arguments) read `in`
 
 
 @dataclass(frozen=True)
@@ -146,6 +195,8 @@ class Spec:
     version: int = SPEC_VERSION
     blocks: tuple[BlockDef, ...] = ()
     outputs: tuple[Ref, ...] = ()  # extra outputs (auxiliary heads); the last layer is the first
+    # Some `repeat:` count is an expression: the expansion may depend on the symbols' values.
+    symbolic_repeats: bool = False
 
     def block(self, name: str) -> BlockDef | None:
         for b in self.blocks:

@@ -8,6 +8,7 @@ the value's line and column and say what was expected.
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import sympy as sp
@@ -15,9 +16,10 @@ import sympy as sp
 from ..errors import SourceLoc, error
 from ..layers import base as B
 from . import bounds
-from .expr import ExprError, parse_expr
-from .scalars import Trap
-from .yamlnodes import LScalar, LSeq, Node
+from .expr import ExprError, _number, parse_expr
+from .model import Word, is_placeholder
+from .scalars import Real, Trap
+from .yamlnodes import LMap, LScalar, LSeq, Node
 
 Resolve = Callable[[str, int], sp.Expr]  # symbol name -> sympy symbol (or ExprError)
 
@@ -40,7 +42,12 @@ def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> sp.Expr:
                     node.loc, code="type")
     if isinstance(v, float):
         raise error(f"{what} must be a whole number, got {v:g}", node.loc, code="type")
-    if isinstance(v, int):
+    if isinstance(v, Word):  # a block argument given as a name, used as a number
+        raise error(f"{what} must be a number, but the block argument is '{v}', which names "
+                    "no symbol", node.loc, code="type")
+    if isinstance(v, sp.Basic):  # a value with a block's arguments put in (graph/expand.py)
+        value = v
+    elif isinstance(v, int):
         value = sp.Integer(v)
         if abs(v) > bounds.MAX_VALUE:
             raise error(f"{what}: {v} is out of range: {bounds.RANGE}", node.loc,
@@ -60,12 +67,28 @@ def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> sp.Expr:
 
 
 def real(node: Node, what: str, low: float | None = None, high: float | None = None,
-         low_open: bool = False, high_open: bool = False) -> float:
+         low_open: bool = False, high_open: bool = False, resolve: Resolve | None = None):
+    """A real number — or, in a block, an expression of its arguments (`p: drop`, `eps:
+    1/t`), returned as such and checked once they are put in (graph/expand.py)."""
     if not isinstance(node, LScalar) or isinstance(node.value, bool) or node.value is None:
         raise error(f"{what} must be a number", node.loc, code="type")
     v = node.value
     if isinstance(v, Trap):
         raise error(f"{what}: {v.why}", node.loc, code="yaml11")
+    if isinstance(v, str) and not isinstance(v, Word) and resolve is not None:
+        try:
+            v = parse_expr(v, resolve)
+        except ExprError as exc:
+            raise error(f"{what}: {exc}", _expr_loc(node, exc.offset), code="expr") from None
+        if not v.is_number:
+            if any(is_placeholder(s) for s in v.free_symbols):
+                return v
+            raise error(f"{what} must be a number (it may use a block's arguments, not "
+                        f"symbols), got {v}", node.loc, code="type")
+    if isinstance(v, sp.Basic):
+        if not (v.is_number and v.is_real):
+            raise error(f"{what} must be a number, got {v}", node.loc, code="type")
+        v = float(v) if abs(v) <= bounds.MAX_VALUE else float("inf")
     if not isinstance(v, (int, float)):
         raise error(f"{what} must be a number, got '{v}'", node.loc, code="type")
     v = float(v)
@@ -81,16 +104,41 @@ def real(node: Node, what: str, low: float | None = None, high: float | None = N
     return v
 
 
-def boolean(node: Node, what: str) -> bool:
+def placeholder(node: Node, resolve: Resolve | None, bare: bool) -> sp.Symbol | None:
+    """The block argument a value names — `$act`, or `act` too where `bare` — as its
+    placeholder, or None if it names none (a `$` name that is no argument is an error)."""
+    if resolve is None or not isinstance(node, LScalar) or not isinstance(node.value, str) \
+            or isinstance(node.value, (Trap, Word)):
+        return None
+    text = node.value
+    sigil = text.startswith("$")
+    if not (sigil or bare) or not IDENT.fullmatch(text.removeprefix("$")):
+        return None
+    try:
+        value = resolve(text.removeprefix("$"), 0)
+    except ExprError as exc:
+        if sigil:
+            raise error(str(exc), _expr_loc(node, 0), code="expr") from None
+        return None
+    return value if is_placeholder(value) else None
+
+
+def boolean(node: Node, what: str, resolve: Resolve | None = None):
     if isinstance(node, LScalar) and isinstance(node.value, bool):
         return node.value
+    arg = placeholder(node, resolve, bare=True)
+    if arg is not None:
+        return arg
     if isinstance(node, LScalar) and isinstance(node.value, Trap):
         raise error(f"{what}: write true or false ('{node.value}' is YAML 1.1 only)", node.loc,
                     code="yaml11")
     raise error(f"{what} must be true or false", node.loc, code="type")
 
 
-def choice(node: Node, what: str, p: B.Param) -> str:
+def choice(node: Node, what: str, p: B.Param, resolve: Resolve | None = None):
+    arg = placeholder(node, resolve, bare=False)
+    if arg is not None:
+        return arg
     if isinstance(node, LScalar) and isinstance(node.value, str) and not isinstance(node.value, Trap):
         key = node.value.lower()
         aliases = dict(p.aliases)
@@ -144,13 +192,62 @@ def convert(p: B.Param, node: Node, layer_kind: str, ndim: int, resolve: Resolve
     if p.type == B.PADDING:
         return padding(node, what, ndim, resolve)
     if p.type == B.FLOAT:
-        return real(node, what)
+        return real(node, what, resolve=resolve)
     if p.type == B.PROB:
-        return real(node, what, 0.0, 1.0, high_open=True)
+        return real(node, what, 0.0, 1.0, high_open=True, resolve=resolve)
     if p.type == B.POSITIVE:
-        return real(node, what, 0.0, low_open=True)
+        return real(node, what, 0.0, low_open=True, resolve=resolve)
     if p.type == B.BOOL:
-        return boolean(node, what)
+        return boolean(node, what, resolve)
     if p.type == B.CHOICE:
-        return choice(node, what, p)
+        return choice(node, what, p, resolve)
     raise AssertionError(p.type)  # pragma: no cover
+
+
+# -- block arguments ------------------------------------------------------------------------
+
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_PAIR = 3  # a per-axis value lists one entry per spatial dim (at most 3: video)
+
+
+def arg_value(node: Node, what: str, resolve: Resolve, depth: int = 0):
+    """A block argument as given (or as its default): a number or an expression (exact:
+    `1.4` is 7/5), true/false, a name (`silu`, `down1`: a `Word`, when it names no symbol
+    or argument), or a list of numbers, one per spatial dim (`[3, 5]`, and per side
+    `[[0, 1], [0, 1]]`). What each may be is checked where the block's layers use it."""
+    if isinstance(node, LMap):
+        raise error(f"{what} is a number, true or false, a name or a list, not a mapping",
+                    node.loc, code="type")
+    if isinstance(node, LSeq):
+        if depth > 1 or not 1 <= len(node) <= MAX_PAIR:
+            raise error(f"{what} lists one value per spatial dim (at most {MAX_PAIR}), or "
+                        "[before, after] per side", node.loc, code="dims")
+        return tuple(arg_value(item, f"{what}[{i}]", resolve, depth + 1)
+                     for i, item in enumerate(node))
+    v = node.value
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, Real) and depth == 0:
+        text = v.text.lstrip("+-")
+        try:
+            value = _number(text, 0)
+        except ExprError as exc:
+            raise error(f"{what}: {exc}", node.loc, code="range") from None
+        return -value if v.text.startswith("-") else value
+    if isinstance(v, str) and not isinstance(v, Trap) and IDENT.fullmatch(v) and depth == 0:
+        try:
+            return resolve(v, 0)
+        except ExprError:
+            return Word(v)  # names no symbol or argument: a kind, a block or a layer
+    return integer(node, what, resolve, 0) if depth else _number_or_expr(node, what, resolve)
+
+
+def _number_or_expr(node: LScalar, what: str, resolve: Resolve) -> sp.Expr:
+    """A whole number ≥ 0 as written, or an expression (its value may be a fraction)."""
+    v = node.value
+    if not isinstance(v, str) or isinstance(v, Trap):
+        return integer(node, what, resolve, 0)  # ints, and the errors for the rest
+    try:
+        return parse_expr(v, resolve)
+    except ExprError as exc:
+        raise error(f"{what}: {exc}", _expr_loc(node, exc.offset), code="expr") from None

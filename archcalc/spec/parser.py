@@ -17,9 +17,18 @@ from ..errors import SourceText, clip, error
 from ..layers import ALIASES, KINDS
 from ..suggest import did_you_mean
 from . import params as P
-from .expr import ExprError
+from .expr import FUNCTIONS, ExprError
 from .items import ItemParser
-from .model import SPEC_VERSION, BlockDef, Spec, SymbolDecl, block_arg, symbol
+from .model import (
+    IN,
+    IN_PLACEHOLDER,
+    SPEC_VERSION,
+    BlockDef,
+    Spec,
+    SymbolDecl,
+    block_arg,
+    symbol,
+)
 from .scalars import Trap
 from .source import check_text, read_spec
 from .yamlnodes import MAX_KEY, LMap, LScalar, LSeq, Node, load
@@ -34,7 +43,7 @@ MAX_OUTPUTS = 64
 # The network's name is printed in every report's title and in generated code.
 MAX_NETWORK_NAME = 128
 # Words a symbol may not be called: padding keywords, expression functions, YAML words.
-RESERVED_SYMBOLS = {"same", "valid", "min", "max", "floor", "ceil", "true", "false", "null"}
+RESERVED_SYMBOLS = {"same", "valid", "true", "false", "null", *FUNCTIONS}
 
 
 def check_block_name(name: str) -> str | None:
@@ -61,6 +70,8 @@ class _SpecParser:
         self.filename = filename
         self.symbols: dict[str, SymbolDecl] = {}
         self.signatures: dict[str, tuple] = {}  # block name -> (params, loc)
+        self.input_channels: sp.Expr | None = None  # what `in` is outside a block
+        self.symbolic_repeats = False
 
     # -- top level --------------------------------------------------------------
     def parse(self, root: Node) -> Spec:
@@ -104,13 +115,16 @@ class _SpecParser:
         if isinstance(layers_node, LSeq) and len(layers_node) == 0:
             raise error("layers is a non-empty list, one layer per item", layers_node.loc,
                         "e.g. `- conv: {out: 6, kernel: 5}`", code="type")
-        layers = ItemParser(ndim, self.resolve, self.signatures).items(layers_node)
+        self.input_channels = inp[0]
+        top = ItemParser(ndim, self.resolve, self.signatures)
+        layers = top.items(layers_node)
         outputs = self.parse_outputs(root.get("outputs")) if root.get("outputs") is not None \
             else ()
         return Spec(name=name, input=inp, input_loc=inp_node.loc,
                     symbols=tuple(self.symbols.values()), layers=layers, source=self.source,
                     rounding=rounding, description=description, blocks=blocks,
-                    outputs=outputs)
+                    outputs=outputs,
+                    symbolic_repeats=self.symbolic_repeats or top.symbolic_repeats)
 
     def require(self, m: LMap, key: str, what: str) -> Node:
         node = m.get(key)
@@ -178,6 +192,8 @@ class _SpecParser:
     def resolve(self, name: str, offset: int, extra: dict | None = None) -> sp.Expr:
         if name in self.symbols:
             return symbol(name)
+        if name == IN and self.input_channels is not None:
+            return self.input_channels  # outside a block: the network's input channels
         names = [*(extra or {}), *self.symbols]
         hint = did_you_mean(name, names)
         known = ", ".join(names) or "none"
@@ -243,7 +259,7 @@ class _SpecParser:
                     arg = self.symbol_name(k)
                     default = None
                     if not (isinstance(v, LScalar) and v.value is None):
-                        default = P.integer(v, f"{name}.{arg}", self.resolve, 0)
+                        default = P.arg_value(v, f"{name}.{arg}", self.default_name)
                     params.append((arg, default, k.loc))
             self.signatures[name] = (tuple(params), key.loc)
             bodies[name] = (value.get("layers"), key.loc)
@@ -251,15 +267,28 @@ class _SpecParser:
         for name, (layers, loc) in bodies.items():
             params, _ = self.signatures[name]
             placeholders = {arg: block_arg(name, arg) for arg, _, _ in params}
+            reads = []
 
-            def resolve(n, offset, placeholders=placeholders):
+            def resolve(n, offset, placeholders=placeholders, reads=reads):
                 if n in placeholders:
                     return placeholders[n]
+                if n == IN:  # the block's input channels, put in per instance
+                    reads.append(True)
+                    return IN_PLACEHOLDER
                 return self.resolve(n, offset, extra=placeholders)
             body = ItemParser(ndim, resolve, self.signatures)
             items = body.items(layers, f"block {name}'s layers")
-            defs.append(BlockDef(name, params, tuple(placeholders.items()), items, loc))
+            self.symbolic_repeats |= body.symbolic_repeats
+            defs.append(BlockDef(name, params, tuple(placeholders.items()), items, loc,
+                                 reads_in=bool(reads)))
         return tuple(defs)
+
+    def default_name(self, name: str, offset: int) -> sp.Expr:
+        """A block argument's default may use the spec's symbols, not `in`."""
+        if name == IN:
+            raise ExprError("a default cannot read `in`; use `in` in the block's layers",
+                            offset)
+        return self.resolve(name, offset)
 
     def parse_outputs(self, node: Node) -> tuple:
         items = node.items if isinstance(node, LSeq) else (node,)

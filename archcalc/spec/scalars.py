@@ -6,7 +6,8 @@ and `off` become booleans, `010` becomes 8. A person writing AlexNet's LRN alpha
 So archcalc resolves plain scalars itself:
 
 - decimal integers (`_` separators allowed) -> int; a leading zero (`010`) is refused;
-- decimals and exponent forms (`0.5`, `1e-4`, `.5`) -> float;
+- decimals and exponent forms (`0.5`, `1e-4`, `.5`) -> float (a `Real`, which keeps the
+  text: a block argument `w_a: 36.44` is the exact rational 911/25, not the float nearest);
 - `true`/`false` (any case) -> bool;
 - `null`, `~` or nothing -> None;
 - `yes/no/on/off/y/n` stay strings but are flagged, so a numeric or boolean field can
@@ -26,6 +27,20 @@ _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
 _FLOAT = re.compile(r"[-+]?([0-9][0-9_]*\.[0-9]*|\.[0-9]+|[0-9][0-9_]*)([eE][-+]?[0-9]+)?")
 _RADIX = re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]+")
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
+
+
+class Real(float):
+    """A decimal as written: a float that keeps its text, for exact arithmetic."""
+
+    text: str
+
+    def __new__(cls, text: str) -> "Real":
+        obj = super().__new__(cls, text)
+        obj.text = str(text)
+        return obj
+
+    def __reduce__(self):
+        return Real, (self.text,)
 
 
 class Trap(str):
@@ -63,7 +78,7 @@ def resolve_plain(text: str):
     if _RADIX.fullmatch(t):
         return Trap(t, f"'{t}' is a hexadecimal/octal/binary literal; write the decimal number")
     if _FLOAT.fullmatch(t):
-        return float(t.replace("_", ""))
+        return Real(t.replace("_", ""))
     return t
 
 
