@@ -22,7 +22,7 @@ import dataclasses
 
 import sympy as sp
 
-from ..errors import SourceLoc, clip, error
+from ..errors import SourceLoc, SpecError, clip, error
 from ..spec.items import MAX_REPEAT, ItemParser
 from ..spec.model import (
     IN_PLACEHOLDER,
@@ -106,7 +106,7 @@ class _Expander:
         channels = ()
         if scope.subs or scope.whole:
             args = V.layer_args(kind, args, arg_locs, scope.subs, scope.whole,
-                                self.spec.ndim, loc, f"in {scope.path or 'the network'}")
+                                self.spec.ndim, loc, f"in {scope.path}, with its block's arguments")
             if self.channel_of:
                 channels = tuple(V.channels_in(args))
         node = dict(name=name, kind=kind, args=tuple(args), arg_locs=tuple(arg_locs), loc=loc,
@@ -200,7 +200,10 @@ class _Expander:
         word = V.kind_word(value, it.loc, arg)
         parser = ItemParser(self.spec.ndim, None, {b.name: (b.params, b.loc)
                                                    for b in self.spec.blocks})
-        made = parser.dispatch(LScalar(word, it.loc), None, 0, it.loc)
+        try:
+            made = parser.dispatch(LScalar(word, it.loc), None, 0, it.loc)
+        except SpecError as exc:
+            raise V.with_hint(exc, f"`${arg}` is '{clip(word, 40)}' in {scope.path}") from None
         return dataclasses.replace(made, name=it.name, sources=it.sources)
 
     def at_least(self, item, seen: tuple = ()) -> int:

@@ -111,7 +111,7 @@ def _checked(p, before, value, kind: str, ndim: int, loc: SourceLoc, subs: dict,
             if isinstance(new, sp.Basic) and new.is_number and not new.is_integer:
                 used = sorted((s for s in old.free_symbols if s in subs), key=str)
                 given = ", ".join(f"{arg_name(s)} = {subs[s]}" for s in used)
-                raise _with_hint(error(
+                raise with_hint(error(
                     f"{kind}.{p.name} = {shown(old)}" + (f" with {given}" if given else "")
                     + f" is {new}: not a whole number", loc,
                     "round it: floor(…), ceil(…), round(…) or make_divisible(…, 8)",
@@ -119,7 +119,7 @@ def _checked(p, before, value, kind: str, ndim: int, loc: SourceLoc, subs: dict,
     try:
         return P.convert(p, _node(value, loc), kind, ndim, _no_names)
     except SpecError as exc:
-        raise _with_hint(exc, where) from None
+        raise with_hint(exc, where) from None
 
 
 def _leaves(value):
@@ -140,7 +140,7 @@ def _no_names(name: str, offset: int):  # pragma: no cover - values hold no text
     raise AssertionError(name)
 
 
-def _with_hint(exc: SpecError, where: str) -> SpecError:
+def with_hint(exc: SpecError, where: str) -> SpecError:
     d = exc.diagnostics[0]
     return SpecError([dataclasses.replace(d, hints=d.hints + (where,)), *exc.diagnostics[1:]])
 

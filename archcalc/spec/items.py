@@ -307,7 +307,7 @@ class ItemParser:
 
     def _count_name(self, name: str, offset: int):
         if name == IN:
-            raise ExprError("a repeat count cannot read `in`: the channels are known only "
+            raise ExprError("`in` cannot set a repeat count: the channels are known only "
                             "once the layers before are worked out", offset)
         return self.resolve(name, offset)
 

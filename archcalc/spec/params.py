@@ -17,7 +17,7 @@ from ..errors import SourceLoc, error
 from ..layers import base as B
 from . import bounds
 from .expr import ExprError, _number, parse_expr
-from .model import Word, is_placeholder
+from .model import IN, Word, is_placeholder
 from .scalars import Real, Trap
 from .yamlnodes import LMap, LScalar, LSeq, Node
 
@@ -234,7 +234,8 @@ def arg_value(node: Node, what: str, resolve: Resolve, depth: int = 0):
         except ExprError as exc:
             raise error(f"{what}: {exc}", node.loc, code="range") from None
         return -value if v.text.startswith("-") else value
-    if isinstance(v, str) and not isinstance(v, Trap) and IDENT.fullmatch(v) and depth == 0:
+    if isinstance(v, str) and not isinstance(v, Trap) and IDENT.fullmatch(v) and depth == 0 \
+            and v != IN:
         try:
             return resolve(v, 0)
         except ExprError:

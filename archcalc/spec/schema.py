@@ -16,6 +16,12 @@ from .model import SPEC_VERSION
 
 EXPR = {"type": "string", "pattern": r"^[\s0-9A-Za-z_$+\-*/%^().,]+$",
         "description": "an expression of symbols: 2*c, (k - 1)/2, max(a, b)"}
+ARG = {"type": "string", "pattern": r"^\$[A-Za-z_][A-Za-z0-9_]*$",
+       "description": "in a block: the argument of that name (`$bias`)"}
+# What a block argument may be given (or default to): a number, an expression, true/false,
+# a name (a kind, a layer), or one value per spatial dim.
+ARG_VALUE = {"anyOf": [{"type": "number"}, {"type": "boolean"}, EXPR,
+                       {"type": "array", "minItems": 1, "maxItems": 3}]}
 
 
 def _value(p: B.Param) -> dict:
@@ -32,21 +38,21 @@ def _value(p: B.Param) -> dict:
                           {"type": "array", "items": {"anyOf": [nonneg, side]},
                            "minItems": 1, "maxItems": 3}]}
     if p.type == B.FLOAT:
-        return {"type": "number"}
+        return {"anyOf": [{"type": "number"}, EXPR]}
     if p.type == B.PROB:
-        return {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
+        return {"anyOf": [{"type": "number", "minimum": 0, "exclusiveMaximum": 1}, EXPR]}
     if p.type == B.POSITIVE:
-        return {"type": "number", "exclusiveMinimum": 0}
+        return {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, EXPR]}
     if p.type == B.BOOL:
-        return {"type": "boolean"}
-    return {"enum": [*p.choices, *(a for a, _ in p.aliases)]}
+        return {"anyOf": [{"type": "boolean"}, ARG]}
+    return {"anyOf": [{"enum": [*p.choices, *(a for a, _ in p.aliases)]}, ARG]}
 
 
 def _item_keys() -> dict:
     return {"name": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_]*$"},
             "from": {"anyOf": [{"type": "string"}, {"type": "array",
                                                      "items": {"type": "string"}}]},
-            "repeat": {"type": "integer", "minimum": 1},
+            "repeat": {"anyOf": [{"type": "integer", "minimum": 0}, EXPR]},
             "first": {"type": "object", "description": "arguments of the first copy"}}
 
 
@@ -94,9 +100,9 @@ def spec_schema() -> dict:
         {"type": "string", "description": "a kind with no required argument, or a block",
          "examples": bare},
         {"type": "object", "minProperties": 1, "maxProperties": 1, "properties": item_props,
-         "additionalProperties": {"description": "a block use: its arguments",
-                                  "anyOf": [{"type": "object"}, {"type": "integer"}, EXPR,
-                                            {"type": "null"}]}}]}
+         "additionalProperties": {"description": "a block use: its arguments (or `$act`: "
+                                                 "the kind a block argument names)",
+                                  "anyOf": [{"type": "object"}, ARG_VALUE, {"type": "null"}]}}]}
     dim = {"anyOf": [{"type": "integer", "minimum": 1},
                      {"type": "string", "pattern": r"^\$?[A-Za-z_][A-Za-z0-9_]*$"}]}
     symbol = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}, {
@@ -107,7 +113,7 @@ def spec_schema() -> dict:
                        "max": {"type": "integer", "minimum": 1}, "doc": {"type": "string"}}}]}
     block = {"type": "object", "required": ["layers"], "additionalProperties": False,
              "properties": {"args": {"type": "object", "additionalProperties": {
-                 "anyOf": [{"type": "integer", "minimum": 0}, EXPR, {"type": "null"}]}},
+                 "anyOf": [ARG_VALUE, {"type": "null"}]}},
                  "layers": layers, "doc": {"type": "string"}}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
