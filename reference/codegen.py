@@ -60,6 +60,7 @@ from .modules import CompileError, module_call
 from .pysource import RESERVED, Names
 
 IN = "in_channels"
+OUTER = "outer:"  # the key of a layer a block reads by name (no layer name has ':')
 SOURCE = "reference.codegen: the source"  # this face's key in Design.memo
 
 
@@ -213,8 +214,11 @@ class Generator:
 
     # -- classes -----------------------------------------------------------------------
     def class_def(self, name: str, doc: str, params, tree: Tree, ctx: _Class,
-                  outputs=lambda units: [units.keys[-1]]) -> ClassDef:
-        units = Units(tree, ctx.index, ctx.through)
+                  outputs=lambda units: [units.keys[-1]], outer: tuple = ()) -> ClassDef:
+        """`outer`: layers outside the tree it reads besides its input (forward's other
+        arguments)."""
+        keys = {o: f"{OUTER}{o}" for o in outer}
+        units = Units(tree, ctx.index, ctx.through, keys)
         members = []
         for k in units.keys:
             if units.is_merge(k):
@@ -225,8 +229,11 @@ class Generator:
             members.append(Member(units.local(k), self.make(units, k, ctx), when))
         flags, when = self._flags(units, ctx, {m.attr for m in members})
         local_names = self.names.child({"self", HELD, IDENTITY})  # forward's variables
-        forward = lower(units.steps(outputs(units), when), outputs(units), local_names.take)
-        return ClassDef(name, doc, tuple(params), tuple(members), forward, tuple(flags))
+        args = {keys[o]: local_names.take(o.split(".")[0]) for o in outer}
+        forward = lower(units.steps(outputs(units), when), outputs(units), local_names.take,
+                        args)
+        return ClassDef(name, doc, tuple(params), tuple(members), forward, tuple(flags),
+                        tuple(args.values()))
 
     def _flags(self, units: Units, ctx: _Class, taken: set[str]):
         """A generic class's `if_same` sums whose presence its parameters decide: the flag
@@ -331,7 +338,15 @@ class Generator:
         g = units.children[key].group
         first = ctx.rows[units.nodes[key][0].name]
         if g.kind in self.baked:
-            return Call(self.instance_class(g, first, ctx), ())
+            reads = units.reads[key]
+            for i in reads[1:]:  # a layer given by name: passed to forward as it is
+                owner = units.source(i)
+                if owner in units.nodes and units.nodes[owner][-1].name != i:
+                    raise CompileError(f"block {g.kind} reads {i}, inside {owner}; the "
+                                       "generated source passes only a block's output",
+                                       g.loc, layer=g.path)
+            units.inputs[key] = [units.source(i) for i in reads]
+            return Call(self.instance_class(g, first, ctx, tuple(reads[1:])), ())
         cls = self.block_class(g.kind)
         args, kwargs = [self.value(first.in_shape.c, ctx)], []
         defaults = {n: d for n, d, _ in self.spec.block(g.kind).params}
@@ -349,24 +364,18 @@ class Generator:
         kwargs += [(param, self.value(symbol(m), ctx)) for m, param in block.symbols.items()]
         return Call(cls, tuple(args), tuple(kwargs))
 
-    def instance_class(self, g, first: LayerRow, ctx: _Class) -> str:
+    def instance_class(self, g, first: LayerRow, ctx: _Class, outer: tuple) -> str:
         """The class of one instance of a block written per instance: its layers as the
-        network's analysis has them, every value put in."""
+        network's analysis has them, every value put in; `outer`, the layers outside it
+        that it reads by name, are arguments of its forward."""
         args = tuple((n, v.xreplace(ctx.channels) if isinstance(v, sp.Basic) else v)
                      for n, v in g.args)
         name, tree = self.instances[(g.kind, args, first.in_shape)]
         if name not in self.written:
             self.written.add(name)
-            outside = {i for n in tree.nodes() for i in n.inputs} - \
-                {n.name for n in tree.nodes()}
-            if len(outside) > 1:
-                raise CompileError(f"block {g.kind} reads layers outside it "
-                                   f"({', '.join(sorted(outside))}), which a class's forward "
-                                   "does not receive yet", g.loc, layer=g.path)
             shown = ", ".join(f"{n} = {_shown(v)}" for n, v in args) or "no arguments"
-            doc = f"Block `{g.kind}` of the spec with {shown}, on a {shape_text(first.in_shape)} " \
-                "input."
-            self.classes.append(self.class_def(name, doc, (), tree, ctx))
+            doc = f"Block `{g.kind}` with {shown} (input {shape_text(first.in_shape)})."
+            self.classes.append(self.class_def(name, doc, (), tree, ctx, outer=outer))
         return name
 
     def _identity_when(self, row: LayerRow, ctx: _Class) -> tuple:

@@ -123,6 +123,7 @@ class ClassDef:
     members: tuple[Member, ...]
     forward: tuple[Statement, ...]
     flags: tuple[Flag, ...] = ()
+    inputs: tuple[str, ...] = ()  # forward's arguments after x (layers read by name)
 
 
 @dataclass(frozen=True)
@@ -152,21 +153,23 @@ def reads(value: Value) -> list[str]:
     return []
 
 
-def lower(steps: list[Step], outputs: list[str],
-          take: Callable[[str], str]) -> tuple[Statement, ...]:
+def lower(steps: list[Step], outputs: list[str], take: Callable[[str], str],
+          params: dict[str, str] | None = None) -> tuple[Statement, ...]:
     """`x = …` per step, `name = x` where a value outlives `x`, and the return.
 
     Statement i runs while `x` holds step i-1's value (the argument before step 0); a read
     of anything else needs a name, so a value is saved right after it is computed exactly
     when some later statement, or the return, reads it at another time. `take` allocates
-    a saved value's name (the argument's is `identity`)."""
-    made = {INPUT: -1, **{s.key: i for i, s in enumerate(steps)}}
+    a saved value's name (the argument's is `identity`). `params`: forward's other
+    arguments (key -> name), each read by its name."""
+    params = params or {}
+    made = {INPUT: -1, **{k: -2 for k in params}, **{s.key: i for i, s in enumerate(steps)}}
     late = set()
     for i, step in enumerate([*steps, None]):
         for key in (reads(step.value) if step is not None else outputs):
             if made[key] != i - 1:
                 late.add(key)
-    names = {INPUT: IDENTITY} if INPUT in late else {}
+    names = {**({INPUT: IDENTITY} if INPUT in late else {}), **params}
     out: list[Statement] = [Save(IDENTITY)] if INPUT in late else []
     for i, step in enumerate(steps):
         out.append(Assign(_bound(step.value, made, names, i)))

@@ -136,7 +136,7 @@ def class_text(c: ClassDef) -> str:
             f"{left} == {right}" for left, right in f.equal), 8))
     for m in c.members:
         lines += member(m)
-    lines += ["", "    def forward(self, x):"]
+    lines += ["", f"    def forward(self, {', '.join((HELD, *c.inputs))}):"]
     lines += [wrap(statement(s), 8) for s in c.forward]
     return "\n".join(lines) + "\n"
 

@@ -20,11 +20,15 @@ RETURN = object()  # the reader that stands for the return statement
 
 
 class Units:
-    def __init__(self, tree: Tree, index: dict[str, int], through: dict | None = None):
+    def __init__(self, tree: Tree, index: dict[str, int], through: dict | None = None,
+                 outer: dict | None = None):
         """`index`: each node's place in its graph's topological order. `through`: layers
         that pass their first input on (an absent `if_same` shortcut: no add at all),
-        which are no unit — what reads one reads that input."""
+        which are no unit — what reads one reads that input. `outer`: layers outside the
+        scope that it reads besides its input (a block given a skip by name), each as the
+        key of a parameter of forward; anything else outside is the scope's input."""
         through = through or {}
+        self.outer = outer or {}
         self.children: dict[str, Node | Tree] = {_key(c): c for c in tree.children
                                                  if _key(c) not in through}
         self.keys = list(self.children)
@@ -35,16 +39,23 @@ class Units:
         passing = sorted((c for c in tree.children if _key(c) in through),
                          key=lambda n: index[n.name])
         for n in passing:  # in order: one that reads another reads what that one reads
-            self.owner[n.name] = self.owner.get(through[n.name], INPUT)
+            self.owner[n.name] = self.source(through[n.name])
         self.inputs: dict[str, list[str]] = {}
+        self.reads: dict[str, list[str]] = {}  # a group's: the layers outside it it reads
         for k, nodes in self.nodes.items():
             if isinstance(self.children[k], Node):  # a layer: all its inputs, in order
-                self.inputs[k] = [self.owner.get(i, INPUT) for i in nodes[0].inputs]
+                self.inputs[k] = [self.source(i) for i in nodes[0].inputs]
                 continue
             inside = {n.name for n in nodes}
-            outside = [self.owner.get(i, INPUT) for n in nodes for i in n.inputs
-                       if i not in inside]
-            self.inputs[k] = outside[:1]  # a group reads one input: the first it meets
+            outside = [i for n in nodes for i in n.inputs if i not in inside]
+            # a group reads one input, the first it meets — and a block written per
+            # instance may read more (`reads`; codegen.py passes them where it can)
+            self.reads[k] = list(dict.fromkeys(outside))
+            self.inputs[k] = [self.source(i) for i in outside[:1]]
+
+    def source(self, name: str) -> str:
+        """The unit (or parameter) a layer's input comes from."""
+        return self.owner.get(name) or self.outer.get(name, INPUT)
 
     def local(self, key: str) -> str:
         return key.rsplit(".", 1)[-1]
@@ -63,7 +74,8 @@ class Units:
     def steps(self, outputs: list[str], when: dict | None = None) -> list[Step]:
         """`when`: the flag attribute of each conditional residual sum (Merge.when)."""
         when = when or {}
-        readers: dict[str, list] = {INPUT: [], **{k: [] for k in self.keys}}
+        readers: dict[str, list] = {INPUT: [], **{k: [] for k in self.keys},
+                                    **{k: [] for k in self.outer.values()}}
         for k in self.keys:
             for i in self.inputs[k]:
                 readers[i].append(k)

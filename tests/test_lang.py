@@ -280,6 +280,8 @@ def test_a_layer_name_given_to_a_block_is_read_where_it_was_given(tmp_path):
     assert by["up1.concat1"].inputs == ("enc2.relu1", "up1.reduce")
     assert by["up2.concat1"].inputs == ("enc1.relu1", "up2.reduce")
     assert by["up1.reduce"].out_shape.c == 16  # in / 2 of the 32 channels it reads
+    source = generated_matches_build(LANG / "unet_skips.yaml", tmp_path)
+    assert "    def forward(self, x, enc2):" in source and "x = self.up1(x, enc2)" in source
 
 
 def test_a_fraction_argument_is_exact():
