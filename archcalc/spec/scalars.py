@@ -13,7 +13,9 @@ So archcalc resolves plain scalars itself:
 - `yes/no/on/off/y/n` stay strings but are flagged, so a numeric or boolean field can
   say what YAML 1.1 would have made of them;
 - hex/octal/binary (`0x10`, `0o10`, `0b10`) are flagged the same way;
-- anything else is a string. Quoted scalars are always strings.
+- anything else is a string. Quoted scalars are always strings — which a numeric field
+  reads as an expression (params.py): `out: "max(4, 8)"` is 8, and the quotes are how an
+  expression with a comma survives YAML's `{…}`.
 """
 
 from __future__ import annotations
