@@ -188,9 +188,10 @@ def test_a_verify_mismatch_points_at_the_layer_that_disagrees(cli, monkeypatch):
     spec's line under it (here a faked disagreement: the real LeNet-5 agrees)."""
     import dataclasses
 
+    from archcalc.specs import path as library_path
+
     from archcalc.analysis.verification import LayerCheck, Verification
     from archcalc.design import Design
-    from archcalc.specs import path as library_path
     from archcalc.spec import parse_file
 
     spec = library_path("lenet5")
