@@ -34,6 +34,9 @@ FIGURES = {
     "inception_v4": (42_679_816, None, False),
     "inception_resnet_v2": (55_843_464, None, False),
     "fcn1d": (265_478, None, False),
+    # issue 11: torchvision's figures, MACs = FlopCounterMode FLOPs / 2 at 1×3×224×224
+    "resnext50_32x4d": (25_028_904, 4_230_479_872, True),
+    "squeezenet1_1": (1_235_496, 349_151_936, True),
 }
 
 
