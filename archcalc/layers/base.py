@@ -185,7 +185,7 @@ class LayerKind:
         return None
 
     @classmethod
-    def make(cls, args: dict, ndim: int, rounding: str = "exact") -> LayerKind:
+    def make(cls, args: dict, ndim: int, rounding: str = "cover") -> LayerKind:
         """The layer of these (bound, validated) arguments, normalised once."""
         values = {}
         for p in cls.params:
