@@ -80,7 +80,9 @@ class _Expander:
         for it in items:
             name = getattr(it, "name", None)
             if name is not None:
-                if name in scope.reserved and scope.reserved[name] != it.loc:
+                if scope.reserved.get(name) == it.loc:
+                    continue  # an unnamed residual's layer, reserved with its scope's items
+                if name in scope.reserved:
                     raise error(f"layer name '{name}' is used twice in {scope.path or 'the spec'}"
                                 f" (first at line {scope.reserved[name].line})", it.loc,
                                 code="duplicate-name")
