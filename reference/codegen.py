@@ -40,7 +40,6 @@ from archcalc.notation import shape_text
 from archcalc.render.numbers import both, exact
 from archcalc.spec import Spec
 from archcalc.spec.model import symbol
-from archcalc.spec.names import MODULE_ATTRIBUTES
 
 from .build import bound_analysis, design_of
 from .calls import HELPERS, Call, pyexpr
@@ -50,10 +49,13 @@ from .codegen_blocks import (
     alone,
     baked_blocks,
     free_symbols,
+    instance_classes,
     rename_map,
     renamed,
+    shown_value,
 )
-from .codegen_ir import HELD, IDENTITY, ClassDef, Flag, Member, ModuleDef, Param, lower
+from .codegen_flags import use_res_flags
+from .codegen_ir import HELD, IDENTITY, ClassDef, Member, ModuleDef, Param, lower
 from .codegen_print import module_text
 from .codegen_scope import Units
 from .modules import CompileError, module_call
@@ -122,7 +124,8 @@ class Generator:
         self.baked = baked_blocks(self.spec, design.graph)
         self.class_of = {b.name: self.names.take(class_name(b.name)) for b in self.spec.blocks
                          if b.name not in self.baked}
-        self.instances = self._instances()
+        self.instances = instance_classes(design.graph, self.analysis, self.baked,
+                                          self.names, class_name)
         self.blocks: dict[str, _Block] = {}
         # A named residual or parallel (a repeat's copies of one are named `residual1.0`,
         # `residual1.1`, …) is a class of its own, one per item of the spec.
@@ -181,41 +184,6 @@ class Generator:
             return self.analysis
         return a
 
-    def _instances(self) -> dict:
-        """(block, arguments, input shape) -> (class name, the first instance's tree) for
-        the blocks written per instance: one class per distinct instance."""
-        if not self.baked:
-            return {}
-        trees: dict[str, Tree] = {}
-        todo = [self.design.graph.tree]
-        while todo:  # the block tree (nesting bounded by graph/expand.py)
-            t = todo.pop()
-            for c in t.children:
-                if isinstance(c, Tree):
-                    trees[c.key] = c
-                    todo.append(c)
-        first: dict[str, LayerRow] = {}  # each group's first layer, in order
-        for r in self.analysis.rows:
-            for path in r.groups:
-                first.setdefault(path, r)
-        channels = dict(self.analysis.channels)
-        found: dict = {}
-        for g in self.design.graph.groups:
-            if g.role != "block" or g.kind not in self.baked or g.path not in trees:
-                continue
-            args = tuple((n, v.xreplace(channels) if isinstance(v, sp.Basic) else v)
-                         for n, v in g.args)
-            found.setdefault((g.kind, args, first[g.path].in_shape), trees[g.path])
-        count: dict[str, int] = {}
-        for block, _, _ in found:
-            count[block] = count.get(block, 0) + 1
-        out, seen = {}, {}
-        for key, tree in found.items():  # `Stage1`, `Stage2`, … where a block has several
-            seen[key[0]] = seen.get(key[0], 0) + 1
-            suffix = str(seen[key[0]]) if count[key[0]] > 1 else ""
-            out[key] = (self.names.take(class_name(key[0]) + suffix), tree)
-        return out
-
     def _outputs(self, units: Units) -> list[str]:
         names = [o.name for o in self.analysis.outputs] or [self.analysis.rows[-1].name]
         return [units.owner[n] for n in names]
@@ -235,46 +203,14 @@ class Generator:
             when = self._identity_when(ctx.rows[child.name], ctx) \
                 if ctx.generic and isinstance(child, Node) else ()
             members.append(Member(units.local(k), self.make(units, k, ctx), when))
-        flags, when = self._flags(units, ctx, {m.attr for m in members})
+        flags, when = use_res_flags(units, ctx.rows, ctx.input, lambda v: self.value(v, ctx),
+                                    {m.attr for m in members}) if ctx.generic else ((), {})
         local_names = self.names.child({"self", HELD, IDENTITY})  # forward's variables
         args = {keys[o]: local_names.take(o.split(".")[0]) for o in outer}
         forward = lower(units.steps(outputs(units), when), outputs(units), local_names.take,
                         args)
         return ClassDef(name, doc, tuple(params), tuple(members), forward, tuple(flags),
                         tuple(args.values()))
-
-    def _flags(self, units: Units, ctx: _Class, taken: set[str]):
-        """A generic class's `if_same` sums whose presence its parameters decide: the flag
-        each sets in `__init__` (`self.use_res_connect = in_channels == out and stride ==
-        1`, as torchvision writes it) and the sum that reads it."""
-        flags, when = [], {}
-        names = Names(RESERVED | MODULE_ATTRIBUTES | taken | {"self"})
-        for k in units.keys:
-            row = ctx.rows.get(k)
-            if row is None or row.kind != "add_if_same" or len(row.inputs) != 2:
-                continue
-            equal = self._use_res(row, ctx)
-            if equal:
-                flags.append(Flag(names.take("use_res_connect"), equal))
-                when[k] = flags[-1].attr
-        return flags, when
-
-    def _use_res(self, row: LayerRow, ctx: _Class) -> tuple:
-        """The (left, right) pairs that must be equal for an `if_same` sum: the channels of
-        the residual's input and body, and each stride along the body."""
-        body, x = row.inputs
-        xc = ctx.rows[x].out_shape.c if x in ctx.rows else ctx.input.c
-        stride, name = [sp.Integer(1)] * len(row.in_shape.dims), body
-        while name != x and name in ctx.rows:  # back along first inputs (bounded: a path)
-            r = ctx.rows[name]
-            stride = [a * m.stride for a, m in zip(stride, r.maps or ())] or stride
-            name = r.inputs[0] if r.inputs else x
-        pairs = []
-        if sp.simplify(xc - row.in_shape.c) != 0:
-            pairs.append((pyexpr(self.value(xc, ctx)), pyexpr(self.value(row.in_shape.c, ctx))))
-        pairs += [(s, "1") for s in sorted({pyexpr(self.value(a, ctx)) for a in stride}) if
-                  s != "1"]
-        return tuple(pairs)
 
     def block_class(self, block: str) -> str:
         name = self.class_of[block]
@@ -402,7 +338,7 @@ class Generator:
         name, tree = self.instances[(g.kind, args, first.in_shape)]
         if name not in self.written:
             self.written.add(name)
-            shown = ", ".join(f"{n} = {_shown(v)}" for n, v in args) or "no arguments"
+            shown = ", ".join(f"{n} = {shown_value(v)}" for n, v in args) or "no arguments"
             doc = f"Block `{g.kind}` with {shown} (input {shape_text(first.in_shape)})."
             self.classes.append(self.class_def(name, doc, (), tree, ctx, outer=outer))
         return name
@@ -427,10 +363,3 @@ class Generator:
     def _all(self) -> dict:
         return {symbol(k): sp.Integer(v) for k, v in self.values.items()}
 
-
-def _shown(value) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_shown(v) for v in value) + "]"
-    return str(value)

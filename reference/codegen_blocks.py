@@ -16,6 +16,7 @@ import dataclasses
 import sympy as sp
 
 from archcalc.design import Design
+from archcalc.graph.model import Tree
 from archcalc.graph.values import INTEGRAL
 from archcalc.layers import KINDS
 from archcalc.spec.functions import MakeDivisible, RoundHalfEven
@@ -141,3 +142,50 @@ def _needs_values(bd) -> bool:
 
 def _used(items) -> set[str]:
     return {it.block for it in _items(items) if isinstance(it, BlockUse)}
+
+
+def instance_classes(graph, analysis, baked: set[str], names, class_name) -> dict:
+    """(block, arguments, input shape) -> (class name, the first instance's tree) for the
+    blocks written per instance: one class per distinct instance, `Stage1`, `Stage2`, …
+    where a block has several, each name taken from `names` (up front, as every
+    module-level name)."""
+    if not baked:
+        return {}
+    trees: dict = {}
+    todo = [graph.tree]
+    while todo:  # the block tree (nesting bounded by graph/expand.py)
+        t = todo.pop()
+        for c in t.children:
+            if isinstance(c, Tree):
+                trees[c.key] = c
+                todo.append(c)
+    first: dict = {}  # each group's first layer, in order
+    for r in analysis.rows:
+        for path in r.groups:
+            first.setdefault(path, r)
+    channels = dict(analysis.channels)
+    found: dict = {}
+    for g in graph.groups:
+        if g.role != "block" or g.kind not in baked or g.path not in trees:
+            continue
+        args = tuple((n, v.xreplace(channels) if isinstance(v, sp.Basic) else v)
+                     for n, v in g.args)
+        found.setdefault((g.kind, args, first[g.path].in_shape), trees[g.path])
+    count: dict[str, int] = {}
+    for block, _, _ in found:
+        count[block] = count.get(block, 0) + 1
+    out, seen = {}, {}
+    for key, tree in found.items():
+        seen[key[0]] = seen.get(key[0], 0) + 1
+        suffix = str(seen[key[0]]) if count[key[0]] > 1 else ""
+        out[key] = (names.take(class_name(key[0]) + suffix), tree)
+    return out
+
+
+def shown_value(value) -> str:
+    """A block argument's value as a docstring shows it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return "[" + ", ".join(shown_value(v) for v in value) + "]"
+    return str(value)

@@ -22,8 +22,8 @@ import dataclasses
 
 import sympy as sp
 
-from ..errors import SourceLoc, SpecError, clip, error
-from ..spec.items import MAX_REPEAT, ItemParser
+from ..errors import SourceLoc, clip, error
+from ..spec.items import MAX_REPEAT
 from ..spec.model import (
     IN_PLACEHOLDER,
     ArgItem,
@@ -38,7 +38,6 @@ from ..spec.model import (
     symbol,
 )
 from ..spec.names import INPUT
-from ..spec.yamlnodes import LScalar
 from . import values as V
 from .model import Graph, Group, Node
 from .order import check_reachable, topological
@@ -142,7 +141,7 @@ class _Expander:
         self.reserve(items, scope)
         prev = x
         for it in items:
-            src = [self.source(scope, n, loc) for n, loc in getattr(it, "sources", ())] or [prev]
+            src = [V.source(scope, n, loc) for n, loc in getattr(it, "sources", ())] or [prev]
             prev = self.layer(it, scope, src) if isinstance(it, LayerDecl) else \
                 (yield self.item(it, scope, src))
         self.nesting -= 1
@@ -155,25 +154,11 @@ class _Expander:
         scope.locals[local] = out
         return out
 
-    def source(self, scope: Scope, name: str, loc: SourceLoc):
-        """What a `from:` name reads: `$skip` is the layer the block argument names, looked
-        up in the scope where it was given."""
-        if name.startswith("$"):
-            value = scope.whole.get(sp.Symbol(name[1:], real=True))
-            if value is None:
-                value = scope.subs.get(sp.Symbol(name[1:], real=True))
-            if not isinstance(value, V.ScopedWord):
-                arg = name.rsplit(".", 1)[-1]
-                raise error(f"`from: ${arg}`: the block argument is {V.describe(value)}, not "
-                            "a layer's name", loc, code="type")
-            scope, name = value.scope, str(value)
-        return Ref(scope, name, loc) if name != INPUT else scope.input
-
     def item(self, it: Item, scope: Scope, src: list, name: str | None = None):
         if isinstance(it, Repeat):
             return (yield self.repeat(it, scope, src))
         if isinstance(it, ArgItem):
-            it = self.named_kind(it, scope)
+            it = V.named_kind(it, scope, self.spec)
         if isinstance(it, LayerDecl):
             return self.layer(it, scope, src, name)
         if isinstance(it, BlockUse):
@@ -194,19 +179,6 @@ class _Expander:
             raise error(f"{label(it)} reads one input; `from:` names {len(src)}", it.loc,
                         code="type")
         return src[0]
-
-    def named_kind(self, it: ArgItem, scope: Scope) -> Item:
-        """`- $act` as if the kind (or block) its argument names were written there."""
-        arg = it.arg.name.rsplit(".", 1)[-1]
-        value = V.put(it.arg, scope.subs, scope.whole, it.loc, f"${arg}")
-        word = V.kind_word(value, it.loc, arg)
-        parser = ItemParser(self.spec.ndim, None, {b.name: (b.params, b.loc)
-                                                   for b in self.spec.blocks})
-        try:
-            made = parser.dispatch(LScalar(word, it.loc), None, 0, it.loc)
-        except SpecError as exc:
-            raise V.with_hint(exc, f"`${arg}` is '{clip(word, 40)}' in {scope.path}") from None
-        return dataclasses.replace(made, name=it.name, sources=it.sources)
 
     def at_least(self, item, seen: tuple = ()) -> int:
         """A lower bound on the groups one copy of `item` opens (block instances and
@@ -255,7 +227,7 @@ class _Expander:
                         code="too-deep")
         bd = self.blocks[use.block]
         placeholders = dict(bd.symbols)
-        values = tuple((n, self.given(v, scope, at, f"{use.block}.{n}")) for n, v, at in use.args)
+        values = tuple((n, V.given(v, scope, at, f"{use.block}.{n}")) for n, v, at in use.args)
         subs = {placeholders[n]: v for n, v in values if isinstance(v, sp.Basic)}
         whole = {placeholders[n]: v for n, v in values if not isinstance(v, sp.Basic)}
         x = self.single(src, use)
@@ -268,13 +240,6 @@ class _Expander:
         out = yield self.items(bd.items, inner, inner.input, use.loc)
         self.stack.pop()
         return out
-
-    def given(self, value, scope: Scope, loc: SourceLoc, what: str):
-        """A block argument's value in the caller's scope; a name is bound to that scope."""
-        value = V.put(value, scope.subs, scope.whole, loc, what)
-        if isinstance(value, str) and not isinstance(value, V.ScopedWord):
-            return V.ScopedWord(value, scope)
-        return value
 
     def residual(self, it: Residual, scope: Scope, local: str | None, x):
         s = scope

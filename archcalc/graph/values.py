@@ -11,7 +11,8 @@ and a size that is not a whole number says the arithmetic that made it (`conv.ou
 make_divisible(c * w, 8) with c = 32, w = 7/5 is 224/5`).
 
 A name given to a block is bound to the scope it is written in (`ScopedWord`): `from: $skip`
-reads the layer the caller means, wherever the block is used. A block that reads `in` gets
+reads the layer the caller means, wherever the block is used; `- $act` is the item the kind
+(or block) it names would be, with its defaults. A block that reads `in` gets
 a `Channels` symbol per instance; a layer that uses one records which layer's channels it
 stands for, and the analysis puts them in (analysis/analyze.py).
 """
@@ -27,8 +28,11 @@ from ..layers import KINDS
 from ..layers import base as B
 from ..spec import bounds
 from ..spec import params as P
-from ..spec.model import Channels, Word, arg_name, is_placeholder
+from ..spec.items import ItemParser
+from ..spec.model import ArgItem, Channels, Item, Word, arg_name, is_placeholder
+from ..spec.names import INPUT
 from ..spec.yamlnodes import LScalar, LSeq
+from .scope import Ref
 
 INTEGRAL = (B.COUNT, B.SIZE, B.PADDING, B.OUTPUT_SIZE)
 
@@ -182,11 +186,40 @@ def repeat_count(count, subs: dict, whole: dict, values: dict, loc: SourceLoc,
     return int(value)
 
 
-def kind_word(value, loc: SourceLoc, arg: str) -> str:
-    """What `- $act` names: the kind or block its argument holds."""
+def given(value, scope, loc: SourceLoc, what: str):
+    """A block argument's value in the caller's `scope`; a name is bound to that scope."""
+    value = put(value, scope.subs, scope.whole, loc, what)
+    if isinstance(value, str) and not isinstance(value, ScopedWord):
+        return ScopedWord(value, scope)
+    return value
+
+
+def source(scope, name: str, loc: SourceLoc):
+    """What a `from:` name reads: `$skip` is the layer the block argument names, looked up
+    in the scope where it was given."""
+    if name.startswith("$"):
+        value = scope.whole.get(sp.Symbol(name[1:], real=True))
+        if value is None:
+            value = scope.subs.get(sp.Symbol(name[1:], real=True))
+        if not isinstance(value, ScopedWord):
+            raise error(f"`from: ${arg_name(sp.Symbol(name[1:]))}`: the block argument is "
+                        f"{describe(value)}, not a layer's name", loc, code="type")
+        scope, name = value.scope, str(value)
+    return Ref(scope, name, loc) if name != INPUT else scope.input
+
+
+def named_kind(it: ArgItem, scope, spec) -> Item:
+    """`- $act` as if the kind (or block) its argument names were written there."""
+    arg = arg_name(it.arg)
+    value = put(it.arg, scope.subs, scope.whole, it.loc, f"${arg}")
     if isinstance(value, sp.Symbol) and not is_placeholder(value):
-        return value.name  # a spec symbol that shares the name: the name
-    if not isinstance(value, str) or isinstance(value, bool):
+        value = value.name  # a spec symbol that shares the name: the name
+    if not isinstance(value, str):
         raise error(f"`- ${arg}`: the block argument is {describe(value)}, not a layer kind "
-                    "or block", loc, code="type")
-    return str(value)
+                    "or block", it.loc, code="type")
+    parser = ItemParser(spec.ndim, None, {b.name: (b.params, b.loc) for b in spec.blocks})
+    try:
+        made = parser.dispatch(LScalar(str(value), it.loc), None, 0, it.loc)
+    except SpecError as exc:
+        raise with_hint(exc, f"`${arg}` is '{clip(value, 40)}' in {scope.path}") from None
+    return dataclasses.replace(made, name=it.name, sources=it.sources)

@@ -28,6 +28,7 @@ from .expr import ExprError
 from .model import IN, ArgItem, BlockUse, Item, LayerDecl, Parallel, Ref, Repeat, Residual
 from .names import check_layer_name
 from .scalars import Trap
+from .splits import split_expression
 from .yamlnodes import LMap, LScalar, LSeq, Node
 
 ITEM_KEYS = ("name", "from", "repeat", "first")
@@ -323,28 +324,3 @@ class ItemParser:
         name, sources = self.common(value)
         return ArgItem(arg, loc, name, sources)
 
-
-def split_expression(value: LMap, index: int, what: str) -> None:
-    """YAML splits a flow mapping at commas: `{out: max(4, 8)}` reads as `out: max(4` and a
-    key `8)`. Say so, and how to quote it, where a key follows an unclosed parenthesis."""
-    if index == 0:
-        return
-    key, prev = value.items[index - 1]
-    if not _empty(value.items[index][1]) or not (isinstance(prev, LScalar) and isinstance(prev.value, str) and not prev.quoted
-            and prev.value.count("(") > prev.value.count(")")):
-        return
-    parts, depth = [str(prev.value)], prev.value.count("(") - prev.value.count(")")
-    for k, v in value.items[index:]:  # the keys the rest of the expression became
-        if not _empty(v) or depth <= 0:
-            break
-        text = str(k.value)
-        parts.append(text)
-        depth += text.count("(") - text.count(")")
-    joined = ", ".join(parts)
-    raise error(f"{what}.{key.value}: YAML split the expression `{clip(joined, 60)}` at its "
-                "comma", prev.loc, f'quote it: `{key.value}: "{clip(joined, 60)}"` (in a '
-                "mapping written `{…}`, a comma separates keys)", code="expr")
-
-
-def _empty(node: Node | None) -> bool:
-    return node is None or (isinstance(node, LScalar) and node.value is None and not node.quoted)
