@@ -151,6 +151,18 @@ def test_repeat_counts_are_expressions_of_arguments_and_symbols(cli):
     assert design.rebind({"depth": 2}).graph is design.graph
 
 
+def test_a_bare_n_is_the_argument_not_yaml_1_1s_no():
+    a = analyse_text("""
+        archcalc: 1
+        name: s
+        input: [3, 8, 8]
+        blocks:
+          stage: {args: {n: ~, y: 2}, layers: [{conv: {out: y, kernel: 1, repeat: n}}]}
+        layers: [{stage: {n: 3}}]
+    """)
+    assert [r.out_shape.c for r in a.rows] == [2, 2, 2]
+
+
 def test_a_repeat_of_zero_copies_passes_its_input_on():
     a = analyse_text("""
         archcalc: 1
@@ -341,3 +353,15 @@ def test_an_expansion_error_is_a_spec_error():
               b: {args: {n: ~}, layers: [{relu: {repeat: n - 1}}]}
             layers: [{b: 0}]
         """)).graph
+
+
+@pytest.mark.parametrize("path", sorted(LANG.glob("*.yaml")), ids=lambda p: p.stem)
+def test_the_json_schema_accepts_the_new_forms(path):
+    import jsonschema
+
+    from archcalc.spec.schema import spec_schema
+    from archcalc.spec.yamlnodes import load, to_python
+
+    validator = jsonschema.Draft202012Validator(spec_schema())
+    errors = list(validator.iter_errors(to_python(load(path.read_text()))))
+    assert not errors, errors[0].message

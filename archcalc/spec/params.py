@@ -36,7 +36,9 @@ def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> sp.Expr:
                     node.loc, code="type")
     v = node.value
     if isinstance(v, Trap):
-        raise error(f"{what}: {v.why}", node.loc, code="yaml11")
+        v = _named(v, resolve)  # `repeat: n`: YAML 1.1's `n` (no), or a symbol or argument
+        if isinstance(v, Trap):
+            raise error(f"{what}: {v.why}", node.loc, code="yaml11")
     if isinstance(v, bool) or v is None:
         raise error(f"{what} must be a whole number, got {str(v).lower() if v is not None else 'nothing'}",
                     node.loc, code="type")
@@ -64,6 +66,18 @@ def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> sp.Expr:
             raise error(f"{what} must be {'positive' if minimum == 1 else f'at least {minimum}'}, "
                         f"got {value}", node.loc, code="range")
     return value
+
+
+def _named(v: Trap, resolve: Resolve):
+    """A word YAML 1.1 reads as a boolean (`n`, `y`, `on`) is, where a number is expected,
+    the symbol or block argument of that name if there is one."""
+    if IDENT.fullmatch(v):
+        try:
+            resolve(str(v), 0)
+        except ExprError:
+            return v
+        return str(v)
+    return v
 
 
 def real(node: Node, what: str, low: float | None = None, high: float | None = None,
