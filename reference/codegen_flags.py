@@ -45,7 +45,9 @@ def _equal(row, rows: dict, input_shape, value: Callable) -> tuple:
     body, x = row.inputs
     xc = rows[x].out_shape.c if x in rows else input_shape.c
     stride, name = [sp.Integer(1)] * len(row.in_shape.dims), body
-    while name != x and name in rows:  # back along first inputs (bounded: a path)
+    for _ in range(len(rows)):  # back along first inputs: a path, at most every layer
+        if name == x or name not in rows:
+            break
         r = rows[name]
         stride = [a * m.stride for a, m in zip(stride, r.maps or ())] or stride
         name = r.inputs[0] if r.inputs else x

@@ -106,8 +106,8 @@ def test_in_is_each_instances_input_channels():
     assert {str(s) for s, _ in a.channels} == {"in"}
 
 
-def test_in_reaches_a_block_use_inside_a_block():
-    a = analyse_text("""
+def test_in_reaches_a_block_use_inside_a_block(tmp_path):
+    text = """
         archcalc: 1
         name: s
         input: [4, 8, 8]
@@ -120,8 +120,11 @@ def test_in_reaches_a_block_use_inside_a_block():
               - conv: {out: 10, kernel: 1}
               - inner: {c: 2 * in}
         layers: [outer]
-    """)
+    """
+    a = analyse_text(text)
     assert [r.out_shape.c for r in a.rows] == [10, 18]  # 2·4 (outer's in) + 10 (inner's)
+    source = generated_matches_build(spec(text), tmp_path)
+    assert "self.inner1 = Inner(10, 2 * in_channels)" in source
 
 
 # -- repeat ---------------------------------------------------------------------------------
@@ -266,7 +269,7 @@ def test_mobilenet_v2_stages_compile(tmp_path):
 
 # -- every kind of block argument -------------------------------------------------------------
 
-def test_block_arguments_of_every_type_compile_and_verify(cli, tmp_path):
+def test_block_arguments_of_every_type():
     path = LANG / "block_arguments.yaml"
     a = compare(path)
     by = {r.name: r for r in a.rows}
@@ -281,8 +284,13 @@ def test_block_arguments_of_every_type_compile_and_verify(cli, tmp_path):
     assert by["transition1.conv1"].out_shape.c == 12          # in / 2
     assert len([r for r in a.rows if r.name.startswith("mbconv3.")]) == 2 * 9  # depth 2
     assert by["fc1"].out_shape.c == 10                        # "max(4, 10)"
+
+
+@pytest.mark.parametrize("path", sorted(LANG.glob("*.yaml")), ids=lambda p: p.stem)
+def test_each_language_spec_verifies_and_compiles(cli, path, tmp_path):
     result = cli("verify", path)
     assert result.exit_code == 0, result.stdout + result.stderr
+    assert "PyTorch agrees with the calculator on every layer." in result.stdout
     generated_matches_build(path, tmp_path)
 
 
