@@ -166,7 +166,7 @@ class _Parser:
         kind, tok, off = self.tokens[self.i]
         self.i += 1
         if kind == "num":
-            return self.checked(_number(tok.replace("_", ""), off), off)
+            return self.checked(decimal(tok.replace("_", ""), off), off)
         if kind == "name":
             name = tok.lstrip("$")
             if self.peek() == "(" and name in _FUNCTIONS and not tok.startswith("$"):
@@ -206,7 +206,7 @@ class _Parser:
         return value
 
 
-def _number(tok: str, off: int) -> sp.Rational:
+def decimal(tok: str, off: int) -> sp.Rational:
     """A decimal literal as an exact rational, its size checked before it is built:
     `sp.Rational("1e999999999")` would compute 10**999999999."""
     m = _LITERAL.fullmatch(tok)

@@ -16,7 +16,7 @@ import sympy as sp
 from ..errors import SourceLoc, error
 from ..layers import base as B
 from . import bounds
-from .expr import ExprError, _number, parse_expr
+from .expr import ExprError, decimal, parse_expr
 from .model import IN, Word, is_placeholder
 from .scalars import Real, Trap
 from .yamlnodes import LMap, LScalar, LSeq, Node
@@ -246,7 +246,7 @@ def arg_value(node: Node, what: str, resolve: Resolve, depth: int = 0):
     if isinstance(v, Real) and depth == 0:
         text = v.text.lstrip("+-")
         try:
-            value = _number(text, 0)
+            value = decimal(text, 0)
         except ExprError as exc:
             raise error(f"{what}: {exc}", node.loc, code="range") from None
         return -value if v.text.startswith("-") else value
