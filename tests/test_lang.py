@@ -373,3 +373,19 @@ def test_the_json_schema_accepts_the_new_forms(path):
     validator = jsonschema.Draft202012Validator(spec_schema())
     errors = list(validator.iter_errors(to_python(load(path.read_text()))))
     assert not errors, errors[0].message
+
+
+def test_a_shortcut_that_unbound_channels_decide_is_an_error():
+    a = Design(spec("""
+        archcalc: 1
+        name: s
+        input: [C, 8, 8]
+        layers:
+          - residual:
+              shortcut: if_same
+              layers: [{conv: {out: 4, kernel: 1}}]
+    """)).analysis
+    errors = [d for d in a.findings if d.severity == "error"]
+    assert [(d.loc.line, d.loc.column, d.message) for d in errors] == [
+        (6, 5, "whether the shortcut is there (same channels, stride 1) depends on C: "
+         "give it a value")]

@@ -30,13 +30,13 @@ TOKENS = ["conv", "fc", "relu", "maxpool", "kernel", "stride", "padding", "same"
 
 
 def survives(text: str) -> None:
-    try:
+    try:  # expanding the blocks checks what their arguments become: a SpecError too
         spec = parse_text(text, "fuzz.yaml")
+        a = Design(spec).analysis
     except SpecError as exc:
         d = exc.diagnostics[0]
         assert d.severity == "error" and d.loc is not None and d.loc.file == "fuzz.yaml"
         return
-    a = Design(spec).analysis
     for d in a.findings:
         assert d.loc is not None
     # Whatever the calculator produced, every renderer can show it.

@@ -109,7 +109,7 @@ class _Walk:
             return row
         row, shape, fields, findings, free = hit
         self.shapes[node.name], self.fields[node.name] = shape, fields
-        self.channels.update((c, self.shapes[src].c) for c, src in node.channels)
+        self._channels(node)
         self.rows[node.name] = row
         self.findings.extend(findings)
         self.free |= free
@@ -117,6 +117,7 @@ class _Walk:
 
     def row(self, node: Node) -> LayerRow:
         xs = [self.shapes.get(n) for n in node.inputs]
+        self._channels(node)
         # What a layer infers is a function of its kind, its arguments and its inputs'
         # shapes; a deep network repeats a few such layers many times over, so a result
         # without findings (which name the layer and its place) is reused.
@@ -162,7 +163,6 @@ class _Walk:
                 return self._skip(node, xs, "skipped", dict(args=node.args, groups=node.groups,
                                                              refs=node.refs))
             subs = {**subs, **{c: x.c for (c, _), x in zip(node.channels, given)}}
-            self.channels.update((c, x.c) for (c, _), x in zip(node.channels, given))
         args, bad = bind_args(kind, dict(node.args), subs, ctx)
         free = set()
         for v in args.values():
@@ -186,6 +186,12 @@ class _Walk:
         values = (sp.sympify(facts.trainable), sp.sympify(facts.buffers), macs,
                   self.fpm * macs, out.numel if out is not None else ZERO)
         return common["args"], frozenset(free), facts, layer, maps, values, status
+
+    def _channels(self, node: Node) -> None:
+        """Each block instance's `in` this layer reads, and its value (Analysis.channels)."""
+        for c, src in node.channels:
+            if self.shapes.get(src) is not None:
+                self.channels[c] = self.shapes[src].c
 
     def _ctx(self, node: Node) -> Ctx:
         return Ctx(node.name, node.loc, tuple(node.arg_locs), tuple(node.inputs),

@@ -232,7 +232,7 @@ class _Expander:
         whole = {placeholders[n]: v for n, v in values if not isinstance(v, sp.Basic)}
         x = self.single(src, use)
         if bd.reads_in:  # this instance's `in`: the channels of what it reads
-            subs[IN_PLACEHOLDER] = channels = channels_symbol()
+            subs[IN_PLACEHOLDER] = channels = channels_symbol(scope.full(local))
             self.channel_of[channels] = x
         path = self.group(scope.full(local), use.block, use.loc, "block", values)
         inner = scope.child(local, x, subs=subs, group=path, whole=whole)

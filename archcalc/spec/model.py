@@ -43,15 +43,16 @@ IN = "in"
 IN_PLACEHOLDER = sp.Symbol("in", integer=True, positive=True)
 
 
-class Channels(sp.Dummy):
-    """One block instance's `in`: a symbol of its own, printed as `in`."""
+class Channels(sp.Symbol):
+    """One block instance's `in`: a symbol of its own (named after the instance's path, so
+    that two expansions of a spec make equal graphs), printed as `in`."""
 
     def _sympystr(self, printer) -> str:
         return IN
 
 
-def channels_symbol() -> Channels:
-    return Channels(IN, integer=True, positive=True)
+def channels_symbol(path: str) -> Channels:
+    return Channels(f"{IN}:{path}", integer=True, positive=True)
 
 
 class Word(str):
