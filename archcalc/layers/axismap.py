@@ -148,9 +148,14 @@ class Slide(AxisMap):
             if type(span) is int and type(S) is int:
                 return span // S + 1, span % S <= hi
             exact = sp.sympify(span) / S + 1
-            if truth(exact.is_integer) is not False:
-                return exact, truth(exact.is_integer)  # whole, or undecided: as `exact`
-            return sp.floor(exact), truth(sp.Mod(span, S) <= hi)
+            integral = truth(exact.is_integer)
+            if integral is True or (integral is None and (hi == 0 or S == 1)):
+                # whole; or stride 1, or no padding after the input, where `cover` is
+                # `exact` and the seeds' expression ((H − 7)/4, not ⌊H/4 − 11/4⌋ + 1) is
+                # the size
+                return exact, integral
+            left = sp.Mod(span, S)
+            return floor_div(span, S) + 1, truth(left <= hi)
         size = ceil_div(span, S) + 1
         if type(size) is int:
             return (size - 1 if (size - 1) * S >= W + lo else size), True
