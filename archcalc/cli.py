@@ -402,10 +402,11 @@ def verify(spec: str, assignments, sets, all_layers: bool) -> None:
     console.print(V.checked_line(result, shown, all_layers) +
                   ("" if all_layers else " — --all-layers lists every layer"))
     problems = V.disagreement(result)
-    if problems:
-        click.echo(f"error: {problems[0]}", err=True)
-        for line in problems[1:]:
-            click.echo(f"  {line}", err=True)
+    if problems:  # at the first layer that disagrees, where there is one
+        bad = result.first_mismatch
+        _print_diagnostics((Diagnostic("error", problems[0], bad.loc if bad else None,
+                                       tuple(problems[1:])),),
+                           parsed.source)
         sys.exit(1)
     console.print(V.AGREES)
 

@@ -71,8 +71,8 @@ def formula_ascii(f) -> str:
 
 
 def _window_text(f) -> str:
-    rounding = f.rounding
-    if rounding != "exact" and f.exact.is_number and f.exact == f.size:
+    rounding = "floor" if f.rounding == "cover" else f.rounding
+    if rounding != "exact" and f.exact == f.size:
         rounding = "exact"  # nothing was rounded: show the plain division
     pad = f"2·{dim_text(f.lo)}" if f.lo == f.hi else f"{dim_text(f.lo)} + {dim_text(f.hi)}"
     inner = f"{dim_text(f.W)} − {dim_text(f.F)} + {pad}"
@@ -95,7 +95,7 @@ def _a(x) -> str:
 def _window_ascii(f) -> str:
     pad = f"2*{_a(f.lo)}" if f.lo == f.hi else f"{_a(f.lo)} + {_a(f.hi)}"
     inner = f"{_a(f.W)} - {_a(f.F)} + {pad}"
-    if f.rounding == "floor":
+    if f.rounding == "floor" or (f.rounding == "cover" and f.size != f.exact):
         return f"floor(({inner})/{_a(f.S)}) + 1"
     if f.rounding == "ceil":
         up = f"ceiling(({inner})/{_a(f.S)})"

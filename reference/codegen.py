@@ -101,6 +101,14 @@ class Generator:
         self.top_name = self.names.take(class_name(self.spec.name))
         self.class_of = {b.name: self.names.take(class_name(b.name)) for b in self.spec.blocks}
         self.blocks: dict[str, _Block] = {}
+        # A named residual or parallel (a repeat's copies of one are named `residual1.0`,
+        # `residual1.1`, …) is a class of its own, one per item of the spec.
+        self.group_class_of = {}
+        for g in design.graph.groups:
+            if g.role in ("residual", "parallel") and g.loc not in self.group_class_of:
+                stem = re.sub(r"(\.\d+)+$", "", g.path)
+                self.group_class_of[g.loc] = self.names.take(class_name(stem))
+        self.group_classes: dict[object, ClassDef] = {}  # loc -> its class
         self.classes: list[ClassDef] = []  # block classes, each after those it uses
         # The model's symbols (all but the input's) become keyword arguments of the classes
         # that use them (`ResNet18(classes=10)`); the other values are put in.
@@ -219,8 +227,29 @@ class Generator:
                 prev = k
             named = tuple((inner.local(k), self.make(inner, k, ctx)) for k in inner.keys)
             return Call("nn.Sequential", (Call("OrderedDict", (), named),))
+        if g.role in ("residual", "parallel"):
+            return Call(self.group_class(child, ctx))
         raise CompileError(f"a named {g.role} cannot be exported yet; make it a block", g.loc,
                            layer=key)
+
+    def group_class(self, tree: Tree, ctx: _Class) -> str:
+        """The class of a named residual or parallel: its layers as members, its merge in
+        forward; the copies a repeat makes of one share it."""
+        g = tree.group
+        name = self.group_class_of[g.loc]
+        doc = f"A {g.role} of the spec (line {g.loc.line})."
+        body = self.class_def(name, doc, (), tree, ctx)
+        if any(free_symbols(m.make) for m in body.members):
+            raise CompileError(f"a named {g.role} whose layers depend on a block's arguments "
+                               "cannot be exported yet; make it a block", g.loc, layer=g.path)
+        made = self.group_classes.setdefault(g.loc, body)
+        if made != body:
+            raise CompileError(f"the copies of this {g.role} differ (a `first:` override?), "
+                               "and one class cannot hold them yet; make it a block", g.loc,
+                               layer=g.path)
+        if made is body:
+            self.classes.append(body)
+        return name
 
     def layer(self, row: LayerRow, ctx: _Class) -> Call:
         call = renamed(module_call(row), ctx.rename)

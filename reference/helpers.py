@@ -61,6 +61,17 @@ class Concat(nn.Module):
         return torch.cat(xs, dim=1)
 
 
+class Chunk(nn.Module):
+    """One piece of torch.chunk along the channels (ShuffleNetV2's channel split)."""
+
+    def __init__(self, parts: int, index: int):
+        super().__init__()
+        self.parts, self.index = parts, index
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.chunk(x, self.parts, dim=1)[self.index]
+
+
 class Scale(nn.Module):
     """x · factor: the scaled residual branches of Inception-ResNet (Szegedy, 2016)."""
 

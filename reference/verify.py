@@ -53,7 +53,7 @@ def verify(spec, bindings: dict | None = None, batch: int = 1) -> Verification:
             (tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims)),
              shapes.get(row.name, ())),
             (int(row.trainable), _own(module, True)), (int(row.buffers), _own(module, False)),
-            (int(row.flops), flops)))
+            (int(row.flops), flops), row.loc))
     totals = (("trainable parameters", int(a.totals.trainable), _own(model, True)),
               ("non-trainable (buffers)", int(a.totals.buffers), _own(model, False)),
               ("FLOPs", int(a.totals.flops), counter.get_total_flops() // batch))

@@ -100,6 +100,7 @@ def test_a_fix_changes_only_the_axes_that_do_not_fit():
     a = analyse_text("""
         archcalc: 1
         name: t
+        rounding: exact
         input: [3, 16, 112, 112]
         layers:
           - conv: {out: 8, kernel: [3, 7, 7], stride: [1, 2, 2], padding: [1, 3, 3]}
@@ -183,8 +184,9 @@ def test_random_3d_chains_equal_pytorch(case):
 
 @st.composite
 def exact_chain3d(draw):
-    """Windows with different settings per axis under the exact rule, on T, H, W."""
-    layers = []
+    """Windows with different settings per axis, on T, H, W, under a rule that makes a
+    size that is not whole an error (always, or where input is lost)."""
+    layers = [draw(st.sampled_from(["exact", "cover"]))]
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["conv", "maxpool", "avgpool"]))
         args = {"kernel": draw(per_axis(1, 4)), "stride": draw(per_axis(1, 2))}
@@ -198,11 +200,12 @@ def exact_chain3d(draw):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(exact_chain3d())
-def test_valid_inputs_of_each_axis_match_brute_force(layers):
+def test_valid_inputs_of_each_axis_match_brute_force(case):
     """Each axis's set, at the spec's sizes (where a layer may vanish), against a full
     analysis at every size over two periods past the smallest, the other axes fitting."""
-    text = to_yaml(1, ["T", "H", "W"], layers).replace("rounding: floor", "symbols: {T: 5, "
-                                                      "H: 6, W: 7}")
+    rounding, *layers = case
+    text = to_yaml(1, ["T", "H", "W"], layers).replace(
+        "rounding: floor", f"rounding: {rounding}\nsymbols: {{T: 5, H: 6, W: 7}}")
     spec = parse_text(text)
     graph = build_graph(spec)
     sets = {v.symbol: v for v in analyze(graph, {}).valid_inputs}

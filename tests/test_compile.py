@@ -21,10 +21,7 @@ from archcalc.reference.verify import verify  # noqa: E402
 
 from archcalc import design  # noqa: E402
 from archcalc.design import Design  # noqa: E402
-from archcalc.spec import (
-    parse_file,  # noqa: E402
-    parser,  # noqa: E402
-)
+from archcalc.spec import parse_file, parse_text, parser  # noqa: E402
 
 ALL = sorted(p.stem for p in SPECS.glob("*.yaml"))
 # Small enough to run for real on a CPU in a test, at the smallest input that fits.
@@ -267,3 +264,59 @@ def test_compile_verify_and_train_parse_and_analyse_the_design_once(cli, monkeyp
     assert seen["verify"] == seen["train"] == [("LeNet-5", "1", False)]
     assert seen["compile"] == [("ResNet-18", "3", False), ("ResNet-18", "3", True),
                         ("ResNet-18", "input:c", True)]  # the network, generic, block basic
+
+
+# Specs outside the library that the generator once refused or got wrong (issue 11,
+# item 10): each compiles, and the generated class computes what build() computes.
+COMPILES = {
+    "named_residual": """
+  - conv: {out: 4, kernel: 3, padding: 1}
+  - residual:
+      name: res
+      layers:
+        - conv: {out: 4, kernel: 3, padding: 1}
+""",
+    "repeated_residual": """
+  - conv: {out: 4, kernel: 1}
+  - residual:
+      repeat: 3
+      layers:
+        - conv: {out: 4, kernel: 3, padding: 1}
+        - relu
+""",
+    "named_parallel": """
+  - parallel:
+      name: mix
+      merge: concat
+      branches:
+        - - conv: {out: 4, kernel: 1}
+        - - conv: {out: 2, kernel: 3, padding: 1}
+          - relu
+""",
+    "symbol_in_block_call": """
+  - B: {out: 2 * c}
+  - B: {out: c + 1}
+""",
+}
+BLOCK_B = """blocks:
+  B:
+    args: {out: ~}
+    layers:
+      - conv: {out: out, kernel: 3, padding: 1}
+      - relu
+"""
+
+
+@pytest.mark.parametrize("name", sorted(COMPILES))
+def test_generated_source_of_specs_outside_the_library(name, tmp_path):
+    text = (f"archcalc: 1\nname: {name}\ninput: [3, 8, 8]\nsymbols: {{c: 3}}\n{BLOCK_B}"
+            f"layers:{COMPILES[name]}")
+    spec = parse_text(text, f"{name}.yaml")
+    torch.manual_seed(0)
+    reference = build(spec)
+    source = generate(spec)
+    mine = _class(_load_generated(source, tmp_path, name), source)()
+    mine.load_state_dict(reference.state_dict(), strict=True)
+    x = torch.randn(2, 3, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(reference.eval()(x), mine.eval()(x))

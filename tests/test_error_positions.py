@@ -181,3 +181,29 @@ def test_the_process_group_is_destroyed_when_a_rank_fails(tmp_path, monkeypatch)
     with pytest.raises(E.RunDirError, match="cannot make the run directory"):
         train(SPECS / "lenet5.yaml", cfg, lambda *a, **k: None)
     assert calls == ["gloo", "destroyed"]
+
+
+def test_a_verify_mismatch_points_at_the_layer_that_disagrees(cli, monkeypatch):
+    """`verify`'s verdict is a diagnostic at the first layer PyTorch disagrees on, with the
+    spec's line under it (here a faked disagreement: the real LeNet-5 agrees)."""
+    import dataclasses
+
+    from archcalc.specs import path as library_path
+
+    from archcalc.analysis.verification import LayerCheck, Verification
+    from archcalc.design import Design
+    from archcalc.spec import parse_file
+
+    spec = library_path("lenet5")
+    conv2 = Design(parse_file(spec)).analysis.row("conv2")
+    check = LayerCheck("conv2", "conv", ((16, 10, 10), (17, 10, 10)), (2416, 2567), (0, 0),
+                       (480000, 510000), conv2.loc)
+    fake = Verification("LeNet-5", (check,), (("FLOPs", 833040, 745200),), "")
+    monkeypatch.setattr("archcalc.reference.verify.verify", lambda *a, **k: fake)
+    result = cli("verify", str(spec))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == (f"{spec}:{conv2.loc.line}:{conv2.loc.column}: error: PyTorch disagrees "
+                        "with the calculator — first mismatch: conv2 (conv)")
+    assert lines[2].index("^") == GUTTER + conv2.loc.column - 1
+    assert dataclasses.replace(check, loc=None).ok is False

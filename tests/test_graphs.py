@@ -261,3 +261,21 @@ def test_json_keeps_the_hierarchy(cli):
     assert layer2["kind"] == "basic ×2" and layer2["children"][0]["group"] == "layer2.0"
     assert {"layer": "layer2.0.conv1"} in layer2["children"][0]["children"]
     assert doc["layers"][0]["receptive_field"][0] == {"size": 7, "jump": 2, "start": 0}
+
+
+def test_a_named_layer_in_an_unnamed_residual_is_named_once():
+    """An unnamed residual's layers live in the enclosing scope: its named layer is
+    reserved there once (it was reported "used twice"), and others can read it."""
+    a = analyse_text("""
+        archcalc: 1
+        name: t
+        input: [8, 16, 16]
+        layers:
+          - residual:
+              layers:
+                - conv: {out: 8, kernel: 3, padding: 1, name: c1}
+                - relu
+          - conv: {out: 8, kernel: 1, name: side, from: c1}
+          - add: [add1, side]
+        """)
+    assert a.ok and a.row("side").inputs == ("c1",)

@@ -65,10 +65,14 @@ layers:
   - adaptive_maxpool: 4
   - adaptive_avgpool: 2
   - upsample: 2
+  - chunk: {parts: 3, index: 1}
   - global_maxpool
   - global_avgpool
   - flatten
   - dropout
+  - linear: 64
+  - unflatten: {out: 4, size: 4}
+  - flatten
   - linear: 10
   - softmax
   - log_softmax
@@ -92,7 +96,7 @@ def test_every_layer_kind_has_a_pytorch_module():
     for row in a.rows:
         assert row.call is not None, row.name
         seen.add(row.kind)
-    assert seen == set(KINDS)
+    assert seen == set(KINDS), set(KINDS) - seen
     compare(spec)  # and each counterpart computes what the calculator says
 
 

@@ -603,7 +603,8 @@ async def test_verify_says_in_the_tui_what_it_says_on_the_command_line(tmp_path,
     assert printed.exit_code == 1
     lines = [ln.removesuffix(" — --all-layers lists every layer")
              for ln in printed.stdout.splitlines() if not ln.startswith(("|", "+", " "))]
-    lines += [ln.removeprefix("error: ").strip() for ln in printed.stderr.splitlines()]
+    lines += [ln.strip().removeprefix("error: ").removeprefix("hint: ")
+              for ln in printed.stderr.splitlines()]
     assert lines[-2:] == [("PyTorch disagrees with the calculator — first mismatch: conv2 "
                            "(conv)"), "PyTorch stopped with: Invalid channel dimensions"]
     app = ArchcalcApp(spec_copy(tmp_path))

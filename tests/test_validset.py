@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from helpers import SPECS
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from archcalc.analysis import analyze
 from archcalc.design import Design
@@ -51,7 +53,8 @@ layers:
 def test_layers_after_one_that_vanishes_at_the_current_size_still_count(layers, text):
     """At H = 3 the second conv vanishes and the layers after it are not inferred; their
     strides (a shortcut's from its body) still enter the set, as at any other size."""
-    spec = parse_text(f"archcalc: 1\nname: t\ninput: [1, H, H]\nlayers:\n{layers}")
+    spec = parse_text(f"archcalc: 1\nname: t\nrounding: exact\ninput: [1, H, H]\n"
+                      f"layers:\n{layers}")
     assert {analyze(build_graph(spec), {"H": h}).valid_inputs[0].text for h in (3, 60)} == {
         text}
 
@@ -130,3 +133,40 @@ def test_the_search_gives_up_on_its_budget_and_says_so(monkeypatch):
     monkeypatch.setattr(axis, "WORK_LIMIT", 500)
     reasons = {v.reason for v in Design(spec).analysis.valid_inputs}
     assert reasons == {"the search would evaluate more than 500 layer steps"}
+
+
+# -- a fixed size meeting one that depends on the input (issue 11, item 10) ---------------
+
+def _pinned_spec(fixed: int, kernel: int, stride: int, pad: int, floor: bool) -> str:
+    rounding = ", rounding: floor" if floor else ""
+    return f"""archcalc: 1
+name: t
+input: [4, H, H]
+symbols: {{H: 14}}
+layers:
+  - conv: {{out: 4, kernel: 3, padding: 1, name: stem}}
+  - adaptive_avgpool: {{output_size: {fixed}, name: fixed}}
+  - conv: {{out: 4, kernel: {kernel}, stride: {stride}, padding: {pad}, from: stem, name: branch{rounding}}}
+  - add: [fixed, branch]
+"""
+
+
+def test_an_adaptive_pool_meeting_a_strided_branch_fits_where_the_sizes_meet():
+    """Adaptive pool to 7 beside a 2×2 stride-2 conv: only H = 14 (it said "no H fits; H =
+    14 does NOT fit" because the residue search never reaches 14)."""
+    spec = parse_text(_pinned_spec(7, 2, 2, 0, False))  # a 2×2 stride-2 conv
+    (v,) = Design(spec).analysis.valid_inputs
+    assert v.text.startswith("H = 14 only") and v.current_fits
+
+
+@settings(max_examples=40, deadline=None)
+@given(fixed=st.integers(1, 9), kernel=st.integers(1, 5), stride=st.integers(1, 4),
+       pad=st.integers(0, 2), floor=st.booleans())
+def test_pinned_valid_sets_equal_brute_force(fixed, kernel, stride, pad, floor):
+    assume(pad <= kernel // 2)
+    spec = parse_text(_pinned_spec(fixed, kernel, stride, pad, floor))
+    (v,) = Design(spec).analysis.valid_inputs
+    assert not v.reason
+    graph = build_graph(spec)
+    for size in range(1, fixed * stride + kernel + 8):
+        assert analyze(graph, {"H": size}).ok == v.contains(size), (size, v.text)

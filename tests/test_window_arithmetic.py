@@ -59,6 +59,21 @@ def test_floor_count_equals_enumeration(a):
 
 
 @given(axis)
+def test_cover_fits_exactly_when_the_windows_cover_every_input_pixel(a):
+    """The default rule (issue 12, item 1): the floored count, and it fits exactly when
+    the windows, one by one, reach the last real input row — only padding unused."""
+    starts = enumerate_windows(**a, mode="floor")
+    if not starts:
+        return
+    F = a["D"] * (a["K"] - 1) + 1
+    size, fits = Slide(F, a["S"], a["lo"], a["hi"], "cover").size(a["W"])
+    assert size == len(starts)
+    assert fits == (starts[-1] + F >= a["lo"] + a["W"])
+    r = window_size(a["W"], a["K"], a["S"], a["lo"], a["hi"], a["D"], "cover")
+    assert (r.uncovered_input == 0) == fits
+
+
+@given(axis)
 def test_ceil_count_equals_enumeration(a):
     # Pooling is the only ceil_mode user; PyTorch allows it symmetric padding of at most
     # half the window, where its single "drop a window starting in the padding" step is
@@ -72,7 +87,7 @@ def test_ceil_count_equals_enumeration(a):
     assert r.size == len(starts)
 
 
-@given(axis, st.sampled_from(["exact", "floor", "ceil"]))
+@given(axis, st.sampled_from(["exact", "floor", "ceil", "cover"]))
 def test_integer_path_agrees_with_symbolic_path(a, rounding):
     """validset.step (ints) and convarith.window_size (sympy) give one answer."""
     F = a["D"] * (a["K"] - 1) + 1
@@ -83,7 +98,8 @@ def test_integer_path_agrees_with_symbolic_path(a, rounding):
     size, integral = step(a["W"], w)
     r = window_size(a["W"], a["K"], a["S"], a["lo"], a["hi"], a["D"], rounding)
     assert size == int(sp.floor(r.size))  # a non-integer size continues floored
-    assert integral == (r.integral if rounding == "exact" else True)
+    fits = {"exact": r.integral, "cover": r.integral or r.uncovered_input == 0}
+    assert integral == fits.get(rounding, True)
 
 
 @given(axis)

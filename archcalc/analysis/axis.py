@@ -81,10 +81,13 @@ class Axis:
             slots += 1
         self.steps = _fuse(steps)
         self.slots = slots
+        self.pinned = _pinned(self.steps)
 
-    def run(self, value: int) -> tuple[bool, bool]:
+    def run(self, value: int, signs: list | None = None) -> tuple[bool, bool]:
         """(every size ≥ 1 and every input at least what its layer accepts, every size an
-        integer and every merge matched) at `value`."""
+        integer and every merge matched) at `value`. `signs`, when given, gets for each
+        pinned merge (see `_pinned`) the sign of its input that depends on `value` minus
+        its fixed one."""
         self.budget.spend(len(self.steps))
         sizes: list = [None] * self.slots
         sizes[0] = value
@@ -100,6 +103,10 @@ class Axis:
             srcs = [sizes[i] for i in ins]
             if kind == "merge":
                 integral &= all(s == srcs[0] for s in srcs)  # a merge needs equal sizes
+                if signs is not None and out in self.pinned:
+                    varying, fixed = self.pinned[out]
+                    signs += [(sizes[v] > sizes[f]) - (sizes[v] < sizes[f])
+                              for v in varying for f in fixed]
                 sizes[out] = srcs[0]
                 continue
             size, ok = op[1].size(srcs[0])
@@ -132,6 +139,25 @@ class Axis:
             if m > MAX_MODULUS:
                 return m
         return m
+
+
+def _pinned(steps: list) -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The merges where a size that depends on the input meets one that does not (an
+    adaptive pool's fixed output beside a strided branch): {merge's slot: (the inputs that
+    vary, the fixed ones)}. Past such a merge the input's size is pinned to the few values
+    that make them equal, which no residue pattern describes (validset.py)."""
+    varies = {0: True}
+    pinned = {}
+    for out, ins, op in steps:
+        if op[0] == "merge":
+            flags = [varies.get(i, False) for i in ins]
+            if any(flags) and not all(flags):
+                pinned[out] = (tuple(i for i, f in zip(ins, flags) if f),
+                               tuple(i for i, f in zip(ins, flags) if not f))
+            varies[out] = any(flags)
+        else:
+            varies[out] = varies.get(ins[0], False) and (op[0] == "shift" or not op[1].ends)
+    return pinned
 
 
 def _fraction(x) -> Fraction:

@@ -99,6 +99,8 @@ def _search(key, names, axes, decl, current, modulus, multiple, lo_bound, hi_bou
         else:
             lo = mid + 1
     minimum = max(lo, lo_bound)
+    if any(ax.pinned for ax in axes):
+        return _search_pinned(key, names, axes, current, multiple, minimum, hi_bound)
     residues = []
     for r in range(modulus):
         v = minimum + ((r - minimum) % modulus)
@@ -113,6 +115,67 @@ def _search(key, names, axes, decl, current, modulus, multiple, lo_bound, hi_bou
     nearest = _nearest(v, current) if current is not None and not v.contains(current) else ()
     return AxisValidity(key, names, modulus, tuple(residues), minimum, hi_bound, smallest,
                         current, nearest, _text(v))
+
+
+def _search_pinned(key, names, axes, current, multiple, minimum, hi_bound):
+    """The sizes that fit when a fixed size meets one that depends on the input at a merge.
+    Every size grows with the input (each axis map is monotone), so the inputs that meet
+    every fixed size form one interval [a, b], found by bisection; each size in it is then
+    tried (at most MAX_MODULUS of them). The answer is that finite set."""
+    def side(v: int, sign: int) -> bool:  # some varying size is below (-1) / above (+1)
+        signs: list = []
+        for ax in axes:
+            ax.run(v, signs)
+        return sign in signs
+
+    a = _first(minimum, lambda v: not side(v, -1))
+    b = None if a is None else _first(a, lambda v: side(v, +1))
+    b = None if b is None else b - 1
+    if hi_bound is not None and b is not None:
+        b = min(b, hi_bound)
+    if a is None or b is None or b < a:
+        return AxisValidity(key, names, 1, (), minimum, hi_bound, None, current,
+                            text=f"no {key} fits")
+    if b - a + 1 > MAX_MODULUS:
+        return AxisValidity(key, names, 1, (), minimum, hi_bound, None, current,
+                            reason=f"a fixed size meets one that depends on {key}, and more "
+                                   f"than {MAX_MODULUS:,} sizes could meet it")
+    fits = [v for v in range(a, b + 1)
+            if v % multiple == 0 and all(ax.run(v)[1] for ax in axes)]
+    if not fits:
+        return AxisValidity(key, names, 1, (), minimum, hi_bound, None, current,
+                            text=f"no {key} fits")
+    first, last = fits[0], fits[-1]
+    modulus, residues = _reduce(last - first + 1, sorted({v % (last - first + 1)
+                                                          for v in fits}))
+    v = AxisValidity(key, names, modulus, tuple(residues), first, last, first, current)
+    nearest = _nearest(v, current) if current is not None and not v.contains(current) else ()
+    listed = ", ".join(str(f) for f in fits[:8]) + (", …" if len(fits) > 8 else "")
+    text = f"{key} = {first} only" if len(fits) == 1 else \
+        f"{key} ∈ {{{listed}}}" if len(fits) <= 8 else _text(v)
+    return AxisValidity(key, names, modulus, tuple(residues), first, last, first, current,
+                        nearest, text + " (a fixed size meets one that depends on it)")
+
+
+def _first(start: int, holds) -> int | None:
+    """The smallest v ≥ start where the monotone `holds` is true (doubling, then
+    bisection), or None below SEARCH_LIMIT."""
+    if holds(start):
+        return start
+    lo, step = start, 1
+    while not holds(lo + step):
+        lo += step
+        step *= 2
+        if lo + step > SEARCH_LIMIT:
+            return None
+    hi = lo + step  # holds(hi), not holds(lo)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if holds(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _reduce(modulus: int, residues: list[int]) -> tuple[int, list[int]]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import SourceLoc
+
 
 @dataclass(frozen=True)
 class LayerCheck:
@@ -17,6 +19,7 @@ class LayerCheck:
     params: tuple[int, int]
     buffers: tuple[int, int]
     flops: tuple[int, int]
+    loc: SourceLoc | None = None  # the layer's place in the spec
 
     @property
     def ok(self) -> bool:

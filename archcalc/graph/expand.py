@@ -54,6 +54,8 @@ class _Expander:
         for it in items:
             name = getattr(it, "name", None)
             if name is not None:
+                if scope.reserved.get(name) == it.loc:
+                    continue  # an unnamed residual's layer, reserved with its scope's items
                 if name in scope.reserved:
                     raise error(f"layer name '{name}' is used twice in {scope.path or 'the spec'}"
                                 f" (first at line {scope.reserved[name].line})", it.loc,

@@ -75,7 +75,7 @@ class Graph:
     name: str
     input: tuple[sp.Expr, ...]          # channels, then 1 or 2 spatial dims
     nodes: tuple[Node, ...]             # topological order
-    rounding: str = "exact"
+    rounding: str = "cover"
     outputs: tuple[str, ...] = ()       # the main output first (the last layer), then extras
     groups: tuple[Group, ...] = ()      # every group, in the order they open
     symbols: tuple[SymbolDecl, ...] = ()  # the spec's declared symbols

@@ -148,6 +148,13 @@ class Slide(AxisMap):
             return (sp.floor(exact) if integral is False else exact), integral
         if self.rounding == "floor":
             return floor_div(span, S) + 1, True
+        if self.rounding == "cover":  # floored; fits when only padding goes unused
+            if type(span) is int and type(S) is int:
+                return span // S + 1, span % S <= hi
+            exact = sp.sympify(span) / S + 1
+            if truth(exact.is_integer) is not False:
+                return exact, truth(exact.is_integer)  # whole, or undecided: as `exact`
+            return sp.floor(exact), truth(sp.Mod(span, S) <= hi)
         size = ceil_div(span, S) + 1
         if type(size) is int:
             return (size - 1 if (size - 1) * S >= W + lo else size), True

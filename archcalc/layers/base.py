@@ -26,6 +26,7 @@ REQUIRED = object()  # sentinel default of a required parameter
 
 # Param types. Numeric ones accept an integer, a decimal where noted, or an expression.
 COUNT = "count"          # positive integer: out, groups, features
+INDEX = "index"          # integer >= 0: which piece (chunk)
 SIZE = "size"            # positive integer, or one per spatial dim: kernel, stride, dilation
 PADDING = "padding"      # int >= 0, per dim, per side ([[lo, hi], ...]), 'valid' or 'same'
 OUTPUT_SIZE = "output_size"  # positive integer, or one per spatial dim (adaptive pooling)
@@ -184,7 +185,7 @@ class LayerKind:
         return None
 
     @classmethod
-    def make(cls, args: dict, ndim: int, rounding: str = "exact") -> LayerKind:
+    def make(cls, args: dict, ndim: int, rounding: str = "cover") -> LayerKind:
         """The layer of these (bound, validated) arguments, normalised once."""
         values = {}
         for p in cls.params:

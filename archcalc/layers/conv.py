@@ -34,7 +34,7 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 PADDING_MODE_ALIASES = (("constant", "zeros"), ("zero", "zeros"), ("mirror", "reflect"),
                         ("nearest", "replicate"), ("edge", "replicate"), ("wrap", "circular"))
 ROUNDING = Param("rounding", CHOICE, None, "rule for a non-integer output size "
-                 "(default: the spec's `rounding`)", choices=("exact", "floor"))
+                 "(default: the spec's `rounding`)", choices=("cover", "exact", "floor"))
 
 
 @register

@@ -9,6 +9,11 @@ right-hand padding (PyTorch's `pooling_output_shape`). Padding may be asymmetric
 (lo, hi), and dilation D stretches a kernel K to D·(K − 1) + 1. The size itself is
 `axismap.Slide.size` (one copy of the arithmetic); this adds what the diagnostics need.
 
+The default rule, `cover`, is the seeds' rule made precise: the rule exists because
+windows that do not tile leave input pixels unseen, so a floored size whose windows still
+cover every real input row and column — only padding goes unused, as ResNet's stem at 224
+((224 − 7 + 2·3)/2 + 1 = 112.5) — is fine, and one that loses real pixels is an error.
+
 Works on plain ints and on sympy expressions alike (a symbolic W gives a formula).
 """
 

@@ -15,6 +15,7 @@ from ..formula import ChannelSum
 from ..notation import shape_text
 from .base import Ctx, Facts, LayerKind, Shape
 from .call import Call
+from .equal_sizes import equal_for_every_size
 from .registry import register
 from .windowed import AXES
 
@@ -45,6 +46,7 @@ class _Merge(LayerKind):
             pairs = list(zip(labels, ((first.c,) if with_channels else ()) + first.dims,
                              ((x.c,) if with_channels else ()) + x.dims))
             diffs = [(label, a, b) for label, a, b in pairs if sp.simplify(a - b) != 0
+                     and not equal_for_every_size(a, b)
                      and not (ctx.lenient and not sp.simplify(a - b).is_number)]
             if not diffs:
                 continue

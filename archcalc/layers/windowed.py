@@ -6,8 +6,9 @@ spatial dim, the effective window D·(K − 1) + 1, the padding forms a spec may
 None on an axis where TensorFlow's 'same' with a stride derives it from the input size —
 and the rounding rule. From that one form come the axis maps (`maps`), the sizes with
 their arithmetic (`slide`) and what does not fit as diagnostics: a size that is not an
-integer (an error under the `exact` rule, a warning with the uncovered rows under
-`floor`), a volume that vanishes, `same` padding that must be asymmetric.
+integer (an error under the `exact` rule; under `cover`, the default, an error only when
+real input rows are never covered; a warning with the uncovered rows under `floor`), a
+volume that vanishes, `same` padding that must be asymmetric.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sympy as sp
 
 from ..errors import Change, Diagnostic
 from ..notation import formula_text, number_text
-from .axismap import AxisMap, CeilDiv, Slide
+from .axismap import AxisMap, CeilDiv, Slide, truth
 from .base import Ctx, LayerKind, Shape, per_dim
 from .convarith import window_size
 from .fit import axis_text, fit_fixes
@@ -101,27 +102,34 @@ class Windowed(LayerKind):
                 findings.append(ctx.error(msg, "use a smaller kernel or stride, more padding, "
                                                "or a larger input", code="vanishes"))
                 continue
-            if res.integral is False and self.rounding == "exact":
+            miss = res.uncovered_input
+            loses = res.integral is False and (self.rounding == "exact" or (
+                self.rounding == "cover" and truth(sp.Eq(miss, 0)) is not True))
+            if loses:
+                if self.rounding == "cover":  # an error: its arithmetic as the seeds write it
+                    res = window_size(W, K, S, lo, hi, D, "exact")
+                    formulas[-1], text = res.formula, formula_text(res.formula)
                 # the axes with this axis's arithmetic share one finding (_merge_axes) and
                 # one fix; the other axes keep their values
                 same = [a for a in range(n) if (x.dims[a], self.kernel[a], self.stride[a],
                                                 pads[a], self.dilation[a]) ==
                         (W, K, S, pads[axis], D)]
                 hints, changes = self._fixes(W, K, S, lo, hi, D, n, self._spell(same, pads))
+                lost = "" if self.rounding == "exact" else \
+                    f": the last {number_text(miss)} input row(s)/column(s) are never covered"
                 findings.append(replace(ctx.error(
                     f"{name}: {text} is not an integer — the windows do not tile the "
                     f"input (W={number_text(W)}, F={number_text(F)}, S={number_text(S)}, "
-                    f"P={_pad_text(lo, hi)}); continuing with ⌊{number_text(res.size)}⌋ = "
-                    f"{number_text(sp.floor(res.size))}, as PyTorch would",
+                    f"P={_pad_text(lo, hi)}){lost}; continuing with "
+                    f"⌊{number_text(res.exact)}⌋ = {number_text(sp.floor(res.exact))}, as "
+                    "PyTorch would",
                     *hints, param=_culprit(ctx), code="non-integer-size"), changes=changes))
-            elif res.integral is False and self.rounding == "floor":
-                miss = res.uncovered_input
+            elif res.integral is False and self.rounding == "floor" and miss != 0:
+                # (where only padding goes unused there is nothing to say: item 10 of the
+                # new-user issue — nothing is printed that asks nothing of the user)
                 findings.append(ctx.warning(
-                    f"{name}: {text} is floored (the `floor` rule): "
-                    + (f"the last {number_text(miss)} input row(s)/column(s) are never covered"
-                       if miss != 0 else
-                       f"only padding ({number_text(res.uncovered)}) is left uncovered; "
-                       "every input row/column is used"),
+                    f"{name}: {text} is floored (the `floor` rule): the last "
+                    f"{number_text(miss)} input row(s)/column(s) are never covered",
                     param=_culprit(ctx), code="floored"))
         return Slid(tuple(dims), tuple(formulas), pads, _merge_axes(findings, AXES[n]), fatal)
 
@@ -162,9 +170,9 @@ class Windowed(LayerKind):
                ) -> tuple[list[str], tuple[Change, ...]]:
         """The hints for a size that does not tile, and those that are one-argument edits."""
         concrete = all(isinstance(v, (int, sp.Integer)) for v in (W, K, S, lo, hi, D))
-        rounding_hint = ("or declare `rounding: floor` on the layer or the spec, as PyTorch "
-                         "and Keras floor silently" + ("; or `ceil_mode: true`"
-                                                       if self.is_pool else ""))
+        rounding_hint = ("" if self.rounding == "cover" else "or ") + (
+            "declare `rounding: floor` on the layer or the spec, as PyTorch and Keras floor "
+            "silently" + ("; or `ceil_mode: true`" if self.is_pool else ""))
         rounding = (Change("rounding", "floor", "rounding: floor on the layer (floor the "
                                                 "size, as PyTorch and Keras do)", rounding_hint),) + \
             ((Change("ceil_mode", "true", "ceil_mode: true (round the size up, as Caffe)",
@@ -173,9 +181,12 @@ class Windowed(LayerKind):
             return [rounding_hint], rounding
         max_pad = int(K) // 2 if self.is_pool else None
         hints, changes = fit_fixes(int(W), int(K), int(S), int(lo), int(hi), int(D),
-                                   max_pad=max_pad, rounding_hint=rounding_hint, ndim=ndim,
-                                   spell=spell)
-        return hints, changes + rounding
+                                   max_pad=max_pad, ndim=ndim, spell=spell)
+        # Under `cover` the floor rule is the first fix that keeps the architecture: after
+        # another input size, before a different padding or stride.
+        at = int(bool(hints) and hints[0].startswith("an input of")) \
+            if self.rounding == "cover" else len(hints)
+        return hints[:at] + [rounding_hint] + hints[at:], changes + rounding
 
 
 def _pads(padding, window, stride, ndim: int) -> tuple:

@@ -40,8 +40,10 @@ def summary_lines(a: Analysis, memory=None) -> list[str]:
                          f"MACs {both(o.totals.macs)}")
     if memory is not None:
         lines.extend(memory_lines(memory))
-    if a.rounding != "exact":
-        lines.append(f"Rounding: `{a.rounding}` — non-integer sizes are floored (PyTorch, Keras).")
+    if a.rounding != "cover":  # the default says nothing
+        lines.append(f"Rounding: `{a.rounding}` — " + (
+            "non-integer sizes are floored (PyTorch, Keras)." if a.rounding == "floor" else
+            "every non-integer size is an error (the seeds' literal rule)."))
     shown: dict[tuple, list] = {}
     for v in a.valid_inputs:  # H and W with the same answer print once
         shown.setdefault((v.modulus, v.residues, v.minimum, v.maximum, v.current, v.reason),

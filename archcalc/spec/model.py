@@ -141,7 +141,7 @@ class Spec:
     symbols: tuple[SymbolDecl, ...]
     layers: tuple[Item, ...]
     source: SourceText
-    rounding: str = "exact"
+    rounding: str = "cover"
     description: str = ""
     version: int = SPEC_VERSION
     blocks: tuple[BlockDef, ...] = ()

@@ -139,6 +139,8 @@ def convert(p: B.Param, node: Node, layer_kind: str, ndim: int, resolve: Resolve
     what = f"{layer_kind}.{p.name}"
     if p.type == B.COUNT:
         return integer(node, what, resolve, 1)
+    if p.type == B.INDEX:
+        return integer(node, what, resolve, 0)
     if p.type in (B.SIZE, B.OUTPUT_SIZE):
         return per_dim(node, what, ndim, lambda n, w: integer(n, w, resolve, 1))
     if p.type == B.PADDING:

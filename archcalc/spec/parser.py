@@ -85,11 +85,14 @@ class _SpecParser:
                         code="too-long")
         description = self.text(root.get("description"), "description") if root.get(
             "description") is not None else ""
-        rounding = "exact"
+        rounding = "cover"
         if root.get("rounding") is not None:
             node = root.get("rounding")
-            if not (isinstance(node, LScalar) and node.value in ("exact", "floor")):
-                raise error("rounding must be `exact` (the seeds' rule: a non-integer size is an "
+            if not (isinstance(node, LScalar) and node.value in ("cover", "exact", "floor")):
+                raise error("rounding must be `cover` (the default: a non-integer size is "
+                            "floored where only padding goes unused, an error where input "
+                            "pixels would be lost), `exact` (the seeds' literal rule: a "
+                            "non-integer size is an "
                             "error) or `floor` (PyTorch's and Keras' rule)", node.loc,
                             code="choice")
             rounding = node.value

@@ -119,9 +119,12 @@ def spec_schema() -> dict:
         "properties": {
             "archcalc": {"const": SPEC_VERSION, "description": "the spec language version"},
             "name": {"type": "string"}, "description": {"type": "string"},
-            "rounding": {"enum": ["exact", "floor"], "default": "exact",
-                         "description": "exact: a non-integer size is an error; floor: "
-                                        "floored as PyTorch and Keras do"},
+            "rounding": {"enum": ["cover", "exact", "floor"], "default": "cover",
+                         "description": "cover: a non-integer size is floored where only "
+                                        "padding goes unused and an error where input "
+                                        "pixels would be lost; exact: every non-integer "
+                                        "size is an error; floor: floored as PyTorch and "
+                                        "Keras do"},
             "input": {"type": "array", "items": dim, "minItems": 2, "maxItems": 4,
                       "description": "[channels, length], [channels, height, width] or "
                                      "[channels, time, height, width]"},
