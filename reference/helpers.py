@@ -32,6 +32,18 @@ class PaddedConv2d(nn.Conv2d):
         return super().forward(F.pad(x, self.side_padding, mode=self.pad_mode))
 
 
+class PaddedConv3d(nn.Conv3d):
+    """Conv3d with per-side padding (left, right, top, bottom, front, back) applied first."""
+
+    def __init__(self, *args, side_padding=(0, 0, 0, 0, 0, 0), pad_mode="constant", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.side_padding = tuple(side_padding)
+        self.pad_mode = pad_mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(F.pad(x, self.side_padding, mode=self.pad_mode))
+
+
 class Add(nn.Module):
     """The sum of its inputs (a residual connection's merge)."""
 

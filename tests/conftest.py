@@ -1,9 +1,11 @@
-"""Fixtures: run the CLI in-process (tests/helpers.py has the plain helpers)."""
+"""Fixtures: run the CLI in-process; torchvision's models (tests/helpers.py has the plain
+helpers, tests/tv_oracle.py the torchvision comparison)."""
 
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from tv_oracle import torchvision
 
 from archcalc.cli import main
 
@@ -15,3 +17,9 @@ def cli():
     def run(*args, env=None):
         return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
     return run
+
+
+@pytest.fixture
+def tv_models():
+    """torchvision.models, imported as these machines allow; skips where it is absent."""
+    return torchvision().models

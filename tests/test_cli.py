@@ -121,7 +121,8 @@ def test_only_padding_unused_is_silent_and_lost_pixels_are_an_error(cli, tmp_pat
 
 def test_ops_lists_the_registry(cli):
     out = cli("ops").stdout
-    assert "conv (also: conv1d, conv2d, convolution)" in out and "nn.Conv1d / nn.Conv2d" in out
+    assert "conv (also: conv1d, conv2d, conv3d, convolution)" in out
+    assert "nn.Conv1d / nn.Conv2d / nn.Conv3d" in out
     assert "padding_mode: choice [zeros|reflect|replicate|circular], default zeros" in out
 
 
@@ -196,7 +197,7 @@ def test_ops_shows_the_kinds_named(cli):
     result = cli("ops", "conv", "fc")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("conv (also: conv1d, conv2d, convolution) — convolution")
+    assert lines[0].startswith("conv (also: conv1d, conv2d, conv3d, convolution) — convolution")
     assert any(line.startswith("linear (also: fc, dense") for line in lines)
     assert not any(line.startswith("relu") for line in lines)
     result = cli("ops", "conf")

@@ -74,7 +74,7 @@ class Axis:
                 continue
             slot[row.name] = slots
             if c is not None and len(ins) == 1:
-                op = ("shift", c, 1 - c)
+                op = ("shift", c, max(1 - c, m.least))
             else:
                 op = ("merge" if len(ins) > 1 else "map", m)
             steps.append((slots, ins, op))
@@ -84,9 +84,10 @@ class Axis:
         self.pinned = _pinned(self.steps)
 
     def run(self, value: int, signs: list | None = None) -> tuple[bool, bool]:
-        """(every size ≥ 1, every size an integer and every merge matched) at `value`.
-        `signs`, when given, gets for each pinned merge (see `_pinned`) the sign of its
-        input that depends on `value` minus its fixed one."""
+        """(every size ≥ 1 and every input at least what its layer accepts, every size an
+        integer and every merge matched) at `value`. `signs`, when given, gets for each
+        pinned merge (see `_pinned`) the sign of its input that depends on `value` minus
+        its fixed one."""
         self.budget.spend(len(self.steps))
         sizes: list = [None] * self.slots
         sizes[0] = value
@@ -110,7 +111,7 @@ class Axis:
                 continue
             size, ok = op[1].size(srcs[0])
             integral &= ok
-            if size < 1:
+            if size < 1 or srcs[0] < op[1].least:
                 return False, integral
             sizes[out] = size
         return True, integral

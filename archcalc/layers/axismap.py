@@ -76,6 +76,7 @@ class AxisMap:
     """Base of the maps. Subclasses are frozen dataclasses."""
 
     ends = False  # the output size does not depend on the input's (global pooling)
+    least = 1     # the smallest input size PyTorch accepts (3-D average pooling: the window)
 
     @property
     def stride(self):
@@ -119,13 +120,16 @@ KEEP = Keep()
 class Slide(AxisMap):
     """A window of effective size F slid with stride S over W padded by lo and hi:
     (W − F + lo + hi)/S + 1, exact (an error when not whole), floored, or ceiled with
-    PyTorch's rule that the last window starts inside the input or the left padding."""
+    PyTorch's rule that the last window starts inside the input or the left padding.
+    `least`: the smallest W PyTorch accepts, whatever the padding (a monotone condition, so
+    the valid-input search's W₀ accounts for it)."""
 
     F: object = ONE
     S: object = ONE
     lo: object = ZERO
     hi: object = ZERO
     rounding: str = "exact"
+    least: int = 1
 
     @property
     def stride(self):
@@ -178,7 +182,8 @@ class Slide(AxisMap):
         return c
 
     def ints(self) -> Slide:
-        return Slide(*(_int(v) for v in (self.F, self.S, self.lo, self.hi)), self.rounding)
+        return Slide(*(_int(v) for v in (self.F, self.S, self.lo, self.hi)), self.rounding,
+                     _int(self.least))
 
 
 @dataclass(frozen=True)

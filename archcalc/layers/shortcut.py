@@ -60,6 +60,15 @@ class Shortcut(LayerKind):
             return self._zeropad(x, target, stride, ctx)
         return self._projection(x, target, stride)
 
+    def maps_for(self, stride) -> tuple:
+        """Its axis maps for a body of this stride, as `infer` gives them (for the sizes
+        only, auto and projection alike: a stride-1 projection keeps the size)."""
+        if self.mode == "zeropad":
+            return tuple(CeilDiv(sp.Integer(1), s) for s in stride)
+        if self.mode == "identity" or all(s == 1 for s in stride):
+            return (KEEP,) * len(stride)
+        return tuple(Slide(sp.Integer(1), s, rounding="floor") for s in stride)
+
     def _identity(self, x: Shape, target: Shape, same: bool, ctx: Ctx) -> Facts:
         if not same:
             return Facts(x, findings=(ctx.error(

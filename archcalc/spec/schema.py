@@ -125,8 +125,9 @@ def spec_schema() -> dict:
                                         "pixels would be lost; exact: every non-integer "
                                         "size is an error; floor: floored as PyTorch and "
                                         "Keras do"},
-            "input": {"type": "array", "items": dim, "minItems": 2, "maxItems": 3,
-                      "description": "[channels, length] or [channels, height, width]"},
+            "input": {"type": "array", "items": dim, "minItems": 2, "maxItems": 4,
+                      "description": "[channels, length], [channels, height, width] or "
+                                     "[channels, time, height, width]"},
             "symbols": {"type": "object", "additionalProperties": symbol},
             "blocks": {"type": "object", "additionalProperties": block},
             "layers": layers,
