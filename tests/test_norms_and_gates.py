@@ -221,6 +221,8 @@ def test_convnext_block_equals_torchvision():
 
     for c, h in ((16, 9), (32, 14)):
         theirs = CNBlock(c, 1e-6, 0.1, partial(torch.nn.LayerNorm, eps=1e-6)).eval()
+        with torch.no_grad():  # γ = 1e-6 would hide the branch: make it count
+            theirs.layer_scale.uniform_(0.5, 1.5)
         mine, a = build_with_analysis(parse_text(CNBLOCK), {"C": c, "H": h, "W": h})
         mine.eval()
         assert a.totals.trainable == sum(p.numel() for p in theirs.parameters())
@@ -233,7 +235,9 @@ def test_convnext_block_equals_torchvision():
                               zip(ours, _cnblock_order(theirs.state_dict()))})
         assert torch.equal(mine.state_dict()["layer_scale1.layer_scale"], theirs.layer_scale)
         with torch.no_grad():
-            assert torch.allclose(theirs(x), mine(x), atol=1e-6, rtol=0)
+            y = theirs(x)
+            assert (y - x).abs().max() > 0.1  # the branch shows in the output
+            assert torch.allclose(y, mine(x), atol=1e-5, rtol=0)
 
 
 def _cnblock_order(state: dict) -> list:
@@ -391,3 +395,24 @@ def test_saved_for_backward_matches_autograd(text):
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         model(x)
     assert int(estimate(a, batch=2).saved) == sum(kept.values())
+
+
+def test_the_schema_accepts_every_new_kind_and_refuses_a_wrong_merge():
+    import json
+
+    import jsonschema
+    from click.testing import CliRunner
+    from helpers import DATA
+
+    from archcalc.cli import main
+    from archcalc.spec.yamlnodes import load, to_python
+
+    schema = json.loads(CliRunner().invoke(main, ["schema"]).stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    for text in [SE, CNBLOCK, BLOCKS, *(CASES[k][i] for k, i in ALL)]:
+        errors = list(validator.iter_errors(to_python(load(textwrap.dedent(text)))))
+        assert not errors, errors[0].message
+    for name in ("merge_kind", "drop_path_p", "drop_path_mode", "gelu_approximate",
+                 "layernorm_eps"):
+        assert not validator.is_valid(to_python(load((DATA / "bad" / f"{name}.yaml")
+                                                     .read_text())))

@@ -38,7 +38,7 @@ class _Merge(LayerKind):
                 "flatten every input, or none", code="merge-shape"))
         labels = ("C",) + AXES.get(len(first.dims), ())
         out = first
-        for n, x in zip(names[1:], xs[1:]):
+        for k, (n, x) in enumerate(zip(names[1:], xs[1:]), 1):
             diffs = []
             for i, (label, a, b) in enumerate(zip(labels, (out.c,) + out.dims,
                                                   (x.c,) + x.dims)):
@@ -47,18 +47,21 @@ class _Merge(LayerKind):
                 if not _equal(a, b, ctx) and not (self.broadcasts and 1 in (a, b)):
                     diffs.append((label, a, b))
             if diffs:
-                return _fatal(xs, self.mismatch(names[0], first, n, x, diffs, ctx))
+                so_far = f"{names[0]} is" if out == first else \
+                    f"{', '.join(names[:k])} broadcast to"
+                return _fatal(xs, self.mismatch(f"{so_far} {shape_text(out)}", n, x, diffs,
+                                                ctx))
             out = broadcast(out, x) if self.broadcasts else out
         return self.combine(xs, out)
 
-    def mismatch(self, first_name, first: Shape, name, x: Shape, diffs, ctx: Ctx):
+    def mismatch(self, so_far: str, name, x: Shape, diffs, ctx: Ctx):
         detail = "; ".join(_difference(label, a, b) for label, a, b in diffs)
         rule = ("along each axis the sizes must be equal, or one of them 1 (broadcasting, "
                 "as torch.broadcast_shapes)" if self.broadcasts else
                 "the inputs of concat must have the same size along every axis but the "
                 "channels (as torch.cat(dim=1))")
-        return ctx.error(f"{self.name}: {first_name} is {shape_text(first)} but {name} is "
-                         f"{shape_text(x)} — {detail}", rule, code="merge-shape")
+        return ctx.error(f"{self.name}: {so_far} but {name} is {shape_text(x)} — {detail}",
+                         rule, code="merge-shape")
 
     def combine(self, xs: tuple[Shape, ...], out: Shape) -> Facts:  # pragma: no cover
         raise NotImplementedError
@@ -66,8 +69,8 @@ class _Merge(LayerKind):
 
 def broadcast(a: Shape, b: Shape) -> Shape:
     """The shape of a + b (torch.broadcast_shapes), for shapes that broadcast: along each
-    axis the size that is not 1."""
-    sizes = [x if y == 1 else y for x, y in zip((a.c,) + a.dims, (b.c,) + b.dims)]
+    axis the size that is not 1 (a's where they are equal: its expression is kept)."""
+    sizes = [y if x == 1 else x for x, y in zip((a.c,) + a.dims, (b.c,) + b.dims)]
     return Shape(sizes[0], tuple(sizes[1:]))
 
 
