@@ -45,7 +45,8 @@ class Layer:
 
 @dataclass(frozen=True)
 class Merge:
-    """Paths joined: `a + b` (add) or `torch.cat([a, b], dim=1)` (concat)."""
+    """Paths joined: `a + b` (add), `a * b` (multiply) or `torch.cat([a, b], dim=1)`
+    (concat)."""
 
     kind: str
     operands: tuple[Value, ...]

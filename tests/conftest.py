@@ -3,11 +3,18 @@ helpers, tests/tv_oracle.py the torchvision comparison)."""
 
 from __future__ import annotations
 
+import sys
+import types
+
 import pytest
 from click.testing import CliRunner
 from tv_oracle import torchvision
 
 from archcalc.cli import main
+
+# The same trick as tv_oracle.torchvision(), for tests that `importorskip("torchvision")`.
+sys.modules.setdefault("torchvision._meta_registrations",
+                       types.ModuleType("torchvision._meta_registrations"))
 
 
 @pytest.fixture

@@ -147,7 +147,7 @@ layers:
   - conv: {{out: 4, kernel: 3, padding: 1, name: stem}}
   - adaptive_avgpool: {{output_size: {fixed}, name: fixed}}
   - conv: {{out: 4, kernel: {kernel}, stride: {stride}, padding: {pad}, from: stem, name: branch{rounding}}}
-  - add: [fixed, branch]
+  - concat: [fixed, branch]  # (add would broadcast a size 1: see axis.py)
 """
 
 

@@ -75,13 +75,22 @@ class Axis:
             slot[row.name] = slots
             if c is not None and len(ins) == 1:
                 op = ("shift", c, max(1 - c, m.least))
+            elif len(ins) > 1:
+                op = ("broadcast" if getattr(row.layer, "broadcasts", False) else "merge", m)
             else:
-                op = ("merge" if len(ins) > 1 else "map", m)
+                op = ("map", m)
             steps.append((slots, ins, op))
             slots += 1
         self.steps = _fuse(steps)
         self.slots = slots
         self.pinned = _pinned(self.steps)
+        # Slots whose size does not depend on W (after a global or adaptive pool): only
+        # such a size 1 broadcasts in the search. A size that is 1 at some W alone is no
+        # periodic condition, and W ↦ W + M must keep every verdict (validset.py).
+        self.fixed = [False] * slots
+        for out, ins, op in self.steps:
+            self.fixed[out] = (op[0] not in ("shift",) and op[1].ends) or \
+                all(self.fixed[i] for i in ins)
 
     def run(self, value: int, signs: list | None = None) -> tuple[bool, bool]:
         """(every size ≥ 1 and every input at least what its layer accepts, every size an
@@ -101,12 +110,18 @@ class Axis:
                 sizes[out] = W + op[1]
                 continue
             srcs = [sizes[i] for i in ins]
+            if kind == "broadcast":  # a fixed size 1 stretches to the others
+                srcs = [s for s, i in zip(srcs, ins) if s != 1 or not self.fixed[i]] or [1]
+                kind = "merge"
             if kind == "merge":
                 integral &= all(s == srcs[0] for s in srcs)  # a merge needs equal sizes
                 if signs is not None and out in self.pinned:
                     varying, fixed = self.pinned[out]
+                    # (a broadcasting merge stretches a fixed size 1 — a gate — to the
+                    # others: that pins nothing; fixed sizes are the same at every W)
                     signs += [(sizes[v] > sizes[f]) - (sizes[v] < sizes[f])
-                              for v in varying for f in fixed]
+                              for v in varying for f in fixed
+                              if not (op[0] == "broadcast" and sizes[f] == 1)]
                 sizes[out] = srcs[0]
                 continue
             size, ok = op[1].size(srcs[0])
@@ -126,13 +141,16 @@ class Axis:
         m = 1
         for out, ins, op in self.steps:
             srcs = [cum[i] for i in ins]
-            if any(s is None for s in srcs) or (op[0] != "shift" and op[1].ends):
+            if op[0] in ("merge", "broadcast"):  # a fixed size has no stride: the others'
+                srcs = [s for s in srcs if s is not None]
+            if not srcs or any(s is None for s in srcs) or (op[0] != "shift" and op[1].ends):
                 continue
             base = srcs[0]
             for s in srcs[1:]:  # lcm of rationals: lcm of numerators / gcd of denominators
                 base = Fraction(base.numerator * s.numerator // gcd(base.numerator, s.numerator),
                                 gcd(base.denominator, s.denominator))
-            stride = Fraction(1) if op[0] in ("merge", "shift") else _fraction(op[1].stride)
+            stride = Fraction(1) if op[0] in ("merge", "broadcast", "shift") else \
+                _fraction(op[1].stride)
             cum[out] = base * stride
             num = cum[out].numerator
             m = m * num // gcd(m, num)
@@ -149,7 +167,7 @@ def _pinned(steps: list) -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
     varies = {0: True}
     pinned = {}
     for out, ins, op in steps:
-        if op[0] == "merge":
+        if op[0] in ("merge", "broadcast"):
             flags = [varies.get(i, False) for i in ins]
             if any(flags) and not all(flags):
                 pinned[out] = (tuple(i for i, f in zip(ins, flags) if f),

@@ -127,8 +127,9 @@ class Ctx:
 @dataclass(frozen=True)
 class Saved:
     """A tensor a layer keeps for its backward pass (measured with
-    torch.autograd.graph.saved_tensors_hooks on torch 2.13, CPU). `of` is "input" or
-    "output" (shared with the neighbouring layer, counted once) or "new" (its own)."""
+    torch.autograd.graph.saved_tensors_hooks on torch 2.13, CPU). `of` is "input",
+    "inputs" (every input of a merge: a product keeps both operands) or "output" (shared
+    with the neighbouring layer, counted once) or "new" (its own)."""
 
     of: str
     numel: sp.Expr = sp.Integer(0)  # for "new": per sample (or per batch, see `batched`)

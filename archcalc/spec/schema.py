@@ -9,7 +9,7 @@ also be any other single key (a block use); archcalc itself still checks those.
 
 from __future__ import annotations
 
-from ..layers import ALIASES, KINDS
+from ..layers import ALIASES, KINDS, merge_kinds
 from ..layers import base as B
 from .items import ITEM_KEYS, SHORTCUTS
 from .model import SPEC_VERSION
@@ -86,7 +86,9 @@ def spec_schema() -> dict:
                               "additionalProperties": False,
                               "properties": {"branches": {"type": "array", "items": layers,
                                                           "minItems": 2},
-                                             "merge": {"enum": ["concat", "add"]},
+                                             "merge": {"enum": [
+                                                 n for n in (*KINDS, *ALIASES)
+                                                 if ALIASES.get(n, n) in merge_kinds()]},
                                              **_item_keys()}}
     bare = sorted(n for n in [*KINDS, *ALIASES]
                   if not any(p.required for p in KINDS[ALIASES.get(n, n)].params))
