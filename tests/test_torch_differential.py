@@ -62,9 +62,14 @@ layers:
   - conv: {out: 16, kernel: 1, name: a}
   - conv: {out: 16, kernel: 1, from: a, name: b}
   - add: {from: [a, b]}
+  - conv_transpose: {out: 16, kernel: 3, stride: 2, padding: 1, output_padding: 1, groups: 2}
+  - pixel_unshuffle: 2
+  - pixel_shuffle: 2
+  - upsample: {like: a, mode: bilinear}
   - adaptive_maxpool: 4
   - adaptive_avgpool: 2
   - upsample: 2
+  - upsample: {scale_factor: 1.5, mode: bicubic, align_corners: true}
   - global_maxpool
   - global_avgpool
   - flatten

@@ -73,7 +73,9 @@ class Axis:
                 slot[row.name] = ins[0]  # W -> W (every size reaching it is ≥ 1)
                 continue
             slot[row.name] = slots
-            if c is not None and len(ins) == 1:
+            if m.follows is not None:
+                op = ("follow", m.follows)  # the size of another input (`like:`)
+            elif c is not None and len(ins) == 1:
                 op = ("shift", c, 1 - c)
             else:
                 op = ("merge" if len(ins) > 1 else "map", m)
@@ -97,6 +99,9 @@ class Axis:
                 sizes[out] = W + op[1]
                 continue
             srcs = [sizes[i] for i in ins]
+            if kind == "follow":
+                sizes[out] = srcs[op[1]]
+                continue
             if kind == "merge":
                 integral &= all(s == srcs[0] for s in srcs)  # a merge needs equal sizes
                 sizes[out] = srcs[0]
@@ -118,6 +123,9 @@ class Axis:
         m = 1
         for out, ins, op in self.steps:
             srcs = [cum[i] for i in ins]
+            if op[0] == "follow":  # the same sizes as an earlier slot: nothing new
+                cum[out] = srcs[op[1]]
+                continue
             if any(s is None for s in srcs) or (op[0] != "shift" and op[1].ends):
                 continue
             base = srcs[0]
@@ -134,8 +142,8 @@ class Axis:
 
 
 def _fraction(x) -> Fraction:
-    """A stride (an int, or a sympy Rational for an upsampling) as a Fraction."""
-    return Fraction(x) if isinstance(x, int) else Fraction(int(x.p), int(x.q))
+    """A stride (an int, a Fraction, or a sympy Rational for an upsampling) as a Fraction."""
+    return Fraction(x) if isinstance(x, (int, Fraction)) else Fraction(int(x.p), int(x.q))
 
 
 def _fuse(steps: list) -> list:
