@@ -198,3 +198,50 @@ def test_verify_and_compile_a_spec_using_each_kind(tmp_path):
     x = torch.randn(2, 3, 20, 12)
     with torch.no_grad():
         assert torch.equal(reference.eval()(x), mine.eval()(x))
+
+
+UNET = """
+archcalc: 1
+name: unet
+input: [1, H, H]
+symbols: {H: 256}
+blocks:
+  double:
+    args: {c: ~}
+    layers:
+      - conv: {out: c, kernel: 3, padding: 1}
+      - relu
+      - conv: {out: c, kernel: 3, padding: 1}
+      - relu
+layers:
+  - double: {c: 64, name: e1}
+  - maxpool: 2
+  - double: {c: 128, name: e2}
+  - maxpool: 2
+  - double: {c: 256, name: e3}
+  - maxpool: 2
+  - double: {c: 512, name: e4}
+  - maxpool: 2
+  - double: {c: 1024}
+  - conv_transpose: {out: 512, kernel: 2, stride: 2, name: u4}
+  - concat: [e4, u4]
+  - double: 512
+  - conv_transpose: {out: 256, kernel: 2, stride: 2, name: u3}
+  - concat: [e3, u3]
+  - double: 256
+  - conv_transpose: {out: 128, kernel: 2, stride: 2, name: u2}
+  - concat: [e2, u2]
+  - double: 128
+  - conv_transpose: {out: 64, kernel: 2, stride: 2, name: u1}
+  - concat: [e1, u1]
+  - double: 64
+  - conv: {out: 2, kernel: 1}
+"""
+
+
+def test_ronneberger_unet_equals_the_issues_figures_and_pytorch():
+    """Issue 11's U-Net: padded 3×3 convs, ConvTranspose2d(C, C/2, 2, stride 2) up-steps,
+    the skip concatenated first, a 1×1 head; 1×256×256, 2 classes."""
+    a = compare(parse_text(UNET), batch=1)
+    assert (a.totals.trainable, a.totals.macs) == (31_030_658, 48_096_083_968)
+    assert a.valid_inputs[0].text == "H ≡ 0 (mod 16), H ≥ 16"
