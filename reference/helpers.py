@@ -182,3 +182,23 @@ class StochasticDepth(nn.Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, mode={self.mode}"
+
+
+class InterpolateLike(nn.Module):
+    """x resized to the spatial size of a second input, read at run time — a segmentation
+    head's return to the input's resolution (torchvision's FCN and DeepLab heads call
+    F.interpolate(x, size=input_shape, mode="bilinear", align_corners=False))."""
+
+    def __init__(self, mode: str = "nearest", align_corners: bool | None = None):
+        super().__init__()
+        self.mode = mode
+        self.align_corners = align_corners
+
+    def forward(self, x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(
+            x, size=ref.shape[2:], mode=self.mode, align_corners=self.align_corners
+        )
+
+    def extra_repr(self) -> str:
+        corners = ", align_corners=True" if self.align_corners else ""
+        return f"mode={self.mode!r}{corners}"

@@ -44,7 +44,7 @@ layers:
         - [lppool: {kernel: 1}]
         - []
   - maxpool: {kernel: [1, 2, 2], ceil_mode: true}
-  - upsample: {scale: [1, 2, 2]}
+  - upsample: {scale_factor: [1, 2, 2]}
   - adaptive_maxpool: {output_size: [2, 3, 3]}
   - adaptive_avgpool: 2
   - global_maxpool

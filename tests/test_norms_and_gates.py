@@ -180,8 +180,8 @@ def test_cli_compiles_and_verifies_a_spec_using_every_new_kind(cli, tmp_path):
     source = cli("compile", path).stdout
     for text in ("nn.GroupNorm(g, in_channels)", "nn.ChannelShuffle(g)", "LayerNorm2d(c)",
                  "nn.InstanceNorm2d(c, affine=True)",
-                 "nn.PReLU(num_parameters=c)", "nn.GELU(approximate='tanh')",
-                 "LayerScale(c, init=0.1)", "StochasticDepth(0.1, 'row')", "x * self.branch2(x)",
+                 "nn.PReLU(num_parameters=c)", 'nn.GELU(approximate="tanh")',
+                 "LayerScale(c, init=0.1)", 'StochasticDepth(0.1, "row")', "x * self.branch2(x)",
                  "class LayerNorm2d(nn.LayerNorm):", "class StochasticDepth(nn.Module):"):
         assert text in source, text
 

@@ -76,6 +76,10 @@ layers:
       branches:
         - []
         - [global_avgpool, {conv: {out: 16, kernel: 1}}, sigmoid]
+  - conv_transpose: {out: 16, kernel: 3, stride: 2, padding: 1, output_padding: 1, groups: 2}
+  - pixel_unshuffle: 2
+  - pixel_shuffle: 2
+  - upsample: {like: a, mode: bilinear}
   - adaptive_maxpool: 4
   - adaptive_avgpool: 2
   - upsample: 2

@@ -238,7 +238,9 @@ class _Walk:
         if any(f is None for f in ins) or not ins:
             self.fields[node.name] = None
             return None
-        if len(ins) > 1:
+        # A layer that reads a second input for its size only (`upsample: {like: …}`): the
+        # field goes through its first input.
+        if len(ins) > 1 and not (maps and maps[0].follows is not None):
             merged = []
             for axis in range(self.graph.ndim):
                 field, misaligned = RF.merge([f[axis] for f in ins])

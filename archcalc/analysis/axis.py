@@ -73,7 +73,9 @@ class Axis:
                 slot[row.name] = ins[0]  # W -> W (every size reaching it is ≥ 1)
                 continue
             slot[row.name] = slots
-            if c is not None and len(ins) == 1:
+            if m.follows is not None:
+                op = ("follow", m.follows)  # the size of another input (`like:`)
+            elif c is not None and len(ins) == 1:
                 op = ("shift", c, max(1 - c, m.least))
             elif len(ins) > 1:
                 op = ("broadcast" if getattr(row.layer, "broadcasts", False) else "merge", m)
@@ -89,8 +91,8 @@ class Axis:
         # periodic condition, and W ↦ W + M must keep every verdict (validset.py).
         self.fixed = [False] * slots
         for out, ins, op in self.steps:
-            self.fixed[out] = (op[0] not in ("shift",) and op[1].ends) or \
-                all(self.fixed[i] for i in ins)
+            self.fixed[out] = self.fixed[ins[op[1]]] if op[0] == "follow" else \
+                (op[0] != "shift" and op[1].ends) or all(self.fixed[i] for i in ins)
 
     def run(self, value: int, signs: list | None = None) -> tuple[bool, bool]:
         """(every size ≥ 1 and every input at least what its layer accepts, every size an
@@ -110,6 +112,9 @@ class Axis:
                 sizes[out] = W + op[1]
                 continue
             srcs = [sizes[i] for i in ins]
+            if kind == "follow":
+                sizes[out] = srcs[op[1]]
+                continue
             if kind == "broadcast":  # a fixed size 1 stretches to the others
                 srcs = [s for s, i in zip(srcs, ins) if s != 1 or not self.fixed[i]] or [1]
                 kind = "merge"
@@ -141,6 +146,9 @@ class Axis:
         m = 1
         for out, ins, op in self.steps:
             srcs = [cum[i] for i in ins]
+            if op[0] == "follow":  # the same sizes as an earlier slot: nothing new
+                cum[out] = srcs[op[1]]
+                continue
             if op[0] in ("merge", "broadcast"):  # a fixed size has no stride: the others'
                 srcs = [s for s in srcs if s is not None]
             if not srcs or any(s is None for s in srcs) or (op[0] != "shift" and op[1].ends):
@@ -173,14 +181,16 @@ def _pinned(steps: list) -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
                 pinned[out] = (tuple(i for i, f in zip(ins, flags) if f),
                                tuple(i for i, f in zip(ins, flags) if not f))
             varies[out] = any(flags)
+        elif op[0] == "follow":
+            varies[out] = varies.get(ins[op[1]], False)
         else:
             varies[out] = varies.get(ins[0], False) and (op[0] == "shift" or not op[1].ends)
     return pinned
 
 
 def _fraction(x) -> Fraction:
-    """A stride (an int, or a sympy Rational for an upsampling) as a Fraction."""
-    return Fraction(x) if isinstance(x, int) else Fraction(int(x.p), int(x.q))
+    """A stride (an int, a Fraction, or a sympy Rational for an upsampling) as a Fraction."""
+    return Fraction(x) if isinstance(x, (int, Fraction)) else Fraction(int(x.p), int(x.q))
 
 
 def _fuse(steps: list) -> list:

@@ -14,6 +14,7 @@ from ..errors import Diagnostic
 from ..layers import base as B
 from ..layers.base import LayerKind
 from ..spec import bounds
+from ..spec.params import MAX_SCALE_DENOMINATOR
 
 
 def bind_args(kind: type[LayerKind], args: dict, subs: dict, ctx: B.Ctx):
@@ -29,10 +30,10 @@ def bind_args(kind: type[LayerKind], args: dict, subs: dict, ctx: B.Ctx):
                                        + (f" at {at}" if at else "") + f": {exc}",
                                        ctx.at(p.name), layer=ctx.layer, code="bad-value"))
             continue
-        minimum = 0 if p.type == B.PADDING else 1
-        if p.type in (B.COUNT, B.SIZE, B.OUTPUT_SIZE, B.PADDING):
+        minimum = 0 if p.type in (B.PADDING, B.OFFSET) else 1
+        if p.type in (B.COUNT, B.SIZE, B.OUTPUT_SIZE, B.PADDING, B.OFFSET, B.SCALE):
             for v in _leaves(value):
-                problem = _check(v, minimum)
+                problem = _check(v, minimum, p.type == B.SCALE)
                 if problem:
                     findings.append(Diagnostic("error", f"{kind.name}.{p.name} = {args[p.name]} "
                                                f"gives {v}: {problem}", ctx.at(p.name),
@@ -61,9 +62,14 @@ def _leaves(value):
         yield value
 
 
-def _check(v: sp.Expr, minimum: int) -> str | None:
+def _check(v: sp.Expr, minimum: int, fraction: bool = False) -> str | None:
     if not v.is_number:
         return None
+    if fraction and v.is_Rational and not v.is_integer:  # a scale factor's 1.5
+        q = int(v.q)
+        if q & (q - 1) or q > MAX_SCALE_DENOMINATOR:
+            return "not a binary fraction (PyTorch's floating-point size would differ)"
+        return None if v > 0 else "must be positive"
     if not v.is_integer:
         return "not a whole number"
     if v < minimum:

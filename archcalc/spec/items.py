@@ -190,6 +190,10 @@ class ItemParser:
             else:
                 args.append((p.name, p.default))
         name, sources = self.common(value)
+        if kind.arity == 1 and len(sources) > 1:
+            raise error(f"{kind.name} reads one input; `from:` names {len(sources)}",
+                        value.get("from").loc, "a merge (add, concat) combines several",
+                        code="type")
         if kind.category == "merge" and len(sources) < 2:
             raise error(f"{kind.name} merges layers: name them with `from: [a, b]`", key.loc,
                         code="missing")

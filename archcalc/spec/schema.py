@@ -26,6 +26,14 @@ def _value(p: B.Param) -> dict:
     if p.type in (B.SIZE, B.OUTPUT_SIZE):
         return {"anyOf": [count, {"type": "array", "items": count, "minItems": 1,
                                   "maxItems": 3}]}
+    if p.type == B.OFFSET:
+        return {"anyOf": [nonneg, {"type": "array", "items": nonneg, "minItems": 1,
+                                   "maxItems": 3}]}
+    if p.type == B.SCALE:
+        one = {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, EXPR]}
+        return {"anyOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": 3}]}
+    if p.type == B.LAYER:
+        return {"type": "string", "description": "a layer's name, or input"}
     if p.type == B.PADDING:
         side = {"type": "array", "items": nonneg, "minItems": 2, "maxItems": 2}
         return {"anyOf": [nonneg, {"enum": ["valid", "same"]},
