@@ -38,6 +38,8 @@ FIGURES = {
     # issue 11: torchvision's figures, MACs = FlopCounterMode FLOPs / 2 at 1×3×224×224
     "resnext50_32x4d": (25_028_904, 4_230_479_872, False),
     "squeezenet1_1": (1_235_496, 349_151_936, True),
+    "convnext_tiny": (28_589_128, 4_455_531_264, False),
+    "unet": (31_030_658, 48_096_083_968, False),  # the issue's figures at 1×256×256
     "r3d_18": (33_371_472, 40_696_553_472, False),  # at 1×3×16×112×112
 }
 

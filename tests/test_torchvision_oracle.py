@@ -35,6 +35,26 @@ def test_r3d_18_equals_torchvision(tv_models, frames):
     assert pairs["layer4.0.shortcut1.1"] == "layer4.0.downsample.1"
 
 
+@pytest.mark.parametrize("size", [224, 160])
+@pytest.mark.parametrize("name", ["resnext50_32x4d", "squeezenet1_1"])
+def test_modern_library_specs_equal_torchvision(tv_models, name, size):
+    pairs = compare_with_torchvision(SPECS / f"{name}.yaml", {"H": size, "W": size},
+                                     lambda: getattr(tv_models, name)(weights=None))
+    assert len(pairs) > 20
+
+
+CONVNEXT_STAGES = {"ln1": "features.0", "stage1.2.add1": "features.1",
+                   "stage2.2.add1": "features.3", "stage3.8.add1": "features.5",
+                   "stage4.2.add1": "features.7", "pool1": "avgpool", "fc1": "classifier"}
+
+
+@pytest.mark.parametrize("size", [224, 160])
+def test_convnext_tiny_equals_torchvision(tv_models, size):
+    compare_with_torchvision(SPECS / "convnext_tiny.yaml", {"H": size, "W": size},
+                             lambda: tv_models.convnext_tiny(weights=None), CONVNEXT_STAGES,
+                             each_call=False)
+
+
 def test_a_mismatch_is_named(tv_models):
     """The harness can fail: resnet18's spec against torchvision's resnet34."""
     with pytest.raises(AssertionError, match=r"call 11: archcalc layer2.0.conv1 is Conv2d → "
