@@ -71,8 +71,30 @@ class Flattened:
 
 @dataclass(frozen=True)
 class ScaledArith:
-    """k·W: upsampling by an integer factor."""
+    """k·W: upsampling by a factor (⌊k·W⌋ when k is a fraction, as PyTorch floors)."""
 
     W: sp.Expr
     k: sp.Expr
+    size: sp.Expr
+
+
+@dataclass(frozen=True)
+class DividedArith:
+    """W/k: pixel unshuffle (an error unless k divides W; `size` is the exact quotient)."""
+
+    W: sp.Expr
+    k: sp.Expr
+    size: sp.Expr
+
+
+@dataclass(frozen=True)
+class TransposedArith:
+    """(W − 1)·S − 2P + D·(K − 1) + E + 1: a transposed convolution (E: output padding)."""
+
+    W: sp.Expr
+    S: sp.Expr
+    P: sp.Expr
+    D: sp.Expr
+    K: sp.Expr
+    E: sp.Expr
     size: sp.Expr

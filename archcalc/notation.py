@@ -107,6 +107,22 @@ def _window_ascii(f) -> str:
     return f"({inner})/{_a(f.S)} + 1"
 
 
+def _fractional(k) -> bool:
+    k = sp.sympify(k)
+    return k.is_Rational and not k.is_Integer
+
+
+def _scaled_text(f) -> str:
+    product = f"{dim_text(f.k)}·{dim_text(f.W)}"
+    return f"{f'⌊{product}⌋' if _fractional(f.k) else product} = {expr_text(f.size)}"
+
+
+def _transposed_text(f) -> str:
+    return (f"({expr_text(f.W)} − 1)·{dim_text(f.S)} − 2·{dim_text(f.P)} + "
+            f"{dim_text(f.D)}·({expr_text(f.K)} − 1) + {dim_text(f.E)} + 1 = "
+            f"{expr_text(f.size)}")
+
+
 _SEEDS = {
     Fm.WindowArith: _window_text,
     Fm.StridedArith: lambda f: f"⌊({f.W} − 1)/{f.S}⌋ + 1 = {f.size}",
@@ -115,7 +131,9 @@ _SEEDS = {
     Fm.ChannelSum: lambda f: " + ".join(str(t) for t in f.terms) + f" = {f.total} channels",
     Fm.Flattened: lambda f: (f"{'×'.join(dim_text(d) for d in (f.c, *f.dims))} = {f.features}"
                             if f.dims else f"{f.c} (already flat)"),
-    Fm.ScaledArith: lambda f: f"{dim_text(f.k)}·{dim_text(f.W)} = {dim_text(f.size)}",
+    Fm.ScaledArith: _scaled_text,
+    Fm.DividedArith: lambda f: f"{dim_text(f.W)}/{dim_text(f.k)} = {expr_text(f.size)}",
+    Fm.TransposedArith: _transposed_text,
 }
 
 _ASCII = {
@@ -125,5 +143,9 @@ _ASCII = {
     Fm.FixedArith: lambda f: str(f.size),
     Fm.ChannelSum: lambda f: " + ".join(_a(t) for t in f.terms),
     Fm.Flattened: lambda f: "*".join(_a(d) for d in (f.c, *f.dims)),
-    Fm.ScaledArith: lambda f: f"{_a(f.k)}*{_a(f.W)}",
+    Fm.ScaledArith: lambda f: (f"floor({_a(f.k)}*{_a(f.W)})" if _fractional(f.k) else
+                               f"{_a(f.k)}*{_a(f.W)}"),
+    Fm.DividedArith: lambda f: f"{_a(f.W)}/{_a(f.k)}",
+    Fm.TransposedArith: lambda f: (f"({_a(f.W)} - 1)*{_a(f.S)} - 2*{_a(f.P)} + "
+                                   f"{_a(f.D)}*({_a(f.K)} - 1) + {_a(f.E)} + 1"),
 }

@@ -52,6 +52,8 @@ def pyexpr(v) -> str:
     if isinstance(v, tuple):
         inner = ", ".join(pyexpr(x) for x in v)
         return f"({inner},)" if len(v) == 1 else f"({inner})"
+    if isinstance(v, str) and '"' not in v and "'" not in v:
+        return '"' + repr(v)[1:-1] + '"'  # the quotes `ruff format` writes; escapes as repr's
     if isinstance(v, (int, float, str)):
         return repr(v)
     v = sp.sympify(v)

@@ -41,7 +41,7 @@ def alone(design: Design, block: str, model_symbols: list[str]) -> Design:
     spec, bd = design.spec, design.spec.block(block)
     args = [f"{ARG}{n}" for n, _, _ in bd.params]
     cin = f"{SYNTHETIC}c"
-    dims = [f"{SYNTHETIC}{d}" for d in ("hw" if spec.ndim == 2 else "l")]
+    dims = [f"{SYNTHETIC}{d}" for d in {1: "l", 2: "hw", 3: "thw"}[spec.ndim]]
     use = BlockUse(block, tuple((n, symbol(a), bd.loc) for (n, _, _), a in
                                 zip(bd.params, args)), bd.loc, "block")
     one = dataclasses.replace(

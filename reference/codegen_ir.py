@@ -45,9 +45,9 @@ class Layer:
 
 @dataclass(frozen=True)
 class Merge:
-    """Paths joined: `a + b` (add) or `torch.cat([a, b], dim=1)` (concat). With `when`
-    (an attribute of the module), a residual sum only where it is set: `a + b if self.when
-    else a` (torchvision's `use_res_connect`)."""
+    """Paths joined: `a + b` (add), `a * b` (multiply) or `torch.cat([a, b], dim=1)`
+    (concat). With `when` (an attribute of the module), a residual sum only where it is
+    set: `a + b if self.when else a` (torchvision's `use_res_connect`)."""
 
     kind: str
     operands: tuple[Value, ...]

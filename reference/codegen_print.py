@@ -34,6 +34,7 @@ from .codegen_ir import (
 from .pysource import checked_source, doc_text
 
 WIDTH = 88  # ruff's and black's default line length
+OPERATORS = {"add": " + ", "add_if_same": " + ", "multiply": " * "}  # the broadcasting merges, as Python writes them
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,10 @@ def value(v: Value) -> Doc:
         *first, last = v.operands
         total = "".join(flat(value(a)) + " + " for a in first) + flat(value(last))
         return f"{total} if self.{v.when} else {flat(value(v.operands[0]))}"
-    if isinstance(v, Merge):  # add: the split, if any, in the last operand
+    if isinstance(v, Merge):  # add, multiply: the split, if any, in the last operand
+        op = OPERATORS[v.kind]
         *first, last = v.operands
-        return prefixed("".join(flat(value(a)) + " + " for a in first), value(last))
+        return prefixed("".join(flat(value(a)) + op for a in first), value(last))
     raise TypeError(f"not a printable value: {v!r}")  # a Use left unlowered: a bug
 
 

@@ -3,8 +3,8 @@
 A unit is a direct child of the scope — a layer, or a group (block instance, repeat,
 branch, shortcut) that the class holds as one member. Each unit reads earlier units of
 the same scope or the scope's input; `steps` turns that into `codegen_ir.Step`s, the
-forward pass before variables are chosen: merges (`add`, `concat`) are operators, and a
-branch or shortcut whose only reader is a merge is called inside it
+forward pass before variables are chosen: merges (`add`, `multiply`, `concat`) are
+operators, and a branch or shortcut whose only reader is a merge is called inside it
 (`x = x + self.shortcut1(identity)`), as torchvision writes it.
 """
 
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from archcalc.graph import INPUT
 from archcalc.graph.model import Node, Tree
+from archcalc.layers import merge_kinds
+from archcalc.layers.shortcut import AddIfSame
 
 from .codegen_ir import Layer, Merge, Step, Use
 
-MERGES = ("add", "concat", "add_if_same")
 RETURN = object()  # the reader that stands for the return statement
 
 
@@ -62,7 +63,8 @@ class Units:
 
     def is_merge(self, key) -> bool:
         child = self.children.get(key) if isinstance(key, str) else None
-        return isinstance(child, Node) and child.kind in MERGES
+        return isinstance(child, Node) and (child.kind in merge_kinds() or
+                                            child.kind == AddIfSame.name)
 
     def calls_inside_merge(self, key: str) -> bool:
         """A shortcut or branch: called where its merge reads it, if that is its only use."""

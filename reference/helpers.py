@@ -32,13 +32,36 @@ class PaddedConv2d(nn.Conv2d):
         return super().forward(F.pad(x, self.side_padding, mode=self.pad_mode))
 
 
+class PaddedConv3d(nn.Conv3d):
+    """Conv3d with per-side padding (left, right, top, bottom, front, back) applied first."""
+
+    def __init__(self, *args, side_padding=(0, 0, 0, 0, 0, 0), pad_mode="constant", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.side_padding = tuple(side_padding)
+        self.pad_mode = pad_mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(F.pad(x, self.side_padding, mode=self.pad_mode))
+
+
 class Add(nn.Module):
-    """The sum of its inputs (a residual connection's merge)."""
+    """The sum of its inputs, broadcasting (a residual connection's merge)."""
 
     def forward(self, *xs: torch.Tensor) -> torch.Tensor:
         out = xs[0]
         for x in xs[1:]:
             out = out + x
+        return out
+
+
+class Multiply(nn.Module):
+    """The product of its inputs, broadcasting: a C×1×1 gate scales each channel of a
+    C×H×W volume (squeeze-and-excitation, Hu et al., 2018)."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
         return out
 
 
@@ -90,3 +113,92 @@ class ZeroPadShortcut(nn.Module):
 
     def extra_repr(self) -> str:
         return f"stride={self.stride}, extra_channels={self.extra_channels}"
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels at every position of an N×C×H×W tensor: ConvNeXt's
+    channels-first norm, as torchvision/models/convnext.py writes it (same parameters,
+    weight and bias of shape (C,), so the state_dicts match)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        x = x.permute(0, 3, 1, 2)
+        return x
+
+
+class ChannelLayerNorm(nn.LayerNorm):
+    """LayerNorm2d for any number of spatial dims (N×C×L, N×C×T×H×W): the channels moved
+    last, normalised, and moved back."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.movedim(1, -1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.movedim(-1, 1)
+
+
+class LayerScale(nn.Module):
+    """γ · x with a learned γ per channel, shaped (C, 1, 1) and filled with `init` as
+    torchvision's ConvNeXt block holds its `layer_scale` (for `ndim` spatial dims; (C,) on
+    a flat N×C input). The parameter is named `layer_scale` as there; its state_dict key
+    is this module's path plus `.layer_scale` (torchvision's CNBlock holds it directly)."""
+
+    def __init__(self, channels: int, init: float = 1e-6, ndim: int = 2):
+        super().__init__()
+        self.layer_scale = nn.Parameter(torch.full((channels,) + (1,) * ndim, float(init)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer_scale * x
+
+
+class StochasticDepth(nn.Module):
+    """Drop the whole input of a sample (`row`) or of the batch (`batch`) with
+    probability p while training, scaling what survives by 1/(1 − p); the identity in
+    eval mode. torchvision.ops.stochastic_depth's logic (Huang et al., 2016), without
+    torchvision."""
+
+    def __init__(self, p: float, mode: str = "row"):
+        super().__init__()
+        if p < 0.0 or p > 1.0:
+            raise ValueError(f"drop probability has to be between 0 and 1, but got {p}")
+        if mode not in ("batch", "row"):
+            raise ValueError(f"mode has to be either 'batch' or 'row', but got {mode}")
+        self.p = p
+        self.mode = mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        survival_rate = 1.0 - self.p
+        if self.mode == "row":
+            size = [x.shape[0]] + [1] * (x.ndim - 1)
+        else:
+            size = [1] * x.ndim
+        noise = torch.empty(size, dtype=x.dtype, device=x.device)
+        noise = noise.bernoulli_(survival_rate)
+        if survival_rate > 0.0:
+            noise.div_(survival_rate)
+        return x * noise
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, mode={self.mode}"
+
+
+class InterpolateLike(nn.Module):
+    """x resized to the spatial size of a second input, read at run time — a segmentation
+    head's return to the input's resolution (torchvision's FCN and DeepLab heads call
+    F.interpolate(x, size=input_shape, mode="bilinear", align_corners=False))."""
+
+    def __init__(self, mode: str = "nearest", align_corners: bool | None = None):
+        super().__init__()
+        self.mode = mode
+        self.align_corners = align_corners
+
+    def forward(self, x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(
+            x, size=ref.shape[2:], mode=self.mode, align_corners=self.align_corners
+        )
+
+    def extra_repr(self) -> str:
+        corners = ", align_corners=True" if self.align_corners else ""
+        return f"mode={self.mode!r}{corners}"

@@ -182,11 +182,12 @@ def run_directory(cfg: TrainConfig, spec: Spec, place: Place) -> tuple[Path, str
 
 
 def _placed(model: SpecModel, cfg: TrainConfig, place: Place, ndim: int) -> nn.Module:
-    """The model on its device (channels_last for images on CUDA), and what trains it:
-    itself, or its DistributedDataParallel wrapper, compiled if asked."""
+    """The model on its device (channels_last for images and clips on CUDA), and what
+    trains it: itself, or its DistributedDataParallel wrapper, compiled if asked. `ndim`
+    counts the input's entries, channels included."""
     model.to(place.device)
-    if place.cuda and ndim == 3:
-        model.to(memory_format=torch.channels_last)
+    if place.cuda and ndim in (3, 4):
+        model.to(memory_format=torch.channels_last if ndim == 3 else torch.channels_last_3d)
     net: nn.Module = model
     if place.world > 1:
         net = nn.parallel.DistributedDataParallel(

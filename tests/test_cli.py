@@ -87,14 +87,42 @@ def test_convention_macs(cli):
 
 
 def test_warning_only_exits_0(cli):
-    result = cli("check", "alexnet_torchvision")
+    # squeezenet1_1 declares `rounding: floor`: its stem loses an input row and column
+    result = cli("check", "squeezenet1_1")
     assert result.exit_code == 0
-    assert ": warning: conv1: H, W: ⌊(224 − 11 + 2·2)/4⌋ + 1 = 55" in result.stderr
+    assert ": warning: conv1: H, W: ⌊(224 − 3 + 2·0)/2⌋ + 1 = 111" in result.stderr
+
+
+def test_only_padding_unused_is_silent_and_lost_pixels_are_an_error(cli, tmp_path):
+    """The default rule, `cover` (issue 12, item 1): a CIFAR ResNet's 3×3 stride-2 conv
+    padded by 1 on 32 gives 16.5 → 16 with only padding unused — no error, no warning;
+    the same conv unpadded loses a real row and column — an error, `rounding: floor` the
+    first fix after another input size."""
+    spec = tmp_path / "cifar.yaml"
+    head = "archcalc: 1\nname: c\ninput: [3, 32, 32]\nlayers:\n"
+    spec.write_text(head + "  - conv: {out: 16, kernel: 3, stride: 2, padding: 1}\n")
+    result = cli("check", spec)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "⌊(32 − 3 + 2·1)/2⌋ + 1 = 16  (exact 16.5)" in result.stdout
+    spec.write_text(head + "  - conv: {out: 16, kernel: 3, stride: 2}\n")
+    result = cli("check", spec)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].endswith("(32 − 3 + 2·0)/2 + 1 = 15.5 is not an integer — the windows do "
+                             "not tile the input (W=32, F=3, S=2, P=0): the last 1 input "
+                             "row(s)/column(s) are never covered; continuing with ⌊15.5⌋ = "
+                             "15, as PyTorch would")
+    assert lines[3].startswith("  hint: an input of 31")
+    assert lines[4].startswith("  hint: declare `rounding: floor`")
+    spec.write_text(head.replace("name: c", "name: c\nrounding: exact")
+                    + "  - conv: {out: 16, kernel: 3, stride: 2, padding: 1}\n")
+    assert cli("check", spec).exit_code == 1  # the seeds' literal rule, when asked for
 
 
 def test_ops_lists_the_registry(cli):
     out = cli("ops").stdout
-    assert "conv (also: conv1d, conv2d, convolution)" in out and "nn.Conv1d / nn.Conv2d" in out
+    assert "conv (also: conv1d, conv2d, conv3d, convolution)" in out
+    assert "nn.Conv1d / nn.Conv2d / nn.Conv3d" in out
     assert "padding_mode: choice [zeros|reflect|replicate|circular], default zeros" in out
 
 
@@ -169,7 +197,7 @@ def test_ops_shows_the_kinds_named(cli):
     result = cli("ops", "conv", "fc")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("conv (also: conv1d, conv2d, convolution) — convolution")
+    assert lines[0].startswith("conv (also: conv1d, conv2d, conv3d, convolution) — convolution")
     assert any(line.startswith("linear (also: fc, dense") for line in lines)
     assert not any(line.startswith("relu") for line in lines)
     result = cli("ops", "conf")

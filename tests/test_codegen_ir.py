@@ -100,7 +100,7 @@ def test_a_long_construction_splits_as_black_does():
                 (("padding", (1, 2)), ("bias", False)))
     assert wrap(construct(call), 8) == textwrap.indent(textwrap.dedent(f"""\
         nn.Conv2d(
-            Inner('{"a" * 30}', '{"b" * 30}'),
+            Inner("{"a" * 30}", "{"b" * 30}"),
             5,
             (3,),
             padding=(1, 2),

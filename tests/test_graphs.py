@@ -208,14 +208,16 @@ def test_no_misaligned_merges_in_the_library():
 TOLERANCE = 0.005  # the estimate is within 0.5 % of what autograd keeps (exact on ResNet-18)
 
 
-@pytest.mark.parametrize("name, size", [("resnet18", 64), ("googlenet", 64), ("vgg11_bn", 64)])
+@pytest.mark.parametrize("name, size", [("resnet18", 64), ("googlenet", 64), ("vgg11_bn", 64),
+                                        ("r3d_18", 32)])
 def test_saved_for_backward_matches_autograd(name, size):
     torch = pytest.importorskip("torch")
     from archcalc.reference import build_with_analysis
 
     from archcalc.analysis.memory import estimate
 
-    model, a = build_with_analysis(SPECS / f"{name}.yaml", {"H": size, "W": size})
+    bindings = {"H": size, "W": size} | ({"T": 4} if name == "r3d_18" else {})
+    model, a = build_with_analysis(SPECS / f"{name}.yaml", bindings)
     model.train()
     own = {t.data_ptr() for t in (*model.parameters(), *model.buffers())}
     kept: dict[int, int] = {}
@@ -226,7 +228,7 @@ def test_saved_for_backward_matches_autograd(name, size):
         return t
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        model(torch.randn(2, 3, size, size))
+        model(torch.randn(2, *(int(d) for d in (a.input_shape.c, *a.input_shape.dims))))
     measured = sum(kept.values())
     predicted = int(estimate(a, batch=2).saved)
     assert abs(predicted - measured) <= TOLERANCE * measured

@@ -38,6 +38,9 @@ FIGURES = {
     # issue 11: torchvision's figures, MACs = FlopCounterMode FLOPs / 2 at 1×3×224×224
     "resnext50_32x4d": (25_028_904, 4_230_479_872, False),
     "squeezenet1_1": (1_235_496, 349_151_936, True),
+    "convnext_tiny": (28_589_128, 4_455_531_264, False),
+    "unet": (31_030_658, 48_096_083_968, False),  # the issue's figures at 1×256×256
+    "r3d_18": (33_371_472, 40_696_553_472, False),  # at 1×3×16×112×112
 }
 
 
@@ -85,6 +88,19 @@ def test_torchvision_alexnet_conv1_is_floored_with_only_padding_unused():
     assert formula_text(conv1.formulas[0]) == "⌊(224 − 11 + 2·2)/4⌋ + 1 = 55  (exact 55.25)"
     assert [d for d in a.findings if d.layer == "conv1"] == []
     assert a.valid_inputs[0].current_fits
+
+
+def test_r3d_18_stages_halve_time_height_and_width():
+    a = analyse_spec("r3d_18")
+    assert a.input_shape.dims == (16, 112, 112)
+    assert [shape_text(a.row(f"{s}.1.relu2").out_shape) for s in (
+        "layer1", "layer2", "layer3", "layer4")] == [
+        "64×16×56×56", "128×8×28×28", "256×4×14×14", "512×2×7×7"]
+    assert [v.text for v in a.valid_inputs] == ["any T ≥ 1", "any H ≥ 1", "any W ≥ 1"]
+    # r' = r + (F − 1)·j per axis: T from the 3-frame stem (stride 1), H and W from the 7×7
+    # stride-2 one, then 16 3×3×3 convs, three of them stride 2
+    assert [(f.size, f.jump) for f in a.row("layer4.1.relu2").receptive] == [
+        (109, 8), (219, 16), (219, 16)]
 
 
 def test_zfnet_sizes():

@@ -32,6 +32,10 @@ layers:
   - conv: {out: 8, kernel: 3, padding: 1, name: stem}
   - batchnorm
   - lrn: 3
+  - layernorm: {eps: 1e-6}
+  - groupnorm: 4
+  - instancenorm: {affine: true}
+  - channel_shuffle: 2
   - residual:
       layers:
         - conv: {out: 16, kernel: 4, stride: 2, padding: 1}
@@ -52,7 +56,12 @@ layers:
         - sigmoid
         - softplus
         - identity
+        - celu
+        - hardtanh
+        - prelu: {per_channel: true}
         - scale: 0.5
+        - layer_scale
+        - drop_path: 0.1
   - parallel:
       merge: concat
       branches:
@@ -62,6 +71,15 @@ layers:
   - conv: {out: 16, kernel: 1, name: a}
   - conv: {out: 16, kernel: 1, from: a, name: b}
   - add: {from: [a, b]}
+  - parallel:
+      merge: multiply
+      branches:
+        - []
+        - [global_avgpool, {conv: {out: 16, kernel: 1}}, sigmoid]
+  - conv_transpose: {out: 16, kernel: 3, stride: 2, padding: 1, output_padding: 1, groups: 2}
+  - pixel_unshuffle: 2
+  - pixel_shuffle: 2
+  - upsample: {like: a, mode: bilinear}
   - adaptive_maxpool: 4
   - adaptive_avgpool: 2
   - upsample: 2

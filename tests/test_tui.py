@@ -898,6 +898,33 @@ def test_a_built_in_name_in_a_folder_that_refuses_writes_still_starts(cli, tmp_p
 
 # -- snapshots ---------------------------------------------------------------------------
 
+CLIP = """archcalc: 1
+name: a clip
+input: [3, 8, 32, 32]
+layers:
+  - conv: {out: 4, kernel: [1, 3, 3], stride: [1, 2, 2], padding: [0, 1, 1]}
+  - conv: {out: 4, kernel: [2, 1, 1], stride: [2, 1, 1]}
+"""
+
+
+async def test_a_clip_shows_time_height_and_width():
+    """3-D input: the table's shapes are C×T×H×W, and the pyramid's bars measure the
+    height, not the frames (halving the frames alone leaves the bar as it is)."""
+    from archcalc.tui.views import Pyramid
+
+    app = ArchcalcApp(None, CLIP)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.query_one(LayerTable)
+        assert "C×T×H×W" in [str(c.label) for c in table.columns.values()]  # shortened
+        assert cell(app, 0, "output (C×T×H×W)") == "4×8×16×16"
+        await pilot.press("f3")
+        await pilot.pause()
+        bars = {ln[2:].split()[0]: (ln[2:].split()[1], ln.count("█")) for ln in as_text(
+            app.query_one(Pyramid).content).splitlines() if ln[2:].startswith("conv")}
+        assert bars == {"conv1": ("8×16×16", Pyramid.WIDTH), "conv2": ("4×16×16", Pyramid.WIDTH)}
+
+
 def snap_app(name: str, edit: tuple[str, str] | None = None) -> ArchcalcApp:
     text = (SPECS / f"{name}.yaml").read_text()
     if edit:

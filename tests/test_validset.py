@@ -42,6 +42,23 @@ layers:
         assert v.contains(size) == ok, size
 
 
+@pytest.mark.parametrize("layers, text", [
+    ("  - conv: {out: 2, kernel: 1, stride: 3}\n  - conv: {out: 2, kernel: 4}\n"
+     "  - maxpool: {kernel: 1, stride: 2}\n", "H ≡ 4 (mod 6), H ≥ 10"),
+    ("  - conv: {out: 2, kernel: 5}\n"
+     "  - residual: {shortcut: projection, layers: [conv: {out: 4, kernel: 3, stride: 2, "
+     "padding: 1}]}\n"
+     "  - residual: {shortcut: zeropad, layers: [conv: {out: 8, kernel: 3, stride: 3}]}\n"
+     "  - conv: {out: 2, kernel: 1, stride: 2}\n", "H ≡ 9 (mod 12), H ≥ 9")])
+def test_layers_after_one_that_vanishes_at_the_current_size_still_count(layers, text):
+    """At H = 3 the second conv vanishes and the layers after it are not inferred; their
+    strides (a shortcut's from its body) still enter the set, as at any other size."""
+    spec = parse_text(f"archcalc: 1\nname: t\nrounding: exact\ninput: [1, H, H]\n"
+                      f"layers:\n{layers}")
+    assert {analyze(build_graph(spec), {"H": h}).valid_inputs[0].text for h in (3, 60)} == {
+        text}
+
+
 def test_no_size_fits_is_said():
     spec = parse_text("""archcalc: 1
 name: t
@@ -130,7 +147,7 @@ layers:
   - conv: {{out: 4, kernel: 3, padding: 1, name: stem}}
   - adaptive_avgpool: {{output_size: {fixed}, name: fixed}}
   - conv: {{out: 4, kernel: {kernel}, stride: {stride}, padding: {pad}, from: stem, name: branch{rounding}}}
-  - add: [fixed, branch]
+  - concat: [fixed, branch]  # (add would broadcast a size 1: see axis.py)
 """
 
 

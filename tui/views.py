@@ -40,7 +40,7 @@ class Pyramid(Static):
         if not concrete:
             self.update("The pyramid needs numbers: bind the input's symbols.")
             return
-        size_max = max((int(s.dims[0]) for s in concrete if s.dims), default=1)
+        size_max = max((_extent(s) for s in concrete if s.dims), default=1)
         depth_max = max(int(s.c) for s in concrete)
         out = Text()
         out.append(f"{'layer':<14}{'spatial':>10}  {'':<{self.WIDTH}}  {'depth':>6}\n", HEADER)
@@ -51,7 +51,7 @@ class Pyramid(Static):
                 out.append(f"{mark}{e.label[:12]:<12} (symbolic)\n", style)
                 continue
             spatial = "×".join(str(int(d)) for d in s.dims) if s.dims else "flat"
-            w = int(s.dims[0]) if s.dims else 1
+            w = _extent(s) if s.dims else 1
             bar = max(1, round(self.WIDTH * w / size_max)) if s.dims else 0
             depth = max(1, round(self.WIDTH * math.log1p(int(s.c)) / math.log1p(depth_max)))
             out.append(f"{mark}{e.label[:12]:<12}{spatial:>10}  ", style)
@@ -60,6 +60,11 @@ class Pyramid(Static):
             out.append("▓" * depth + "\n", style or "magenta")
         out.append("\nbars: spatial size (linear) · depth (log scale)", MUTED)
         self.update(out)
+
+
+def _extent(shape) -> int:
+    """The spatial size a bar shows: the height (L in 1-D; a clip's frames are not it)."""
+    return int(shape.dims[-2] if len(shape.dims) > 1 else shape.dims[0])
 
 
 class SymbolsInfo(Static):

@@ -41,8 +41,8 @@ class LayerTable(DataTable):
 
     # Shorter headers, used when the full ones leave a column out.
     SHORT: ClassVar[dict[str, str]] = {
-        "output (C×H×W)": "C×H×W", "output (C×L)": "C×L", "receptive field": "RF",
-        "size arithmetic": "arithmetic", "activations": "acts"}
+        "output (C×H×W)": "C×H×W", "output (C×L)": "C×L", "output (C×T×H×W)": "C×T×H×W",
+        "receptive field": "RF", "size arithmetic": "arithmetic", "activations": "acts"}
 
     result: reactive[Result | None] = reactive(None)
     stale: reactive[bool] = reactive(False, toggle_class="stale")  # the text does not parse

@@ -172,10 +172,11 @@ class _Walk:
         common = dict(args=tuple(args.items()), groups=node.groups, refs=node.refs)
         if bad or any(x is None for x in xs):
             self.findings.extend(bad)
-            return self._skip(node, xs, "error" if bad else "skipped", common)
+            return self._skip(node, xs, "error" if bad else "skipped", common,
+                              None if bad else self._unseen_maps(node, kind, args))
         ctx = self._refs(node, ctx)
         if ctx is None:
-            return self._skip(node, xs, "skipped", common)
+            return self._skip(node, xs, "skipped", common, self._unseen_maps(node, kind, args))
         layer = kind.make(args, self.graph.ndim, self.graph.rounding)
         facts = layer.infer(tuple(xs), ctx)
         maps = facts.maps if facts.maps is not None else layer.maps()
@@ -197,11 +198,22 @@ class _Walk:
         return Ctx(node.name, node.loc, tuple(node.arg_locs), tuple(node.inputs),
                    lenient=self.lenient)
 
-    def _skip(self, node: Node, xs, status: str, common: dict) -> LayerRow:
+    def _unseen_maps(self, node: Node, kind, args: dict):
+        """How a layer that is not inferred because an earlier volume vanished maps each
+        axis — from its arguments (a shortcut: and its body's strides) — so that the
+        valid-input search sees the whole network, not only the layers before the one that
+        vanished at the current size. None where that is unknown."""
+        layer = kind.make(args, self.graph.ndim, self.graph.rounding)
+        if not node.refs:
+            return layer.maps()
+        stride = self._stride(node.inputs[0], node.refs[0], None)
+        return None if stride is None else layer.maps_for(stride)
+
+    def _skip(self, node: Node, xs, status: str, common: dict, maps=None) -> LayerRow:
         self.shapes[node.name] = None
         self.fields[node.name] = None
         row = LayerRow(node.name, node.kind, node.loc, node.inputs, xs[0] if xs else None,
-                       None, status=status, **common)
+                       None, maps=maps, status=status, **common)
         self.rows[node.name] = row
         return row
 
@@ -218,8 +230,9 @@ class _Walk:
             return None
         return replace(ctx, target=target, ref_stride=stride)
 
-    def _stride(self, start: str, end: str, ctx: Ctx):
-        """The product of the strides from `start` to `end`, along first inputs."""
+    def _stride(self, start: str, end: str, ctx: Ctx | None):
+        """The product of the strides from `start` to `end`, along first inputs (None where
+        a layer does not keep the axes: an error at `ctx`, if given)."""
         stride = [sp.Integer(1)] * self.graph.ndim
         name = end
         while name != start:
@@ -227,6 +240,8 @@ class _Walk:
             if row is None or not row.inputs:
                 return None
             if row.maps is None or any(m.ends for m in row.maps):
+                if ctx is None:
+                    return None
                 self.findings.append(ctx.error(
                     f"the residual branch goes through {row.name} ({row.kind}), which does not "
                     "keep the spatial axes: there is no shortcut to match it",
@@ -241,7 +256,9 @@ class _Walk:
         if any(f is None for f in ins) or not ins:
             self.fields[node.name] = None
             return None
-        if len(ins) > 1:
+        # A layer that reads a second input for its size only (`upsample: {like: …}`): the
+        # field goes through its first input.
+        if len(ins) > 1 and not (maps and maps[0].follows is not None):
             merged = []
             for axis in range(self.graph.ndim):
                 field, misaligned = RF.merge([f[axis] for f in ins])

@@ -73,20 +73,32 @@ class Axis:
                 slot[row.name] = ins[0]  # W -> W (every size reaching it is ≥ 1)
                 continue
             slot[row.name] = slots
-            if c is not None and len(ins) == 1:
-                op = ("shift", c, 1 - c)
+            if m.follows is not None:
+                op = ("follow", m.follows)  # the size of another input (`like:`)
+            elif c is not None and len(ins) == 1:
+                op = ("shift", c, max(1 - c, m.least))
+            elif len(ins) > 1:
+                op = ("broadcast" if getattr(row.layer, "broadcasts", False) else "merge", m)
             else:
-                op = ("merge" if len(ins) > 1 else "map", m)
+                op = ("map", m)
             steps.append((slots, ins, op))
             slots += 1
         self.steps = _fuse(steps)
         self.slots = slots
         self.pinned = _pinned(self.steps)
+        # Slots whose size does not depend on W (after a global or adaptive pool): only
+        # such a size 1 broadcasts in the search. A size that is 1 at some W alone is no
+        # periodic condition, and W ↦ W + M must keep every verdict (validset.py).
+        self.fixed = [False] * slots
+        for out, ins, op in self.steps:
+            self.fixed[out] = self.fixed[ins[op[1]]] if op[0] == "follow" else \
+                (op[0] != "shift" and op[1].ends) or all(self.fixed[i] for i in ins)
 
     def run(self, value: int, signs: list | None = None) -> tuple[bool, bool]:
-        """(every size ≥ 1, every size an integer and every merge matched) at `value`.
-        `signs`, when given, gets for each pinned merge (see `_pinned`) the sign of its
-        input that depends on `value` minus its fixed one."""
+        """(every size ≥ 1 and every input at least what its layer accepts, every size an
+        integer and every merge matched) at `value`. `signs`, when given, gets for each
+        pinned merge (see `_pinned`) the sign of its input that depends on `value` minus
+        its fixed one."""
         self.budget.spend(len(self.steps))
         sizes: list = [None] * self.slots
         sizes[0] = value
@@ -100,17 +112,26 @@ class Axis:
                 sizes[out] = W + op[1]
                 continue
             srcs = [sizes[i] for i in ins]
+            if kind == "follow":
+                sizes[out] = srcs[op[1]]
+                continue
+            if kind == "broadcast":  # a fixed size 1 stretches to the others
+                srcs = [s for s, i in zip(srcs, ins) if s != 1 or not self.fixed[i]] or [1]
+                kind = "merge"
             if kind == "merge":
                 integral &= all(s == srcs[0] for s in srcs)  # a merge needs equal sizes
                 if signs is not None and out in self.pinned:
                     varying, fixed = self.pinned[out]
+                    # (a broadcasting merge stretches a fixed size 1 — a gate — to the
+                    # others: that pins nothing; fixed sizes are the same at every W)
                     signs += [(sizes[v] > sizes[f]) - (sizes[v] < sizes[f])
-                              for v in varying for f in fixed]
+                              for v in varying for f in fixed
+                              if not (op[0] == "broadcast" and sizes[f] == 1)]
                 sizes[out] = srcs[0]
                 continue
             size, ok = op[1].size(srcs[0])
             integral &= ok
-            if size < 1:
+            if size < 1 or srcs[0] < op[1].least:
                 return False, integral
             sizes[out] = size
         return True, integral
@@ -125,13 +146,19 @@ class Axis:
         m = 1
         for out, ins, op in self.steps:
             srcs = [cum[i] for i in ins]
-            if any(s is None for s in srcs) or (op[0] != "shift" and op[1].ends):
+            if op[0] == "follow":  # the same sizes as an earlier slot: nothing new
+                cum[out] = srcs[op[1]]
+                continue
+            if op[0] in ("merge", "broadcast"):  # a fixed size has no stride: the others'
+                srcs = [s for s in srcs if s is not None]
+            if not srcs or any(s is None for s in srcs) or (op[0] != "shift" and op[1].ends):
                 continue
             base = srcs[0]
             for s in srcs[1:]:  # lcm of rationals: lcm of numerators / gcd of denominators
                 base = Fraction(base.numerator * s.numerator // gcd(base.numerator, s.numerator),
                                 gcd(base.denominator, s.denominator))
-            stride = Fraction(1) if op[0] in ("merge", "shift") else _fraction(op[1].stride)
+            stride = Fraction(1) if op[0] in ("merge", "broadcast", "shift") else \
+                _fraction(op[1].stride)
             cum[out] = base * stride
             num = cum[out].numerator
             m = m * num // gcd(m, num)
@@ -148,20 +175,22 @@ def _pinned(steps: list) -> dict[int, tuple[tuple[int, ...], tuple[int, ...]]]:
     varies = {0: True}
     pinned = {}
     for out, ins, op in steps:
-        if op[0] == "merge":
+        if op[0] in ("merge", "broadcast"):
             flags = [varies.get(i, False) for i in ins]
             if any(flags) and not all(flags):
                 pinned[out] = (tuple(i for i, f in zip(ins, flags) if f),
                                tuple(i for i, f in zip(ins, flags) if not f))
             varies[out] = any(flags)
+        elif op[0] == "follow":
+            varies[out] = varies.get(ins[op[1]], False)
         else:
             varies[out] = varies.get(ins[0], False) and (op[0] == "shift" or not op[1].ends)
     return pinned
 
 
 def _fraction(x) -> Fraction:
-    """A stride (an int, or a sympy Rational for an upsampling) as a Fraction."""
-    return Fraction(x) if isinstance(x, int) else Fraction(int(x.p), int(x.q))
+    """A stride (an int, a Fraction, or a sympy Rational for an upsampling) as a Fraction."""
+    return Fraction(x) if isinstance(x, (int, Fraction)) else Fraction(int(x.p), int(x.q))
 
 
 def _fuse(steps: list) -> list:

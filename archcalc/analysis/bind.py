@@ -15,6 +15,7 @@ from ..layers import base as B
 from ..layers.base import LayerKind
 from ..spec import bounds
 from ..spec.model import Channels
+from ..spec.params import MAX_SCALE_DENOMINATOR
 
 
 def bind_args(kind: type[LayerKind], args: dict, subs: dict, ctx: B.Ctx):
@@ -30,10 +31,10 @@ def bind_args(kind: type[LayerKind], args: dict, subs: dict, ctx: B.Ctx):
                                        + (f" at {at}" if at else "") + f": {exc}",
                                        ctx.at(p.name), layer=ctx.layer, code="bad-value"))
             continue
-        minimum = 0 if p.type == B.PADDING else 1
-        if p.type in (B.COUNT, B.SIZE, B.OUTPUT_SIZE, B.PADDING):
+        minimum = 0 if p.type in (B.PADDING, B.OFFSET) else 1
+        if p.type in (B.COUNT, B.SIZE, B.OUTPUT_SIZE, B.PADDING, B.OFFSET, B.SCALE):
             for v in _leaves(value):
-                problem = _check(v, minimum)
+                problem = _check(v, minimum, p.type == B.SCALE)
                 if problem:
                     at = ", ".join(f"{k} = {x}" for k, x in subs.items()  # a block's `in`
                                    if isinstance(k, Channels) and k in _free(args[p.name]))
@@ -65,9 +66,14 @@ def _leaves(value):
         yield value
 
 
-def _check(v: sp.Expr, minimum: int) -> str | None:
+def _check(v: sp.Expr, minimum: int, fraction: bool = False) -> str | None:
     if not v.is_number:
         return None
+    if fraction and v.is_Rational and not v.is_integer:  # a scale factor's 1.5
+        q = int(v.q)
+        if q & (q - 1) or q > MAX_SCALE_DENOMINATOR:
+            return "not a binary fraction (PyTorch's floating-point size would differ)"
+        return None if v > 0 else "must be positive"
     if not v.is_integer:
         return "not a whole number"
     if v < minimum:

@@ -2,7 +2,7 @@
 
 MACs (multiply-accumulates) are always those of conv and linear layers:
 Σ conv C_out·(C_in/groups)·K_h·K_w·H_out·W_out + Σ linear in·out — bias adds, batch norm,
-activations, pooling and residual adds are not in it. The convention decides FLOPs:
+activations, pooling, normalisation, residual adds and gating products are not in it. The convention decides FLOPs:
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ class Convention:
 
 CONVENTIONS = {
     "torch": Convention("torch", 2, "FLOPs = 2 × MACs of conv and linear layers, as "
-                        "torch.utils.flop_counter.FlopCounterMode counts (bias, batch norm, "
-                        "activations, pooling and adds not counted)"),
+                        "torch.utils.flop_counter.FlopCounterMode counts (bias, normalisation, "
+                        "activations, pooling, adds and products not counted)"),
     "macs": Convention("macs", 1, "FLOPs = MACs: one multiply-add counts as one FLOP, as fvcore, "
                        "thop and torchinfo's 'Mult-Adds' report them (conv and linear only)"),
 }

@@ -49,6 +49,7 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
     size = DTYPE_BYTES[dtype]
     tensor_of: dict[str, str] = {INPUT: INPUT}  # node -> the tensor its output is
     numel: dict[str, sp.Expr] = {INPUT: a.input_shape.numel}
+    shape_of = {INPUT: a.input_shape}
     kept: dict[str, sp.Expr] = {}              # tensor -> bytes, counted once
     per_layer = []
     saved_terms = []
@@ -58,14 +59,17 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
         alias = row.view
         tensor_of[row.name] = tensor_of[row.inputs[0]] if alias else row.name
         numel[row.name] = row.activations  # = out_shape.numel, computed once per layer
+        shape_of[row.name] = row.out_shape
+        xs = tuple(shape_of.get(i, row.in_shape) for i in row.inputs)
         terms = []
-        for s in row.layer.saved((row.in_shape,), row.out_shape):
-            if s.of in ("input", "output"):
-                t = tensor_of[row.inputs[0] if s.of == "input" else row.name]
-                if t in kept:
-                    continue
-                kept[t] = _product(numel[t], size, batch)
-                terms.append(kept[t])
+        for s in row.layer.saved(xs, row.out_shape):
+            if s.of in ("input", "inputs", "output"):
+                names = row.inputs[:1] if s.of == "input" else \
+                    row.inputs if s.of == "inputs" else (row.name,)
+                for t in (tensor_of[n] for n in names):
+                    if t not in kept:
+                        kept[t] = _product(numel[t], size, batch)
+                        terms.append(kept[t])
             else:
                 each = s.bytes if s.bytes is not None else size
                 terms.append(_product(s.numel, each, batch if s.batched else 1))

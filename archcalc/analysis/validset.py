@@ -99,7 +99,7 @@ def _search(key, names, axes, decl, current, modulus, multiple, lo_bound, hi_bou
         else:
             lo = mid + 1
     minimum = max(lo, lo_bound)
-    if any(ax.pinned for ax in axes):
+    if _pins(axes, minimum):
         return _search_pinned(key, names, axes, current, multiple, minimum, hi_bound)
     residues = []
     for r in range(modulus):
@@ -115,6 +115,17 @@ def _search(key, names, axes, decl, current, modulus, multiple, lo_bound, hi_bou
     nearest = _nearest(v, current) if current is not None and not v.contains(current) else ()
     return AxisValidity(key, names, modulus, tuple(residues), minimum, hi_bound, smallest,
                         current, nearest, _text(v))
+
+
+def _pins(axes, value: int) -> bool:
+    """Does a fixed size meet one that depends on the input anywhere (a gate of size 1
+    broadcast over a volume does not pin it)? Fixed sizes are the same at every input, so
+    one run at a size where every layer keeps a cell tells."""
+    signs: list = []
+    for ax in axes:
+        if ax.pinned:
+            ax.run(value, signs)
+    return bool(signs)
 
 
 def _search_pinned(key, names, axes, current, multiple, minimum, hi_bound):

@@ -23,6 +23,8 @@ import dataclasses
 import sympy as sp
 
 from ..errors import SourceLoc, clip, error
+from ..layers import KINDS
+from ..layers.base import LAYER
 from ..spec.items import MAX_REPEAT
 from ..spec.model import (
     IN_PLACEHOLDER,
@@ -149,10 +151,18 @@ class _Expander:
 
     def layer(self, it: LayerDecl, scope: Scope, src: list, name: str | None = None) -> str:
         local = name or it.name or self.auto(scope, label(it))
-        out = self.add_node(scope.full(local), it.kind, src, it.loc, scope, it.args,
-                            it.arg_locs)
+        out = self.add_node(scope.full(local), it.kind, src + self.named_inputs(it, scope),
+                            it.loc, scope, it.args, it.arg_locs)
         scope.locals[local] = out
         return out
+
+    def named_inputs(self, it: LayerDecl, scope: Scope) -> list:
+        """The inputs an argument names (`upsample: {like: input}`), after the main one:
+        resolved as `from:` names are, so the analysis passes their shapes to the kind."""
+        kind, where = KINDS[it.kind], dict(it.arg_locs)
+        return [scope.input if value == INPUT else Ref(scope, value, where.get(p, it.loc), p)
+                for p, value in it.args
+                if value is not None and getattr(kind.param(p), "type", None) == LAYER]
 
     def item(self, it: Item, scope: Scope, src: list, name: str | None = None):
         if isinstance(it, Repeat):

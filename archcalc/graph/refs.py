@@ -61,5 +61,5 @@ class Resolver:
             listed = sorted(set(near))
             hint = "layers here: " + (", ".join(clip(n) for n in listed[:20]) or "none") + \
                 (f" and {len(listed) - 20:,} more" if len(listed) > 20 else "")
-        raise error(f"`from: {clip(ref.name)}` names no layer here", ref.loc, hint,
+        raise error(f"`{ref.key}: {clip(ref.name)}` names no layer here", ref.loc, hint,
                     code="dangling-ref")

@@ -26,6 +26,7 @@ class Ref:
     scope: Scope
     name: str
     loc: SourceLoc
+    key: str = "from"  # the key that names it: `from:`, or an argument (`like:`)
 
 
 class Scope:

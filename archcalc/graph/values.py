@@ -34,7 +34,7 @@ from ..spec.names import INPUT
 from ..spec.yamlnodes import LScalar, LSeq
 from .scope import Ref
 
-INTEGRAL = (B.COUNT, B.SIZE, B.PADDING, B.OUTPUT_SIZE)
+INTEGRAL = (B.COUNT, B.INDEX, B.SIZE, B.PADDING, B.OUTPUT_SIZE, B.OFFSET)  # whole numbers
 
 
 class ScopedWord(Word):

@@ -16,6 +16,7 @@ numerators. A map that fixes its output size (`Fixed`) ends the axis's dependenc
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from fractions import Fraction
 
 import sympy as sp
 
@@ -76,6 +77,9 @@ class AxisMap:
     """Base of the maps. Subclasses are frozen dataclasses."""
 
     ends = False  # the output size does not depend on the input's (global pooling)
+    least = 1     # the smallest input size PyTorch accepts (3-D average pooling: the window)
+    follows = None  # an int i: the output size is input number i's (an interpolation to a
+    # layer's size); the valid-input search copies it, and the field goes through input 0
 
     @property
     def stride(self):
@@ -119,13 +123,16 @@ KEEP = Keep()
 class Slide(AxisMap):
     """A window of effective size F slid with stride S over W padded by lo and hi:
     (W − F + lo + hi)/S + 1, exact (an error when not whole), floored, or ceiled with
-    PyTorch's rule that the last window starts inside the input or the left padding."""
+    PyTorch's rule that the last window starts inside the input or the left padding.
+    `least`: the smallest W PyTorch accepts, whatever the padding (a monotone condition, so
+    the valid-input search's W₀ accounts for it)."""
 
     F: object = ONE
     S: object = ONE
     lo: object = ZERO
     hi: object = ZERO
     rounding: str = "exact"
+    least: int = 1
 
     @property
     def stride(self):
@@ -148,9 +155,14 @@ class Slide(AxisMap):
             if type(span) is int and type(S) is int:
                 return span // S + 1, span % S <= hi
             exact = sp.sympify(span) / S + 1
-            if truth(exact.is_integer) is not False:
-                return exact, truth(exact.is_integer)  # whole, or undecided: as `exact`
-            return sp.floor(exact), truth(sp.Mod(span, S) <= hi)
+            integral = truth(exact.is_integer)
+            if integral is True or (integral is None and (hi == 0 or S == 1)):
+                # whole; or stride 1, or no padding after the input, where `cover` is
+                # `exact` and the seeds' expression ((H − 7)/4, not ⌊H/4 − 11/4⌋ + 1) is
+                # the size
+                return exact, integral
+            left = sp.Mod(span, S)
+            return floor_div(span, S) + 1, truth(left <= hi)
         size = ceil_div(span, S) + 1
         if type(size) is int:
             return (size - 1 if (size - 1) * S >= W + lo else size), True
@@ -173,7 +185,8 @@ class Slide(AxisMap):
         return c
 
     def ints(self) -> Slide:
-        return Slide(*(_int(v) for v in (self.F, self.S, self.lo, self.hi)), self.rounding)
+        return Slide(*(_int(v) for v in (self.F, self.S, self.lo, self.hi)), self.rounding,
+                     _int(self.least))
 
 
 @dataclass(frozen=True)
@@ -222,27 +235,66 @@ class Fixed(AxisMap):
 
 @dataclass(frozen=True)
 class Scale(AxisMap):
-    """Upsampling by an integer factor k (nearest): W → k·W. Each output cell copies one
-    input cell, so the field's size is unchanged, its jump divides by k, and the first
-    output's centre sits at (1/k − 1)/2 of an input cell; the stride is 1/k."""
+    """Resampling by a factor k: W → k·W, or ⌊k·W⌋ for a fractional k (PyTorch's
+    interpolate floors; `spec/params.py` admits only binary fractions, for which its
+    floating-point product is exact). The stride is 1/k: W → W + M/k shifts the output by
+    M whenever M/k·k is whole, as the valid-input proof needs.
+
+    The receptive field follows one convention for every stride-1/k map (a transposed
+    convolution's too, `scalemaps.py`): the jump divides by k, and a unit's centre is the
+    output cell's centre mapped back into the input, (i + ½)/k − ½ input cells — PyTorch's
+    coordinate rule for align_corners=False; with align_corners the corners meet and the
+    jump is (W − 1)/(out − 1). A unit reads `taps` neighbouring input units (1 nearest and
+    pixel shuffle, 2 linear, 4 cubic: the size grows by (taps − 1) jumps)."""
 
     k: object = 2
+    taps: int = 1
+    align_corners: bool = False
 
     @property
     def stride(self):
+        if isinstance(self.k, Fraction):
+            return 1 / self.k
         return sp.Rational(1, 1) / self.k
 
     def size(self, W):
-        return self.k * W, True
+        k = self.k
+        if isinstance(k, Fraction):  # ints(): a fractional factor on plain ints
+            return W * k.numerator // k.denominator, True
+        if isinstance(k, int) and type(W) is int:
+            return k * W, True
+        k = sp.sympify(k)
+        return (sp.floor(k * W) if k.is_Rational and not k.is_Integer else k * W), True
 
     def field(self, rf: RField, W) -> RField:
         if rf.whole:
             return rf
-        return RField(rf.size, rf.jump / self.k, rf.start + (1 / sp.sympify(self.k) - 1) *
-                      HALF * rf.jump)
+        k = sp.sympify(self.k)
+        if self.align_corners:
+            return resized(rf, W, self.size(W)[0], self.taps, True)
+        return RField(rf.size + (self.taps - 1) * rf.jump, rf.jump / k,
+                      rf.start + (1 / k - 1) * HALF * rf.jump)
 
     def ints(self) -> Scale:
-        return Scale(_int(self.k))
+        k = self.k
+        if isinstance(k, sp.Rational) and not isinstance(k, sp.Integer):
+            k = Fraction(int(k.p), int(k.q))
+        return Scale(_int(k), self.taps, self.align_corners)
+
+
+def resized(rf: RField, W, out, taps: int, align_corners: bool) -> RField:
+    """The field through a resampling of W cells to `out` (PyTorch's `area_pixel_compute_
+    scale`: in/out, or (in − 1)/(out − 1) with align_corners), `taps` input units a unit
+    reads; the centre convention of `Scale`."""
+    if rf.whole:
+        return rf
+    size = rf.size + (taps - 1) * rf.jump
+    if align_corners:
+        span = sp.sympify(out) - 1
+        ratio = (W - 1) / span if span != 0 else ONE  # one output cell: it sits on cell 0
+        return RField(size, rf.jump * ratio, rf.start)
+    ratio = sp.sympify(W) / out
+    return RField(size, rf.jump * ratio, rf.start + (ratio - 1) * HALF * rf.jump)
 
 
 def through(rf: RField, F, S, lo) -> RField:

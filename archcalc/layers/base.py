@@ -30,11 +30,15 @@ INDEX = "index"          # integer >= 0: which piece (chunk)
 SIZE = "size"            # positive integer, or one per spatial dim: kernel, stride, dilation
 PADDING = "padding"      # int >= 0, per dim, per side ([[lo, hi], ...]), 'valid' or 'same'
 OUTPUT_SIZE = "output_size"  # positive integer, or one per spatial dim (adaptive pooling)
+OFFSET = "offset"        # integer >= 0, or one per spatial dim: a transposed conv's padding
+SCALE = "scale"          # positive integer or binary fraction (1.5), or one per spatial dim
+LAYER = "layer"          # a layer's name (or `input`): a second input, read for its shape
 FLOAT = "float"          # any real number: alpha, eps, negative_slope
 PROB = "prob"            # 0 <= p < 1
 POSITIVE = "positive"    # real > 0: norm_type of power-average pooling
 BOOL = "bool"
 CHOICE = "choice"
+PER_DIM = (SIZE, OUTPUT_SIZE, OFFSET, SCALE)  # one value, or one per spatial dim
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,9 @@ class Ctx:
 @dataclass(frozen=True)
 class Saved:
     """A tensor a layer keeps for its backward pass (measured with
-    torch.autograd.graph.saved_tensors_hooks on torch 2.13, CPU). `of` is "input" or
-    "output" (shared with the neighbouring layer, counted once) or "new" (its own)."""
+    torch.autograd.graph.saved_tensors_hooks on torch 2.13, CPU). `of` is "input",
+    "inputs" (every input of a merge: a product keeps both operands) or "output" (shared
+    with the neighbouring layer, counted once) or "new" (its own)."""
 
     of: str
     numel: sp.Expr = sp.Integer(0)  # for "new": per sample (or per batch, see `batched`)
@@ -193,7 +198,7 @@ class LayerKind:
         values = {}
         for p in cls.params:
             v = args[p.name]
-            if p.type in (SIZE, OUTPUT_SIZE) and v is not None:
+            if p.type in PER_DIM and v is not None:
                 v = per_dim(v, ndim)
             elif p.type == BOOL:
                 v = bool(v)

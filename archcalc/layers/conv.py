@@ -1,10 +1,10 @@
-"""Convolution (1-D and 2-D): `- conv: {out: 96, kernel: 11, stride: 4}`.
+"""Convolution (1-, 2- and 3-D): `- conv: {out: 96, kernel: 11, stride: 4}`.
 
-Weights: C_out · (C_in/groups) · K_h · K_w, plus C_out biases. MACs: that product times
-H_out · W_out (bias adds are not counted; FlopCounterMode's convention). The seeds'
-counterfactual — the same layer without weight sharing, one filter per output neuron —
-needs H_out·W_out·C_out · (C_in/groups·K_h·K_w + 1) parameters (seed 003: AlexNet's conv1
-would need 290,400 × 364 = 105,705,600).
+Weights: C_out · (C_in/groups) · K_h · K_w (· K_t in 3-D), plus C_out biases. MACs: that
+product times H_out · W_out (· T_out) (bias adds are not counted; FlopCounterMode's
+convention). The seeds' counterfactual — the same layer without weight sharing, one filter
+per output neuron — needs H_out·W_out·C_out · (C_in/groups·K_h·K_w + 1) parameters
+(seed 003: AlexNet's conv1 would need 290,400 × 364 = 105,705,600).
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ ROUNDING = Param("rounding", CHOICE, None, "rule for a non-integer output size "
 @register
 class Conv(Windowed):
     name = "conv"
-    aliases = ("conv1d", "conv2d", "convolution")
+    aliases = ("conv1d", "conv2d", "conv3d", "convolution")
     category = "convolution"
-    torch = "nn.Conv1d / nn.Conv2d"
+    torch = "nn.Conv1d / nn.Conv2d / nn.Conv3d"
     summary = "convolution: `out` filters of size `kernel` slid with `stride`"
     name_prefix = "conv"
     shorthand = "out"
@@ -101,8 +101,6 @@ class Conv(Windowed):
         rest = dict(dilation=(dims(self.dilation), 1), groups=(self.groups, 1),
                     bias=(self.bias, True))
         stride = (dims(self.stride), 1)
-        if self.ndim > 2:
-            return NoCounterpart(f"a {self.ndim}-D convolution is not compiled yet")
         if all(lo == hi for lo, hi in pads):  # in nn.Conv2d's own order
             padding = (dims(tuple(lo for lo, _ in pads)), 0)
             return Call(nd("nn.Conv", self.ndim), positional, kw(

@@ -15,6 +15,7 @@ may have missed a nearer one.
 from __future__ import annotations
 
 from math import gcd, isqrt
+from typing import Callable
 
 from ..errors import Change
 
@@ -89,10 +90,19 @@ def fit_hints(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
                      ndim=ndim)[0]
 
 
+# How a new value for the axis (or axes) that does not fit is written as the argument:
+# spell("padding", 3), spell("padding", (3, 4)) (per side), spell("stride", 1).
+Spell = Callable[[str, object], str]
+
+
 def fit_fixes(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
               max_pad: int | None = None, rounding_hint: str = "", ndim: int = 2,
-              ) -> tuple[list[str], tuple[Change, ...]]:
-    """(the hints' text, those that set one argument as `Change`s an editor can apply)."""
+              spell: Spell | None = None) -> tuple[list[str], tuple[Change, ...]]:
+    """(the hints' text, those that set one argument as `Change`s an editor can apply).
+
+    `spell` writes a new value as the whole argument; by default the value on every axis
+    (a layer whose other axes differ passes one that keeps theirs: `stride: [1, 3, 3]`)."""
+    spell = spell or (lambda param, v: _every_axis(v, ndim))
     F = D * (K - 1) + 1
     changes: list[Change] = []
     span = W + lo + hi - F
@@ -106,8 +116,9 @@ def fit_fixes(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
     limit = max_pad if max_pad is not None else F
     p = symmetric_padding(W, F, S, limit, lo + hi)
     if p is not None:
-        hints.append(f"padding {p}: ({W} − {F} + 2·{p})/{S} + 1 = {(W - F + 2 * p) // S + 1}")
-        changes.append(Change("padding", str(p), hints[-1], hints[-1]))
+        hints.append(f"padding {spell('padding', p)}: ({W} − {F} + 2·{p})/{S} + 1 = "
+                     f"{(W - F + 2 * p) // S + 1}")
+        changes.append(Change("padding", spell("padding", p), hints[-1], hints[-1]))
     else:
         why = (f"{W} − {F} = {W - F} is odd and 2P is even" if S == 2 and (W - F) % 2
                else f"no P ≤ {limit} makes {W} − {F} + 2P divisible by {S}")
@@ -117,16 +128,18 @@ def fit_fixes(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
     new_lo = lo
     new_hi = total - new_lo
     if (max_pad is None or max(new_lo, new_hi) <= max_pad) and new_lo != new_hi:
-        spec = ", ".join([f"[{new_lo}, {new_hi}]"] * ndim)
-        hints.append(f"per-side padding `padding: [{spec}]` (before, after on each axis): "
+        spec = spell("padding", (new_lo, new_hi))
+        hints.append(f"per-side padding `padding: {spec}` (before, after on each axis): "
                      f"({W} − {F} + {new_lo} + {new_hi})/{S} + 1 = {(W + total - F) // S + 1}")
-        changes.append(Change("padding", f"[{spec}]", hints[-1], hints[-1]))
+        changes.append(Change("padding", spec, hints[-1], hints[-1]))
     # Stride: a divisor of the span.
     if span > 0:
         near, exact = near_divisors(span, S)
         if near:
-            hint = "stride " + " or ".join(f"{d} (→ {span // d + 1})" for d in sorted(near))
-            changes.extend(Change("stride", str(d), f"stride {d} (→ {span // d + 1})", hint)
+            hint = "stride " + " or ".join(f"{spell('stride', d)} (→ {span // d + 1})"
+                                           for d in sorted(near))
+            changes.extend(Change("stride", spell("stride", d),
+                                  f"stride {spell('stride', d)} (→ {span // d + 1})", hint)
                            for d in sorted(near))
             if not exact:
                 hint += (f" — the nearest divisors of {span} that a bounded search found; "
@@ -137,3 +150,13 @@ def fit_fixes(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
     if rounding_hint:
         hints.append(rounding_hint)
     return hints, tuple(changes)
+
+
+def axis_text(v) -> str:
+    """One axis's value as a spec writes it: 3, or [3, 4] for per-side padding."""
+    return f"[{v[0]}, {v[1]}]" if isinstance(v, tuple) else str(v)
+
+
+def _every_axis(v, ndim: int) -> str:
+    """The same value on every axis: `3`, or per side `[[0, 1], [0, 1]]`."""
+    return f"[{', '.join([axis_text(v)] * ndim)}]" if isinstance(v, tuple) else str(v)

@@ -1,9 +1,10 @@
 """Global and adaptive pooling: output sizes fixed whatever the input size.
 
 Global pooling reduces each channel to one value (seed 003: n_h × n_w × n_c becomes
-1 × 1 × n_c); the result keeps its 1×1 spatial dims, as PyTorch's AdaptiveAvgPool2d(1)
-does, so a `flatten` comes before a linear layer. Adaptive pooling (torchvision's AlexNet
-and VGG) produces `output_size` cells whatever the input. No parameters, no MACs.
+1 × 1 × n_c); the result keeps its 1×1 (1×1×1 in 3-D) spatial dims, as PyTorch's
+AdaptiveAvgPool2d(1) (AdaptiveAvgPool3d(1)) does, so a `flatten` comes before a linear
+layer. Adaptive pooling (torchvision's AlexNet and VGG) produces `output_size` cells
+whatever the input. No parameters, no MACs.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ class _Fixed(LayerKind):
 class GlobalAvgPool(_Fixed):
     name = "global_avgpool"
     aliases = ("gap", "global_avg_pool", "globalavgpool", "global_average_pooling")
-    torch = "nn.AdaptiveAvgPool2d(1)"
-    summary = "global average pooling: each channel to its mean (C×1×1)"
+    torch = "nn.AdaptiveAvgPool1d/2d/3d(1)"
+    summary = "global average pooling: each channel to its mean (C×1×1, C×1×1×1 in 3-D)"
 
 
 class _MaxSaves:
@@ -56,7 +57,7 @@ class _MaxSaves:
 class GlobalMaxPool(_MaxSaves, _Fixed):
     name = "global_maxpool"
     aliases = ("gmp", "global_max_pool", "globalmaxpool", "global_max_pooling")
-    torch = "nn.AdaptiveMaxPool2d(1)"
+    torch = "nn.AdaptiveMaxPool1d/2d/3d(1)"
     summary = "global max pooling: each channel to its maximum (C×1×1)"
 
 
@@ -71,14 +72,14 @@ class _Adaptive(_Fixed):
 @register
 class AdaptiveAvgPool(_Adaptive):
     name = "adaptive_avgpool"
-    aliases = ("adaptive_avg_pool", "adaptiveavgpool", "adaptiveavgpool2d")
-    torch = "nn.AdaptiveAvgPool1d / nn.AdaptiveAvgPool2d"
+    aliases = ("adaptive_avg_pool", "adaptiveavgpool", "adaptiveavgpool2d", "adaptiveavgpool3d")
+    torch = "nn.AdaptiveAvgPool1d / nn.AdaptiveAvgPool2d / nn.AdaptiveAvgPool3d"
     summary = "adaptive average pooling to a fixed output size (torchvision's AlexNet, VGG)"
 
 
 @register
 class AdaptiveMaxPool(_MaxSaves, _Adaptive):
     name = "adaptive_maxpool"
-    aliases = ("adaptive_max_pool", "adaptivemaxpool", "adaptivemaxpool2d")
-    torch = "nn.AdaptiveMaxPool1d / nn.AdaptiveMaxPool2d"
+    aliases = ("adaptive_max_pool", "adaptivemaxpool", "adaptivemaxpool2d", "adaptivemaxpool3d")
+    torch = "nn.AdaptiveMaxPool1d / nn.AdaptiveMaxPool2d / nn.AdaptiveMaxPool3d"
     summary = "adaptive max pooling to a fixed output size"

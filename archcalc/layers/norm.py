@@ -18,9 +18,9 @@ from .registry import register
 @register
 class BatchNorm(LayerKind):
     name = "batchnorm"
-    aliases = ("bn", "batch_norm", "batchnorm1d", "batchnorm2d")
+    aliases = ("bn", "batch_norm", "batchnorm1d", "batchnorm2d", "batchnorm3d")
     category = "normalization"
-    torch = "nn.BatchNorm1d / nn.BatchNorm2d"
+    torch = "nn.BatchNorm1d / nn.BatchNorm2d / nn.BatchNorm3d"
     summary = "batch normalisation per channel"
     name_prefix = "bn"
     params = (Param("eps", FLOAT, 1e-5, "added to the variance"),
@@ -32,7 +32,7 @@ class BatchNorm(LayerKind):
         x = xs[0]
         return Facts(x, trainable=2 * x.c if self.affine else 0,
                      buffers=2 * x.c if self.track_running_stats else 0,
-                     call=Call(nd("nn.BatchNorm", 2 if len(x.dims) == 2 else 1), (x.c,), kw(
+                     call=Call(nd("nn.BatchNorm", max(len(x.dims), 1)), (x.c,), kw(
                          eps=(float(self.eps), 1e-5), momentum=(float(self.momentum), 0.1),
                          affine=(self.affine, True),
                          track_running_stats=(self.track_running_stats, True))))

@@ -3,7 +3,8 @@
 `- maxpool: 2` is a 2×2 window with stride 2 (the stride defaults to the kernel, as in
 PyTorch and Keras). The seeds' pooling rule is (W − F)/S + 1; padding is allowed but
 PyTorch caps it at half the kernel. `ceil_mode: true` rounds up (Caffe's default, used
-by GoogLeNet). Pooling has no parameters and, by the FLOP convention, no MACs.
+by GoogLeNet). Pooling has no parameters and, by the FLOP convention, no MACs. In 3-D,
+PyTorch's average pooling also needs every input axis at least the window.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from .base import BOOL, PADDING, POSITIVE, SIZE, Ctx, Facts, Param, Saved, Shape
 from .call import Call, NoCounterpart, dims, kw, nd
 from .conv import ROUNDING
 from .registry import register
-from .windowed import Windowed
+from .windowed import AXES, Windowed
 
 _WINDOW = (
     Param("kernel", SIZE, doc="window size F, or one per spatial dim"),
@@ -43,7 +44,7 @@ class _Pool(Windowed):
         x = xs[0]
         if x.flat:
             return flat_input_error(self.name, x, ctx)
-        findings = list(self._pad_limit(ctx))
+        findings = list(self._pad_limit(ctx)) + self._input_limit(x, ctx)
         slid = self.slide(x, ctx)
         findings.extend(slid.findings)
         return Facts(Shape(x.c, slid.dims), formulas=slid.formulas,
@@ -63,6 +64,27 @@ class _Pool(Windowed):
                                      param="padding", code="pool-padding"))
         return out
 
+    averages = False  # computed by avg_pool: AvgPool3d, and LPPool3d through it
+
+    def least_input(self, kernel):
+        """PyTorch's avg_pool3d (ATen's pool3d_shape_check, `check_input_size`) refuses an
+        input smaller than the window on some axis, padding or ceil_mode aside; 1-D and 2-D
+        average pooling do not."""
+        return kernel if self.averages and self.ndim == 3 else 1
+
+    def _input_limit(self, x: Shape, ctx: Ctx) -> list:
+        """The error for an input below `least_input` on some axis."""
+        small = [(a, W, K) for a, W, K in zip(AXES[self.ndim], x.dims, self.kernel)
+                 if (sp.sympify(W) < self.least_input(K)) == True]  # noqa: E712 - sympy
+        if not small:
+            return []
+        return [ctx.error(
+            f"{', '.join(a for a, _, _ in small)}: the input "
+            f"({'×'.join(str(W) for W in x.dims)}) is smaller than the window "
+            f"({'×'.join(str(K) for K in self.kernel)}): PyTorch's 3-D average pooling "
+            "refuses it, whatever the padding", "use a smaller window on that axis",
+            param="kernel", code="pool-input-size")]
+
     def symmetric_padding(self, pads):
         """PyTorch's pooling pads each side alike: the one padding, or why there is none."""
         if any(lo != hi for lo, hi in pads):
@@ -70,7 +92,7 @@ class _Pool(Windowed):
                                  "pooling module (they pad symmetrically)")
         return dims(tuple(lo for lo, _ in pads))
 
-    torch_base = ""  # nn.MaxPool / nn.AvgPool: the 1-D/2-D class by the spec's dims
+    torch_base = ""  # nn.MaxPool / nn.AvgPool: the 1-, 2- or 3-D class by the spec's dims
 
     def module(self, pads) -> Call | NoCounterpart:
         padding = self.symmetric_padding(pads)
@@ -88,8 +110,8 @@ class _Pool(Windowed):
 @register
 class MaxPool(_Pool):
     name = "maxpool"
-    aliases = ("max_pool", "maxpool1d", "maxpool2d", "max_pooling")
-    torch = "nn.MaxPool1d / nn.MaxPool2d"
+    aliases = ("max_pool", "maxpool1d", "maxpool2d", "maxpool3d", "max_pooling")
+    torch = "nn.MaxPool1d / nn.MaxPool2d / nn.MaxPool3d"
     summary = "max pooling: the largest response in each window"
     max_pad_uses_dilation = True
     params = (*_WINDOW, _PADDING, Param("dilation", SIZE, 1, "spacing between window taps"),
@@ -107,8 +129,8 @@ class MaxPool(_Pool):
 @register
 class AvgPool(_Pool):
     name = "avgpool"
-    aliases = ("avg_pool", "avgpool1d", "avgpool2d", "average_pooling", "subsample")
-    torch = "nn.AvgPool1d / nn.AvgPool2d"
+    aliases = ("avg_pool", "avgpool1d", "avgpool2d", "avgpool3d", "average_pooling", "subsample")
+    torch = "nn.AvgPool1d / nn.AvgPool2d / nn.AvgPool3d"
     summary = "average pooling: the mean of each window (LeNet's subsampling)"
     params = (*_WINDOW, _PADDING, _CEIL,
               Param("count_include_pad", BOOL, True, "count padding zeros in the mean"), ROUNDING)
@@ -117,6 +139,7 @@ class AvgPool(_Pool):
         return (Saved("input"),)
 
     torch_base = "nn.AvgPool"
+    averages = True
 
     def own_kw(self):
         return kw(ceil_mode=(self.ceil_mode, False),
@@ -126,10 +149,12 @@ class AvgPool(_Pool):
 @register
 class LPPool(_Pool):
     name = "lppool"
-    aliases = ("l2pool", "lp_pool", "power_avg_pool", "lppool1d", "lppool2d")
-    torch = "nn.LPPool1d / nn.LPPool2d"
+    aliases = ("l2pool", "lp_pool", "power_avg_pool", "lppool1d", "lppool2d", "lppool3d")
+    torch = "nn.LPPool1d / nn.LPPool2d / nn.LPPool3d"
     summary = "power-average pooling: (Σ x^p)^(1/p) over each window; p = 2 is L2 pooling"
     params = (Param("norm_type", POSITIVE, 2.0, "the power p"), *_WINDOW, _CEIL, ROUNDING)
+
+    averages = True
 
     def saved(self, xs, y):
         # composed from pow, avg_pool, sign, relu, mul and pow(1/p)

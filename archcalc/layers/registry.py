@@ -23,6 +23,12 @@ def register(cls: type[LayerKind]) -> type[LayerKind]:
     return cls
 
 
+def merge_kinds() -> tuple[str, ...]:
+    """The kinds that join any number of paths (add, multiply, concat): what a
+    `parallel:` may name as its `merge`, and what generated code writes as an operator."""
+    return tuple(name for name, cls in KINDS.items() if cls.arity is None)
+
+
 def lookup(name: str) -> type[LayerKind] | None:
     key = name.lower()
     return KINDS.get(ALIASES.get(key, key))

@@ -64,6 +64,15 @@ class Shortcut(LayerKind):
             return self._zeropad(x, target, stride, ctx)
         return self._projection(x, target, stride)
 
+    def maps_for(self, stride) -> tuple:
+        """Its axis maps for a body of this stride, as `infer` gives them (for the sizes
+        only, auto and projection alike: a stride-1 projection keeps the size)."""
+        if self.mode == "zeropad":
+            return tuple(CeilDiv(sp.Integer(1), s) for s in stride)
+        if self.mode == "identity" or all(s == 1 for s in stride):
+            return (KEEP,) * len(stride)
+        return tuple(Slide(sp.Integer(1), s, rounding="floor") for s in stride)
+
     def _identity(self, x: Shape, target: Shape, same: bool, ctx: Ctx) -> Facts:
         if not same:
             return Facts(x, findings=(ctx.error(
@@ -104,7 +113,7 @@ class AddIfSame(LayerKind):
 
     name = "add_if_same"
     category = "merge"
-    arity = None
+    arity = 2  # [f(x), x], from `residual:` only: no `parallel:` merge, no `- add_if_same`
     torch = "x + f(x) (archcalc.reference.helpers.Add), or f(x) alone (nn.Identity)"
     summary = ("a residual sum where the body keeps the channels with stride 1, else the body "
                "alone (torchvision's use_res_connect; written `residual: {shortcut: if_same}`)")
@@ -125,7 +134,4 @@ class AddIfSame(LayerKind):
                 f"whether the shortcut is there (same channels, stride 1) depends on "
                 f"{', '.join(open_)}: give {'it a value' if len(open_) == 1 else 'them values'}",
                 code="merge-shape"),), fatal=True)
-        problem = Add.check(xs, ctx.input_names, ctx, with_channels=True)
-        if problem:
-            return Facts(body, findings=(problem,), fatal=True)
-        return Facts(body, call=Call("Add"))
+        return Add(self.ndim).infer(xs, ctx)  # the sum, its shapes checked as add's

@@ -23,9 +23,10 @@ from ..notation import formula_text, number_text
 from .axismap import AxisMap, CeilDiv, Slide, truth
 from .base import Ctx, LayerKind, Shape, per_dim
 from .convarith import window_size
-from .fit import fit_fixes
+from .fit import axis_text, fit_fixes
 
-AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+# The spatial axes' names in messages: a 3-D input is a video clip (or a volume), T×H×W.
+AXES = {1: ("L",), 2: ("H", "W"), 3: ("T", "H", "W")}
 ZERO = sp.Integer(0)
 
 
@@ -62,8 +63,13 @@ class Windowed(LayerKind):
     @cached_property
     def _maps(self) -> tuple[AxisMap, ...]:
         # made once per layer (slide and the analysis both ask; instances are immutable)
-        return tuple(CeilDiv(F, S) if p is None else Slide(F, S, p[0], p[1], self.rounding)
-                     for F, S, p in zip(self.window, self.stride, self.pads))
+        return tuple(CeilDiv(F, S) if p is None else
+                     Slide(F, S, p[0], p[1], self.rounding, self.least_input(K))
+                     for F, S, p, K in zip(self.window, self.stride, self.pads, self.kernel))
+
+    def least_input(self, kernel) -> int:
+        """The smallest input size PyTorch's module accepts on an axis (padding aside)."""
+        return 1
 
     def resolved_pads(self, x: Shape) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
         """(lo, hi) per axis, TensorFlow-'same' axes resolved against the input."""
@@ -103,7 +109,12 @@ class Windowed(LayerKind):
                 if self.rounding == "cover":  # an error: its arithmetic as the seeds write it
                     res = window_size(W, K, S, lo, hi, D, "exact")
                     formulas[-1], text = res.formula, formula_text(res.formula)
-                hints, changes = self._fixes(W, K, S, lo, hi, D, n)
+                # the axes with this axis's arithmetic share one finding (_merge_axes) and
+                # one fix; the other axes keep their values
+                same = [a for a in range(n) if (x.dims[a], self.kernel[a], self.stride[a],
+                                                pads[a], self.dilation[a]) ==
+                        (W, K, S, pads[axis], D)]
+                hints, changes = self._fixes(W, K, S, lo, hi, D, n, self._spell(same, pads))
                 lost = "" if self.rounding == "exact" else \
                     f": the last {number_text(miss)} input row(s)/column(s) are never covered"
                 findings.append(replace(ctx.error(
@@ -143,7 +154,20 @@ class Windowed(LayerKind):
             f"{sides}, as TensorFlow and PyTorch place it",
             "an odd kernel pads symmetrically", param="padding", code="same-asymmetric")]
 
-    def _fixes(self, W, K, S, lo, hi, D, ndim: int) -> tuple[list[str], tuple[Change, ...]]:
+    def _spell(self, axes: list[int], pads):
+        """A fix's new value on `axes` written as the whole argument, the other axes as
+        they are: `stride: 1` when that is every axis, else `stride: [1, 3, 3]`."""
+        def spell(param: str, v) -> str:
+            current = self.stride if param == "stride" else \
+                [int(lo) if lo == hi else (int(lo), int(hi)) for lo, hi in pads]
+            values = [v if a in axes else current[a] for a in range(self.ndim)]
+            if all(c == values[0] for c in values) and not isinstance(v, tuple):
+                return str(v)
+            return f"[{', '.join(axis_text(c) for c in values)}]"
+        return spell
+
+    def _fixes(self, W, K, S, lo, hi, D, ndim: int, spell=None
+               ) -> tuple[list[str], tuple[Change, ...]]:
         """The hints for a size that does not tile, and those that are one-argument edits."""
         concrete = all(isinstance(v, (int, sp.Integer)) for v in (W, K, S, lo, hi, D))
         rounding_hint = ("" if self.rounding == "cover" else "or ") + (
@@ -157,7 +181,7 @@ class Windowed(LayerKind):
             return [rounding_hint], rounding
         max_pad = int(K) // 2 if self.is_pool else None
         hints, changes = fit_fixes(int(W), int(K), int(S), int(lo), int(hi), int(D),
-                                   max_pad=max_pad, ndim=ndim)
+                                   max_pad=max_pad, ndim=ndim, spell=spell)
         # Under `cover` the floor rule is the first fix that keeps the architecture: after
         # another input size, before a different padding or stride.
         at = int(bool(hints) and hints[0].startswith("an input of")) \

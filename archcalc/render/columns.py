@@ -13,6 +13,7 @@ from typing import Callable
 
 from ..analysis.result import Analysis, GroupSummary, LayerRow
 from ..layers.axismap import RField
+from ..layers.windowed import AXES
 from ..notation import formula_text, shape_text
 from .numbers import exact
 
@@ -105,8 +106,7 @@ def columns(analysis: Analysis, explain: bool = False, indent: bool = True) -> l
     cols = [
         Column("layer", _label(indent)),
         Column("type", lambda e: e.kind),
-        Column("output (C×H×W)" if len(analysis.input_shape.dims) == 2 else "output (C×L)",
-               _shape),
+        Column(f"output ({'×'.join(('C', *AXES[len(analysis.input_shape.dims)]))})", _shape),
         Column("size arithmetic", _arithmetic),
         Column("params", _num("params"), True),
         Column("MACs", _num("macs"), True),

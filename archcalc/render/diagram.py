@@ -35,14 +35,17 @@ def _settings(row) -> str:
         return ""
     parts = ["×".join(_num(k) for k in layer.kernel)]
     if any(_num(s) != "1" for s in layer.stride):
-        parts.append("stride " + "×".join(dict.fromkeys(_num(s) for s in layer.stride)))
-    pads = layer.resolved_pads(row.in_shape)
-    if any(_num(x) != "0" for p in pads for x in p):
-        flat = [_num(x) for p in pads for x in p]
-        parts.append("pad " + (flat[0] if len(set(flat)) == 1 else
-                               ", ".join(f"[{lo}, {hi}]" for lo, hi in
-                                         ((_num(a), _num(b)) for a, b in pads))))
+        parts.append("stride " + _per_axis([_num(s) for s in layer.stride]))
+    pads = [(_num(lo), _num(hi)) for lo, hi in layer.resolved_pads(row.in_shape)]
+    if any(x != "0" for p in pads for x in p):
+        parts.append("pad " + (_per_axis([lo for lo, _ in pads]) if all(
+            lo == hi for lo, hi in pads) else ", ".join(f"[{lo}, {hi}]" for lo, hi in pads)))
     return ", ".join(parts)
+
+
+def _per_axis(values: list[str]) -> str:
+    """`2` when every axis has it, else one per axis: `1×2×2`."""
+    return values[0] if len(set(values)) == 1 else "×".join(values)
 
 
 def _id(name: str) -> str:

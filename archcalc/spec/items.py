@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..errors import SourceLoc, SpecError, clip, error
-from ..layers import KINDS, lookup, suggest
+from ..layers import KINDS, lookup, merge_kinds, suggest
 from ..suggest import did_you_mean
 from . import foreign
 from . import params as P
@@ -177,6 +177,9 @@ class ItemParser:
                         f"e.g. `- {kind.name}: {{{', '.join(p.name + ': …' for p in kind.params[:2])}}}`",
                         code="type")
         elif value is not None and not (isinstance(value, LScalar) and value.value is None):
+            if kind.arity is None:  # a merge: its inputs are layers
+                raise error(f"{kind.name} merges layers: name them with `from: [a, b]`",
+                            value.loc, getattr(kind, "single_value_hint", ""), code="type")
             if kind.shorthand is None:
                 raise error(f"{kind.name} takes no single value"
                             + (f"; write `- {kind.name}: {{{kind.params[0].name}: …}}`"
@@ -196,6 +199,10 @@ class ItemParser:
             else:
                 args.append((p.name, p.default))
         name, sources = self.common(value)
+        if kind.arity == 1 and len(sources) > 1:
+            raise error(f"{kind.name} reads one input; `from:` names {len(sources)}",
+                        value.get("from").loc, "a merge (add, concat) combines several",
+                        code="type")
         if kind.category == "merge" and len(sources) < 2:
             raise error(f"{kind.name} merges layers: name them with `from: [a, b]`", key.loc,
                         code="missing")
@@ -277,10 +284,13 @@ class ItemParser:
         merge = "concat"
         node = value.get("merge")
         if node is not None:
-            if not (isinstance(node, LScalar) and node.value in ("concat", "add")):
-                raise error("merge is `concat` (channels side by side) or `add`", node.loc,
-                            code="choice")
-            merge = node.value
+            kind = lookup(node.value) if isinstance(node, LScalar) and \
+                isinstance(node.value, str) else None
+            if kind is None or kind.name not in merge_kinds():
+                raise error(f"merge is one of {', '.join(f'`{m}`' for m in merge_kinds())}",
+                            node.loc, "concat: channels side by side; add: the sum; multiply: "
+                            "the product (a gate)", code="choice")
+            merge = kind.name
         name, sources = self.common(value)
         return Parallel(tuple(parsed), merge, loc, name, sources)
 

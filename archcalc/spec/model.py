@@ -137,10 +137,11 @@ class Residual:
 
 @dataclass(frozen=True)
 class Parallel:
-    """Branches from one input, merged by channel concatenation or addition (Inception)."""
+    """Branches from one input, merged by channel concatenation (Inception), addition or
+    multiplication (a squeeze-and-excitation gate)."""
 
     branches: tuple[tuple["Item", ...], ...]
-    merge: str  # concat | add
+    merge: str  # a merge kind's name: concat | add | multiply
     loc: SourceLoc
     name: str | None = None
     sources: tuple[Ref, ...] = ()

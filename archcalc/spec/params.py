@@ -9,6 +9,7 @@ the value's line and column and say what was expected.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from typing import Callable
 
 import sympy as sp
@@ -197,6 +198,44 @@ def padding(node: Node, what: str, ndim: int, resolve: Resolve):
     return per_dim(node, what, ndim, side) if isinstance(node, LSeq) else side(node, what)
 
 
+# A scale factor's denominator: a power of 2 up to 2^16 (0.0000152587890625 = 1/65536).
+MAX_SCALE_DENOMINATOR = 1 << 16
+
+
+def scale(node: Node, what: str, resolve: Resolve) -> sp.Expr:
+    """A scale factor: a whole number or an expression (as a count), or a decimal that is a
+    binary fraction (1.5, 0.75), read as the exact rational. PyTorch computes an
+    interpolation's size as ⌊float(W)·k⌋ in doubles (ATen's `compute_output_size`); a
+    binary fraction is a double exactly, and so is W·k while W times k's numerator stays
+    below 2^53 (far beyond any tensor), so the calculator's ⌊W·k⌋ is PyTorch's. A
+    decimal like 0.29 is no double: 100·0.29 rounds to 28.999…, and PyTorch's size is 28
+    where the exact one is 29 — refused rather than computed differently."""
+    given = node.value if isinstance(node, LScalar) else None
+    if isinstance(given, sp.Basic) and given.is_Rational and not given.is_Integer:
+        given = float(given)  # a block's fraction argument, put in: checked as if written
+    if isinstance(node, LScalar) and isinstance(given, float):
+        v = real(LScalar(given, node.loc), what, 0.0, low_open=True)
+        exact = Fraction(repr(v))  # the shortest decimal that reads back as v: as written
+        q = exact.denominator
+        if q & (q - 1) or q > MAX_SCALE_DENOMINATOR:
+            raise error(f"{what}: {v:g} is not a binary fraction, so PyTorch's size "
+                        f"⌊W·{v:g}⌋, computed in floating point, is for some W one less "
+                        "than the exact value (100·0.29 gives 28)",
+                        node.loc, "write a whole number or a factor whose denominator is a "
+                        "power of 2 (1.5, 1.25, 0.75), or give the output `size:`",
+                        code="scale")
+        return sp.Rational(exact.numerator, q)
+    return integer(node, what, resolve, 1)
+
+
+def layer_name(node: Node, what: str) -> str:
+    """A layer's name (or `input`), resolved like a `from:` name once the graph is built."""
+    if not isinstance(node, LScalar) or not isinstance(node.value, str) or \
+            isinstance(node.value, Trap):
+        raise error(f"{what} names a layer (or `input`)", node.loc, code="type")
+    return str(node.value)
+
+
 def convert(p: B.Param, node: Node, layer_kind: str, ndim: int, resolve: Resolve):
     what = f"{layer_kind}.{p.name}"
     if p.type == B.COUNT:
@@ -207,6 +246,17 @@ def convert(p: B.Param, node: Node, layer_kind: str, ndim: int, resolve: Resolve
         return per_dim(node, what, ndim, lambda n, w: integer(n, w, resolve, 1))
     if p.type == B.PADDING:
         return padding(node, what, ndim, resolve)
+    if p.type == B.OFFSET:
+        if isinstance(node, LScalar) and str(node.value).lower() in ("same", "valid"):
+            raise error(f"{what} is a number of cells, or one per spatial dim: "
+                        f"'{node.value}' is a convolution's padding rule", node.loc,
+                        "a transposed convolution's output grows by the stride; pick its "
+                        "size with padding and output_padding", code="type")
+        return per_dim(node, what, ndim, lambda n, w: integer(n, w, resolve, 0))
+    if p.type == B.SCALE:
+        return per_dim(node, what, ndim, lambda n, w: scale(n, w, resolve))
+    if p.type == B.LAYER:
+        return layer_name(node, what)
     if p.type == B.FLOAT:
         return real(node, what, resolve=resolve)
     if p.type == B.PROB:

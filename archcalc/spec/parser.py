@@ -206,9 +206,11 @@ class _SpecParser:
 
     # -- input ------------------------------------------------------------------
     def parse_input(self, node: Node) -> tuple[sp.Expr, ...]:
-        if not isinstance(node, LSeq) or len(node) not in (2, 3):
-            raise error("input is [channels, length] (1-D) or [channels, height, width] (2-D)",
-                        node.loc, "e.g. `input: [3, H, W]` or `input: [1, 28, 28]`", code="input")
+        if not isinstance(node, LSeq) or len(node) not in (2, 3, 4):
+            raise error("input is [channels, length] (1-D), [channels, height, width] (2-D) or "
+                        "[channels, time, height, width] (3-D)", node.loc,
+                        "e.g. `input: [3, H, W]`, `input: [1, 28, 28]` or `input: [3, T, H, W]`",
+                        code="input")
         dims = []
         for i, item in enumerate(node):
             what = "input channels" if i == 0 else f"input dim {i}"

@@ -9,7 +9,7 @@ also be any other single key (a block use); archcalc itself still checks those.
 
 from __future__ import annotations
 
-from ..layers import ALIASES, KINDS
+from ..layers import ALIASES, KINDS, merge_kinds
 from ..layers import base as B
 from .items import ITEM_KEYS, SHORTCUTS
 from .model import SPEC_VERSION
@@ -32,6 +32,14 @@ def _value(p: B.Param) -> dict:
     if p.type in (B.SIZE, B.OUTPUT_SIZE):
         return {"anyOf": [count, {"type": "array", "items": count, "minItems": 1,
                                   "maxItems": 3}]}
+    if p.type == B.OFFSET:
+        return {"anyOf": [nonneg, {"type": "array", "items": nonneg, "minItems": 1,
+                                   "maxItems": 3}]}
+    if p.type == B.SCALE:
+        one = {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, EXPR]}
+        return {"anyOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": 3}]}
+    if p.type == B.LAYER:
+        return {"type": "string", "description": "a layer's name, or input"}
     if p.type == B.PADDING:
         side = {"type": "array", "items": nonneg, "minItems": 2, "maxItems": 2}
         return {"anyOf": [nonneg, {"enum": ["valid", "same"]},
@@ -92,7 +100,9 @@ def spec_schema() -> dict:
                               "additionalProperties": False,
                               "properties": {"branches": {"type": "array", "items": layers,
                                                           "minItems": 2},
-                                             "merge": {"enum": ["concat", "add"]},
+                                             "merge": {"enum": [
+                                                 n for n in (*KINDS, *ALIASES)
+                                                 if ALIASES.get(n, n) in merge_kinds()]},
                                              **_item_keys()}}
     bare = sorted(n for n in [*KINDS, *ALIASES]
                   if not any(p.required for p in KINDS[ALIASES.get(n, n)].params))
@@ -131,8 +141,9 @@ def spec_schema() -> dict:
                                         "pixels would be lost; exact: every non-integer "
                                         "size is an error; floor: floored as PyTorch and "
                                         "Keras do"},
-            "input": {"type": "array", "items": dim, "minItems": 2, "maxItems": 3,
-                      "description": "[channels, length] or [channels, height, width]"},
+            "input": {"type": "array", "items": dim, "minItems": 2, "maxItems": 4,
+                      "description": "[channels, length], [channels, height, width] or "
+                                     "[channels, time, height, width]"},
             "symbols": {"type": "object", "additionalProperties": symbol},
             "blocks": {"type": "object", "additionalProperties": block},
             "layers": layers,

@@ -1,0 +1,63 @@
+"""archcalc's specs against torchvision's own models (tests/tv_oracle.py): per-layer
+output shapes, parameters, buffers and FlopCounterMode FLOPs, at two input sizes each."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import SPECS
+from tv_oracle import compare_with_torchvision
+
+# The stage outputs, by name: the calculator's last layer of each stage against
+# torchvision's stage module (the order rule pairs every conv, norm, pool and fc too).
+RESNET_STAGES = {"conv1": "conv1", "pool1": "maxpool", "layer1.1.relu2": "layer1",
+                 "layer2.1.relu2": "layer2", "layer3.1.relu2": "layer3",
+                 "layer4.1.relu2": "layer4", "fc1": "fc"}
+
+
+@pytest.mark.parametrize("size", [224, 160])
+def test_resnet18_equals_torchvision(tv_models, size):
+    pairs = compare_with_torchvision(SPECS / "resnet18.yaml", {"H": size, "W": size},
+                                     lambda: tv_models.resnet18(weights=None), RESNET_STAGES)
+    assert pairs["layer2.0.shortcut1.0"] == "layer2.0.downsample.0"
+    assert len(pairs) == 1 + 1 + 1 + 8 * 2 * 2 + 3 * 2 + 1 + 1  # stem, pools, blocks, fc
+
+
+R3D_STAGES = {"conv1": "stem.0", "layer1.1.relu2": "layer1", "layer2.1.relu2": "layer2",
+              "layer3.1.relu2": "layer3", "layer4.1.relu2": "layer4", "pool1": "avgpool",
+              "fc1": "fc"}
+
+
+@pytest.mark.parametrize("frames", [8, 16])
+def test_r3d_18_equals_torchvision(tv_models, frames):
+    pairs = compare_with_torchvision(SPECS / "r3d_18.yaml", {"T": frames},
+                                     lambda: tv_models.video.r3d_18(weights=None), R3D_STAGES)
+    assert pairs["conv1"] == "stem.0"
+    assert pairs["layer4.0.shortcut1.1"] == "layer4.0.downsample.1"
+
+
+@pytest.mark.parametrize("size", [224, 160])
+@pytest.mark.parametrize("name", ["resnext50_32x4d", "squeezenet1_1"])
+def test_modern_library_specs_equal_torchvision(tv_models, name, size):
+    pairs = compare_with_torchvision(SPECS / f"{name}.yaml", {"H": size, "W": size},
+                                     lambda: getattr(tv_models, name)(weights=None))
+    assert len(pairs) > 20
+
+
+CONVNEXT_STAGES = {"ln1": "features.0", "stage1.2.add1": "features.1",
+                   "stage2.2.add1": "features.3", "stage3.8.add1": "features.5",
+                   "stage4.2.add1": "features.7", "pool1": "avgpool", "fc1": "classifier"}
+
+
+@pytest.mark.parametrize("size", [224, 160])
+def test_convnext_tiny_equals_torchvision(tv_models, size):
+    compare_with_torchvision(SPECS / "convnext_tiny.yaml", {"H": size, "W": size},
+                             lambda: tv_models.convnext_tiny(weights=None), CONVNEXT_STAGES,
+                             each_call=False)
+
+
+def test_a_mismatch_is_named(tv_models):
+    """The harness can fail: resnet18's spec against torchvision's resnet34."""
+    with pytest.raises(AssertionError, match=r"call 11: archcalc layer2.0.conv1 is Conv2d → "
+                       r"\(128, 28, 28\), torchvision layer1.2.conv1 is Conv2d → \(64, 56, 56\)"):
+        compare_with_torchvision(SPECS / "resnet18.yaml", {},
+                                 lambda: tv_models.resnet34(weights=None))

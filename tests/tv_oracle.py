@@ -1,0 +1,126 @@
+"""torchvision's own models as the oracle: a spec must build what torchvision builds.
+
+`torchvision()` imports it the way these machines allow (its C extension does not load on
+the CPU torch 2.13 wheel, but its models are pure Python once an empty module stands in
+for `torchvision._meta_registrations`) or skips the test, saying why.
+
+`compare_with_torchvision(spec, bindings, make_model)` runs the spec through the
+calculator, through `build()` (tests/helpers.py `compare`: the two agree) and runs
+torchvision's model on the meta device, at the spec's input size, and asserts:
+  - per layer: the modules that hold weights or pool (convolutions, norms, linear layers,
+    pooling), taken in the order each model runs them, are of the same PyTorch class
+    (a torchvision subclass such as `Conv3DSimple` counts as its `nn.Conv3d`) and give
+    the same output shape — the rule that matches the two without a table of names;
+  - `names` ({archcalc layer: torchvision module}), where given, pairs layers by name too:
+    the calculator's output shape of the layer against the module's;
+  - trainable parameters, floating-point buffers (BatchNorm's running statistics, not
+    `num_batches_tracked`) and FlopCounterMode FLOPs against the calculator's totals.
+It returns the matched pairs, archcalc leaf → torchvision module.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+from helpers import compare
+
+from archcalc.design import Design
+from archcalc.spec import parse_file
+
+
+def torchvision():
+    """The torchvision package, or a skip that says how to install it."""
+    pytest.importorskip("torch")
+    # torchvision registers meta kernels for its C++ ops at import, which fails without its
+    # C extension; the models need none of them.
+    name = "torchvision._meta_registrations"
+    sys.modules.setdefault(name, types.ModuleType(name))
+    return pytest.importorskip(
+        "torchvision", reason="torchvision is not installed: pip install --no-deps "
+                              "torchvision==0.28.0 (README's test command does)")
+
+
+def _counted():
+    """The module classes whose calls are compared one by one: those with weights or
+    running statistics, and pooling (activations are reused and run in place)."""
+    from torch import nn
+    from torch.nn.modules import batchnorm, conv, pooling
+
+    return (conv._ConvNd, batchnorm._NormBase, nn.Linear, nn.GroupNorm, nn.LayerNorm,
+            pooling._MaxPoolNd, pooling._AvgPoolNd, pooling._AdaptiveAvgPoolNd,
+            pooling._AdaptiveMaxPoolNd, pooling._LPPoolNd)
+
+
+def torch_class(module) -> str:
+    """The PyTorch class a module is, or derives from: Conv3DSimple → Conv3d."""
+    return next(c.__name__ for c in type(module).__mro__
+                if c.__module__.startswith("torch.nn.modules"))
+
+
+def leaf_calls(model, x) -> list[tuple[str, str, tuple]]:
+    """(module name, PyTorch class, output shape) of each counted module, in call order."""
+    import torch
+
+    counted, calls, handles = _counted(), [], []
+    for name, m in model.named_modules():
+        if isinstance(m, counted):
+            handles.append(m.register_forward_hook(
+                lambda m, i, o, name=name: calls.append(
+                    (name, torch_class(m), tuple(o.shape[1:])))))
+    with torch.no_grad():
+        model.eval()(x)
+    for h in handles:
+        h.remove()
+    return calls
+
+
+def compare_with_torchvision(spec, bindings: dict, make_model, names: dict | None = None,
+                             each_call: bool = True):
+    """Assert archcalc's `spec` at `bindings` equals torchvision's `make_model()` (see
+    the module docstring); the matched pairs, archcalc module → torchvision module.
+    `each_call=False` compares the `names` and the totals only — for a model whose
+    modules differ in class though not in count (ConvNeXt's Linear layers on a
+    channels-last tensor are 1×1 convs in the spec: the same weights and FLOPs)."""
+    import torch
+    from archcalc.reference import build_with_analysis
+    from torch.utils.flop_counter import FlopCounterMode
+
+    parsed = parse_file(spec)
+    a = compare(parsed, bindings, batch=1)  # the calculator equals build()
+    shape = (1, *(int(d) for d in (a.input_shape.c, *a.input_shape.dims)))
+    with torch.device("meta"):
+        ours, _ = build_with_analysis(Design(parsed, bindings))
+        theirs = make_model()
+        x = torch.empty(*shape)
+    mine, tv = (leaf_calls(ours, x), leaf_calls(theirs, x)) if each_call else ([], [])
+    pairs = {}
+    for k, (left, right) in enumerate(zip(mine, tv)):
+        assert left[1:] == right[1:], (
+            f"call {k}: archcalc {left[0]} is {left[1]} → {left[2]}, torchvision "
+            f"{right[0]} is {right[1]} → {right[2]}")
+        pairs[left[0]] = right[0]
+    assert len(mine) == len(tv), (
+        f"archcalc runs {len(mine)} counted modules, torchvision {len(tv)}; the first "
+        f"unmatched: {(mine[len(tv):] or tv[len(mine):])[0]}")
+    if names:
+        seen = {}
+        handles = [theirs.get_submodule(m).register_forward_hook(
+            lambda mod, i, o, m=m: seen.__setitem__(m, tuple(o.shape[1:])))
+            for m in names.values()]
+        theirs(x)
+        for h in handles:
+            h.remove()
+        for layer, module in names.items():
+            row = a.row(layer)
+            want = tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims))
+            assert seen[module] == want, f"{layer} {want} vs torchvision {module} {seen[module]}"
+    trainable = sum(p.numel() for p in theirs.parameters() if p.requires_grad)
+    buffers = sum(b.numel() for n, b in theirs.named_buffers()
+                  if b.is_floating_point() and not n.endswith("num_batches_tracked"))
+    with FlopCounterMode(display=False) as counter:
+        theirs(x)
+    assert (trainable, buffers, counter.get_total_flops()) == (
+        a.totals.trainable, a.totals.buffers, a.totals.flops)
+    return pairs
