@@ -62,6 +62,9 @@ layers:
         - scale: 0.5
         - layer_scale
         - drop_path: 0.1
+  - residual:
+      shortcut: if_same
+      layers: [{conv: {out: 16, kernel: 3, padding: 1}}]
   - parallel:
       merge: concat
       branches:
