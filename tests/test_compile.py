@@ -156,7 +156,7 @@ def test_generated_resnet_reads_like_torchvision():
            "            self.shortcut1 = nn.Identity()" in source
     assert "x = x + self.shortcut1(identity)" in source
     assert "self.layer2 = nn.Sequential(Basic(64, 128, stride=2), Basic(128, 128))" in source
-    assert "11,689,512 trainable" in source and "1,814,073,344" in source
+    assert "Parameters: 11,689,512 (11.69 M)" in source and "buffers: 9,600." in source and "1,814,073,344" in source
 
 
 def test_compile_cli(cli, tmp_path):

@@ -77,7 +77,8 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
         saved_terms.append(saved)
         out = sp.Integer(0) if alias else _product(row.activations, size, batch)
         per_layer.append((row.name, out, saved))
-    params = a.totals.params * 4  # parameters and buffers in fp32 (master weights)
+    # parameters and buffers in fp32 (master weights)
+    params = (a.totals.trainable + a.totals.buffers) * 4
     grads = a.totals.trainable * 4
     return MemoryEstimate(
         batch, dtype, optimizer, params, grads,

@@ -60,7 +60,10 @@ class LayerRow:
 
     @property
     def params(self) -> sp.Expr:
-        return self.trainable + self.buffers
+        """PyTorch's parameter count — sum(p.numel() for p in model.parameters()), as
+        torchinfo, torchvision and the papers count — so buffers (BatchNorm's running
+        statistics) are not in it: they are state, counted apart as `buffers`."""
+        return self.trainable
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,10 @@ class Totals:
 
     @property
     def params(self) -> sp.Expr:
-        return self.trainable + self.buffers
+        """PyTorch's parameter count — sum(p.numel() for p in model.parameters()), as
+        torchinfo, torchvision and the papers count — so buffers (BatchNorm's running
+        statistics) are not in it: they are state, counted apart as `buffers`."""
+        return self.trainable
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,10 @@ class GroupSummary:
 
     @property
     def params(self) -> sp.Expr:
-        return self.trainable + self.buffers
+        """PyTorch's parameter count — sum(p.numel() for p in model.parameters()), as
+        torchinfo, torchvision and the papers count — so buffers (BatchNorm's running
+        statistics) are not in it: they are state, counted apart as `buffers`."""
+        return self.trainable
 
     @property
     def local_name(self) -> str:

@@ -109,6 +109,7 @@ def columns(analysis: Analysis, explain: bool = False, indent: bool = True) -> l
         Column(f"output ({'×'.join(('C', *AXES[len(analysis.input_shape.dims)]))})", _shape),
         Column("size arithmetic", _arithmetic),
         Column("params", _num("params"), True),
+        *([Column("buffers", _num("buffers"), True)] if analysis.totals.buffers != 0 else []),
         Column("MACs", _num("macs"), True),
         Column("FLOPs", _num("flops"), True),
         Column("activations", _num("activations"), True),

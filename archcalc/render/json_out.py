@@ -1,6 +1,10 @@
 """The JSON report: stable, documented keys under a versioned schema name.
 
-`schema` is "archcalc.check/1"; keys are only ever added within a version. Counts are
+`schema` is "archcalc.check/2"; keys are only ever added within a version. Version 2
+counts parameters as PyTorch does (`params.total` = sum(p.numel() for p in
+model.parameters()); `non_trainable` means frozen, as in torchinfo) and puts buffers
+(BatchNorm's running statistics, counted as non-trainable parameters in version 1) under
+their own `buffers` key. Counts are
 integers when the input is bound and formula strings when it is symbolic. Every key is
 described by docs/check.schema.json.
 
@@ -22,7 +26,7 @@ from ..layers.base import Shape
 from ..notation import formula_ascii
 from .numbers import json_number
 
-SCHEMA = "archcalc.check/1"
+SCHEMA = "archcalc.check/2"
 _dumps = json.JSONEncoder(ensure_ascii=False).encode  # one line, C-accelerated
 _string = json.encoder.encode_basestring  # a JSON string, C-accelerated
 
@@ -43,7 +47,7 @@ def _layer(r: LayerRow) -> dict:
         "name": r.name, "kind": r.kind, "line": r.loc.line, "column": r.loc.column,
         "inputs": list(r.inputs), "input_shape": _shape(r.in_shape),
         "output_shape": _shape(r.out_shape), "arithmetic": [formula_ascii(f) for f in r.formulas],
-        "params": _params(r.trainable, r.buffers),
+        "params": _params(r.trainable), "buffers": json_number(r.buffers),
         "macs": json_number(r.macs), "flops": json_number(r.flops),
         "activations": json_number(r.activations),
         "connections_per_neuron": json_number(r.connections),
@@ -55,10 +59,11 @@ def _layer(r: LayerRow) -> dict:
     }
 
 
-def _params(trainable, buffers) -> dict:
-    t, b = json_number(trainable), json_number(buffers)
-    total = t + b if type(t) is int and type(b) is int else json_number(trainable + buffers)
-    return {"trainable": t, "non_trainable": b, "total": total}
+def _params(trainable) -> dict:
+    """PyTorch's parameters (schema 2): `non_trainable` means frozen, as in torchinfo —
+    none in a spec; buffers are a key of their own."""
+    t = json_number(trainable)
+    return {"trainable": t, "non_trainable": 0, "total": t}
 
 
 def _layer_line(r: LayerRow, memo: dict) -> str:
@@ -86,8 +91,9 @@ def _layer_line(r: LayerRow, memo: dict) -> str:
             f'"status": {_string(r.status)}}}')
 
 
-_COUNTS = ("input_shape", "output_shape", "arithmetic", "params", "macs", "flops", "activations",
-           "connections_per_neuron", "params_without_sharing", "params_if_fully_connected")
+_COUNTS = ("input_shape", "output_shape", "arithmetic", "params", "buffers", "macs", "flops",
+           "activations", "connections_per_neuron", "params_without_sharing",
+           "params_if_fully_connected")
 
 
 def _children(a: Analysis) -> dict:
@@ -108,7 +114,7 @@ def _children(a: Analysis) -> dict:
 def _group_head(g) -> dict:
     return {"group": g.path, "kind": g.kind, "line": g.loc.line,
             "output_shape": _shape(g.out_shape),
-            "params": _params(g.trainable, g.buffers)["total"],
+            "params": json_number(g.trainable), "buffers": json_number(g.buffers),
             "macs": json_number(g.macs), "flops": json_number(g.flops), "status": g.status}
 
 
@@ -142,9 +148,7 @@ def _memory(m) -> dict | None:
 
 
 def _totals(a: Analysis) -> dict:
-    return {"params": {"trainable": json_number(a.totals.trainable),
-                       "non_trainable": json_number(a.totals.buffers),
-                       "total": json_number(a.totals.params)},
+    return {"params": _params(a.totals.trainable), "buffers": json_number(a.totals.buffers),
             "macs": json_number(a.totals.macs), "flops": json_number(a.totals.flops),
             "activations": json_number(a.totals.activations)}
 
@@ -152,6 +156,7 @@ def _totals(a: Analysis) -> dict:
 def _outputs(a: Analysis) -> list[dict]:
     return [{"name": o.name, "params": json_number(o.totals.params),
              "trainable": json_number(o.totals.trainable),
+             "buffers": json_number(o.totals.buffers),
              "macs": json_number(o.totals.macs), "flops": json_number(o.totals.flops)}
             for o in a.outputs]
 

@@ -28,8 +28,9 @@ def memory_lines(m) -> list[str]:
 def summary_lines(a: Analysis, memory=None) -> list[str]:
     t = a.totals
     lines = [
-        f"Parameters: {both(t.params)} — trainable {exact(t.trainable)}, "
-        f"non-trainable {exact(t.buffers)}",
+        f"Parameters: {both(t.params)}, all trainable" + (
+            f" · buffers: {exact(t.buffers)} (BatchNorm's running statistics: state, not "
+            "parameters)" if t.buffers != 0 else ""),
         f"MACs: {both(t.macs)} · FLOPs: {both(t.flops)}",
         f"Activations: {both(t.activations)} output elements per sample",
         f"Convention: {a.convention_text}.",

@@ -32,8 +32,9 @@ def render_table(a: Analysis, console: Console, explain: bool = False, memory=No
         footer = ""
         if c.header == "layer":
             footer = "total"
-        elif c.header in ("params", "MACs", "FLOPs", "activations"):
-            value = {"params": a.totals.params, "MACs": a.totals.macs, "FLOPs": a.totals.flops,
+        elif c.header in ("params", "buffers", "MACs", "FLOPs", "activations"):
+            value = {"params": a.totals.params, "buffers": a.totals.buffers,
+                     "MACs": a.totals.macs, "FLOPs": a.totals.flops,
                      "activations": a.totals.activations}[c.header]
             footer = exact(value)
         table.add_column(c.header, justify="right" if c.numeric else "left", footer=footer,

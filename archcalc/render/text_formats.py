@@ -25,8 +25,8 @@ def render_markdown(a: Analysis, explain: bool = False, memory=None,
         if e.status in ("error", "warning"):
             cells[0] += f" ({e.status})"
         out.append("| " + " | ".join(cells) + " |")
-    totals = {"params": a.totals.params, "MACs": a.totals.macs, "FLOPs": a.totals.flops,
-              "activations": a.totals.activations}
+    totals = {"params": a.totals.params, "buffers": a.totals.buffers, "MACs": a.totals.macs,
+              "FLOPs": a.totals.flops, "activations": a.totals.activations}
     out.append("| " + " | ".join("**total**" if c.header == "layer" else
                                  f"**{exact(totals[c.header])}**" if c.header in totals else ""
                                  for c in cols) + " |")
