@@ -40,6 +40,9 @@ FIGURES = {
     "squeezenet1_1": (1_235_496, 349_151_936, True),
     "convnext_tiny": (28_589_128, 4_455_531_264, False),
     "unet": (31_030_658, 48_096_083_968, False),  # the figures at 1×256×256
+    "mobilenet_v2": (3_504_872, 300_774_272, False),
+    "efficientnet_b0": (5_288_548, 385_814_752, False),
+    "densenet121": (7_978_856, 2_834_161_664, False),
     "r3d_18": (33_371_472, 40_696_553_472, False),  # at 1×3×16×112×112
 }
 

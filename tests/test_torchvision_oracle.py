@@ -36,7 +36,7 @@ def test_r3d_18_equals_torchvision(tv_models, frames):
 
 
 @pytest.mark.parametrize("size", [224, 160])
-@pytest.mark.parametrize("name", ["resnext50_32x4d", "squeezenet1_1"])
+@pytest.mark.parametrize("name", ["resnext50_32x4d", "squeezenet1_1", "efficientnet_b0"])
 def test_modern_library_specs_equal_torchvision(tv_models, name, size):
     pairs = compare_with_torchvision(SPECS / f"{name}.yaml", {"H": size, "W": size},
                                      lambda: getattr(tv_models, name)(weights=None))
@@ -52,6 +52,28 @@ CONVNEXT_STAGES = {"ln1": "features.0", "stage1.2.add1": "features.1",
 def test_convnext_tiny_equals_torchvision(tv_models, size):
     compare_with_torchvision(SPECS / "convnext_tiny.yaml", {"H": size, "W": size},
                              lambda: tv_models.convnext_tiny(weights=None), CONVNEXT_STAGES,
+                             each_call=False)
+
+
+@pytest.mark.parametrize("size", [224, 160])
+def test_mobilenet_v2_equals_torchvision(tv_models, size):
+    # torchvision pools with F.adaptive_avg_pool2d (no module): the totals and the ends
+    compare_with_torchvision(SPECS / "mobilenet_v2.yaml", {"H": size, "W": size},
+                             lambda: tv_models.mobilenet_v2(weights=None),
+                             {"cbr1.relu61": "features.0", "cbr2.relu61": "features.18",
+                              "fc1": "classifier"}, each_call=False)
+
+
+DENSENET_STAGES = {"pool1": "features.pool0", "denseblock1.5.concat1": "features.denseblock1",
+                   "transition1.pool1": "features.transition1",
+                   "denseblock4.15.concat1": "features.denseblock4", "fc1": "classifier"}
+
+
+@pytest.mark.parametrize("size", [224, 160])
+def test_densenet121_equals_torchvision(tv_models, size):
+    # torchvision pools with F.adaptive_avg_pool2d (no module): the totals and the stages
+    compare_with_torchvision(SPECS / "densenet121.yaml", {"H": size, "W": size},
+                             lambda: tv_models.densenet121(weights=None), DENSENET_STAGES,
                              each_call=False)
 
 
