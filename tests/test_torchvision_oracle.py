@@ -83,3 +83,24 @@ def test_a_mismatch_is_named(tv_models):
                        r"\(128, 28, 28\), torchvision layer1.2.conv1 is Conv2d → \(64, 56, 56\)"):
         compare_with_torchvision(SPECS / "resnet18.yaml", {},
                                  lambda: tv_models.resnet34(weights=None))
+
+
+# The classic library specs against torchvision's builders: each call in order, and the
+# classifier's output by name (googlenet: the totals and names only — torchvision runs its
+# branches in another order).
+CLASSIC = {"alexnet_torchvision": ("alexnet", {}, {"fc3": "classifier.6"}),
+           "vgg11": ("vgg11", {}, {"fc3": "classifier.6"}),
+           "vgg16_bn": ("vgg16_bn", {}, {"fc3": "classifier.6"}),
+           "resnet34": ("resnet34", {}, {"fc1": "fc"}),
+           "resnet50": ("resnet50", {}, {"fc1": "fc"}),
+           "googlenet": ("googlenet", {"aux_logits": False, "init_weights": False},
+                         {"fc1": "fc"})}
+
+
+@pytest.mark.parametrize("size", [224, 192])
+@pytest.mark.parametrize("name", sorted(CLASSIC))
+def test_classic_library_specs_equal_torchvision(tv_models, name, size):
+    builder, kwargs, names = CLASSIC[name]
+    compare_with_torchvision(SPECS / f"{name}.yaml", {"H": size, "W": size},
+                             lambda: getattr(tv_models, builder)(weights=None, **kwargs),
+                             names, each_call=name != "googlenet")
