@@ -23,6 +23,7 @@ from torch import nn
 
 from archcalc.analysis.result import Analysis
 from archcalc.graph import build_graph
+from archcalc.notation import shape_text
 from archcalc.spec import Spec
 
 from . import data as D
@@ -133,6 +134,14 @@ def prepare(spec_path, cfg: TrainConfig, log):
     errors = [d for d in a.findings if d.severity == "error"]
     if errors:  # before the data is fitted to it: its shapes mean nothing
         raise InvalidArchitecture(errors)
+    last = a.rows[-1]
+    if last.out_shape is not None and not last.out_shape.flat:
+        # The reference trainer classifies: one score per class per sample. A dense
+        # prediction (a segmentation head's C×H×W) needs per-pixel labels it cannot read.
+        raise TrainError(f"the trainer trains classifiers, whose last layer gives one score "
+                         f"per class; {last.name} gives a {shape_text(last.out_shape)} volume",
+                         last.loc, "end the network with `- flatten` and `- fc: classes` "
+                         "(or global pooling first) to train it here", layer=last.name)
     spec_shape = tuple(int(d) for d in (a.input_shape.c, *a.input_shape.dims))
     dataset = D.load(cfg.data, spec_shape, None)
     width = int(a.rows[-1].out_shape.c) if a.rows[-1].out_shape is not None else None

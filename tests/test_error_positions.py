@@ -207,3 +207,17 @@ def test_a_verify_mismatch_points_at_the_layer_that_disagrees(cli, monkeypatch):
                         "with the calculator — first mismatch: conv2 (conv)")
     assert lines[2].index("^") == GUTTER + conv2.loc.column - 1
     assert dataclasses.replace(check, loc=None).ok is False
+
+
+def test_train_refuses_a_dense_prediction_at_its_last_layer(cli, tmp_path, monkeypatch):
+    """The reference trainer classifies; a U-Net's C×H×W head is a positioned error
+    before any data is read or a run directory made (it ended in a traceback from
+    cross_entropy)."""
+    monkeypatch.chdir(tmp_path)
+    result = cli("train", "unet", "H=32", "W=32", "--data", "synthetic:16", "--epochs", "1",
+                 "--device", "cpu")
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert first.endswith(": error: head: the trainer trains classifiers, whose last layer "
+                          "gives one score per class; head gives a 2×32×32 volume")
+    assert ":43:5:" in first and not (tmp_path / "runs").exists()
