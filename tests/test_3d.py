@@ -242,3 +242,19 @@ def test_generated_source_of_r3d_18_equals_build(tmp_path):
     x = torch.randn(1, 3, 4, 32, 32)
     with torch.no_grad():
         assert torch.equal(generated(x), built(x))
+
+
+def test_transposed_conv_upsampling_and_norms_in_3d_equal_pytorch():
+    """The modern kinds take a clip too: ConvTranspose3d, trilinear upsampling, group and
+    channels-first layer norm over C×T×H×W (issue 11, items 2 and 7)."""
+    compare(parse_text("""archcalc: 1
+name: t3
+input: [4, T, H, W]
+symbols: {T: 4, H: 8, W: 8}
+layers:
+  - conv: {out: 8, kernel: 3, stride: 2, padding: 1}
+  - conv_transpose: {out: 4, kernel: [2, 2, 2], stride: 2}
+  - upsample: {scale_factor: [1, 2, 2], mode: trilinear}
+  - groupnorm: 2
+  - layernorm
+"""))
