@@ -97,7 +97,8 @@ def _printed(e: sp.Expr) -> tuple[str, int]:
     num, den = sp.fraction(sp.together(e))
     if den != 1:  # exact by construction (the spec was checked): integer division
         return _binary(num, "//", den)
-    e = num  # over one denominator: no negative powers are left below
+    if num != e:  # over one denominator (no negative powers are left), maybe simpler:
+        return _printed(num)  # c² − c·(c − 1) is c — a name, not a sum
     if e.is_Add:
         terms = e.as_ordered_terms()
         out = _wrapped(terms[0], _ADD)
