@@ -35,7 +35,9 @@ class PaddedConv2d(nn.Conv2d):
 class PaddedConv3d(nn.Conv3d):
     """Conv3d with per-side padding (left, right, top, bottom, front, back) applied first."""
 
-    def __init__(self, *args, side_padding=(0, 0, 0, 0, 0, 0), pad_mode="constant", **kwargs):
+    def __init__(
+        self, *args, side_padding=(0, 0, 0, 0, 0, 0), pad_mode="constant", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.side_padding = tuple(side_padding)
         self.pad_mode = pad_mode
@@ -107,7 +109,9 @@ class ZeroPadShortcut(nn.Module):
         self.extra_channels = extra_channels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        index = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in self.stride)
+        index = (slice(None), slice(None)) + tuple(
+            slice(None, None, s) for s in self.stride
+        )
         x = x[index]
         return F.pad(x, (0, 0) * len(self.stride) + (0, self.extra_channels))
 
@@ -145,7 +149,9 @@ class LayerScale(nn.Module):
 
     def __init__(self, channels: int, init: float = 1e-6, ndim: int = 2):
         super().__init__()
-        self.layer_scale = nn.Parameter(torch.full((channels,) + (1,) * ndim, float(init)))
+        self.layer_scale = nn.Parameter(
+            torch.full((channels,) + (1,) * ndim, float(init))
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layer_scale * x

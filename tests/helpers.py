@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import textwrap
 from pathlib import Path
 
@@ -55,3 +57,9 @@ def compare(spec, bindings=None, batch=2):
     assert buffers == a.totals.buffers
     assert counter.get_total_flops() == batch * a.totals.flops
     return a
+
+
+def ruff_executable() -> str | None:
+    """ruff on PATH, or beside this interpreter (a virtual environment's bin when PATH
+    does not name it): the generated source's formatting is checked wherever ruff is."""
+    return shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))

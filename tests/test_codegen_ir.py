@@ -3,11 +3,11 @@ printed and taken back), and lines kept to 88 columns by construction."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import textwrap
 
 import pytest
+from helpers import ruff_executable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,7 +130,7 @@ def test_long_names_give_formatted_code_that_runs():
     assert "        self,\n        in_channels,\n" in source
     assert all(len(line) <= 88 for line in source.splitlines() if '"""' not in line)
     assert "self.b1 = B(3, 1, 2, 3, pad=0)" in source
-    ruff = shutil.which("ruff")
+    ruff = ruff_executable()
     if ruff:
         check = subprocess.run([ruff, "format", "--isolated", "--check", "-"], input=source,
                                capture_output=True, text=True)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
-from helpers import SPECS
+from helpers import SPECS, ruff_executable
 
 torch = pytest.importorskip("torch")
 
@@ -112,7 +111,7 @@ def test_generated_source_is_formatted_and_matches_the_build(name, tmp_path):
     imports |= {n.module.split(".")[0] for n in ast.walk(tree)
                 if isinstance(n, ast.ImportFrom) and n.module != "__future__"}
     assert imports <= {"torch", "collections"}  # standalone: only torch
-    ruff = shutil.which("ruff")
+    ruff = ruff_executable()
     if ruff:
         check = subprocess.run([ruff, "format", "--isolated", "--check", "-"], input=source,
                                capture_output=True, text=True)
