@@ -35,6 +35,14 @@ def test_r3d_18_equals_torchvision(tv_models, frames):
     assert pairs["layer4.0.shortcut1.1"] == "layer4.0.downsample.1"
 
 
+@pytest.mark.parametrize("frames", [8, 16])
+def test_mc3_18_equals_torchvision(tv_models, frames):
+    pairs = compare_with_torchvision(SPECS / "mc3_18.yaml", {"T": frames},
+                                     lambda: tv_models.video.mc3_18(weights=None), R3D_STAGES)
+    assert pairs["layer2.0.conv1"] == "layer2.0.conv1.0"
+    assert pairs["layer4.0.shortcut1.0"] == "layer4.0.downsample.0"
+
+
 @pytest.mark.parametrize("size", [224, 160])
 @pytest.mark.parametrize("name", ["resnext50_32x4d", "squeezenet1_1", "efficientnet_b0"])
 def test_modern_library_specs_equal_torchvision(tv_models, name, size):
