@@ -43,6 +43,19 @@ def test_mc3_18_equals_torchvision(tv_models, frames):
     assert pairs["layer4.0.shortcut1.0"] == "layer4.0.downsample.0"
 
 
+R2PLUS1D_STAGES = {"relu2": "stem", **{k: v for k, v in R3D_STAGES.items() if k != "conv1"}}
+
+
+@pytest.mark.parametrize("frames", [8, 16])
+def test_r2plus1d_18_equals_torchvision(tv_models, frames):
+    pairs = compare_with_torchvision(SPECS / "r2plus1d_18.yaml", {"T": frames},
+                                     lambda: tv_models.video.r2plus1d_18(weights=None),
+                                     R2PLUS1D_STAGES)
+    # the (2+1)D split: a 1×3×3 conv to `mid` channels, BN, ReLU, a 3×1×1 conv
+    assert pairs["layer2.0.conv2plus1d1.conv2"] == "layer2.0.conv1.0.3"
+    assert pairs["layer2.0.shortcut1.0"] == "layer2.0.downsample.0"
+
+
 @pytest.mark.parametrize("size", [224, 160])
 @pytest.mark.parametrize("name", ["resnext50_32x4d", "squeezenet1_1", "efficientnet_b0"])
 def test_modern_library_specs_equal_torchvision(tv_models, name, size):
