@@ -85,6 +85,19 @@ def test_mobilenet_v2_equals_torchvision(tv_models, size):
                               "fc1": "classifier"}, each_call=False)
 
 
+SHUFFLENET_STAGES = {"pool1": "maxpool", "stage2.unit1.2.shuffle1": "stage2",
+                     "stage3.unit1.6.shuffle1": "stage3", "stage4.unit1.2.shuffle1": "stage4",
+                     "conv5.relu1": "conv5", "fc1": "fc"}
+
+
+@pytest.mark.parametrize("size", [224, 160])
+def test_shufflenet_v2_x1_0_equals_torchvision(tv_models, size):
+    # torchvision pools with x.mean([2, 3]) (no module): the totals and the stages
+    compare_with_torchvision(SPECS / "shufflenet_v2_x1_0.yaml", {"H": size, "W": size},
+                             lambda: tv_models.shufflenet_v2_x1_0(weights=None),
+                             SHUFFLENET_STAGES, each_call=False)
+
+
 DENSENET_STAGES = {"pool1": "features.pool0", "denseblock1.5.concat1": "features.denseblock1",
                    "transition1.pool1": "features.transition1",
                    "denseblock4.15.concat1": "features.denseblock4", "fc1": "classifier"}
