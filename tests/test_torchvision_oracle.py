@@ -98,6 +98,18 @@ def test_shufflenet_v2_x1_0_equals_torchvision(tv_models, size):
                              SHUFFLENET_STAGES, each_call=False)
 
 
+@pytest.mark.parametrize("size", [224, 160])
+def test_mobilenet_v3_large_equals_torchvision(tv_models, size):
+    pairs = compare_with_torchvision(SPECS / "mobilenet_v3_large.yaml", {"H": size, "W": size},
+                                     lambda: tv_models.mobilenet_v3_large(weights=None),
+                                     {"cna1.hardswish1": "features.0", "bneck4.add1": "features.4",
+                                      "bneck15.add1": "features.15",
+                                      "cna2.hardswish1": "features.16", "fc2": "classifier.3"})
+    # squeeze-and-excitation: the gate's pool and 1×1 convs in torchvision's order
+    assert pairs["bneck4.parallel1.0.branch2.conv1"] == "features.4.block.2.fc1"
+    assert pairs["bneck4.conv1"] == "features.4.block.3.0"
+
+
 DENSENET_STAGES = {"pool1": "features.pool0", "denseblock1.5.concat1": "features.denseblock1",
                    "transition1.pool1": "features.transition1",
                    "denseblock4.15.concat1": "features.denseblock4", "fc1": "classifier"}
