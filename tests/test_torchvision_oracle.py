@@ -106,7 +106,7 @@ def test_mobilenet_v3_large_equals_torchvision(tv_models, size):
                                       "bneck15.add1": "features.15",
                                       "cna2.hardswish1": "features.16", "fc2": "classifier.3"})
     # squeeze-and-excitation: the gate's pool and 1×1 convs in torchvision's order
-    assert pairs["bneck4.parallel1.0.branch2.conv1"] == "features.4.block.2.fc1"
+    assert pairs["bneck4.squeeze_excite1.0.branch2.conv1"] == "features.4.block.2.fc1"
     assert pairs["bneck4.conv1"] == "features.4.block.3.0"
 
 
