@@ -35,6 +35,27 @@ def test_r3d_18_equals_torchvision(tv_models, frames):
     assert pairs["layer4.0.shortcut1.1"] == "layer4.0.downsample.1"
 
 
+@pytest.mark.parametrize("frames", [8, 16])
+def test_mc3_18_equals_torchvision(tv_models, frames):
+    pairs = compare_with_torchvision(SPECS / "mc3_18.yaml", {"T": frames},
+                                     lambda: tv_models.video.mc3_18(weights=None), R3D_STAGES)
+    assert pairs["layer2.0.conv1"] == "layer2.0.conv1.0"
+    assert pairs["layer4.0.shortcut1.0"] == "layer4.0.downsample.0"
+
+
+R2PLUS1D_STAGES = {"relu2": "stem", **{k: v for k, v in R3D_STAGES.items() if k != "conv1"}}
+
+
+@pytest.mark.parametrize("frames", [8, 16])
+def test_r2plus1d_18_equals_torchvision(tv_models, frames):
+    pairs = compare_with_torchvision(SPECS / "r2plus1d_18.yaml", {"T": frames},
+                                     lambda: tv_models.video.r2plus1d_18(weights=None),
+                                     R2PLUS1D_STAGES)
+    # the (2+1)D split: a 1×3×3 conv to `mid` channels, BN, ReLU, a 3×1×1 conv
+    assert pairs["layer2.0.conv2plus1d1.conv2"] == "layer2.0.conv1.0.3"
+    assert pairs["layer2.0.shortcut1.0"] == "layer2.0.downsample.0"
+
+
 @pytest.mark.parametrize("size", [224, 160])
 @pytest.mark.parametrize("name", ["resnext50_32x4d", "squeezenet1_1", "efficientnet_b0"])
 def test_modern_library_specs_equal_torchvision(tv_models, name, size):
@@ -62,6 +83,31 @@ def test_mobilenet_v2_equals_torchvision(tv_models, size):
                              lambda: tv_models.mobilenet_v2(weights=None),
                              {"cbr1.relu61": "features.0", "cbr2.relu61": "features.18",
                               "fc1": "classifier"}, each_call=False)
+
+
+SHUFFLENET_STAGES = {"pool1": "maxpool", "stage2.unit1.2.shuffle1": "stage2",
+                     "stage3.unit1.6.shuffle1": "stage3", "stage4.unit1.2.shuffle1": "stage4",
+                     "conv5.relu1": "conv5", "fc1": "fc"}
+
+
+@pytest.mark.parametrize("size", [224, 160])
+def test_shufflenet_v2_x1_0_equals_torchvision(tv_models, size):
+    # torchvision pools with x.mean([2, 3]) (no module): the totals and the stages
+    compare_with_torchvision(SPECS / "shufflenet_v2_x1_0.yaml", {"H": size, "W": size},
+                             lambda: tv_models.shufflenet_v2_x1_0(weights=None),
+                             SHUFFLENET_STAGES, each_call=False)
+
+
+@pytest.mark.parametrize("size", [224, 160])
+def test_mobilenet_v3_large_equals_torchvision(tv_models, size):
+    pairs = compare_with_torchvision(SPECS / "mobilenet_v3_large.yaml", {"H": size, "W": size},
+                                     lambda: tv_models.mobilenet_v3_large(weights=None),
+                                     {"cna1.hardswish1": "features.0", "bneck4.add1": "features.4",
+                                      "bneck15.add1": "features.15",
+                                      "cna2.hardswish1": "features.16", "fc2": "classifier.3"})
+    # squeeze-and-excitation: the gate's pool and 1×1 convs in torchvision's order
+    assert pairs["bneck4.squeeze_excite1.0.branch2.conv1"] == "features.4.block.2.fc1"
+    assert pairs["bneck4.conv1"] == "features.4.block.3.0"
 
 
 DENSENET_STAGES = {"pool1": "features.pool0", "denseblock1.5.concat1": "features.denseblock1",

@@ -32,6 +32,8 @@ def _value(p: B.Param) -> dict:
     if p.type in (B.SIZE, B.OUTPUT_SIZE):
         return {"anyOf": [count, {"type": "array", "items": count, "minItems": 1,
                                   "maxItems": 3}]}
+    if p.type == B.INDEX:  # a piece of a chunk, from 0
+        return nonneg
     if p.type == B.OFFSET:
         return {"anyOf": [nonneg, {"type": "array", "items": nonneg, "minItems": 1,
                                    "maxItems": 3}]}
