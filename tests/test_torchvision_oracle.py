@@ -139,6 +139,10 @@ CLASSIC = {"alexnet_torchvision": ("alexnet", {}, {"fc3": "classifier.6"}),
            "vgg16_bn": ("vgg16_bn", {}, {"fc3": "classifier.6"}),
            "resnet34": ("resnet34", {}, {"fc1": "fc"}),
            "resnet50": ("resnet50", {}, {"fc1": "fc"}),
+           "resnet101": ("resnet101", {}, {"fc1": "fc"}),
+           "resnet152": ("resnet152", {}, {"fc1": "fc"}),
+           **{name: (name, {}, {"fc3": "classifier.6"}) for name in (
+               "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg19", "vgg19_bn")},
            "googlenet": ("googlenet", {"aux_logits": False, "init_weights": False},
                          {"fc1": "fc"})}
 
