@@ -33,6 +33,11 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 # The seeds' (and SciPy's ndimage) names for the same padding modes (seed 001).
 PADDING_MODE_ALIASES = (("constant", "zeros"), ("zero", "zeros"), ("mirror", "reflect"),
                         ("nearest", "replicate"), ("edge", "replicate"), ("wrap", "circular"))
+# The arguments a convolution and a transposed convolution share (conv_transpose.py).
+OUT = Param("out", COUNT, doc="number of filters (output channels)")
+DILATION = Param("dilation", SIZE, 1, "spacing between kernel taps")
+GROUPS = Param("groups", COUNT, 1, "channel groups (C_in and out must be divisible by it)")
+BIAS = Param("bias", BOOL, True, "add a learned bias per filter")
 ROUNDING = Param("rounding", CHOICE, None, "rule for a non-integer output size "
                  "(default: the spec's `rounding`)", choices=("cover", "exact", "floor"))
 
@@ -47,13 +52,13 @@ class Conv(Windowed):
     name_prefix = "conv"
     shorthand = "out"
     params = (
-        Param("out", COUNT, doc="number of filters (output channels)"),
+        OUT,
         Param("kernel", SIZE, doc="filter size F, or one per spatial dim"),
         Param("stride", SIZE, 1, "step S between windows"),
         Param("padding", PADDING, 0, "P: int, per dim, [lo, hi] per side, 'valid' or 'same'"),
-        Param("dilation", SIZE, 1, "spacing between kernel taps"),
-        Param("groups", COUNT, 1, "channel groups (C_in and out must be divisible by it)"),
-        Param("bias", BOOL, True, "add a learned bias per filter"),
+        DILATION,
+        GROUPS,
+        BIAS,
         Param("padding_mode", CHOICE, "zeros", "what the padding holds",
               choices=PADDING_MODES, aliases=PADDING_MODE_ALIASES),
         ROUNDING,

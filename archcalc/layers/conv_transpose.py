@@ -18,8 +18,6 @@ import sympy as sp
 from ..formula import TransposedArith
 from ..notation import formula_text, number_text
 from .base import (
-    BOOL,
-    COUNT,
     OFFSET,
     SIZE,
     Ctx,
@@ -31,6 +29,7 @@ from .base import (
     flat_input_error,
 )
 from .call import Call, dims, kw, nd
+from .conv import BIAS, DILATION, GROUPS, OUT
 from .registry import register
 from .scalemaps import Transposed
 from .windowed import AXES, _merge_axes
@@ -47,14 +46,14 @@ class ConvTranspose(LayerKind):
     name_prefix = "upconv"
     shorthand = "out"
     params = (
-        Param("out", COUNT, doc="number of filters (output channels)"),
+        OUT,
         Param("kernel", SIZE, doc="filter size K, or one per spatial dim"),
         Param("stride", SIZE, 1, "S: the output grows by S per input cell"),
         Param("padding", OFFSET, 0, "P: cells cropped from each side of the full output"),
         Param("output_padding", OFFSET, 0, "E: cells added after the last (E < S or E < D)"),
-        Param("dilation", SIZE, 1, "spacing between kernel taps"),
-        Param("groups", COUNT, 1, "channel groups (C_in and out must be divisible by it)"),
-        Param("bias", BOOL, True, "add a learned bias per filter"),
+        DILATION,
+        GROUPS,
+        BIAS,
     )
 
     def maps(self):
