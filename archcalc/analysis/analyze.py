@@ -26,6 +26,7 @@ from . import receptive as RF
 from .bind import bind_args
 from .conventions import CONVENTIONS, DEFAULT
 from .groups import sum_rows, summaries
+from .layout import channels_last
 from .result import Analysis, LayerRow, OutputTotals
 from .validset import valid_inputs
 
@@ -62,7 +63,8 @@ def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
         valid = valid_inputs(rows, graph.input[1:], graph.ndim, symbols, bindings)
         if cache is not None:
             cache[key] = valid
-    findings = walk.findings + _nearest_notes(valid, graph.input_loc)
+    findings = (channels_last(graph.input, graph.input_loc) + walk.findings
+                + _nearest_notes(valid, graph.input_loc))
     outputs = ()
     if len(graph.outputs) > 1:
         by = {n.name: n for n in graph.nodes}

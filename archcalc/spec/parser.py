@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from ..errors import SourceText, clip, error
+from ..errors import SourceText, clip, error, gather, raise_found
 from ..layers import ALIASES, KINDS
 from ..suggest import did_you_mean
 from . import params as P
@@ -112,15 +112,18 @@ class _SpecParser:
         inp_node = self.require(root, "input", "the input volume, e.g. `input: [3, H, W]`")
         inp = self.parse_input(inp_node)
         ndim = len(inp) - 1
-        blocks = self.parse_blocks(root.get("blocks"), ndim) if root.get("blocks") is not None \
-            else ()
+        found: list = []  # the mistakes of the block bodies and the layers, all reported
+        blocks = self.parse_blocks(root.get("blocks"), ndim, found) \
+            if root.get("blocks") is not None else ()
         layers_node = self.require(root, "layers", "the list of layers")
         if isinstance(layers_node, LSeq) and len(layers_node) == 0:
             raise error("layers is a non-empty list, one layer per item", layers_node.loc,
                         "e.g. `- conv: {out: 6, kernel: 5}`", code="type")
         self.input_channels = inp[0]
         top = ItemParser(ndim, self.resolve, self.signatures)
-        layers = top.items(layers_node)
+        layers = gather((layers_node,), top.items, found)
+        raise_found(found)
+        layers = layers[0]
         outputs = self.parse_outputs(root.get("outputs")) if root.get("outputs") is not None \
             else ()
         return Spec(name=name, input=inp, input_loc=inp_node.loc,
@@ -235,7 +238,9 @@ class _SpecParser:
         return tuple(dims)
 
     # -- blocks and layers ------------------------------------------------------------
-    def parse_blocks(self, node: Node, ndim: int) -> tuple[BlockDef, ...]:
+    def parse_blocks(self, node: Node, ndim: int, found: list) -> tuple[BlockDef, ...]:
+        """The blocks; a mistake in a block's layers is added to `found` (the signatures
+        are read first, and a mistake there stops the reading: every use would repeat it)."""
         if not isinstance(node, LMap):
             raise error("blocks: is a mapping of block name -> {args, layers}", node.loc,
                         code="type")
@@ -268,25 +273,27 @@ class _SpecParser:
                     params.append((arg, default, k.loc))
             self.signatures[name] = (tuple(params), key.loc)
             bodies[name] = (value.get("layers"), key.loc)
-        defs = []
-        for name, (layers, loc) in bodies.items():
-            params, _ = self.signatures[name]
-            placeholders = {arg: block_arg(name, arg) for arg, _, _ in params}
-            reads = []
+        return tuple(gather(bodies.items(), lambda body: self.parse_body(ndim, *body), found))
 
-            def resolve(n, offset, placeholders=placeholders, reads=reads):
-                if n in placeholders:
-                    return placeholders[n]
-                if n == IN:  # the block's input channels, put in per instance
-                    reads.append(True)
-                    return IN_PLACEHOLDER
-                return self.resolve(n, offset, extra=placeholders)
-            body = ItemParser(ndim, resolve, self.signatures)
-            items = body.items(layers, f"block {name}'s layers")
-            self.symbolic_repeats |= body.symbolic_repeats
-            defs.append(BlockDef(name, params, tuple(placeholders.items()), items, loc,
-                                 reads_in=bool(reads)))
-        return tuple(defs)
+    def parse_body(self, ndim: int, name: str, body: tuple) -> BlockDef:
+        """One block's layers, its arguments and `in` resolved as placeholders."""
+        layers, loc = body
+        params, _ = self.signatures[name]
+        placeholders = {arg: block_arg(name, arg) for arg, _, _ in params}
+        reads = []
+
+        def resolve(n, offset, placeholders=placeholders, reads=reads):
+            if n in placeholders:
+                return placeholders[n]
+            if n == IN:  # the block's input channels, put in per instance
+                reads.append(True)
+                return IN_PLACEHOLDER
+            return self.resolve(n, offset, extra=placeholders)
+        parser = ItemParser(ndim, resolve, self.signatures)
+        items = parser.items(layers, f"block {name}'s layers")
+        self.symbolic_repeats |= parser.symbolic_repeats
+        return BlockDef(name, params, tuple(placeholders.items()), items, loc,
+                        reads_in=bool(reads))
 
     def default_name(self, name: str, offset: int) -> sp.Expr:
         """A block argument's default may use the spec's symbols, not `in`."""
