@@ -21,6 +21,7 @@ from .errors import Diagnostic, DiagnosticError, SourceLoc, SourceText, SpecErro
 from .suggest import close_matches, did_you_mean
 
 FORMATS = ("table", "json", "markdown", "csv")
+MAX_WIDTH = 10_000  # columns of a table: --width and COLUMNS beyond it are not widths
 
 
 class _Group(click.Group):
@@ -161,7 +162,7 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
                    "print as formulas in them.")
 @click.option("--collapse", is_flag=True,
               help="Show each top-level block as one row with its totals (--depth 0).")
-@click.option("--depth", type=click.IntRange(min=0),
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
               help="Show rows nested at most N blocks deep; a block's row carries its "
                    "hidden layers' totals (torchinfo's depth=). Default: every row.")
 @click.option("--columns", "column_names", multiple=True, metavar="NAME,...",
@@ -169,7 +170,7 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
                    "output, arithmetic, params, buffers, macs, flops, activations, "
                    "receptive, connected, connections, unshared, dense. Chosen columns all "
                    "show, whatever the width. Default: those that fit, most useful first.")
-@click.option("--width", type=click.IntRange(min=20),
+@click.option("--width", type=click.IntRange(20, MAX_WIDTH), metavar="N",
               help="The table's width in columns. Default: the terminal's, else COLUMNS, "
                    "else 100.")
 @click.option("--explain", is_flag=True,
@@ -264,7 +265,7 @@ def _table_view(fmt: str, collapse: bool, depth: int | None, names: tuple[str, .
 def _piped_width() -> int | None:
     """COLUMNS, where it holds a usable width (rich reads it for a terminal the same way)."""
     value = os.environ.get("COLUMNS", "")
-    return int(value) if value.isdigit() and 20 <= int(value) <= 10_000 else None
+    return int(value) if value.isdigit() and 20 <= int(value) <= MAX_WIDTH else None
 
 
 def _emit(result, fmt: str, explain: bool, memory=None, view: dict | None = None) -> None:

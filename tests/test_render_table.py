@@ -111,6 +111,7 @@ def test_marks_show_only_where_a_row_has_one_and_are_explained(cli):
     warned = cli("check", "squeezenet1_1").stdout
     assert any(line.startswith("! conv1") for line in warned.splitlines())
     assert "! a warning" in warned and "✗" not in warned
+    assert all(line[:2] in ("! ", "  ") for line in body(warned))  # names line up
 
 
 def test_depth_keeps_the_rows_nested_at_most_n_deep(cli):
@@ -153,7 +154,7 @@ def test_columns_chosen_all_show_whatever_the_width(cli):
     (("--format", "json", "--columns", "params"), "--columns shapes the table"),
     (("--format", "csv", "--width", "80"), "--width shapes the table; --format csv"),
     (("--collapse", "--depth", "2"), "--collapse is --depth 0"),
-    (("--width", "5"), "5 is not in the range x>=20"),
+    (("--width", "5"), "5 is not in the range 20<=x<=10000"),
 ])
 def test_table_options_misused_exit_2(cli, args, message):
     result = cli("check", "lenet5", *args)

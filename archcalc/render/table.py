@@ -101,7 +101,7 @@ def table_lines(a: Analysis, explain: bool = False, memory=None, collapse: bool 
     out.append((thin, ""))
     for e, mark, lines in zip(rows, marks, body):
         style = row_style(e.status, header=e.group is not None)
-        out.append(((f"{mark} " if marked else "") + lines[0], style))
+        out.append(((f"{mark or ' '} " if marked else "") + lines[0], style))
         out += [(lead + line, style) for line in lines[1:]]
     out.append((thin, ""))
     out.append((lead + foot, HEADER))
