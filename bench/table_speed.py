@@ -5,7 +5,9 @@ The spec is analysed once; each repeat draws its table with both renderers, alte
 which goes first, to an in-memory file, the cycle collector paused as `check` pauses it, with the formatting caches (numbers.py,
 notation.py) emptied before each draw as a fresh `archcalc check` process finds them.
 Both the plain (piped) and the terminal (colour) paths are timed. Prints medians in ms;
-exits 1 if the new renderer's plain table takes 100 ms or more.
+exits 1 unless the new renderer is at least 7× faster on both paths: issue 13 wants the
+table (0.7 s with rich's Table on an idle machine) well under 0.1 s, and a ratio measured
+in one run holds on a shared, loaded machine where milliseconds do not.
 
     python bench/table_speed.py [--spec resnet152] [--repeats 7]
 """
@@ -15,9 +17,11 @@ from __future__ import annotations
 import argparse
 import gc
 import io
+import os
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from rich import box
 from rich.console import Console
@@ -36,7 +40,7 @@ from archcalc.render.summary import summary_lines
 from archcalc.render.table import render_table
 from archcalc.spec import parse_file
 
-LIMIT_MS = 100  # issue 13: ResNet-152's table well under 0.1 s of a ~0.4 s check
+MIN_RATIO = 7  # issue 13: 0.7 s → well under 0.1 s for ResNet-152's table
 
 
 def old_render_table(a, console, explain=False, memory=None, collapse=False) -> None:
@@ -99,7 +103,7 @@ def main() -> int:
     ap.add_argument("--spec", default="resnet152")
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
-    a = Design(parse_file(specs.path(args.spec) or args.spec), {}).analysis
+    a = Design(parse_file(specs.path(args.spec) or Path(args.spec)), {}).analysis
     rows = len(entries(a))
     results = {}
     for terminal in (False, True):
@@ -108,14 +112,16 @@ def main() -> int:
             pair = [(old, old_render_table, True), (new, render_table, False)]
             for times, draw, is_old in (pair if i % 2 == 0 else pair[::-1]):
                 times.append(timed(draw, a, terminal, is_old))
-        results[terminal] = statistics.median(new)
+        results[terminal] = statistics.median(old) / statistics.median(new)
         where = "terminal (colour, 120 columns)" if terminal else "piped (plain text)"
         print(f"{args.spec}, {rows} rows, {where}: old rich Table median "
               f"{statistics.median(old):6.1f} ms (min {min(old):.1f}) · new "
               f"{statistics.median(new):5.1f} ms (min {min(new):.1f}) "
               f"({statistics.median(old) / statistics.median(new):.1f}× faster; "
               f"{args.repeats} runs each, interleaved)")
-    return 0 if results[False] < LIMIT_MS else 1
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (milliseconds "
+          "scale with it; the ratio does not)")
+    return 0 if min(results.values()) >= MIN_RATIO else 1
 
 
 if __name__ == "__main__":
