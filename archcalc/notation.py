@@ -134,7 +134,8 @@ def _transposed_text(f) -> str:
 
 _SEEDS = {
     Fm.WindowArith: _window_text,
-    Fm.StridedArith: lambda f: f"⌊({dim_text(f.W)} − 1)/{dim_text(f.S)}⌋ + 1 = {expr_text(f.size)}",
+    Fm.StridedArith: lambda f: (f"⌊({dim_text(f.W)} − 1)/{dim_text(f.S)}⌋ + 1 = "
+                                f"{expr_text(f.size)}"),
     Fm.CeilArith: lambda f: f"⌈{dim_text(f.W)}/{dim_text(f.S)}⌉ = {expr_text(f.size)}",
     Fm.FixedArith: lambda f: f"{dim_text(f.W)} → {f.size}",
     Fm.ChannelSum: lambda f: (" + ".join(dim_text(t) for t in f.terms)

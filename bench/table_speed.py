@@ -2,8 +2,9 @@
 Table, kept here as the baseline) beside the one archcalc uses, in the same run.
 
 The spec is analysed once; each repeat draws its table with both renderers, alternating
-which goes first, to an in-memory file, the cycle collector paused as `check` pauses it, with the formatting caches (numbers.py,
-notation.py) emptied before each draw as a fresh `archcalc check` process finds them.
+which goes first, to an in-memory file (the cycle collector paused as `check` pauses
+it), with the formatting caches (numbers.py, notation.py) emptied before each draw as a
+fresh `archcalc check` process finds them.
 Both the plain (piped) and the terminal (colour) paths are timed. Prints medians in ms;
 exits 1 unless the new renderer is at least 7× faster on both paths: issue 13 wants the
 table (0.7 s with rich's Table on an idle machine) well under 0.1 s, and a ratio measured

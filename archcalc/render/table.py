@@ -2,8 +2,8 @@
 
 Laid out by hand (layout.py), fitted to a width: the terminal's, or COLUMNS, or 100 when
 piped; `--width` sets it. Without a terminal it is plain text (rules of `=` and `-`, no
-escape codes); on one, rich writes the same lines with each row's status colour
-(styles.py), and NO_COLOR is honoured by rich itself. Columns that do not fit are left
+escape codes); on one, the same lines, each row in its status's style (styles.py) as
+rich's `Style` renders it for the console's colour system — without colour under NO_COLOR. Columns that do not fit are left
 out whole and named under the table; `--columns` chooses them (all shown, whatever the
 width), `--depth N` hides rows nested deeper than N. Under the table: what the marks
 (✗ ! ·) and `--explain`'s columns mean, where they appear.
