@@ -342,7 +342,7 @@ def diagram(spec: str, assignments, sets, fmt: str, output: str | None, collapse
     data = text.encode()
     if fmt == "svg":
         try:
-            data = D.svg(text)
+            data = D.svg(analysis, collapse, rankdir)
         except FileNotFoundError:
             click.echo("error: SVG needs Graphviz's `dot` (e.g. apt-get install graphviz); "
                        "`--format dot` writes the same graph as text", err=True)
