@@ -56,6 +56,37 @@ def test_r2plus1d_18_equals_torchvision(tv_models, frames):
     assert pairs["layer2.0.shortcut1.0"] == "layer2.0.downsample.0"
 
 
+# S3D: torchvision's `features` by index (each separable conv, pool and inception block),
+# then its head; it ends in torch.mean over T, H, W — no module — where the spec has a
+# global average pool and a flatten, so the calls pair one by one up to that pool.
+S3D_FEATURES = ["sep1.cna2.relu1", "pool1", "cna1.relu1", "sep2.cna2.relu1", "pool2",
+                "mixed_3b.concat1", "mixed_3c.concat1", "pool3", "mixed_4b.concat1",
+                "mixed_4c.concat1", "mixed_4d.concat1", "mixed_4e.concat1", "mixed_4f.concat1",
+                "pool4", "mixed_5b.concat1", "mixed_5c.concat1"]
+S3D = {**{layer: f"features.{k}" for k, layer in enumerate(S3D_FEATURES)},
+       "pool5": "avgpool", "conv1": "classifier.1"}
+
+
+# at 16×224×224, and at the smallest T and H that fit with a wider W (13×209×256: the
+# mean then averages 1×1×2 positions)
+@pytest.mark.parametrize("size", [{"T": 16}, {"T": 13, "H": 209, "W": 256}], ids=str)
+def test_s3d_equals_torchvision(tv_models, size):
+    import torch
+    from archcalc.reference import build
+    from tv_oracle import leaf_calls
+
+    compare_with_torchvision(SPECS / "s3d.yaml", size,
+                             lambda: tv_models.video.s3d(weights=None), S3D, each_call=False)
+    with torch.device("meta"):
+        ours, theirs = build(SPECS / "s3d.yaml", **size), tv_models.video.s3d(weights=None)
+        x = torch.empty(1, 3, size["T"], size.get("H", 224), size.get("W", 224))
+    mine, tv = leaf_calls(ours, x), leaf_calls(theirs, x)
+    assert mine[-1][:2] == ("pool6", "AdaptiveAvgPool3d")  # torch.mean's stand-in
+    assert [c[1:] for c in mine[:-1]] == [c[1:] for c in tv]
+    assert dict(zip((c[0] for c in mine), (c[0] for c in tv)))[
+        "mixed_4b.branch3.sep1.cna2.conv1"] == "features.8.branch2.1.1.0"
+
+
 @pytest.mark.parametrize("size", [224, 160])
 @pytest.mark.parametrize("name", ["resnext50_32x4d", "squeezenet1_1", "efficientnet_b0"])
 def test_modern_library_specs_equal_torchvision(tv_models, name, size):
