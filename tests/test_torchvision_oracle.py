@@ -4,7 +4,7 @@ output shapes, parameters, buffers and FlopCounterMode FLOPs, at two input sizes
 from __future__ import annotations
 
 import pytest
-from helpers import SPECS
+from helpers import SPECS, analyse_spec
 from tv_oracle import compare_with_torchvision
 
 # The stage outputs, by name: the calculator's last layer of each stage against
@@ -54,6 +54,37 @@ def test_r2plus1d_18_equals_torchvision(tv_models, frames):
     # the (2+1)D split: a 1×3×3 conv to `mid` channels, BN, ReLU, a 3×1×1 conv
     assert pairs["layer2.0.conv2plus1d1.conv2"] == "layer2.0.conv1.0.3"
     assert pairs["layer2.0.shortcut1.0"] == "layer2.0.downsample.0"
+
+
+# S3D: torchvision's `features` by index (each separable conv, pool and inception block),
+# then its head; it ends in torch.mean over T, H, W — no module — where the spec has a
+# global average pool and a flatten, so the calls pair one by one up to that pool.
+S3D_FEATURES = ["sep1.cna2.relu1", "pool1", "cna1.relu1", "sep2.cna2.relu1", "pool2",
+                "mixed_3b.concat1", "mixed_3c.concat1", "pool3", "mixed_4b.concat1",
+                "mixed_4c.concat1", "mixed_4d.concat1", "mixed_4e.concat1", "mixed_4f.concat1",
+                "pool4", "mixed_5b.concat1", "mixed_5c.concat1"]
+S3D = {**{layer: f"features.{k}" for k, layer in enumerate(S3D_FEATURES)},
+       "pool5": "avgpool", "conv1": "classifier.1"}
+
+
+# at 16×224×224, and at the smallest T and H that fit with a wider W (13×209×256: the
+# mean then averages 1×1×2 positions)
+@pytest.mark.parametrize("size", [{"T": 16}, {"T": 13, "H": 209, "W": 256}], ids=str)
+def test_s3d_equals_torchvision(tv_models, size):
+    import torch
+    from archcalc.reference import build
+    from tv_oracle import leaf_calls
+
+    compare_with_torchvision(SPECS / "s3d.yaml", size,
+                             lambda: tv_models.video.s3d(weights=None), S3D, each_call=False)
+    with torch.device("meta"):
+        ours, theirs = build(SPECS / "s3d.yaml", **size), tv_models.video.s3d(weights=None)
+        x = torch.empty(1, 3, size["T"], size.get("H", 224), size.get("W", 224))
+    mine, tv = leaf_calls(ours, x), leaf_calls(theirs, x)
+    assert mine[-1][:2] == ("pool6", "AdaptiveAvgPool3d")  # torch.mean's stand-in
+    assert [c[1:] for c in mine[:-1]] == [c[1:] for c in tv]
+    assert dict(zip((c[0] for c in mine), (c[0] for c in tv)))[
+        "mixed_4b.branch3.sep1.cna2.conv1"] == "features.8.branch2.1.1.0"
 
 
 @pytest.mark.parametrize("size", [224, 160])
@@ -154,3 +185,81 @@ def test_classic_library_specs_equal_torchvision(tv_models, name, size):
     compare_with_torchvision(SPECS / f"{name}.yaml", {"H": size, "W": size},
                              lambda: getattr(tv_models, builder)(weights=None, **kwargs),
                              names, each_call=name != "googlenet")
+
+
+# Segmentation (torchvision.models.segmentation, weights=None, weights_backbone=None: no
+# aux head, 21 classes). torchvision returns {"out": logits}; the harness compares "out"
+# with the spec's last layer — the bilinear resize back to the input's size. By name: the
+# dilated stages (1/8 of the input for ResNet, 1/16 for MobileNetV3), ASPP's image-pooling
+# branch resized back to its input (`like: input` in a branch), ASPP, the classifier.
+def _resnet_seg(layer3: int, head: dict) -> dict:
+    return {"pool1": "backbone.maxpool", "layer1.2.relu3": "backbone.layer1",
+            "layer2.3.relu3": "backbone.layer2", f"layer3.{layer3 - 1}.relu3": "backbone.layer3",
+            "layer4.2.relu3": "backbone.layer4", **head}
+
+
+ASPP = {"aspp.branch5.aspp_pooling1.up1": "classifier.0.convs.4", "aspp.dropout1": "classifier.0"}
+SEGMENTATION = {
+    "fcn_resnet50": _resnet_seg(6, {"conv3": "classifier.4"}),
+    "fcn_resnet101": _resnet_seg(23, {"conv3": "classifier.4"}),
+    "deeplabv3_resnet50": _resnet_seg(6, {**ASPP, "conv2": "classifier.4"}),
+    "deeplabv3_resnet101": _resnet_seg(23, {**ASPP, "conv2": "classifier.4"}),
+    "deeplabv3_mobilenet_v3_large": {"bneck4.add1": "backbone.4", "bneck15.add1": "backbone.15",
+                                     "cna2.hardswish1": "backbone.16", **ASPP,
+                                     "conv1": "classifier.4"},
+    "lraspp_mobilenet_v3_large": {"low.add1": "backbone.4", "high.hardswish1": "backbone.16",
+                                  "low_classifier": "classifier.low_classifier",
+                                  "high_classifier": "classifier.high_classifier"},
+}
+
+
+@pytest.mark.parametrize("size", [224, 161])
+@pytest.mark.parametrize("name", sorted(SEGMENTATION))
+def test_segmentation_specs_equal_torchvision(tv_models, name, size):
+    pairs = compare_with_torchvision(
+        SPECS / f"{name}.yaml", {"H": size, "W": size},
+        lambda: getattr(tv_models.segmentation, name)(weights=None, weights_backbone=None),
+        SEGMENTATION[name])
+    assert len(pairs) > 100
+
+
+def test_segmentation_heads_pair_in_torchvisions_order(tv_models):
+    pairs = compare_with_torchvision(
+        SPECS / "lraspp_mobilenet_v3_large.yaml", {"H": 96, "W": 128},
+        lambda: tv_models.segmentation.lraspp_mobilenet_v3_large(weights=None,
+                                                                 weights_backbone=None))
+    # LRASPPHead: cbr(high), then the gate scale(high), then the two classifiers
+    assert [k for k in pairs if not k.startswith(("bneck", "low.", "high.", "cna"))] == [
+        "head.branch1.conv1", "head.branch1.bn1", "head.branch2.pool1", "head.branch2.conv1",
+        "low_classifier", "high_classifier"]
+    pairs = compare_with_torchvision(
+        SPECS / "deeplabv3_resnet50.yaml", {"H": 96, "W": 128},
+        lambda: tv_models.segmentation.deeplabv3_resnet50(weights=None, weights_backbone=None))
+    # dilation replaces stride: layer3's first block keeps stride 1 and projects 512 → 1024
+    assert pairs["layer3.0.shortcut1.0"] == "backbone.layer3.0.downsample.0"
+    assert pairs["aspp.branch4.cbr1.conv1"] == "classifier.0.convs.3.0"  # dilation 36
+
+
+@pytest.mark.parametrize("name", ["deeplabv3_resnet50", "lraspp_mobilenet_v3_large"])
+def test_segmentation_runs_at_any_size(tv_models, name):
+    """Every size fits (archcalc: "any H ≥ 1"; torchvision's weights say min_size (1, 1)):
+    the stride-2 layers floor with only padding unused, and the logits are resized back
+    to the input, so even a 1×1 input runs — ASPP's dilation-36 3×3 included."""
+    a = analyse_spec(name)
+    assert [v.text for v in a.valid_inputs] == ["any H ≥ 1", "any W ≥ 1"]
+    compare_with_torchvision(
+        SPECS / f"{name}.yaml", {"H": 1, "W": 1},
+        lambda: getattr(tv_models.segmentation, name)(weights=None, weights_backbone=None))
+
+
+def test_the_output_shape_is_compared(tv_models, tmp_path):
+    """The harness can fail on the output alone: without the resize back to the input,
+    every module pairs and the totals agree, but the logits stay at 1/8 of the input."""
+    text = (SPECS / "fcn_resnet50.yaml").read_text()
+    cut = text.rsplit("\n  - upsample:", 1)[0] + "\n"
+    (tmp_path / "fcn.yaml").write_text(cut)
+    with pytest.raises(AssertionError, match=r"output \(21, 28, 28\) vs torchvision "
+                                             r"\(21, 224, 224\)"):
+        compare_with_torchvision(tmp_path / "fcn.yaml", {"H": 224, "W": 224},
+                                 lambda: tv_models.segmentation.fcn_resnet50(
+                                     weights=None, weights_backbone=None))

@@ -13,8 +13,12 @@ torchvision's model on the meta device, at the spec's input size, and asserts:
     the same output shape — the rule that matches the two without a table of names;
   - `names` ({archcalc layer: torchvision module}), where given, pairs layers by name too:
     the calculator's output shape of the layer against the module's;
+  - the model's output shape against the calculator's last layer (torchvision's
+    segmentation models return a dict: its "out" tensor, the main head's logits);
   - trainable parameters, floating-point buffers (BatchNorm's running statistics, not
     `num_batches_tracked`) and FlopCounterMode FLOPs against the calculator's totals.
+Both models run in eval mode (BatchNorm after a global pool sees one value per channel
+at batch 1, which training mode refuses).
 It returns the matched pairs, archcalc leaf → torchvision module.
 """
 
@@ -59,6 +63,12 @@ def torch_class(module) -> str:
                 if c.__module__.startswith("torch.nn.modules"))
 
 
+def main_output(out):
+    """The tensor a torchvision model returns: its "out" entry where it returns a dict
+    (segmentation models: {"out": logits} and "aux" with aux_loss)."""
+    return out["out"] if isinstance(out, dict) else out
+
+
 def leaf_calls(model, x) -> list[tuple[str, str, tuple]]:
     """(module name, PyTorch class, output shape) of each counted module, in call order."""
     import torch
@@ -92,7 +102,7 @@ def compare_with_torchvision(spec, bindings: dict, make_model, names: dict | Non
     shape = (1, *(int(d) for d in (a.input_shape.c, *a.input_shape.dims)))
     with torch.device("meta"):
         ours, _ = build_with_analysis(Design(parsed, bindings))
-        theirs = make_model()
+        theirs = make_model().eval()
         x = torch.empty(*shape)
     mine, tv = (leaf_calls(ours, x), leaf_calls(theirs, x)) if each_call else ([], [])
     pairs = {}
@@ -104,23 +114,24 @@ def compare_with_torchvision(spec, bindings: dict, make_model, names: dict | Non
     assert len(mine) == len(tv), (
         f"archcalc runs {len(mine)} counted modules, torchvision {len(tv)}; the first "
         f"unmatched: {(mine[len(tv):] or tv[len(mine):])[0]}")
-    if names:
-        seen = {}
-        handles = [theirs.get_submodule(m).register_forward_hook(
-            lambda mod, i, o, m=m: seen.__setitem__(m, tuple(o.shape[1:])))
-            for m in names.values()]
-        theirs(x)
-        for h in handles:
-            h.remove()
-        for layer, module in names.items():
-            row = a.row(layer)
-            want = tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims))
-            assert seen[module] == want, f"{layer} {want} vs torchvision {module} {seen[module]}"
+    names, seen = names or {}, {}
+    handles = [theirs.get_submodule(m).register_forward_hook(
+        lambda mod, i, o, m=m: seen.__setitem__(m, tuple(o.shape[1:])))
+        for m in names.values()]
+    with FlopCounterMode(display=False) as counter:  # one pass: FLOPs, named shapes, output
+        out = main_output(theirs(x))
+    for h in handles:
+        h.remove()
+    for layer, module in names.items():
+        row = a.row(layer)
+        want = tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims))
+        assert seen[module] == want, f"{layer} {want} vs torchvision {module} {seen[module]}"
+    last = a.rows[-1].out_shape
+    want = tuple(int(d) for d in (last.c, *last.dims))
+    assert tuple(out.shape[1:]) == want, f"output {want} vs torchvision {tuple(out.shape[1:])}"
     trainable = sum(p.numel() for p in theirs.parameters() if p.requires_grad)
     buffers = sum(b.numel() for n, b in theirs.named_buffers()
                   if b.is_floating_point() and not n.endswith("num_batches_tracked"))
-    with FlopCounterMode(display=False) as counter:
-        theirs(x)
     assert (trainable, buffers, counter.get_total_flops()) == (
         a.totals.trainable, a.totals.buffers, a.totals.flops)
     return pairs
