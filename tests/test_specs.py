@@ -48,6 +48,10 @@ FIGURES = {
     "r2plus1d_18": (31_505_325, 40_519_080_960, False),  # at 1×3×16×112×112
     "shufflenet_v2_x1_0": (2_278_604, 144_907_992, False),
     "mobilenet_v3_large": (5_483_032, 216_589_760, False),
+    # torchvision's regnet_x_400mf and regnet_y_400mf, the specs' defaults; the other
+    # variants at their bindings in tests/test_torchvision_oracle.py
+    "regnet_x": (5_495_976, 413_812_608, False),
+    "regnet_y": (4_344_144, 401_842_848, False),
 }
 
 

@@ -154,3 +154,49 @@ def test_classic_library_specs_equal_torchvision(tv_models, name, size):
     compare_with_torchvision(SPECS / f"{name}.yaml", {"H": size, "W": size},
                              lambda: getattr(tv_models, builder)(weights=None, **kwargs),
                              names, each_call=name != "googlenet")
+
+
+def regnet(tv_models, name):
+    """torchvision's RegNet builder `name`, runnable on the meta device, and the stage
+    depths and widths it derives: BlockParams.from_init_params computes them with torch
+    tensors (no data on the meta device), so it runs on the CPU here."""
+    import torch
+
+    module, made = tv_models.regnet, []
+    derive = module.BlockParams.from_init_params.__func__
+
+    def on_cpu(cls, **kwargs):
+        with torch.device("cpu"):
+            made.append(derive(cls, **kwargs))
+        return made[-1]
+
+    def make():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(module.BlockParams, "from_init_params", classmethod(on_cpu))
+            return getattr(module, name)(weights=None)
+    with torch.device("meta"):
+        make()  # once for the parameters it derives
+    return make, made[0]
+
+
+REGNETS = [f"regnet_{xy}_{size}" for xy in "xy" for size in (
+    "400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")] + ["regnet_y_128gf"]
+
+
+@pytest.mark.parametrize("size", [224, 160])
+@pytest.mark.parametrize("name", REGNETS)
+def test_regnet_equals_torchvision(tv_models, name, size):
+    """Each torchvision RegNet is the spec at the stage depths d_i and widths w_i its own
+    BlockParams derives; the group width is min(g, w_i), as torchvision adjusts it."""
+    make, params = regnet(tv_models, name)
+    assert params.bottleneck_multipliers == [1.0] * 4 and params.strides == [2] * 4
+    assert params.se_ratio == (0.25 if "_y_" in name else None)
+    g = max(params.group_widths)  # the builder's group_width, min(g, w_i) in each stage
+    assert params.group_widths == [min(g, w) for w in params.widths]
+    bindings = {"H": size, "W": size, "g": g,
+                **{f"d{i}": d for i, d in enumerate(params.depths, 1)},
+                **{f"w{i}": w for i, w in enumerate(params.widths, 1)}}
+    stages = {f"block{i}.{d - 1}.relu3": f"trunk_output.block{i}"
+              for i, d in enumerate(params.depths, 1)}
+    compare_with_torchvision(SPECS / f"{name[:8]}.yaml", bindings, make,
+                             {"relu1": "stem", **stages, "fc1": "fc"}, in_order=False)

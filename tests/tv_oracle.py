@@ -6,11 +6,12 @@ for `torchvision._meta_registrations`) or skips the test, saying why.
 
 `compare_with_torchvision(spec, bindings, make_model)` runs the spec through the
 calculator, through `build()` (tests/helpers.py `compare`: the two agree) and runs
-torchvision's model on the meta device, at the spec's input size, and asserts:
+torchvision's model on the meta device in eval mode, at the spec's input size, and asserts:
   - per layer: the modules that hold weights or pool (convolutions, norms, linear layers,
     pooling), taken in the order each model runs them, are of the same PyTorch class
     (a torchvision subclass such as `Conv3DSimple` counts as its `nn.Conv3d`) and give
-    the same output shape — the rule that matches the two without a table of names;
+    the same output shape — the rule that matches the two without a table of names
+    (`in_order=False`: the same classes and shapes as often, in any order);
   - `names` ({archcalc layer: torchvision module}), where given, pairs layers by name too:
     the calculator's output shape of the layer against the module's;
   - trainable parameters, floating-point buffers (BatchNorm's running statistics, not
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import sys
 import types
+from collections import Counter
 
 import pytest
 from helpers import compare
@@ -77,12 +79,15 @@ def leaf_calls(model, x) -> list[tuple[str, str, tuple]]:
 
 
 def compare_with_torchvision(spec, bindings: dict, make_model, names: dict | None = None,
-                             each_call: bool = True):
+                             each_call: bool = True, in_order: bool = True):
     """Assert archcalc's `spec` at `bindings` equals torchvision's `make_model()` (see
     the module docstring); the matched pairs, archcalc module → torchvision module.
     `each_call=False` compares the `names` and the totals only — for a model whose
     modules differ in class though not in count (ConvNeXt's Linear layers on a
-    channels-last tensor are 1×1 convs in the spec: the same weights and FLOPs)."""
+    channels-last tensor are 1×1 convs in the spec: the same weights and FLOPs).
+    `in_order=False` compares the calls as multisets (each class and output shape as often
+    in each model) and pairs none — for RegNet, whose blocks call the shortcut's projection
+    before the body (`self.proj(x) + self.f(x)`) where archcalc's residual calls it after."""
     import torch
     from archcalc.reference import build_with_analysis
     from torch.utils.flop_counter import FlopCounterMode
@@ -95,6 +100,12 @@ def compare_with_torchvision(spec, bindings: dict, make_model, names: dict | Non
         theirs = make_model()
         x = torch.empty(*shape)
     mine, tv = (leaf_calls(ours, x), leaf_calls(theirs, x)) if each_call else ([], [])
+    if not in_order:
+        unpaired = Counter(c[1:] for c in mine)
+        unpaired.subtract(c[1:] for c in tv)
+        assert not +unpaired and not -unpaired, (
+            f"calls archcalc makes more often: {dict(+unpaired)}, torchvision: {dict(-unpaired)}")
+        mine, tv = [], []
     pairs = {}
     for k, (left, right) in enumerate(zip(mine, tv)):
         assert left[1:] == right[1:], (
@@ -104,23 +115,21 @@ def compare_with_torchvision(spec, bindings: dict, make_model, names: dict | Non
     assert len(mine) == len(tv), (
         f"archcalc runs {len(mine)} counted modules, torchvision {len(tv)}; the first "
         f"unmatched: {(mine[len(tv):] or tv[len(mine):])[0]}")
-    if names:
-        seen = {}
-        handles = [theirs.get_submodule(m).register_forward_hook(
-            lambda mod, i, o, m=m: seen.__setitem__(m, tuple(o.shape[1:])))
-            for m in names.values()]
-        theirs(x)
-        for h in handles:
-            h.remove()
-        for layer, module in names.items():
-            row = a.row(layer)
-            want = tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims))
-            assert seen[module] == want, f"{layer} {want} vs torchvision {module} {seen[module]}"
+    seen, names = {}, names or {}
+    handles = [theirs.get_submodule(m).register_forward_hook(
+        lambda mod, i, o, m=m: seen.__setitem__(m, tuple(o.shape[1:])))
+        for m in names.values()]
+    with FlopCounterMode(display=False) as counter:
+        theirs.eval()(x)
+    for h in handles:
+        h.remove()
+    for layer, module in names.items():
+        row = a.row(layer)
+        want = tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims))
+        assert seen[module] == want, f"{layer} {want} vs torchvision {module} {seen[module]}"
     trainable = sum(p.numel() for p in theirs.parameters() if p.requires_grad)
     buffers = sum(b.numel() for n, b in theirs.named_buffers()
                   if b.is_floating_point() and not n.endswith("num_batches_tracked"))
-    with FlopCounterMode(display=False) as counter:
-        theirs(x)
     assert (trainable, buffers, counter.get_total_flops()) == (
         a.totals.trainable, a.totals.buffers, a.totals.flops)
     return pairs
