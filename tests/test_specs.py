@@ -52,6 +52,8 @@ FIGURES = {
     # variants at their bindings in tests/test_torchvision_oracle.py
     "regnet_x": (5_495_976, 413_812_608, False),
     "regnet_y": (4_344_144, 401_842_848, False),
+    "wide_resnet50_2": (68_883_240, 11_398_021_120, False),
+    "wide_resnet101_2": (126_886_696, 22_753_050_624, False),
 }
 
 

@@ -91,11 +91,17 @@ SHUFFLENET_STAGES = {"pool1": "maxpool", "stage2.unit1.2.shuffle1": "stage2",
 
 
 @pytest.mark.parametrize("size", [224, 160])
-def test_shufflenet_v2_x1_0_equals_torchvision(tv_models, size):
-    # torchvision pools with x.mean([2, 3]) (no module): the totals and the stages
-    compare_with_torchvision(SPECS / "shufflenet_v2_x1_0.yaml", {"H": size, "W": size},
-                             lambda: tv_models.shufflenet_v2_x1_0(weights=None),
-                             SHUFFLENET_STAGES, each_call=False)
+@pytest.mark.parametrize("width", ["x0_5", "x1_0", "x1_5", "x2_0"])
+def test_shufflenet_v2_equals_torchvision(tv_models, width, size):
+    """Each width is the x1_0 spec with its channels c1 … c5 bound to the builder's own
+    stages_out_channels. torchvision pools with x.mean([2, 3]) (no module): the totals and
+    the stages."""
+    make = getattr(tv_models, f"shufflenet_v2_{width}")
+    channels = make(weights=None)._stage_out_channels
+    compare_with_torchvision(SPECS / "shufflenet_v2_x1_0.yaml",
+                             {"H": size, "W": size,
+                              **{f"c{i}": c for i, c in enumerate(channels, 1)}},
+                             lambda: make(weights=None), SHUFFLENET_STAGES, each_call=False)
 
 
 @pytest.mark.parametrize("size", [224, 160])
@@ -141,6 +147,8 @@ CLASSIC = {"alexnet_torchvision": ("alexnet", {}, {"fc3": "classifier.6"}),
            "resnet50": ("resnet50", {}, {"fc1": "fc"}),
            "resnet101": ("resnet101", {}, {"fc1": "fc"}),
            "resnet152": ("resnet152", {}, {"fc1": "fc"}),
+           "wide_resnet50_2": ("wide_resnet50_2", {}, {"fc1": "fc"}),
+           "wide_resnet101_2": ("wide_resnet101_2", {}, {"fc1": "fc"}),
            **{name: (name, {}, {"fc3": "classifier.6"}) for name in (
                "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg19", "vgg19_bn")},
            "googlenet": ("googlenet", {"aux_logits": False, "init_weights": False},
