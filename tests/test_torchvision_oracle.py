@@ -137,6 +137,44 @@ def test_a_mismatch_is_named(tv_models):
                                  lambda: tv_models.resnet34(weights=None))
 
 
+INCEPTION_V3_STAGES = {"pool2": "maxpool2", "Mixed_5d.concat1": "Mixed_5d",
+                       "Mixed_6e.concat1": "Mixed_6e", "Mixed_7c.concat1": "Mixed_7c",
+                       "fc1": "fc"}
+
+
+@pytest.mark.parametrize("size", [299, 395])  # the sizes that fit: 299 + 96·k
+def test_inception_v3_equals_torchvision(tv_models, size):
+    """In eval mode torchvision computes the main output alone: its calls (convolutions,
+    norms and the classifier in order; its blocks pool with F.avg_pool2d and F.max_pool2d,
+    which no hook sees) and FLOPs are the spec's main output's, its parameters and
+    buffers the whole spec's, the auxiliary head's included (27,161,264)."""
+    pairs = compare_with_torchvision(
+        SPECS / "inception_v3.yaml", {"H": size, "W": size},
+        lambda: tv_models.inception_v3(weights=None, aux_logits=True, init_weights=False),
+        INCEPTION_V3_STAGES, pools=False, main_only=True)
+    assert pairs["Mixed_7b.branch3.split31.branch2.cbr_hw1.conv1"] == \
+        "Mixed_7b.branch3x3dbl_3b.conv"
+    assert not any(name.startswith("AuxLogits") for name in pairs)
+
+
+def test_inception_v3_auxiliary_head_runs_in_training(tv_models):
+    """In training mode torchvision runs the auxiliary head too: its FLOPs are the whole
+    spec's (both outputs), its second output the spec's AuxLogits (batch 2: BatchNorm
+    refuses one sample per channel in training)."""
+    import torch
+    from helpers import analyse_spec
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.device("meta"):
+        model = tv_models.inception_v3(weights=None, aux_logits=True, init_weights=False)
+        x = torch.empty(2, 3, 299, 299)
+    with FlopCounterMode(display=False) as counter:
+        logits, aux = model.train()(x)
+    a = analyse_spec("inception_v3")
+    assert counter.get_total_flops() == 2 * a.totals.flops > 2 * a.outputs[0].totals.flops
+    assert (tuple(logits.shape), tuple(aux.shape)) == ((2, 1000), (2, 1000))
+
+
 # The classic library specs against torchvision's builders: each call in order, and the
 # classifier's output by name (googlenet: the totals and names only — torchvision runs its
 # branches in another order).

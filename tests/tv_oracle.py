@@ -44,15 +44,16 @@ def torchvision():
                               "torchvision==0.28.0 (README's test command does)")
 
 
-def _counted():
+def _counted(pools: bool = True):
     """The module classes whose calls are compared one by one: those with weights or
-    running statistics, and pooling (activations are reused and run in place)."""
+    running statistics, and pooling unless `pools` is false (activations are reused and
+    run in place)."""
     from torch import nn
     from torch.nn.modules import batchnorm, conv, pooling
 
-    return (conv._ConvNd, batchnorm._NormBase, nn.Linear, nn.GroupNorm, nn.LayerNorm,
-            pooling._MaxPoolNd, pooling._AvgPoolNd, pooling._AdaptiveAvgPoolNd,
-            pooling._AdaptiveMaxPoolNd, pooling._LPPoolNd)
+    return (conv._ConvNd, batchnorm._NormBase, nn.Linear, nn.GroupNorm, nn.LayerNorm) + (
+        (pooling._MaxPoolNd, pooling._AvgPoolNd, pooling._AdaptiveAvgPoolNd,
+         pooling._AdaptiveMaxPoolNd, pooling._LPPoolNd) if pools else ())
 
 
 def torch_class(module) -> str:
@@ -61,11 +62,11 @@ def torch_class(module) -> str:
                 if c.__module__.startswith("torch.nn.modules"))
 
 
-def leaf_calls(model, x) -> list[tuple[str, str, tuple]]:
+def leaf_calls(model, x, pools: bool = True) -> list[tuple[str, str, tuple]]:
     """(module name, PyTorch class, output shape) of each counted module, in call order."""
     import torch
 
-    counted, calls, handles = _counted(), [], []
+    counted, calls, handles = _counted(pools), [], []
     for name, m in model.named_modules():
         if isinstance(m, counted):
             handles.append(m.register_forward_hook(
@@ -79,7 +80,8 @@ def leaf_calls(model, x) -> list[tuple[str, str, tuple]]:
 
 
 def compare_with_torchvision(spec, bindings: dict, make_model, names: dict | None = None,
-                             each_call: bool = True, in_order: bool = True):
+                             each_call: bool = True, in_order: bool = True,
+                             pools: bool = True, main_only: bool = False):
     """Assert archcalc's `spec` at `bindings` equals torchvision's `make_model()` (see
     the module docstring); the matched pairs, archcalc module → torchvision module.
     `each_call=False` compares the `names` and the totals only — for a model whose
@@ -87,7 +89,13 @@ def compare_with_torchvision(spec, bindings: dict, make_model, names: dict | Non
     channels-last tensor are 1×1 convs in the spec: the same weights and FLOPs).
     `in_order=False` compares the calls as multisets (each class and output shape as often
     in each model) and pairs none — for RegNet, whose blocks call the shortcut's projection
-    before the body (`self.proj(x) + self.f(x)`) where archcalc's residual calls it after."""
+    before the body (`self.proj(x) + self.f(x)`) where archcalc's residual calls it after.
+    `pools=False` leaves pooling out of the calls compared, for a model that pools with
+    functions inside its blocks (Inception v3's F.avg_pool2d), which no hook sees.
+    `main_only=True`: torchvision's model computes only the spec's main output in eval
+    mode (Inception v3's auxiliary head runs only in training): the calls and FLOPs are
+    those of the layers the main output depends on; the parameters and buffers are the
+    whole spec's, as torchvision counts the head's too."""
     import torch
     from archcalc.reference import build_with_analysis
     from torch.utils.flop_counter import FlopCounterMode
@@ -99,7 +107,12 @@ def compare_with_torchvision(spec, bindings: dict, make_model, names: dict | Non
         ours, _ = build_with_analysis(Design(parsed, bindings))
         theirs = make_model()
         x = torch.empty(*shape)
-    mine, tv = (leaf_calls(ours, x), leaf_calls(theirs, x)) if each_call else ([], [])
+    mine, tv = ((leaf_calls(ours, x, pools), leaf_calls(theirs, x, pools)) if each_call
+                else ([], []))
+    flops = a.totals.flops
+    if main_only:
+        keep = _depends_on(a, a.outputs[0].name)
+        mine, flops = [c for c in mine if c[0] in keep], a.outputs[0].totals.flops
     if not in_order:
         unpaired = Counter(c[1:] for c in mine)
         unpaired.subtract(c[1:] for c in tv)
@@ -131,5 +144,17 @@ def compare_with_torchvision(spec, bindings: dict, make_model, names: dict | Non
     buffers = sum(b.numel() for n, b in theirs.named_buffers()
                   if b.is_floating_point() and not n.endswith("num_batches_tracked"))
     assert (trainable, buffers, counter.get_total_flops()) == (
-        a.totals.trainable, a.totals.buffers, a.totals.flops)
+        a.totals.trainable, a.totals.buffers, flops)
     return pairs
+
+
+def _depends_on(analysis, output: str) -> set[str]:
+    """The layers `output` reads, directly or through others, and itself."""
+    inputs = {r.name: r.inputs for r in analysis.rows}
+    seen, todo = set(), [output]
+    while todo:
+        name = todo.pop()
+        if name in inputs and name not in seen:
+            seen.add(name)
+            todo.extend(inputs[name])
+    return seen
