@@ -3,6 +3,8 @@ output shapes, parameters, buffers and FlopCounterMode FLOPs, at two input sizes
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers import SPECS
 from tv_oracle import compare_with_torchvision
@@ -225,6 +227,13 @@ def regnet(tv_models, name):
     return make, made[0]
 
 
+def header_table(spec: str) -> dict[str, list[int]]:
+    """The bindings of each variant as the spec's header lists them (d1 … d4 w1 … w4 g)."""
+    text = (SPECS / f"{spec}.yaml").read_text()
+    return {m[1]: [int(v) for v in m[2].split()]
+            for m in re.finditer(r"^#   (regnet_\w+) +([\d ]+)$", text, re.M)}
+
+
 REGNETS = [f"regnet_{xy}_{size}" for xy in "xy" for size in (
     "400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")] + ["regnet_y_128gf"]
 
@@ -242,6 +251,7 @@ def test_regnet_equals_torchvision(tv_models, name, size):
     bindings = {"H": size, "W": size, "g": g,
                 **{f"d{i}": d for i, d in enumerate(params.depths, 1)},
                 **{f"w{i}": w for i, w in enumerate(params.widths, 1)}}
+    assert header_table(name[:8])[name] == [*params.depths, *params.widths, g]
     stages = {f"block{i}.{d - 1}.relu3": f"trunk_output.block{i}"
               for i, d in enumerate(params.depths, 1)}
     compare_with_torchvision(SPECS / f"{name[:8]}.yaml", bindings, make,
