@@ -59,6 +59,12 @@ FIGURES = {
     "deeplabv3_resnet101": (58_630_997, 248_752_300_288, False),
     "deeplabv3_mobilenet_v3_large": (11_025_477, 10_436_350_688, False),
     "lraspp_mobilenet_v3_large": (3_221_538, 2_086_219_688, False),
+    # torchvision's regnet_x_400mf and regnet_y_400mf, the specs' defaults; the other
+    # variants at their bindings in tests/test_torchvision_oracle.py
+    "regnet_x": (5_495_976, 413_812_608, False),
+    "regnet_y": (4_344_144, 401_842_848, False),
+    "wide_resnet50_2": (68_883_240, 11_398_021_120, False),
+    "wide_resnet101_2": (126_886_696, 22_753_050_624, False),
 }
 
 

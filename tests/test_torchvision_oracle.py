@@ -3,6 +3,8 @@ output shapes, parameters, buffers and FlopCounterMode FLOPs, at two input sizes
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers import SPECS, analyse_spec
 from tv_oracle import compare_with_torchvision
@@ -122,11 +124,17 @@ SHUFFLENET_STAGES = {"pool1": "maxpool", "stage2.unit1.2.shuffle1": "stage2",
 
 
 @pytest.mark.parametrize("size", [224, 160])
-def test_shufflenet_v2_x1_0_equals_torchvision(tv_models, size):
-    # torchvision pools with x.mean([2, 3]) (no module): the totals and the stages
-    compare_with_torchvision(SPECS / "shufflenet_v2_x1_0.yaml", {"H": size, "W": size},
-                             lambda: tv_models.shufflenet_v2_x1_0(weights=None),
-                             SHUFFLENET_STAGES, each_call=False)
+@pytest.mark.parametrize("width", ["x0_5", "x1_0", "x1_5", "x2_0"])
+def test_shufflenet_v2_equals_torchvision(tv_models, width, size):
+    """Each width is the x1_0 spec with its channels c1 … c5 bound to the builder's own
+    stages_out_channels. torchvision pools with x.mean([2, 3]) (no module): the totals and
+    the stages."""
+    make = getattr(tv_models, f"shufflenet_v2_{width}")
+    channels = make(weights=None)._stage_out_channels
+    compare_with_torchvision(SPECS / "shufflenet_v2_x1_0.yaml",
+                             {"H": size, "W": size,
+                              **{f"c{i}": c for i, c in enumerate(channels, 1)}},
+                             lambda: make(weights=None), SHUFFLENET_STAGES, each_call=False)
 
 
 @pytest.mark.parametrize("size", [224, 160])
@@ -162,6 +170,44 @@ def test_a_mismatch_is_named(tv_models):
                                  lambda: tv_models.resnet34(weights=None))
 
 
+INCEPTION_V3_STAGES = {"pool2": "maxpool2", "Mixed_5d.concat1": "Mixed_5d",
+                       "Mixed_6e.concat1": "Mixed_6e", "Mixed_7c.concat1": "Mixed_7c",
+                       "fc1": "fc"}
+
+
+@pytest.mark.parametrize("size", [299, 395])  # the sizes that fit: 299 + 96·k
+def test_inception_v3_equals_torchvision(tv_models, size):
+    """In eval mode torchvision computes the main output alone: its calls (convolutions,
+    norms and the classifier in order; its blocks pool with F.avg_pool2d and F.max_pool2d,
+    which no hook sees) and FLOPs are the spec's main output's, its parameters and
+    buffers the whole spec's, the auxiliary head's included (27,161,264)."""
+    pairs = compare_with_torchvision(
+        SPECS / "inception_v3.yaml", {"H": size, "W": size},
+        lambda: tv_models.inception_v3(weights=None, aux_logits=True, init_weights=False),
+        INCEPTION_V3_STAGES, pools=False, main_only=True)
+    assert pairs["Mixed_7b.branch3.split31.branch2.cbr_hw1.conv1"] == \
+        "Mixed_7b.branch3x3dbl_3b.conv"
+    assert not any(name.startswith("AuxLogits") for name in pairs)
+
+
+def test_inception_v3_auxiliary_head_runs_in_training(tv_models):
+    """In training mode torchvision runs the auxiliary head too: its FLOPs are the whole
+    spec's (both outputs), its second output the spec's AuxLogits (batch 2: BatchNorm
+    refuses one sample per channel in training)."""
+    import torch
+    from helpers import analyse_spec
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.device("meta"):
+        model = tv_models.inception_v3(weights=None, aux_logits=True, init_weights=False)
+        x = torch.empty(2, 3, 299, 299)
+    with FlopCounterMode(display=False) as counter:
+        logits, aux = model.train()(x)
+    a = analyse_spec("inception_v3")
+    assert counter.get_total_flops() == 2 * a.totals.flops > 2 * a.outputs[0].totals.flops
+    assert (tuple(logits.shape), tuple(aux.shape)) == ((2, 1000), (2, 1000))
+
+
 # The classic library specs against torchvision's builders: each call in order, and the
 # classifier's output by name (googlenet: the totals and names only — torchvision runs its
 # branches in another order).
@@ -172,6 +218,8 @@ CLASSIC = {"alexnet_torchvision": ("alexnet", {}, {"fc3": "classifier.6"}),
            "resnet50": ("resnet50", {}, {"fc1": "fc"}),
            "resnet101": ("resnet101", {}, {"fc1": "fc"}),
            "resnet152": ("resnet152", {}, {"fc1": "fc"}),
+           "wide_resnet50_2": ("wide_resnet50_2", {}, {"fc1": "fc"}),
+           "wide_resnet101_2": ("wide_resnet101_2", {}, {"fc1": "fc"}),
            **{name: (name, {}, {"fc3": "classifier.6"}) for name in (
                "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg19", "vgg19_bn")},
            "googlenet": ("googlenet", {"aux_logits": False, "init_weights": False},
@@ -263,3 +311,57 @@ def test_the_output_shape_is_compared(tv_models, tmp_path):
         compare_with_torchvision(tmp_path / "fcn.yaml", {"H": 224, "W": 224},
                                  lambda: tv_models.segmentation.fcn_resnet50(
                                      weights=None, weights_backbone=None))
+
+
+def regnet(tv_models, name):
+    """torchvision's RegNet builder `name`, runnable on the meta device, and the stage
+    depths and widths it derives: BlockParams.from_init_params computes them with torch
+    tensors (no data on the meta device), so it runs on the CPU here."""
+    import torch
+
+    module, made = tv_models.regnet, []
+    derive = module.BlockParams.from_init_params.__func__
+
+    def on_cpu(cls, **kwargs):
+        with torch.device("cpu"):
+            made.append(derive(cls, **kwargs))
+        return made[-1]
+
+    def make():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(module.BlockParams, "from_init_params", classmethod(on_cpu))
+            return getattr(module, name)(weights=None)
+    with torch.device("meta"):
+        make()  # once for the parameters it derives
+    return make, made[0]
+
+
+def header_table(spec: str) -> dict[str, list[int]]:
+    """The bindings of each variant as the spec's header lists them (d1 … d4 w1 … w4 g)."""
+    text = (SPECS / f"{spec}.yaml").read_text()
+    return {m[1]: [int(v) for v in m[2].split()]
+            for m in re.finditer(r"^#   (regnet_\w+) +([\d ]+)$", text, re.M)}
+
+
+REGNETS = [f"regnet_{xy}_{size}" for xy in "xy" for size in (
+    "400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")] + ["regnet_y_128gf"]
+
+
+@pytest.mark.parametrize("size", [224, 160])
+@pytest.mark.parametrize("name", REGNETS)
+def test_regnet_equals_torchvision(tv_models, name, size):
+    """Each torchvision RegNet is the spec at the stage depths d_i and widths w_i its own
+    BlockParams derives; the group width is min(g, w_i), as torchvision adjusts it."""
+    make, params = regnet(tv_models, name)
+    assert params.bottleneck_multipliers == [1.0] * 4 and params.strides == [2] * 4
+    assert params.se_ratio == (0.25 if "_y_" in name else None)
+    g = max(params.group_widths)  # the builder's group_width, min(g, w_i) in each stage
+    assert params.group_widths == [min(g, w) for w in params.widths]
+    bindings = {"H": size, "W": size, "g": g,
+                **{f"d{i}": d for i, d in enumerate(params.depths, 1)},
+                **{f"w{i}": w for i, w in enumerate(params.widths, 1)}}
+    assert header_table(name[:8])[name] == [*params.depths, *params.widths, g]
+    stages = {f"block{i}.{d - 1}.relu3": f"trunk_output.block{i}"
+              for i, d in enumerate(params.depths, 1)}
+    compare_with_torchvision(SPECS / f"{name[:8]}.yaml", bindings, make,
+                             {"relu1": "stem", **stages, "fc1": "fc"}, in_order=False)
