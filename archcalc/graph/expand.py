@@ -37,7 +37,7 @@ from ..spec.model import (
     Residual,
     Spec,
     channels_symbol,
-    symbol,
+    substitutions,
 )
 from ..spec.names import INPUT
 from . import values as V
@@ -63,7 +63,7 @@ class _Expander:
     def __init__(self, spec: Spec, values: dict | None = None):
         self.spec = spec
         # The symbols' values, for the repeat counts that use them (nothing else here does).
-        self.values = {symbol(k): sp.Integer(v) for k, v in (values or {}).items()}
+        self.values = substitutions(spec.symbols, values or {})
         self.blocks = {b.name: b for b in spec.blocks}  # looked up once per instance
         self.channel_of: dict = {}  # an instance's `in` symbol -> its input's entry
         self.nodes: list[dict] = []
