@@ -154,3 +154,37 @@ def test_classic_library_specs_equal_torchvision(tv_models, name, size):
     compare_with_torchvision(SPECS / f"{name}.yaml", {"H": size, "W": size},
                              lambda: getattr(tv_models, builder)(weights=None, **kwargs),
                              names, each_call=name != "googlenet")
+
+
+# EfficientNet-B1 … B7 from B0's spec (B0 itself is above): torchvision's (width_mult,
+# depth_mult), at each variant's own resolution (its weights' crop size) and at 192. B1 at
+# its size runs by default; the rest take 9–25 s each (hundreds of modules built, hooked
+# and counted twice): `pytest -m slow`.
+EFFICIENTNET = {"b1": (1.0, 1.1, 240), "b2": (1.1, 1.2, 288), "b3": (1.2, 1.4, 300),
+                "b4": (1.4, 1.8, 380), "b5": (1.6, 2.2, 456), "b6": (1.8, 2.6, 528),
+                "b7": (2.0, 3.1, 600)}
+
+
+@pytest.mark.parametrize("variant,size", [
+    pytest.param(v, s, marks=[] if (v, s) == ("b1", 240) else [pytest.mark.slow])
+    for v in sorted(EFFICIENTNET) for s in (EFFICIENTNET[v][2], 192)])
+def test_efficientnet_variants_equal_torchvision(tv_models, variant, size):
+    width, depth, _ = EFFICIENTNET[variant]
+    pairs = compare_with_torchvision(
+        SPECS / "efficientnet_b0.yaml",
+        {"width_mult": width, "depth_mult": depth, "H": size, "W": size},
+        lambda: getattr(tv_models, f"efficientnet_{variant}")(weights=None),
+        {"cbs2.silu1": "features.8", "fc1": "classifier.1"})
+    # the last stage's first block: its depthwise conv, by the order rule
+    blocks = [n for n in pairs if n.endswith(".cbs2.conv1") and n.startswith("stage7.")]
+    assert pairs[blocks[0]] == "features.7.0.block.1.0"
+
+
+@pytest.mark.parametrize("size", [224, 160])
+@pytest.mark.parametrize("width", [0.5, 1.4])
+def test_mobilenet_v2_width_multiplier_equals_torchvision(tv_models, width, size):
+    compare_with_torchvision(SPECS / "mobilenet_v2.yaml",
+                             {"width_mult": width, "H": size, "W": size},
+                             lambda: tv_models.mobilenet_v2(weights=None, width_mult=width),
+                             {"cbr1.relu61": "features.0", "cbr2.relu61": "features.18",
+                              "fc1": "classifier.1"}, each_call=False)
