@@ -188,3 +188,21 @@ def test_mobilenet_v2_width_multiplier_equals_torchvision(tv_models, width, size
                              lambda: tv_models.mobilenet_v2(weights=None, width_mult=width),
                              {"cbr1.relu61": "features.0", "cbr2.relu61": "features.18",
                               "fc1": "classifier.1"}, each_call=False)
+
+
+# EfficientNetV2: Fused-MBConv stages, then MBConv with squeeze-and-excitation of the
+# block's input channels; at each model's own resolution and at 224. V2-S at 224 runs by
+# default; the rest take 15–40 s each: `pytest -m slow`.
+@pytest.mark.parametrize("name,size", [
+    pytest.param(n, s, marks=[] if (n, s) == ("efficientnet_v2_s", 224) else [pytest.mark.slow])
+    for n, own in (("efficientnet_v2_s", 384), ("efficientnet_v2_m", 480),
+                   ("efficientnet_v2_l", 480)) for s in (own, 224)])
+def test_efficientnet_v2_equals_torchvision(tv_models, name, size):
+    pairs = compare_with_torchvision(SPECS / f"{name}.yaml", {"H": size, "W": size},
+                                     lambda: getattr(tv_models, name)(weights=None),
+                                     {"cbs2.silu1": "features.7" if name.endswith("s")
+                                      else "features.8", "fc1": "classifier.1"})
+    # stage 1 (t = 1): one k×k conv per block; stage 2: the fused expansion, then project
+    assert pairs["fused_stage1.fused1.cbs1.conv1"] == "features.1.0.block.0.0"
+    assert pairs["fused_stage2.fused1.project1.0.conv1"] == "features.2.0.block.1.0"
+    assert pairs["mbconv_stage1.mbconv1.branch2.conv1"] == "features.4.0.block.2.fc1"
