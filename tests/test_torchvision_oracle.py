@@ -206,3 +206,33 @@ def test_efficientnet_v2_equals_torchvision(tv_models, name, size):
     assert pairs["fused_stage1.fused1.cbs1.conv1"] == "features.1.0.block.0.0"
     assert pairs["fused_stage2.fused1.project1.0.conv1"] == "features.2.0.block.1.0"
     assert pairs["mbconv_stage1.mbconv1.branch2.conv1"] == "features.4.0.block.2.fc1"
+
+
+# MnasNet 0.5, 0.75, 1.0 and 1.3 from one spec: the width multiplier `alpha`.
+MNASNET = {"mnasnet0_5": 0.5, "mnasnet0_75": 0.75, "mnasnet1_0": 1.0, "mnasnet1_3": 1.3}
+
+
+@pytest.mark.parametrize("size", [224, 160])
+@pytest.mark.parametrize("name", sorted(MNASNET))
+def test_mnasnet_equals_torchvision(tv_models, name, size):
+    # torchvision pools with x.mean([2, 3]) (no module): the totals and the stages
+    compare_with_torchvision(SPECS / "mnasnet1_0.yaml",
+                             {"alpha": MNASNET[name], "H": size, "W": size},
+                             lambda: getattr(tv_models, name)(weights=None),
+                             {"cbr1.relu1": "layers.2", "sep1.bn1": "layers.7",
+                              "stack1.inverted_residual2.1.add1": "layers.8",
+                              "stack6.inverted_residual1.add1": "layers.13",
+                              "cbr2.relu1": "layers.16", "fc1": "classifier.1"},
+                             each_call=False)
+
+
+@pytest.mark.parametrize("size", [224, 160])
+def test_mobilenet_v3_small_equals_torchvision(tv_models, size):
+    pairs = compare_with_torchvision(SPECS / "mobilenet_v3_small.yaml", {"H": size, "W": size},
+                                     lambda: tv_models.mobilenet_v3_small(weights=None),
+                                     {"cna1.hardswish1": "features.0", "bneck1.bn1": "features.1",
+                                      "bneck11.add1": "features.11",
+                                      "cna2.hardswish1": "features.12", "fc2": "classifier.3"})
+    # the first row: no expansion, squeeze-and-excitation at stride 2
+    assert pairs["bneck1.squeeze_excite1.0.branch2.conv1"] == "features.1.block.1.fc1"
+    assert pairs["bneck2.cna1.0.conv1"] == "features.2.block.0.0"
