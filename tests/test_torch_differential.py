@@ -108,7 +108,10 @@ def test_every_layer_kind_has_a_pytorch_module():
 
     seen = set()
     for path in sorted(SPECS.glob("*.yaml")):
-        for row in analyze(build_graph(parse_file(path)), {}).rows:
+        spec = parse_file(path)  # symbolic in the input's sizes; widths and depths bound
+        inputs = {str(d) for d in spec.input}
+        bound = {k: v for k, v in spec.defaults.items() if k not in inputs}
+        for row in analyze(build_graph(spec), bound).rows:
             assert row.call is not None, row.name
             seen.add(row.kind)
     spec = parse_text(ALL_KINDS_SPEC)
