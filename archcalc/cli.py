@@ -100,12 +100,14 @@ def _parse(spec: str):
     return parse_text(text, "<stdin>")
 
 
-def _bindings(assignments: tuple[str, ...]) -> dict[str, int]:
-    """The NAME=VALUE pairs of a command line as numbers; the Design checks them against
-    the spec (names, constraints, range)."""
+def _bindings(assignments: tuple[str, ...]) -> dict:
+    """The NAME=VALUE pairs of a command line as numbers (whole, or decimals kept exact
+    as written); the Design checks them against the spec (names, kinds, constraints,
+    range)."""
     from .spec import bounds
+    from .spec.scalars import Real, resolve_plain
 
-    out: dict[str, int] = {}
+    out: dict = {}
     for item in assignments:
         for part in item.split(","):
             name, eq, value = part.partition("=")
@@ -119,8 +121,11 @@ def _bindings(assignments: tuple[str, ...]) -> dict[str, int]:
             try:
                 out[name] = int(value)
             except ValueError:
-                raise click.UsageError(f"{name}={value}: the value must be a whole number") \
-                    from None
+                decimal = resolve_plain(value)  # 1.1 -> a Real, exact: 11/10
+                if not isinstance(decimal, Real):
+                    raise click.UsageError(f"{name}={value}: the value must be a whole number "
+                                           "(or a decimal, for a fraction symbol)") from None
+                out[name] = decimal
     return out
 
 

@@ -65,7 +65,47 @@ FIGURES = {
     "regnet_y": (4_344_144, 401_842_848, False),
     "wide_resnet50_2": (68_883_240, 11_398_021_120, False),
     "wide_resnet101_2": (126_886_696, 22_753_050_624, False),
+    "mobilenet_v3_small": (2_542_856, 56_510_400, False),
+    "mnasnet1_0": (4_383_312, 314_415_872, False),
+    "efficientnet_v2_s": (21_458_488, 8_365_617_152, False),  # at 384, its default
+    "efficientnet_v2_m": (54_139_356, 24_582_460_384, False),  # at 480
+    "efficientnet_v2_l": (118_515_272, 56_079_699_008, False),  # at 480
 }
+
+# Other torchvision models from the same specs, by their symbols (each spec's header and
+# README's table list them): spec, bindings, trainable parameters, MACs.
+VARIANTS = {
+    "efficientnet_b1": ("efficientnet_b0", dict(width_mult=1.0, depth_mult=1.1, H=240, W=240),
+                        7_794_184, 686_802_832),
+    "efficientnet_b2": ("efficientnet_b0", dict(width_mult=1.1, depth_mult=1.2, H=288, W=288),
+                        9_109_994, 1_087_529_456),
+    "efficientnet_b3": ("efficientnet_b0", dict(width_mult=1.2, depth_mult=1.4, H=300, W=300),
+                        12_233_232, 1_827_141_392),
+    "efficientnet_b4": ("efficientnet_b0", dict(width_mult=1.4, depth_mult=1.8, H=380, W=380),
+                        19_341_616, 4_393_771_024),
+    "efficientnet_b5": ("efficientnet_b0", dict(width_mult=1.6, depth_mult=2.2, H=456, W=456),
+                        30_389_784, 10_266_384_752),
+    "efficientnet_b6": ("efficientnet_b0", dict(width_mult=1.8, depth_mult=2.6, H=528, W=528),
+                        43_040_704, 19_067_593_536),
+    "efficientnet_b7": ("efficientnet_b0", dict(width_mult=2.0, depth_mult=3.1, H=600, W=600),
+                        66_347_960, 37_745_884_192),
+    "mobilenet_v2 (width 0.5)": ("mobilenet_v2", dict(width_mult=0.5), 1_968_680, 97_131_840),
+    "mobilenet_v2 (width 1.4)": ("mobilenet_v2", dict(width_mult=1.4), 6_108_776, 582_195_824),
+    "mnasnet0_5": ("mnasnet1_0", dict(alpha=0.5), 2_218_512, 104_455_968),
+    "mnasnet0_75": ("mnasnet1_0", dict(alpha=0.75), 3_170_208, 215_493_104),
+    "mnasnet1_3": ("mnasnet1_0", dict(alpha=1.3), 6_282_256, 526_362_432),
+    **{f"efficientnet_v2_{v} at 224": (f"efficientnet_v2_{v}", dict(H=224, W=224), p, m)
+       for v, p, m in (("s", 21_458_488, 2_849_895_872), ("m", 54_139_356, 5_362_207_200),
+                       ("l", 118_515_272, 12_231_188_544))},
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_variants_by_their_symbols(name):
+    spec, bindings, params, macs = VARIANTS[name]
+    a = analyse_spec(spec, **bindings)
+    assert a.ok, [d.headline() for d in a.findings]
+    assert (a.totals.trainable, a.totals.macs) == (params, macs)
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))

@@ -365,3 +365,85 @@ def test_regnet_equals_torchvision(tv_models, name, size):
               for i, d in enumerate(params.depths, 1)}
     compare_with_torchvision(SPECS / f"{name[:8]}.yaml", bindings, make,
                              {"relu1": "stem", **stages, "fc1": "fc"}, in_order=False)
+
+
+# EfficientNet-B1 … B7 from B0's spec (B0 itself is above): torchvision's (width_mult,
+# depth_mult), at each variant's own resolution (its weights' crop size) and at 192. B1 at
+# its size runs by default; the rest take 9–25 s each (hundreds of modules built, hooked
+# and counted twice): `pytest -m slow`.
+EFFICIENTNET = {"b1": (1.0, 1.1, 240), "b2": (1.1, 1.2, 288), "b3": (1.2, 1.4, 300),
+                "b4": (1.4, 1.8, 380), "b5": (1.6, 2.2, 456), "b6": (1.8, 2.6, 528),
+                "b7": (2.0, 3.1, 600)}
+
+
+@pytest.mark.parametrize("variant,size", [
+    pytest.param(v, s, marks=[] if (v, s) == ("b1", 240) else [pytest.mark.slow])
+    for v in sorted(EFFICIENTNET) for s in (EFFICIENTNET[v][2], 192)])
+def test_efficientnet_variants_equal_torchvision(tv_models, variant, size):
+    width, depth, _ = EFFICIENTNET[variant]
+    pairs = compare_with_torchvision(
+        SPECS / "efficientnet_b0.yaml",
+        {"width_mult": width, "depth_mult": depth, "H": size, "W": size},
+        lambda: getattr(tv_models, f"efficientnet_{variant}")(weights=None),
+        {"cbs2.silu1": "features.8", "fc1": "classifier.1"})
+    # the last stage's first block: its depthwise conv, by the order rule
+    blocks = [n for n in pairs if n.endswith(".cbs2.conv1") and n.startswith("stage7.")]
+    assert pairs[blocks[0]] == "features.7.0.block.1.0"
+
+
+@pytest.mark.parametrize("size", [224, 160])
+@pytest.mark.parametrize("width", [0.5, 1.4])
+def test_mobilenet_v2_width_multiplier_equals_torchvision(tv_models, width, size):
+    compare_with_torchvision(SPECS / "mobilenet_v2.yaml",
+                             {"width_mult": width, "H": size, "W": size},
+                             lambda: tv_models.mobilenet_v2(weights=None, width_mult=width),
+                             {"cbr1.relu61": "features.0", "cbr2.relu61": "features.18",
+                              "fc1": "classifier.1"}, each_call=False)
+
+
+# EfficientNetV2: Fused-MBConv stages, then MBConv with squeeze-and-excitation of the
+# block's input channels; at each model's own resolution and at 224. V2-S at 224 runs by
+# default; the rest take 15–40 s each: `pytest -m slow`.
+@pytest.mark.parametrize("name,size", [
+    pytest.param(n, s, marks=[] if (n, s) == ("efficientnet_v2_s", 224) else [pytest.mark.slow])
+    for n, own in (("efficientnet_v2_s", 384), ("efficientnet_v2_m", 480),
+                   ("efficientnet_v2_l", 480)) for s in (own, 224)])
+def test_efficientnet_v2_equals_torchvision(tv_models, name, size):
+    pairs = compare_with_torchvision(SPECS / f"{name}.yaml", {"H": size, "W": size},
+                                     lambda: getattr(tv_models, name)(weights=None),
+                                     {"cbs2.silu1": "features.7" if name.endswith("s")
+                                      else "features.8", "fc1": "classifier.1"})
+    # stage 1 (t = 1): one k×k conv per block; stage 2: the fused expansion, then project
+    assert pairs["fused_stage1.fused1.cbs1.conv1"] == "features.1.0.block.0.0"
+    assert pairs["fused_stage2.fused1.project1.0.conv1"] == "features.2.0.block.1.0"
+    assert pairs["mbconv_stage1.mbconv1.branch2.conv1"] == "features.4.0.block.2.fc1"
+
+
+# MnasNet 0.5, 0.75, 1.0 and 1.3 from one spec: the width multiplier `alpha`.
+MNASNET = {"mnasnet0_5": 0.5, "mnasnet0_75": 0.75, "mnasnet1_0": 1.0, "mnasnet1_3": 1.3}
+
+
+@pytest.mark.parametrize("size", [224, 160])
+@pytest.mark.parametrize("name", sorted(MNASNET))
+def test_mnasnet_equals_torchvision(tv_models, name, size):
+    # torchvision pools with x.mean([2, 3]) (no module): the totals and the stages
+    compare_with_torchvision(SPECS / "mnasnet1_0.yaml",
+                             {"alpha": MNASNET[name], "H": size, "W": size},
+                             lambda: getattr(tv_models, name)(weights=None),
+                             {"cbr1.relu1": "layers.2", "sep1.bn1": "layers.7",
+                              "stack1.inverted_residual2.1.add1": "layers.8",
+                              "stack6.inverted_residual1.add1": "layers.13",
+                              "cbr2.relu1": "layers.16", "fc1": "classifier.1"},
+                             each_call=False)
+
+
+@pytest.mark.parametrize("size", [224, 160])
+def test_mobilenet_v3_small_equals_torchvision(tv_models, size):
+    pairs = compare_with_torchvision(SPECS / "mobilenet_v3_small.yaml", {"H": size, "W": size},
+                                     lambda: tv_models.mobilenet_v3_small(weights=None),
+                                     {"cna1.hardswish1": "features.0", "bneck1.bn1": "features.1",
+                                      "bneck11.add1": "features.11",
+                                      "cna2.hardswish1": "features.12", "fc2": "classifier.3"})
+    # the first row: no expansion, squeeze-and-excitation at stride 2
+    assert pairs["bneck1.squeeze_excite1.0.branch2.conv1"] == "features.1.block.1.fc1"
+    assert pairs["bneck2.cna1.0.conv1"] == "features.2.block.0.0"

@@ -21,7 +21,7 @@ from ..graph import INPUT, Graph, Node
 from ..layers import KINDS
 from ..layers.axismap import INPUT_FIELD
 from ..layers.base import Ctx, Shape
-from ..spec.model import symbol
+from ..spec.model import substitutions
 from . import receptive as RF
 from .bind import bind_args
 from .conventions import CONVENTIONS, DEFAULT
@@ -46,7 +46,7 @@ def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
     fields, and the bindings; after a one-character edit almost every layer is a hit."""
     bindings = dict(bindings or {})
     conv = CONVENTIONS[convention]
-    subs = {symbol(k): sp.Integer(v) for k, v in bindings.items()}
+    subs = substitutions(graph.symbols, bindings)
     dims = tuple(d.xreplace(subs) for d in graph.input)
     x0 = Shape(dims[0], dims[1:])
     walk = _Walk(graph, subs, conv.flops_per_mac, lenient)

@@ -27,9 +27,10 @@ from .model import (
     Spec,
     SymbolDecl,
     block_arg,
+    number,
     symbol,
 )
-from .scalars import Trap
+from .scalars import Real, Trap
 from .source import check_text, read_spec
 from .yamlnodes import MAX_KEY, LMap, LScalar, LSeq, Node, load
 
@@ -161,13 +162,18 @@ class _SpecParser:
                     if k.value == "doc":
                         decl["doc"] = self.text(v, f"{name}.doc")
                     else:
-                        decl[k.value] = self.plain_int(v, f"{name}.{k.value}",
-                                                       0 if k.value == "min" else 1)
+                        decl[k.value] = self.setting(v, f"{name}.{k.value}",
+                                                     0 if k.value == "min" else 1)
             elif isinstance(value, LScalar) and value.value is not None:
-                decl["default"] = self.plain_int(value, f"symbol {name}", 1)
+                decl["default"] = self.setting(value, f"symbol {name}", 1)
             elif not (isinstance(value, LScalar) and value.value is None):
                 raise error(f"symbol {name}: give a default value or a mapping", value.loc,
                             code="type")
+            # A decimal default, min or max makes a fraction symbol (`width_mult: 1.0`).
+            decl["fraction"] = any(isinstance(decl.get(k), Real) for k in ("default", "min", "max"))
+            if decl["fraction"] and decl.get("multiple_of") is not None:
+                raise error(f"symbol {name} is a fraction (a decimal is written for it): it "
+                            "takes no multiple_of", key.loc, code="type")
             sd = SymbolDecl(**decl)
             if sd.contradiction():
                 raise error(f"contradictory constraints: {sd.contradiction()}", key.loc,
@@ -176,6 +182,19 @@ class _SpecParser:
                 raise error(f"the default breaks the symbol's own constraint: "
                             f"{sd.violation(sd.default)}", key.loc, code="range")
             self.symbols[name] = sd
+
+    def setting(self, node: Node, what: str, minimum: int) -> int | Real:
+        """A symbol's default, min or max: a plain whole number, or a positive decimal
+        (exact, bounded: `1.1` is 11/10) that makes the symbol a fraction."""
+        if isinstance(node, LScalar) and isinstance(node.value, Real):
+            try:
+                if number(node.value) <= 0:
+                    raise error(f"{what} must be positive, got {node.value.text}", node.loc,
+                                code="range")
+            except ExprError as exc:
+                raise error(f"{what}: {exc}", node.loc, code="range") from None
+            return node.value
+        return self.plain_int(node, what, minimum)
 
     def symbol_name(self, key: LScalar) -> str:
         name = str(key.value).lstrip("$")
@@ -197,7 +216,7 @@ class _SpecParser:
 
     def resolve(self, name: str, offset: int, extra: dict | None = None) -> sp.Expr:
         if name in self.symbols:
-            return symbol(name)
+            return self.symbols[name].sym
         if name == IN and self.input_channels is not None:
             return self.input_channels  # outside a block: the network's input channels
         names = [*(extra or {}), *self.symbols]
@@ -226,7 +245,11 @@ class _SpecParser:
                     not isinstance(item.value, Trap) and IDENT.fullmatch(item.value.lstrip("$")):
                 name = self.symbol_name(item)
                 # A name in `input` declares the symbol if `symbols:` did not.
-                self.symbols.setdefault(name, SymbolDecl(name, item.loc))
+                decl = self.symbols.setdefault(name, SymbolDecl(name, item.loc))
+                if decl.fraction:
+                    raise error(f"{what} is {name}, a fraction symbol (a decimal is written "
+                                "for it): the input's sizes are whole numbers", item.loc,
+                                code="input")
                 dims.append(symbol(name))
             else:
                 value = P.integer(item, what, self.resolve, 1)
