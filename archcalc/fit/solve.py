@@ -35,7 +35,7 @@ class FitResult:
     answer: Point | None
     beyond: Point | None = None         # the next valid value past the answer, exactly
     beyond_fails: tuple[Constraint, ...] = ()
-    beyond_note: str = ""               # why there is no such value / it was not checked
+    beyond_note: str = ""               # why there is none, or why the values between fail
     closest: Point | None = None        # no answer: the value that comes nearest
     closest_fails: tuple[Constraint, ...] = ()
     not_monotone: tuple[str, ...] = ()  # figures that go up and down over the range
@@ -57,14 +57,12 @@ def solve(probe: Probe, constraints: tuple[Constraint, ...], maximize: bool = Tr
     low = max(1, lo or 1, decl.min)
     low = -(-low // step) * step
     limit = probe.mode == "points" and MAX_ANALYSES or MAX_POINTS
-    top = [v for v in (hi, decl.max) if v is not None]
-    if top:
-        high, how = min(top), ("the stated range" if hi is not None and hi == min(top)
-                               else f"{symbol}'s maximum")
+    if hi is not None:
+        high, how = (min(hi, decl.max), "the stated range") if decl.max else (hi, "the stated range")
         if (high - low) // step + 1 > limit:
             raise _too_many(symbol, low, high, limit)
     else:
-        high, how = _doubling(probe, constraints, maximize, low, step, limit)
+        high, how = _doubling(probe, constraints, maximize, low, step, limit, decl.max)
     values = range(low, high + 1, step)
     points = [probe.at(_at(probe, v)) for v in values]
     ok = [p for p in points if p.valid is not False and not failing(constraints, p)]
@@ -116,9 +114,11 @@ class _Decl:
                      max([1, *(d.min or 1 for d in decls)]), min(maxes) if maxes else None)
 
 
-def _doubling(probe, constraints, maximize, low, step, limit) -> tuple[int, str]:
+def _doubling(probe, constraints, maximize, low, step, limit, top) -> tuple[int, str]:
     v = low
     while True:
+        if top is not None and v >= top:
+            return top - (top - low) % step, "the symbol's maximum"
         p = probe.at(_at(probe, v))
         met = p.valid is not False and not failing(constraints, p)
         if p.valid is not False and met != maximize:
@@ -132,17 +132,18 @@ def _doubling(probe, constraints, maximize, low, step, limit) -> tuple[int, str]
 
 def _beyond(probe: Probe, start: int, delta: int, low: int, decl):
     """The next valid value past the answer, analysed in full; or why there is none."""
-    v = start + delta
+    v, skipped = start + delta, ""
     for _ in range(MAX_ANALYSES):
         if v < low:
             return None, f"{start} is the smallest value {probe.symbols[0]} takes"
         if decl.max is not None and v > decl.max:
             return None, f"{start} is the largest value {probe.symbols[0]} takes"
-        quick = probe.at(_at(probe, v))
-        if quick.valid is not False:
+        p = probe.at(_at(probe, v))
+        if p.valid is not False:
             p = probe.exact(_at(probe, v))
             if p.valid is not False:
-                return p, ""
+                return p, skipped
+        skipped = skipped or f"{probe.symbols[0]} = {v} does not fit: {p.problem}"
         v += delta
     return None, "no valid value within the next checks"
 

@@ -63,6 +63,8 @@ def render_fit(r: FitResult, constraints: tuple[Constraint, ...], name: str,
         out.append(f"  at {s} = {v}: {_figures(r.answer, shown)}")
         if r.beyond is not None:
             b = r.beyond.values[0]
+            if r.beyond_note:
+                out.append(f"  {r.beyond_note}")
             if r.beyond_fails:
                 out.append(f"  {s} = {b} (the next valid value) fails: "
                            f"{_why(r.beyond_fails, r.beyond)}")
