@@ -59,11 +59,17 @@ def _load(spec: str, sets, convention: str, texts: tuple[str, ...]):
             design = Design(parsed, _CLI["bindings"](tuple(sets)), convention=convention)
             return design, constraints
     except SpecError as exc:
-        loc = exc.diagnostics[0].loc
-        if loc is not None and loc.file == "<constraint>":
-            source = SourceText("<constraint>", "\n".join(texts))
-        _CLI["print_diagnostics"](exc.diagnostics, source or _CLI["source_of"](exc))
-        sys.exit(2)
+        _report(exc, source or _CLI["source_of"](exc), texts)
+
+
+def _report(exc: SpecError, source: SourceText | None, texts: tuple[str, ...]):
+    """Print a SpecError under the text it points into — a constraint's or the spec's —
+    and exit 2."""
+    loc = exc.diagnostics[0].loc
+    if loc is not None and loc.file == "<constraint>":
+        source = SourceText("<constraint>", "\n".join(texts))
+    _CLI["print_diagnostics"](exc.diagnostics, source)
+    sys.exit(2)
 
 
 def _check_symbol(design, name: str) -> None:
@@ -108,8 +114,7 @@ def fit(spec, constraints, symbol, maximize, span, batch, dtype, optimizer, sets
             probe = Probe(design, symbols, names, MemoryOptions(batch, dtype, optimizer))
             result = solve(probe, cons, maximize, lo, hi)
     except SpecError as exc:
-        _CLI["print_diagnostics"](exc.diagnostics, design.source)
-        sys.exit(2)
+        _report(exc, design.source, constraints)
     click.echo(render_fit(result, cons, design.spec.name, names), nl=False)
     sys.exit(0 if result.answer is not None else 1)
 
@@ -157,16 +162,15 @@ def sweep(spec, ranges, fmt, figures, budget, plot_path, batch, dtype, optimizer
                 raise click.UsageError("sweep one symbol, or a grid of two different ones")
             for a in axes:
                 _check_symbol(design, a.symbol)
-            names = tuple(dict.fromkeys([*(f.strip() for f in figures.split(",") if f.strip()),
-                                         *(c.figure for c in cons)]))
-            check_figures(design.analysis, _as_constraints(names))
+            asked = tuple(f.strip() for f in figures.split(",") if f.strip())
             check_figures(design.analysis, cons)
+            check_figures(design.analysis, _as_constraints(asked))
+            names = tuple(dict.fromkeys([*asked, *(c.figure for c in cons)]))
             probe = Probe(design, tuple(a.symbol for a in axes), names,
                           MemoryOptions(batch, dtype, optimizer))
             table = run(probe, axes, cons)
     except SpecError as exc:
-        _CLI["print_diagnostics"](exc.diagnostics, design.source)
-        sys.exit(2)
+        _report(exc, design.source, budget)
     click.echo(render_sweep(table, fmt), nl=False)
     if plot_path:
         try:
@@ -181,9 +185,9 @@ def sweep(spec, ranges, fmt, figures, budget, plot_path, batch, dtype, optimizer
 
 
 def _as_constraints(names):
+    """--figures' names as constraints, for `check_figures` (no position: an option)."""
     from fractions import Fraction
 
-    from .errors import SourceLoc
     from .fit.constraints import Constraint
 
-    return tuple(Constraint(n, "<=", Fraction(0), n, SourceLoc("--figures", 1, 1)) for n in names)
+    return tuple(Constraint(n, "<=", Fraction(0), n, None) for n in names)

@@ -74,7 +74,7 @@ def render_fit(r: FitResult, constraints: tuple[Constraint, ...], name: str,
         elif r.beyond_note:
             out.append(f"  {r.beyond_note}")
     out.append(f"  searched {s} = {r.lo}..{r.hi}, every value (upper end: {r.how}); "
-               f"{r.evaluated:,} values {'analysed' if r.mode == 'points' else 'from the formulas'}"
+               f"{r.evaluated:,} value{'s' if r.evaluated != 1 else ''} {'analysed' if r.mode == 'points' else 'from the formulas'}"
                f", {r.analyses} full {'analysis' if r.analyses == 1 else 'analyses'} to check")
     if r.not_monotone:
         out.append(f"  not monotone in {s}: {', '.join(r.not_monotone)} — the whole range was "
