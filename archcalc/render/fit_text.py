@@ -12,12 +12,12 @@ import io
 import json
 from fractions import Fraction
 
-from ..fit.constraints import Constraint
-from ..fit.figures import MEMORY
-from ..fit.probe import Point
-from ..fit.solve import FitResult
-from ..fit.sweep import Sweep
 from .numbers import both, size_bytes
+
+# archcalc/fit/figures.py's memory figures, printed in bytes. The results printed here
+# (fit/solve.py's FitResult, fit/sweep.py's Sweep, their Points and Constraints) are read
+# by their attributes: the render package stays below fit/, which builds on design.py.
+MEMORY = ("memory", "train_memory")
 
 
 def figure_text(name: str, value) -> str:
@@ -26,22 +26,22 @@ def figure_text(name: str, value) -> str:
     return size_bytes(int(value)) if name in MEMORY else both(int(value))
 
 
-def _figures(p: Point, names) -> str:
+def _figures(p, names) -> str:
     return "; ".join(f"{n} {figure_text(n, p.figures[n])}" for n in names if n in p.figures)
 
 
-def _why(fails: tuple[Constraint, ...], p: Point) -> str:
+def _why(fails: tuple, p) -> str:
     return "; ".join(f"{c.figure} = {figure_text(c.figure, p.figures[c.figure])}, not "
                      f"{c.op} {_bound(c)}" if c.figure in p.figures else
                      f"{c.figure} is not defined there" for c in fails)
 
 
-def _bound(c: Constraint) -> str:
+def _bound(c) -> str:
     b = c.bound
     return f"{b.numerator:,}" if b.denominator == 1 else f"{float(b):g}"
 
 
-def render_fit(r: FitResult, constraints: tuple[Constraint, ...], name: str,
+def render_fit(r, constraints: tuple, name: str,
                shown: tuple[str, ...]) -> str:
     s, word = r.symbol, ("largest" if r.maximize else "smallest")
     budget = " and ".join(c.text for c in constraints)
@@ -84,7 +84,7 @@ def render_fit(r: FitResult, constraints: tuple[Constraint, ...], name: str,
     return "\n".join(out) + "\n"
 
 
-def sweep_table(sw: Sweep) -> tuple[list[str], list[list]]:
+def sweep_table(sw) -> tuple[list[str], list[list]]:
     """(header, rows) with the raw values (ints, Fractions, None/bool)."""
     head = [a.symbol for a in sw.axes] + ["valid", *sw.figures] + (["meets"] if sw.constraints else [])
     rows = []
@@ -104,7 +104,7 @@ def _cell(x, json_like: bool = False):
     return x
 
 
-def render_sweep(sw: Sweep, fmt: str) -> str:
+def render_sweep(sw, fmt: str) -> str:
     head, rows = sweep_table(sw)
     if fmt == "json":
         data = {"symbols": [a.symbol for a in sw.axes], "figures": list(sw.figures),
