@@ -143,7 +143,7 @@ class Generator:
         inputs = {str(s) for d in self.spec.input for s in d.free_symbols}
         self.model_symbols = [s.name for s in self.spec.symbols if s.name not in inputs
                               and s.name in self.values and not self.baked
-                              and not self.spec.symbolic_repeats]
+                              and not _sets_a_repeat(self.spec, self.values, s.name)]
         self.top = self._top_analysis()
         self.fixed = {symbol(k): sp.Integer(v) for k, v in self.values.items()
                       if k not in self.model_symbols}
@@ -363,3 +363,17 @@ class Generator:
     def _all(self) -> dict:
         return {symbol(k): sp.Integer(v) for k, v in self.values.items()}
 
+
+def _sets_a_repeat(spec: Spec, values, name: str) -> bool:
+    """Whether a repeat count reads the symbol `name` (ResNets' `repeat: d3`): the graph
+    cannot be made without its value, so the class is written at it, not generic in it."""
+    if not spec.symbolic_repeats:
+        return False
+    from archcalc.errors import SpecError
+    from archcalc.graph import build_graph
+
+    try:
+        build_graph(spec, {k: v for k, v in values.items() if k != name})
+    except SpecError:
+        return True
+    return False
