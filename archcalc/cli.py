@@ -685,3 +685,10 @@ def _default_text(value) -> str:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# `fit` and `sweep` live in fitcli.py, which borrows the spec reading and diagnostics above.
+from .fitcli import register as _register_fit  # noqa: E402
+
+_register_fit(main, parse=_parse, bindings=_bindings, print_diagnostics=_print_diagnostics,
+              source_of=_source_of, no_gc=_no_cycle_collector)
