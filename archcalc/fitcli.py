@@ -10,7 +10,9 @@ table (sweep), 1 no value meets the budget, 2 an unreadable spec or budget, or m
 
 from __future__ import annotations
 
+import re
 import sys
+from decimal import Decimal
 
 import click
 
@@ -89,8 +91,10 @@ def _check_symbol(design, name: str) -> None:
               help="The symbol to size (a spec symbol, or batch); H,W: both, one value.")
 @click.option("--max/--min", "maximize", default=True, help="Largest (default) or smallest.")
 @click.option("--range", "span", metavar="LO..HI", help="Search these values only.")
+@click.option("--step", metavar="DECIMAL", help="A fraction symbol's grid (default 0.01).")
 @_options
-def fit(spec, constraints, symbol, maximize, span, batch, dtype, optimizer, sets, convention):
+def fit(spec, constraints, symbol, maximize, span, step, batch, dtype, optimizer, sets,
+        convention):
     """Size a network to a budget: the largest (or smallest) value of SYMBOL that fits.
 
     CONSTRAINT: FIGURE OP NUMBER, joined by `and` — figures params, buffers, macs, flops,
@@ -112,25 +116,40 @@ def fit(spec, constraints, symbol, maximize, span, batch, dtype, optimizer, sets
             check_figures(design.analysis, cons)
             names = tuple(dict.fromkeys([*SHOWN, *(c.figure for c in cons)]))
             probe = Probe(design, symbols, names, MemoryOptions(batch, dtype, optimizer))
-            result = solve(probe, cons, maximize, lo, hi)
+            result = solve(probe, cons, maximize, lo, hi, _step(step))
     except SpecError as exc:
         _report(exc, design.source, constraints)
     click.echo(render_fit(result, cons, design.spec.name, names), nl=False)
     sys.exit(0 if result.answer is not None else 1)
 
 
-def _span(span: str | None) -> tuple[int | None, int | None]:
+def _span(span: str | None) -> tuple[Decimal | None, Decimal | None]:
     if span is None:
         return None, None
     lo, sep, hi = span.partition("..")
-    try:
-        a, b = int(lo) if lo.strip() else None, int(hi) if hi.strip() else None
-    except ValueError:
-        raise click.UsageError(f"--range {clip(span)}: LO..HI, whole numbers") from None
+    a, b = (_decimal(x, f"--range {clip(span)}: LO..HI") if x.strip() else None
+            for x in (lo, hi))
     if not sep or (a is not None and b is not None and a > b) or any(
-            x is not None and not 1 <= x < 2**63 for x in (a, b)):
-        raise click.UsageError(f"--range {clip(span)}: LO..HI with 1 ≤ LO ≤ HI")
+            x is not None and not 0 < x < 2**63 for x in (a, b)):
+        raise click.UsageError(f"--range {clip(span)}: LO..HI with 0 < LO ≤ HI")
     return a, b
+
+
+def _step(step: str | None) -> Decimal | None:
+    if step is None:
+        return None
+    value = _decimal(step, f"--step {clip(step)}: a decimal")
+    # a step below 1e-6 makes a grid of millions of analyses over a unit interval
+    if not Decimal("1e-6") <= value <= 1000:
+        raise click.UsageError(f"--step {clip(step)}: from 0.000001 to 1000")
+    return value
+
+
+def _decimal(text: str, what: str) -> Decimal:
+    # digits and one point only: no exponent, NaN or Infinity, and a bounded length
+    if len(text.strip()) > 40 or not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text.strip()):
+        raise click.UsageError(f"{what}, a number like 3, 224 or 1.25")
+    return Decimal(text.strip())
 
 
 @click.command()

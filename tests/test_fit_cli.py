@@ -41,7 +41,8 @@ def test_readme_examples(line, expect):
 
 def test_readme_names_the_answers():
     text = README.read_text(encoding="utf-8")
-    for answer in ("is H = W = 344", "is batch = 1953", "d3 = 9", "growth = 36"):
+    for answer in ("is H = W = 344", "is batch = 1953", "d3 = 9", "growth = 36",
+                   "width_mult = 1.23 (4,994,504 parameters; 1.24 has 5,027,944"):
         assert answer in text
     r = CliRunner().invoke(main, ["fit", "resnet50", "--solve", "d3", "params <= 30e6"])
     assert "the largest d3 with params <= 30e6 is d3 = 9" in r.stdout
@@ -109,3 +110,37 @@ def test_sweep_plot(tmp_path):
                                   "--budget", "macs <= 1G", "--plot", str(out)])
     assert r.exit_code == 0, r.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_fraction_symbol_is_solved_on_a_decimal_grid():
+    """The widest MobileNetV2 under 5 M parameters: width_mult on a grid of 0.01 (README).
+    torchvision.models.mobilenet_v2(width_mult=1.23) has 4,994,504 parameters and 1.24
+    5,027,944 (tests/test_torchvision_oracle.py compares the spec at other widths)."""
+    r = CliRunner().invoke(main, ["fit", "mobilenet_v2", "--solve", "width_mult",
+                                  "--range", "1.1..1.3", "params <= 5e6"])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == ("MobileNet v2: the largest width_mult with params <= 5e6 is "
+                        "width_mult = 1.23")
+    assert "width_mult = 1.24 (the next valid value) fails: params = 5,027,944" in lines[2]
+    assert "searched width_mult = 1.1..1.3" in lines[3]
+    r = CliRunner().invoke(main, ["fit", "mobilenet_v2", "--solve", "width_mult", "--step",
+                                  "0.1", "--range", "1..1.5", "params <= 5e6"])
+    assert "is width_mult = 1.2\n" in r.stdout and "width_mult = 1.3 (the next" in r.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--step", "0"], "--step 0: from 0.000001 to 1000"),
+    (["--step", "1e-3"], "--step 1e-3: a decimal, a number like 3, 224 or 1.25"),
+    (["--range", "1.5..1"], "--range 1.5..1: LO..HI with 0 < LO ≤ HI")])
+def test_fit_refuses_a_bad_grid(args, message):
+    r = CliRunner().invoke(main, ["fit", "mobilenet_v2", "--solve", "width_mult", *args,
+                                  "params <= 5e6"])
+    assert r.exit_code == 2 and message in r.output
+
+
+def test_a_sweep_over_decimals():
+    r = CliRunner().invoke(main, ["sweep", "mobilenet_v2", "width_mult=0.5..1:0.5",
+                                  "--figures", "params", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[1:3] == ["0.5,yes,1968680", "1,yes,3504872"]

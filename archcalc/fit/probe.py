@@ -17,6 +17,7 @@ Three ways, chosen once per question:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 import sympy as sp
@@ -24,6 +25,7 @@ import sympy as sp
 from ..analysis.memory import estimate
 from ..design import Design
 from ..errors import Diagnostic, SpecError, clip
+from ..spec.scalars import Real
 from .evaluate import Number, compile_many, number
 from .figures import MemoryOptions, figure_exprs
 
@@ -94,11 +96,11 @@ class Probe:
         """The figures at `values`: from the formulas where there are, else `exact`."""
         if self.mode == "points":
             return self.exact(values)
-        figures = dict(zip(self._names, map(number, self._run(values))))
+        figures = dict(zip(self._names, map(number, self._run(_exact(values)))))
         if self.mode == "batch":
             return Point(values, figures)
         valid: bool | None = True
-        for s, v in zip(self.symbols, values):
+        for s, v in zip(self.symbols, _exact(values)):
             decl = self.design.spec.symbol_decl(s)
             problem = decl.violation(v) if decl else None
             if problem:
@@ -129,7 +131,7 @@ class Probe:
             figures.update({"memory": m.activations, "train_memory": m.training})
             return Point(values, {n: _int(figures[n]) for n in self._names})
         try:
-            d = self.design.rebind(dict(zip(self.symbols, values)))
+            d = self.design.rebind(dict(zip(self.symbols, map(_binding, values))))
             a = d.analysis
         except SpecError as exc:
             return Point(values, {}, False, exc.diagnostics[0].message)
@@ -139,6 +141,16 @@ class Probe:
                                             f"{first.message}")
         exprs = figure_exprs(a, self.names, self.memory)
         return Point(values, {n: _int(e) for n, e in exprs.items()})
+
+
+def _exact(values: tuple) -> tuple:
+    """A fraction symbol's values (Decimals: the solver's grid) as exact Fractions."""
+    return tuple(Fraction(v) if isinstance(v, Decimal) else v for v in values)
+
+
+def _binding(value):
+    """A value as a binding: a Decimal as the decimal text a spec or `--set` writes."""
+    return Real(str(value)) if isinstance(value, Decimal) else value
 
 
 def _the_symbols(exprs: dict, names: tuple[str, ...]) -> tuple[sp.Symbol, ...]:

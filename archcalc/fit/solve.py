@@ -1,7 +1,9 @@
 """The largest (or smallest) value of one symbol that meets a budget, found and checked.
 
 The values searched are the symbol's own: whole numbers from its minimum (at least 1), in
-steps of its `multiple_of`, to an upper end that is, in order, the range stated on the
+steps of its `multiple_of` — or, for a fraction symbol (a width multiplier), multiples of a
+decimal step (`--step`, 0.01 by default: PyTorch users write multipliers to two places) —
+to an upper end that is, in order, the range stated on the
 command line, the symbol's `max`, or the first power-of-two multiple of the start at which
 the budget fails (for `--max`; where it is first met, for `--min`), at most `MAX_POINTS`
 values on. Every value of that range is evaluated — so a figure that is not monotone in
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ..errors import Diagnostic, SpecError
 from .constraints import Constraint
@@ -23,6 +26,7 @@ from .probe import Point, Probe
 
 MAX_POINTS = 1 << 20      # values evaluated from the formulas in one search
 MAX_ANALYSES = 200        # full analyses in one search (re-expansion, confirmation)
+FRACTION_STEP = Decimal("0.01")  # a fraction symbol's grid unless --step says otherwise
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,12 @@ def failing(c: tuple[Constraint, ...], p: Point) -> tuple[Constraint, ...]:
 
 
 def solve(probe: Probe, constraints: tuple[Constraint, ...], maximize: bool = True,
-          lo: int | None = None, hi: int | None = None) -> FitResult:
+          lo=None, hi=None, step: Decimal | None = None) -> FitResult:
+    """The search runs over whole indices k; `_at` makes the values (k, or k·step for a
+    fraction symbol), so the same search serves both."""
     symbol = " = ".join(probe.symbols)  # several: tied, one value for all (H = W)
-    decl = _Decl.of(probe)
+    decl = _Decl.of(probe, step)
+    lo, hi = decl.index(lo, up=True), decl.index(hi, up=False)
     step = decl.multiple_of
     low = max(1, lo or 1, decl.min)
     low = -(-low // step) * step
@@ -60,11 +67,11 @@ def solve(probe: Probe, constraints: tuple[Constraint, ...], maximize: bool = Tr
     if hi is not None:
         high, how = (min(hi, decl.max), "the stated range") if decl.max else (hi, "the stated range")
         if (high - low) // step + 1 > limit:
-            raise _too_many(symbol, low, high, limit)
+            raise _too_many(symbol, decl.value(low), decl.value(high), limit)
     else:
-        high, how = _doubling(probe, constraints, maximize, low, step, limit, decl.max)
+        high, how = _doubling(probe, constraints, maximize, low, step, limit, decl.max, decl)
     values = range(low, high + 1, step)
-    points = [probe.at(_at(probe, v)) for v in values]
+    points = [probe.at(decl.at(probe, v)) for v in values]
     ok = [p for p in points if p.valid is not False and not failing(constraints, p)]
     if not maximize:
         ok.reverse()
@@ -79,47 +86,65 @@ def solve(probe: Probe, constraints: tuple[Constraint, ...], maximize: bool = Tr
             raise _disagree(symbol, cand, exact)
         answer = exact
         break
-    common = dict(symbol=symbol, maximize=maximize, lo=low, hi=high, how=how,
+    common = dict(symbol=symbol, maximize=maximize, lo=decl.value(low), hi=decl.value(high),
+                  how=how,
                   not_monotone=_not_monotone(points, constraints), evaluated=len(points),
                   mode=probe.mode, note=probe.note)
     if answer is None:
         closest, fails = _closest(points, constraints, maximize)
         return FitResult(answer=None, closest=closest, closest_fails=fails,
                          analyses=probe.analyses, **common)
-    beyond, note = _beyond(probe, answer.values[0], step if maximize else -step, low, decl)
+    k = decl.index(answer.values[0], up=True)
+    beyond, note = _beyond(probe, k, step if maximize else -step, low, decl)
     fails = failing(constraints, beyond) if beyond else ()
-    if beyond is not None and not fails and beyond.values[0] <= high and beyond.values[0] >= low:
+    if beyond is not None and not fails and low <= decl.index(beyond.values[0], True) <= high:
         raise _disagree(symbol, beyond, beyond)
     return FitResult(answer=answer, beyond=beyond, beyond_fails=fails, beyond_note=note,
                      analyses=probe.analyses, **common)
 
 
-def _at(probe: Probe, v: int) -> tuple[int, ...]:
-    return (v,) * len(probe.symbols)
-
-
 @dataclass(frozen=True)
 class _Decl:
-    """The constraints of the symbols solved for, together."""
+    """The constraints of the symbols solved for, together, in indices k of the grid:
+    the values are k (whole symbols) or k·unit (fraction symbols)."""
 
     multiple_of: int
     min: int
     max: int | None
+    unit: Decimal | None = None  # a fraction symbol's step; None: whole numbers
 
     @staticmethod
-    def of(probe: Probe) -> _Decl:
+    def of(probe: Probe, step: Decimal | None = None) -> _Decl:
         decls = [d for d in map(probe.design.spec.symbol_decl, probe.symbols) if d is not None]
+        if any(d.fraction for d in decls):
+            unit = step or FRACTION_STEP
+            lows = [math.ceil(Decimal(str(d.min)) / unit) for d in decls if d.min is not None]
+            highs = [math.floor(Decimal(str(d.max)) / unit) for d in decls if d.max is not None]
+            return _Decl(1, max([1, *lows]), min(highs) if highs else None, unit)
         maxes = [d.max for d in decls if d.max is not None]
         return _Decl(math.lcm(1, *(d.multiple_of or 1 for d in decls)),
                      max([1, *(d.min or 1 for d in decls)]), min(maxes) if maxes else None)
 
+    def value(self, k: int):
+        return k if self.unit is None else (k * self.unit).normalize()
 
-def _doubling(probe, constraints, maximize, low, step, limit, top) -> tuple[int, str]:
+    def index(self, v, up: bool):
+        """The grid index of a value (None stays None), rounded up or down onto the grid."""
+        if v is None:
+            return v
+        q = Decimal(str(v)) / (self.unit or 1)
+        return math.ceil(q) if up else math.floor(q)
+
+    def at(self, probe: Probe, k: int) -> tuple:
+        return (self.value(k),) * len(probe.symbols)
+
+
+def _doubling(probe, constraints, maximize, low, step, limit, top, decl) -> tuple[int, str]:
     v = low
     while True:
         if top is not None and v >= top:
             return top - (top - low) % step, "the symbol's maximum"
-        p = probe.at(_at(probe, v))
+        p = probe.at(decl.at(probe, v))
         met = p.valid is not False and not failing(constraints, p)
         if p.valid is not False and met != maximize:
             return v, "the first doubling at which the budget " + \
@@ -135,15 +160,15 @@ def _beyond(probe: Probe, start: int, delta: int, low: int, decl):
     v, skipped = start + delta, ""
     for _ in range(MAX_ANALYSES):
         if v < low:
-            return None, f"{start} is the smallest value {probe.symbols[0]} takes"
+            return None, f"{decl.value(start)} is the smallest value {probe.symbols[0]} takes"
         if decl.max is not None and v > decl.max:
-            return None, f"{start} is the largest value {probe.symbols[0]} takes"
-        p = probe.at(_at(probe, v))
+            return None, f"{decl.value(start)} is the largest value {probe.symbols[0]} takes"
+        p = probe.at(decl.at(probe, v))
         if p.valid is not False:
-            p = probe.exact(_at(probe, v))
+            p = probe.exact(decl.at(probe, v))
             if p.valid is not False:
                 return p, skipped
-        skipped = skipped or f"{probe.symbols[0]} = {v} does not fit: {p.problem}"
+        skipped = skipped or f"{probe.symbols[0]} = {decl.value(v)} does not fit: {p.problem}"
         v += delta
     return None, "no valid value within the next checks"
 

@@ -14,26 +14,36 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ..errors import Diagnostic, SpecError, clip
 from .constraints import Constraint
 from .probe import Point, Probe
 from .solve import MAX_ANALYSES, MAX_POINTS, failing
 
-RANGE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d{1,19})\s*\.\.\s*(\d{1,19})"
-                   r"\s*(?::\s*(\d{1,19}))?\s*$")
+_NUM = r"(\d{1,19}(?:\.\d{1,12})?)"  # a whole number, or a decimal (a width multiplier)
+RANGE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*" + _NUM + r"\s*\.\.\s*" + _NUM +
+                   r"\s*(?::\s*" + _NUM + r")?\s*$")
 
 
 @dataclass(frozen=True)
 class Axis:
     symbol: str
-    start: int
-    stop: int
-    step: int
+    start: int | Decimal
+    stop: int | Decimal
+    step: int | Decimal
 
     @property
-    def values(self) -> range:
-        return range(self.start, self.stop + 1, self.step)
+    def count(self) -> int:
+        return int((self.stop - self.start) // self.step) + 1
+
+    @property
+    def values(self):
+        """The range's values: ints, or Decimals where it is written with decimals (a
+        fraction symbol's: the probe binds them exactly)."""
+        if all(isinstance(v, int) for v in (self.start, self.stop, self.step)):
+            return range(self.start, self.stop + 1, self.step)
+        return [(self.start + k * self.step).normalize() for k in range(self.count)]
 
 
 @dataclass(frozen=True)
@@ -59,11 +69,16 @@ def parse_axis(text: str) -> Axis:
         raise SpecError(Diagnostic("error", f"{clip(text)!r} is not SYMBOL=START..STOP[:STEP]",
                                    None, ("e.g. H=32..512:32 or width_mult=50..150",),
                                    code="range"))
-    name, start, stop, step = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4) or 1)
-    if not 1 <= start <= stop or step < 1:
-        raise SpecError(Diagnostic("error", f"{clip(text)}: the range needs 1 ≤ START ≤ STOP "
-                                   "and STEP ≥ 1", None, code="range"))
+    name = m.group(1)
+    start, stop, step = (_number(g) for g in (m.group(2), m.group(3), m.group(4) or "1"))
+    if not 0 < start <= stop or step <= 0 or (isinstance(start, int) and start < 1):
+        raise SpecError(Diagnostic("error", f"{clip(text)}: the range needs 0 < START ≤ STOP "
+                                   "and STEP > 0", None, code="range"))
     return Axis(name, start, stop, step)
+
+
+def _number(text: str) -> int | Decimal:
+    return Decimal(text) if "." in text else int(text)
 
 
 def sweep(probe: Probe, axes: tuple[Axis, ...], constraints: tuple[Constraint, ...] = ()
@@ -71,7 +86,7 @@ def sweep(probe: Probe, axes: tuple[Axis, ...], constraints: tuple[Constraint, .
     limit = MAX_ANALYSES if probe.mode == "points" else MAX_POINTS
     count = 1
     for a in axes:
-        count *= len(a.values)
+        count *= a.count  # counted before any value is made: a range is bounded by us
     if count > limit:
         raise SpecError(Diagnostic("error", f"{count:,} points to sweep; at most {limit:,} "
                                    + ("when each needs its own analysis" if probe.mode == "points"
