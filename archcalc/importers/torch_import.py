@@ -23,7 +23,6 @@ from .verify import analyse, compare
 
 def import_torch(target: str, args: tuple[str, ...], input_dims: str | None,
                  partial: bool) -> Imported:
-    import torch
     import torch.fx as fx
 
     model, device = build(target, args)
