@@ -149,8 +149,9 @@ def source_figures(traced, last, dims, device) -> dict:
             if node is last:
                 break
         graph.output(env[last])
-        graph.eliminate_dead_code()
         module = fx.GraphModule(traced, graph)
+        module.graph.eliminate_dead_code()
+        module.recompile()
     module = module.to("meta") if device != "meta" else module
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
     buffers = sum(b.numel() for n, b in module.named_buffers()

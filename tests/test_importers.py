@@ -1,0 +1,212 @@
+"""`archcalc import` and `archcalc check` on a model: PyTorch (torch.fx) and ONNX.
+
+Round trips against torchvision (through examples/tv.py, the README's module file that
+applies tests/tv_oracle.py's import trick): the imported spec, checked by the CLI, gives
+torchvision's parameters, buffers and FlopCounterMode FLOPs. Refusals are asserted by
+their text: the node, its operation, what archcalc lacks.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+onnx = pytest.importorskip("onnx")
+
+ROOT = Path(__file__).resolve().parent.parent
+TV = ROOT / "examples" / "tv.py"
+
+
+def figures(model, shape):
+    """torchvision's trainable parameters, float buffers and FLOPs on the meta device."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = model.to("meta").eval()
+    with FlopCounterMode(display=False) as counter:
+        model(torch.empty(1, *shape, device="meta"))
+    return (sum(p.numel() for p in model.parameters()),
+            sum(b.numel() for n, b in model.named_buffers()
+                if b.is_floating_point() and not n.endswith("num_batches_tracked")),
+            counter.get_total_flops())
+
+
+def report(cli, *args):
+    r = cli("check", *args, "--format", "json")
+    assert r.exit_code in (0, 1), r.output
+    d = json.loads(r.output[r.output.index("{"):])
+    t = d["totals"]
+    return t["params"]["trainable"], t["buffers"], t["flops"]
+
+
+@pytest.mark.parametrize("builder,shape", [("resnet18", (3, 224, 224)),
+                                           ("mobilenet_v2", (3, 96, 128))])
+def test_torchvision_round_trip(cli, tv_models, tmp_path, builder, shape):
+    out = tmp_path / f"{builder}.yaml"
+    r = cli("import", f"{TV}:{builder}", "--input", ",".join(map(str, shape)), "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "verified" in r.output
+    text = out.read_text()
+    assert "input: [3, H, W]" in text and f"H: {shape[1]}" in text and f"W: {shape[2]}" in text
+    want = figures(getattr(tv_models, builder)(), shape)
+    assert report(cli, out) == want
+    # check on the model directly gives the same report, and --save-spec keeps the spec
+    kept = tmp_path / "kept.yaml"
+    assert report(cli, f"{TV}:{builder}", "--input", ",".join(map(str, shape)),
+                  "--save-spec", kept) == want
+    assert kept.read_text() == text
+
+
+def test_keyword_arguments_are_literals(cli, tmp_path):
+    r = cli("import", f"{TV}:resnet18", "--arg", "num_classes=10", "-o", tmp_path / "r.yaml")
+    assert r.exit_code == 0, r.output
+    assert "out: 10, name: fc" in (tmp_path / "r.yaml").read_text()
+    r = cli("import", f"{TV}:resnet18", "--arg", "num_classes=__import__('os').getpid()")
+    assert r.exit_code == 2
+    assert "--arg num_classes=__import__('os').getpid(): not a Python literal" in r.output
+
+
+MODEL = '''
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self, width=8):
+        super().__init__()
+        self.conv = nn.Conv2d(3, width, 3, padding=1)
+        self.bn = nn.BatchNorm2d(width)
+        self.head = nn.Linear(width, 4)
+
+    def forward(self, x):
+        x = torch.relu(self.bn(self.conv(x)))
+        x = torch.sin(x)
+        return self.head(x.mean((2, 3)))
+
+class Shared(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 3, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(self.conv(x))
+'''
+
+
+def test_an_operation_archcalc_lacks_stops_the_import(cli, tmp_path):
+    (tmp_path / "net.py").write_text(MODEL)
+    r = cli("import", f"{tmp_path}/net.py:Net", "--input", "3,16,16")
+    assert r.exit_code == 2
+    assert ("node 'sin' (call_function torch.sin): archcalc has no layer for it — function "
+            "torch.sin") in r.output
+    assert "--partial imports the layers before it" in r.output
+    r = cli("import", f"{tmp_path}/net.py:Net", "--input", "3,16,16", "--partial",
+            "--arg", "width=6")
+    assert r.exit_code == 0, r.output
+    assert "--partial: stopped before node 'sin'" in r.output
+    assert "- relu: {name: relu}" in r.output and "out: 6" in r.output
+    assert "linear" not in r.output
+
+
+def test_shared_weights_are_refused(cli, tmp_path):
+    (tmp_path / "net.py").write_text(MODEL)
+    r = cli("import", f"{tmp_path}/net.py:Shared", "--input", "3,8,8")
+    assert r.exit_code == 2
+    assert "a second call of 'conv', whose weights are shared" in r.output
+
+
+def export(model, path, shape, folded=False):
+    kw = {} if folded else {"training": torch.onnx.TrainingMode.PRESERVE,
+                            "do_constant_folding": False}
+    with warnings.catch_warnings():  # the TorchScript exporter's deprecation notices
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(model.eval(), torch.randn(1, *shape), str(path), dynamo=False, **kw)
+
+
+def test_onnx_round_trip(cli, tv_models, tmp_path):
+    model = tv_models.resnet18(num_classes=10)
+    export(model, tmp_path / "r18.onnx", (3, 64, 64))
+    out = tmp_path / "r18.yaml"
+    r = cli("import", tmp_path / "r18.onnx", "-o", out)
+    assert r.exit_code == 0, r.output
+    params, buffers, flops = figures(model, (3, 64, 64))
+    assert report(cli, out) == (params, buffers, flops)
+    assert "name: layer1_0_conv1" in out.read_text()
+    # the same through check, directly
+    assert report(cli, tmp_path / "r18.onnx") == (params, buffers, flops)
+
+
+def test_onnx_folded_batchnorm_is_said(cli, tv_models, tmp_path):
+    export(tv_models.resnet18(num_classes=10), tmp_path / "f.onnx", (3, 32, 32), folded=True)
+    r = cli("import", tmp_path / "f.onnx", "-o", tmp_path / "f.yaml")
+    assert r.exit_code == 0, r.output
+    assert "the exporter folded it into the convolutions" in r.output
+    assert "batchnorm" not in (tmp_path / "f.yaml").read_text()
+
+
+def graph_file(path, nodes, inits, out_shape, in_shape=(1, 3, 8, 8)):
+    from onnx import TensorProto, helper
+
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                                     in_shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)],
+                          inits)
+    onnx.save(helper.make_model(g), str(path))
+
+
+def weight(name, dims, location=None):
+    from onnx import TensorProto, helper
+
+    n = 1
+    for d in dims:
+        n *= d
+    t = helper.make_tensor(name, TensorProto.FLOAT, dims, [0.0] * n)
+    if location:
+        t.ClearField("float_data")
+        t.data_location = TensorProto.EXTERNAL
+        t.external_data.add(key="location", value=location)
+    return t
+
+
+def test_onnx_graph_made_by_hand(cli, tmp_path):
+    from onnx import helper
+
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1], strides=[2, 2]),
+             helper.make_node("Relu", ["c"], ["r"], name="act"),
+             helper.make_node("GlobalAveragePool", ["r"], ["p"], name="pool"),
+             helper.make_node("Flatten", ["p"], ["f"], name="flat"),
+             helper.make_node("MatMul", ["f", "m"], ["mm"], name="fc"),
+             helper.make_node("Add", ["mm", "b"], ["y"], name="fc_bias")]
+    graph_file(tmp_path / "g.onnx", nodes, [weight("w", [4, 3, 3, 3]), weight("m", [4, 5]),
+                                            weight("b", [5])], (1, 5))
+    r = cli("import", tmp_path / "g.onnx")
+    assert r.exit_code == 0, r.output
+    assert "- conv: {out: 4, kernel: 3, stride: 2, padding: 1, bias: false, name: conv}" \
+        in r.output
+    assert "- linear: {out: 5, name: fc}" in r.output
+    assert report(cli, tmp_path / "g.onnx")[:2] == (4 * 27 + 4 * 5 + 5, 0)
+
+
+def test_onnx_refusals(cli, tmp_path, monkeypatch):
+    from onnx import helper
+
+    from archcalc.importers import onnx_import
+
+    graph_file(tmp_path / "sin.onnx", [helper.make_node("Sin", ["x"], ["y"], name="wave")],
+               [], (1, 3, 8, 8))
+    r = cli("import", tmp_path / "sin.onnx")
+    assert r.exit_code == 2
+    assert "node 'wave' (Sin): archcalc has no layer for it — operation Sin" in r.output
+    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[1, 1])]
+    graph_file(tmp_path / "ext.onnx", nodes, [weight("w", [4, 3, 1, 1], "../secret.bin")],
+               (1, 4, 8, 8))
+    r = cli("import", tmp_path / "ext.onnx")
+    assert r.exit_code == 2
+    assert "initializer 'w' keeps its data at '../secret.bin', outside the file's own " \
+           "folder" in r.output
+    monkeypatch.setattr(onnx_import, "MAX_BYTES", 10)
+    r = cli("import", tmp_path / "sin.onnx")
+    assert r.exit_code == 2 and "more than the 10 an ONNX import reads" in r.output
