@@ -44,6 +44,8 @@ class Op:
     args: dict = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)
     source: str = ""  # the node or module path in the source, for messages
+    path: str = ""    # PyTorch: the module path (a function: its module's path . kind)
+    scope: tuple = ()  # PyTorch: the enclosing modules, outermost first, (path, class)
 
 
 @dataclass

@@ -40,10 +40,38 @@ def import_torch(target: str, args: tuple[str, ...], input_dims: str | None,
               f"{len(ops)} layers, verified: parameters, buffers and FLOPs equal the source's"]
     if last is not None and notes:
         header.append(notes[-1])
-    text = spec_text(type(model).__name__, dims, ops, header)
     expected = source_figures(traced, last, dims, device)
-    compare(analyse(text, f"<import of {target}>"), expected)
+    text = structured(type(model).__name__, dims, ops, header, expected, target, notes)
+    if text is None:
+        text = spec_text(type(model).__name__, dims, ops, header)
+        compare(analyse(text, f"<import of {target}>"), expected)
     return Imported(text, notes, expected["trainable parameters"], expected["FLOPs"])
+
+
+def structured(name, dims, ops, header, expected, target, notes) -> str | None:
+    """The spec with blocks, repeats and residuals (structure.py), verified; None, with a
+    note, where it cannot be written or does not verify (the flat spec is written)."""
+    from . import spec_out
+    from .structure import Flat, Struct
+
+    try:
+        s = Struct(ops)
+        items = s.convert("", list(range(len(ops))), "", {ops[0].inputs[0]: "input"},
+                          "input")
+        if not s.instances:
+            return None
+        blocks = spec_out.finalize(s.instances)
+        text = spec_out.spec_text(name, dims, blocks, items, header)
+    except Flat as why:
+        notes.append(f"written flat, without blocks: {why}")
+        return None
+    try:
+        compare(analyse(text, f"<import of {target}>"), expected)
+    except ImportRefused as exc:
+        notes.append("written flat, without blocks: the structured spec did not verify "
+                     f"({exc.diagnostics[0].message[:200]})")
+        return None
+    return text
 
 
 def parse_dims(text: str | None) -> tuple[int, ...]:
@@ -105,6 +133,8 @@ def to_ops(traced, partial: bool):
                 path = f"{owner}.{kind}" if owner else kind
             else:
                 raise Unsupported(f"a {node.op} node (a parameter or buffer used directly)")
+            stack = [v for v in (node.meta.get("nn_module_stack") or {}).values()]
+            scope = tuple((p, c) for p, c in stack if p != path)
             if len(inputs) != (len(inputs) if kind in ("add", "concat", "multiply") else 1) \
                     or not inputs:
                 raise Unsupported(f"{len(inputs)} tensor inputs")
@@ -117,7 +147,7 @@ def to_ops(traced, partial: bool):
         name = layer_name(path, taken)
         names[node] = name
         ops.append(Op(name, kind, settings, [names[a] for a in inputs], node.target
-                      if isinstance(node.target, str) else node.name))
+                      if isinstance(node.target, str) else node.name, path, scope))
     raise ImportRefused("the traced graph has no output")
 
 

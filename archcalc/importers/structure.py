@@ -1,0 +1,224 @@
+"""Flat ops -> the spec a person would write: a module class used more than once becomes a
+block, a sequence of its instances a `repeat` (with `first` for the instance that differs),
+an add of a chain and its input (or a 1×1 projection of it) a `residual`, and layers are
+named by their attribute names inside each block.
+
+`Struct(ops).items()` returns the items of the `layers:` list and `blocks` the block
+definitions, as nested data that yaml_out.py writes. Anything this cannot express exactly
+raises `Flat`, and the importer keeps the flat spec (emit.py); the structured one is
+verified like the flat one, so a mistake here can cost readability, never correctness.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ..spec.parser import check_block_name
+
+CONTAINERS = {"Sequential", "ModuleList", "ModuleDict"}
+MERGES = {"add", "concat", "multiply"}
+
+
+class Flat(Exception):
+    """The structure cannot be written exactly; the flat spec stands."""
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def local(path: str, base: str) -> str:
+    rel = path[len(base) + 1:] if base and path.startswith(base + ".") else path
+    name = re.sub(r"[^A-Za-z0-9_]", "_", rel)
+    return name if re.match(r"[A-Za-z_]", name) else f"l{name}"
+
+
+class Struct:
+    def __init__(self, ops):
+        self.ops = ops
+        self.index = {op.name: k for k, op in enumerate(ops)}
+        self.users: dict[str, list[int]] = {}
+        for k, op in enumerate(ops):
+            for i in op.inputs:
+                self.users.setdefault(i, []).append(k)
+        scopes: dict[str, list[int]] = {}
+        self.cls: dict[str, str] = {}
+        for k, op in enumerate(ops):
+            for p, c in op.scope:
+                scopes.setdefault(p, []).append(k)
+                self.cls[p] = getattr(c, "__name__", str(c).rsplit(".", 1)[-1])
+        self.members = scopes
+        self.clean = {p for p, ks in scopes.items() if self._clean(ks)}
+        counts = Counter(self.cls[p] for p in self.clean if self.cls[p] not in CONTAINERS)
+        self.block_classes = {c for c, n in counts.items() if n > 1}
+        self.instances: list[dict] = []  # each block use: class, body, slots
+        self.blocks: dict[str, dict] = {}
+
+    def _clean(self, ks: list[int]) -> bool:
+        """One contiguous run of ops, one tensor in, only the last op read outside."""
+        if ks != list(range(ks[0], ks[-1] + 1)):
+            return False
+        names = {self.ops[k].name for k in ks}
+        outside = {i for k in ks for i in self.ops[k].inputs if i not in names}
+        inner_out = any(u > ks[-1] for k in ks[:-1] for u in self.users.get(self.ops[k].name, ()))
+        return len(outside) == 1 and not inner_out
+
+    # -- walking a scope: its units, then layers, residuals and block uses --------------
+    def units(self, path: str, ks: list[int]):
+        """The op indices of scope `path` grouped by its direct child scopes: (child path
+        or None, [op indices])."""
+        out: list[tuple[str | None, list[int]]] = []
+        for k in ks:
+            chain = [p for p, _ in self.ops[k].scope]
+            at = chain.index(path) + 1 if path else 0
+            child = chain[at] if at < len(chain) else None
+            if out and child is not None and out[-1][0] == child:
+                out[-1][1].append(k)
+            else:
+                out.append((child, [k]))
+        return out
+
+    def convert(self, path: str, ks: list[int], base: str, names: dict, source: str):
+        """Items for ops `ks` of scope `path`, named relative to `base` (the spec scope);
+        `names` maps flat op names to names visible in that scope; `source` is the flat
+        name of the scope's input."""
+        items, prev = [], source
+        units = self.units(path, ks)
+        j = 0
+        while j < len(units):
+            child, uks = units[j]
+            res = self._residual(units, j, path, base, names, prev)
+            if res is not None:
+                item, j, prev = res
+                items.append(item)
+                continue
+            last = self.ops[uks[-1]].name
+            if child is None:
+                items.append(self.layer(uks[0], base, names, prev))
+            elif child in self.clean and self.cls[child] in self.block_classes:
+                items.append(self.use(child, uks, base, names, prev))
+            elif (child in self.clean and self.cls[child] in CONTAINERS
+                  and self._repeatable(child, uks)):
+                items.append(self.repeat(child, uks, base, names, prev))
+            else:
+                items += self.convert(child, uks, base, names, prev)
+            prev = last
+            j += 1
+        return items
+
+    def ref(self, flat: str, names: dict) -> str:
+        if flat not in names:
+            raise Flat(f"'{flat}' is read from outside its block")
+        return names[flat]
+
+    def _from(self, op, names, prev) -> dict:
+        if op.kind in MERGES:
+            return {"from": [self.ref(i, names) for i in op.inputs]}
+        return {} if op.inputs[0] == prev else {"from": self.ref(op.inputs[0], names)}
+
+    def layer(self, k, base, names, prev):
+        op = self.ops[k]
+        name = self._name(local(op.path, base), names)
+        item = {"kind": op.kind, "args": dict(op.args), "name": name,
+                **self._from(op, names, prev)}
+        names[op.name] = name
+        return item
+
+    def _name(self, want: str, names: dict) -> str:
+        taken = set(names.values())
+        name, n = want, 2
+        while name in taken or name == "input":
+            name, n = f"{want}_{n}", n + 1
+        return name[:64]
+
+    def use(self, child, uks, base, names, prev):
+        own = {self.ops[k].name for k in uks}
+        src = next(i for k in uks for i in self.ops[k].inputs if i not in own)
+        body = self.convert(child, uks, child, {src: "input"}, src)
+        if any(i["kind"] == "repeat" for i in _walk(body)):
+            raise Flat("a repeat inside a block")
+        name = self._name(local(child, base), names)
+        inst = {"kind": "use", "class": self.cls[child], "body": body, "name": name}
+        if src != prev:
+            inst["from"] = self.ref(src, names)
+        names[self.ops[uks[-1]].name] = name
+        self.instances.append(inst)
+        return inst
+
+    def _repeatable(self, child, uks) -> bool:
+        if not re.fullmatch(r"[A-Za-z_]\w*", local(child, "")) or "." in child:
+            return False
+        units = self.units(child, uks)
+        return len(units) > 1 and all(
+            c in self.clean and self.cls[c] in self.block_classes and
+            self.cls[c] == self.cls[units[0][0]] for c, _ in units)
+
+    def repeat(self, child, uks, base, names, prev):
+        name = self._name(local(child, base), names)
+        uses, p = [], prev
+        for c, cks in self.units(child, uks):
+            uses.append(self.use(c, cks, child, dict(names), p))
+            p = self.ops[cks[-1]].name
+        names[self.ops[uks[-1]].name] = name
+        item = {"kind": "repeat", "uses": uses, "name": name}
+        if "from" in uses[0]:
+            item["from"] = uses[0].pop("from")
+        return item
+
+    # -- residuals -------------------------------------------------------------------
+    def _residual(self, units, j, path, base, names, prev):
+        """A residual starting at unit j: units j..m-1 a chain from `prev`, an optional
+        1×1 projection of `prev`, and an add of the two; (item, next unit, its name)."""
+        for m in range(j + 1, len(units)):
+            child, mks = units[m]
+            op = self.ops[mks[0]]
+            if child is not None or op.kind != "add":
+                continue
+            body = [u for u in units[j:m]]
+            a, b = op.inputs
+            ends = {self.ops[u[1][-1]].name for u in body}
+            shortcut = [u for u in body if self._reads_only(u, prev) and
+                        self.ops[u[1][-1]].name in (a, b) and u is not body[0]]
+            chain = [u for u in body if u not in shortcut]
+            if {a, b} - ends - {prev} or not chain or not self._is_chain(chain, prev):
+                return None
+            if self.ops[chain[-1][1][-1]].name not in (a, b):
+                return None
+            item = {"kind": "residual", "shortcut": "auto"}
+            if shortcut:
+                sk = shortcut[0][1]
+                kinds = [self.ops[k].kind for k in sk]
+                conv = self.ops[sk[0]]
+                if kinds not in (["conv"], ["conv", "batchnorm"]) or conv.args["kernel"] != 1 \
+                        or conv.args["bias"] or conv.args["padding"] != 0:
+                    raise Flat("a shortcut other than a 1×1 projection")
+                item["batchnorm"] = kinds == ["conv", "batchnorm"]
+            layers = []
+            p = prev
+            for c, cks in chain:
+                layers += self.convert(c, cks, base, names, p) if c else \
+                    [self.layer(cks[0], base, names, p)]
+                p = self.ops[cks[-1]].name
+            item["layers"] = layers
+            return item, m + 1, op.name  # read only by the next layer: ref() refuses others
+        return None
+
+    def _reads_only(self, unit, src) -> bool:
+        names = {self.ops[k].name for k in unit[1]}
+        return {i for k in unit[1] for i in self.ops[k].inputs if i not in names} == {src}
+
+    def _is_chain(self, chain, src) -> bool:
+        p = src
+        for _, cks in chain:
+            names = {self.ops[k].name for k in cks}
+            if {i for k in cks for i in self.ops[k].inputs if i not in names} != {p}:
+                return False
+            p = self.ops[cks[-1]].name
+        return True
+
+
+def _walk(items):
+    for i in items:
+        yield i
+        yield from _walk(i.get("layers", ()))
