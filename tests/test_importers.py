@@ -210,3 +210,21 @@ def test_onnx_refusals(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(onnx_import, "MAX_BYTES", 10)
     r = cli("import", tmp_path / "sin.onnx")
     assert r.exit_code == 2 and "more than the 10 an ONNX import reads" in r.output
+
+
+def test_resnet50_reads_like_the_library_spec(cli, tv_models, tmp_path):
+    """A class used more than once is a block, its arguments what differs between its
+    instances (4*out: a multiple of another); a sequence of them a repeat with `first`."""
+    r = cli("import", f"{TV}:resnet50", "-o", tmp_path / "r50.yaml")
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "r50.yaml").read_text()
+    assert len(text.splitlines()) <= 60
+    for line in ["  bottleneck:", "    args: {out: ~, stride: 1}",
+                 "            - conv: {out: out, kernel: 3, stride: stride, padding: 1, "
+                 "bias: false, name: conv2}",
+                 "            - conv: {out: 4*out, kernel: 1, bias: false, name: conv3}",
+                 "  - bottleneck: {out: 64, repeat: 3, name: layer1}",
+                 "  - bottleneck: {out: 128, repeat: 4, first: {stride: 2}, name: layer2}",
+                 "  - bottleneck: {out: 512, repeat: 3, first: {stride: 2}, name: layer4}"]:
+        assert line + "\n" in text
+    assert report(cli, tmp_path / "r50.yaml") == figures(tv_models.resnet50(), (3, 224, 224))

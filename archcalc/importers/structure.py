@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..spec.parser import check_block_name
-
 CONTAINERS = {"Sequential", "ModuleList", "ModuleDict"}
 MERGES = {"add", "concat", "multiply"}
 
