@@ -28,10 +28,11 @@ def template(item):
         return [template(i) for i in item]
     out = {}
     for k, v in item.items():
-        if k in ("body", "class", "sig", "batchnorm"):  # batchnorm: see _define
+        if k in ("body", "class", "sig", "batchnorm", "shortcut"):  # see _define
             continue
         out[k] = ({a: "#" for a in v} if k == "args" else
-                  template(v) if isinstance(v, (list, dict)) and k in ("layers", "uses") else v)
+                  template(v) if k in ("layers", "uses") else
+                  [template(b) for b in v] if k == "branches" else v)
     return out
 
 
@@ -41,6 +42,8 @@ def slots(items, path=()):
         for k, v in item.get("args", {}).items():
             yield (*path, n), k, v, item
         yield from slots(item.get("layers", ()), (*path, n))
+        for b, branch in enumerate(item.get("branches", ())):
+            yield from slots(branch, (*path, n, b))
 
 
 def depth(inst) -> int:
@@ -48,10 +51,7 @@ def depth(inst) -> int:
 
 
 def _uses(items):
-    for i in items:
-        if i["kind"] == "use":
-            yield i
-        yield from _uses(i.get("layers", ()))
+    return (i for i in _walk(items) if i["kind"] == "use")
 
 
 def finalize(instances) -> dict:
@@ -83,9 +83,11 @@ def _define(insts) -> dict:
     # A projection's BatchNorm: an identity shortcut is `auto` too, and `auto` is the
     # identity wherever the shapes match, so the block takes the projections' setting.
     for n, res in enumerate(i for i in _walk(body) if i["kind"] == "residual"):
-        res["batchnorm"] = any(
-            [i for i in _walk(inst["body"]) if i["kind"] == "residual"][n].get("batchnorm")
-            for inst in insts)
+        same = [[i for i in _walk(inst["body"]) if i["kind"] == "residual"][n]
+                for inst in insts]
+        if any(r["shortcut"] == "auto" for r in same):
+            res["shortcut"] = "auto"
+            res["batchnorm"] = any(r.get("batchnorm") for r in same)
     where = list(slots(body))
     args: dict[str, list] = {}
     used: set[str] = set()
@@ -147,6 +149,16 @@ def write_items(items, indent: int) -> list[str]:
                 lines.append(f"{pad}    batchnorm: true")
             lines.append(f"{pad}    layers:")
             lines += write_items(item["layers"], indent + 6)
+        elif kind == "parallel":
+            lines += [f"{pad}- parallel:", f"{pad}    merge: {item['merge']}"]
+            lines += [f"{pad}    name: {item['name']}"] if "name" in item else []
+            lines.append(f"{pad}    branches:")
+            for branch in item["branches"]:
+                if branch:
+                    lines.append(f"{pad}      -")
+                    lines += write_items(branch, indent + 8)
+                else:
+                    lines.append(f"{pad}      - []")
         elif kind == "use":
             given = {a: v for a, v in item["args"].items()
                      if item["defaults"][a] is None or v != item["defaults"][a]}

@@ -92,18 +92,21 @@ class Struct:
                 items.append(item)
                 continue
             last = self.ops[uks[-1]].name
-            if child is None:
-                items.append(self.layer(uks[0], base, names, prev))
-            elif child in self.clean and self.cls[child] in self.block_classes:
-                items.append(self.use(child, uks, base, names, prev))
-            elif (child in self.clean and self.cls[child] in CONTAINERS
-                  and self._repeatable(child, uks)):
-                items.append(self.repeat(child, uks, base, names, prev))
-            else:
-                items += self.convert(child, uks, base, names, prev)
+            items += self.unit(child, uks, base, names, prev)
             prev = last
             j += 1
         return items
+
+    def unit(self, child, uks, base, names, prev) -> list:
+        """The items of one unit: a layer, a block use, a repeat, or a scope's items."""
+        if child is None:
+            return [self.layer(uks[0], base, names, prev)]
+        if child in self.clean and self.cls[child] in self.block_classes:
+            return [self.use(child, uks, base, names, prev)]
+        if child in self.clean and self.cls[child] in CONTAINERS and \
+                self._repeatable(child, uks):
+            return [self.repeat(child, uks, base, names, prev)]
+        return self.convert(child, uks, base, names, prev)
 
     def ref(self, flat: str, names: dict) -> str:
         if flat not in names:
@@ -164,59 +167,83 @@ class Struct:
             item["from"] = uses[0].pop("from")
         return item
 
-    # -- residuals -------------------------------------------------------------------
+    # -- residuals and branches --------------------------------------------------------
     def _residual(self, units, j, path, base, names, prev):
-        """A residual starting at unit j: units j..m-1 a chain from `prev`, an optional
-        1×1 projection of `prev`, and an add of the two; (item, next unit, its name)."""
-        for m in range(j + 1, len(units)):
-            child, mks = units[m]
-            op = self.ops[mks[0]]
-            if child is not None or op.kind != "add":
+        """Units j..m-1 as chains from `prev` joined by the merge at unit m: a residual (an
+        add of a chain and `prev`, or of a chain and a 1×1 projection of `prev`) or a
+        parallel; (item, next unit, the merge's flat name), or None."""
+        m = next((m for m in range(j, len(units)) if units[m][0] is None
+                  and self.ops[units[m][1][0]].kind in MERGES), None)
+        if m is None or m == j:
+            return None
+        op = self.ops[units[m][1][0]]
+        chains: list[list] = []
+        for unit in units[j:m]:
+            own = {self.ops[k].name for k in unit[1]}
+            src = {i for k in unit[1] for i in self.ops[k].inputs if i not in own}
+            if src == {prev}:
+                chains.append([unit])
                 continue
-            body = [u for u in units[j:m]]
-            a, b = op.inputs
-            ends = {self.ops[u[1][-1]].name for u in body}
-            shortcut = [u for u in body if self._reads_only(u, prev) and
-                        self.ops[u[1][-1]].name in (a, b) and u is not body[0]]
-            chain = [u for u in body if u not in shortcut]
-            if {a, b} - ends - {prev} or not chain or not self._is_chain(chain, prev):
+            chain = next((c for c in chains if src == {self.ops[c[-1][1][-1]].name}), None)
+            if chain is None:
                 return None
-            if self.ops[chain[-1][1][-1]].name not in (a, b):
-                return None
-            item = {"kind": "residual", "shortcut": "auto"}
-            if shortcut:
-                sk = shortcut[0][1]
-                kinds = [self.ops[k].kind for k in sk]
-                conv = self.ops[sk[0]]
-                if kinds not in (["conv"], ["conv", "batchnorm"]) or conv.args["kernel"] != 1 \
-                        or conv.args["bias"] or conv.args["padding"] != 0:
-                    raise Flat("a shortcut other than a 1×1 projection")
-                item["batchnorm"] = kinds == ["conv", "batchnorm"]
-            layers = []
-            p = prev
-            for c, cks in chain:
-                layers += self.convert(c, cks, base, names, p) if c else \
-                    [self.layer(cks[0], base, names, p)]
-                p = self.ops[cks[-1]].name
-            item["layers"] = layers
-            return item, m + 1, op.name  # read only by the next layer: ref() refuses others
-        return None
+            chain.append(unit)
+        ends = {self.ops[c[-1][1][-1]].name: c for c in chains}
+        if len(set(op.inputs)) != len(op.inputs) or set(ends) - set(op.inputs) or \
+                set(op.inputs) - set(ends) - {prev}:
+            return None
+        order = [ends.get(i, []) for i in op.inputs]
+        if op.kind in ("add", "multiply"):  # commutative: the identity first, as specs do
+            order.sort(key=len)
+        k = self.index[op.name]
+        # read further on than the next layer, and not the scope's output (whose readers
+        # the scope's own item serves)
+        named = m < len(units) - 1 and any(u != k + 1 for u in self.users.get(op.name, ()))
+        if op.kind == "add" and len(order) == 2 and not order[0] and not named:
+            item = {"kind": "residual", "shortcut": "identity",
+                    "layers": self._layers(order[1], base, names, prev)}
+        elif op.kind == "add" and len(order) == 2 and not named and \
+                self._projection(order[0]) is not None:
+            order.reverse()  # the body, then the projection
+            item = {"kind": "residual", "shortcut": "auto",
+                    "batchnorm": self._projection(order[1]),
+                    "layers": self._layers(order[0], base, names, prev)}
+        elif op.kind == "add" and len(order) == 2 and not named and \
+                self._projection(order[1]) is not None:
+            item = {"kind": "residual", "shortcut": "auto",
+                    "batchnorm": self._projection(order[1]),
+                    "layers": self._layers(order[0], base, names, prev)}
+        else:
+            item = {"kind": "parallel", "merge": op.kind,
+                    "branches": [self._layers(c, base, names, prev) for c in order]}
+            if named:
+                item["name"] = names[op.name] = self._name(local(op.path, base), names)
+        return item, m + 1, op.name  # read only by the next layer: ref() refuses others
 
-    def _reads_only(self, unit, src) -> bool:
-        names = {self.ops[k].name for k in unit[1]}
-        return {i for k in unit[1] for i in self.ops[k].inputs if i not in names} == {src}
+    def _projection(self, chain):
+        """Does the chain compute `auto`'s projection (a 1×1 conv, without bias, then a
+        BatchNorm or not)? True/False: with or without the BatchNorm; None: it does not."""
+        if len(chain) != 1:
+            return None
+        ks = chain[0][1]
+        kinds = [self.ops[k].kind for k in ks]
+        a = self.ops[ks[0]].args
+        if kinds not in (["conv"], ["conv", "batchnorm"]) or a["kernel"] != 1 or a["bias"] \
+                or a["padding"] != 0 or a["groups"] != 1 or a["dilation"] != 1:
+            return None
+        return kinds == ["conv", "batchnorm"]
 
-    def _is_chain(self, chain, src) -> bool:
-        p = src
-        for _, cks in chain:
-            names = {self.ops[k].name for k in cks}
-            if {i for k in cks for i in self.ops[k].inputs if i not in names} != {p}:
-                return False
+    def _layers(self, chain, base, names, prev):
+        layers, p = [], prev
+        for c, cks in chain:
+            layers += self.unit(c, cks, base, names, p)
             p = self.ops[cks[-1]].name
-        return True
+        return layers
 
 
 def _walk(items):
     for i in items:
         yield i
         yield from _walk(i.get("layers", ()))
+        for b in i.get("branches", ()):
+            yield from _walk(b)

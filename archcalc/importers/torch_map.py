@@ -158,7 +158,16 @@ def function_layer(node, is_tensor) -> tuple[str, dict, list]:
         if dim != 1 or not isinstance(args[0], (list, tuple)):
             raise Unsupported(f"concatenation along dim {dim}: archcalc concatenates "
                               "channels (dim 1)")
+        if len(args[0]) == 1:  # torch.cat([x]) is x (DenseNet's first layer of a block)
+            return "identity", {}, list(args[0])
         return "concat", {}, list(args[0])
+    if target in _POOL:
+        return (*_pool_call(target, args[1:], kwargs), tensors)
+    if getattr(target, "__name__", "") == "stochastic_depth" and \
+            getattr(target, "__module__", "").startswith("torchvision.ops"):
+        p = args[1] if len(args) > 1 else kwargs["p"]
+        mode = args[2] if len(args) > 2 else kwargs["mode"]
+        return "drop_path", {"p": float(p), "mode": mode}, tensors[:1]
     if target is torch.flatten:
         return (*_flatten(*_dims(args[1:], kwargs)), tensors)
     if target in _ACT and len(tensors) == 1:
@@ -173,6 +182,37 @@ def function_layer(node, is_tensor) -> tuple[str, dict, list]:
         return (*_adaptive(_ADAPTIVE[target], size), tensors)
     raise Unsupported(f"function {getattr(target, '__module__', '')}."
                       f"{getattr(target, '__name__', target)}")
+
+
+_POOL = {F.max_pool1d: "maxpool", F.max_pool2d: "maxpool", F.max_pool3d: "maxpool",
+         F.avg_pool1d: "avgpool", F.avg_pool2d: "avgpool", F.avg_pool3d: "avgpool"}
+_POOL_ARGS = {"maxpool": ("kernel_size", "stride", "padding", "dilation", "ceil_mode",
+                          "return_indices"),
+              "avgpool": ("kernel_size", "stride", "padding", "ceil_mode",
+                          "count_include_pad", "divisor_override")}
+
+
+def _pool_call(target, args, kwargs) -> tuple[str, dict]:
+    """F.max_pool2d(x, 3, 2) and the like: the module's mapping, from the call's values."""
+    kind = _POOL[target]
+    given = dict(zip(_POOL_ARGS[kind], args)) | dict(kwargs)
+    k = given["kernel_size"]
+    stride = given.get("stride") or k  # None or () mean the kernel, as in PyTorch
+    if kind == "maxpool":
+        return _maxpool(_Settings(kernel_size=k, stride=stride,
+                                  padding=given.get("padding", 0),
+                                  dilation=given.get("dilation", 1),
+                                  ceil_mode=given.get("ceil_mode", False),
+                                  return_indices=given.get("return_indices", False)))
+    return _avgpool(_Settings(kernel_size=k, stride=stride, padding=given.get("padding", 0),
+                              ceil_mode=given.get("ceil_mode", False),
+                              count_include_pad=given.get("count_include_pad", True),
+                              divisor_override=given.get("divisor_override")))
+
+
+class _Settings:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
 
 
 def _dims(args, kwargs) -> tuple[int, int]:
