@@ -43,7 +43,8 @@ def report(cli, *args):
 
 
 @pytest.mark.parametrize("builder,shape", [("resnet18", (3, 224, 224)),
-                                           ("mobilenet_v2", (3, 96, 128))])
+                                           ("mobilenet_v2", (3, 96, 128)),
+                                           ("densenet121", (3, 64, 64))])
 def test_torchvision_round_trip(cli, tv_models, tmp_path, builder, shape):
     out = tmp_path / f"{builder}.yaml"
     r = cli("import", f"{TV}:{builder}", "--input", ",".join(map(str, shape)), "-o", out)
@@ -207,6 +208,12 @@ def test_onnx_refusals(cli, tmp_path, monkeypatch):
     assert r.exit_code == 2
     assert "initializer 'w' keeps its data at '../secret.bin', outside the file's own " \
            "folder" in r.output
+    (tmp_path / "junk.onnx").write_bytes(b"\x08\xff\xff\xff\xff\x0fnot a model" * 10)
+    r = cli("import", tmp_path / "junk.onnx")
+    assert r.exit_code == 2 and "is not a readable ONNX file" in r.output
+    monkeypatch.setattr(onnx_import, "MAX_NODES", 0)
+    r = cli("check", tmp_path / "sin.onnx")
+    assert r.exit_code == 2 and "sin.onnx has 1 nodes; at most 0" in r.output
     monkeypatch.setattr(onnx_import, "MAX_BYTES", 10)
     r = cli("import", tmp_path / "sin.onnx")
     assert r.exit_code == 2 and "more than the 10 an ONNX import reads" in r.output
@@ -228,3 +235,17 @@ def test_resnet50_reads_like_the_library_spec(cli, tv_models, tmp_path):
                  "  - bottleneck: {out: 512, repeat: 3, first: {stride: 2}, name: layer4}"]:
         assert line + "\n" in text
     assert report(cli, tmp_path / "r50.yaml") == figures(tv_models.resnet50(), (3, 224, 224))
+
+
+def test_squeeze_and_excitation_is_a_parallel_multiply(cli, tv_models, tmp_path):
+    """MobileNet v3's SqueezeExcitation (scale * input) is a block holding a parallel
+    with an empty branch, as the library spec writes it; the whole model still verifies."""
+    r = cli("import", f"{TV}:mobilenet_v3_large", "--input", "3,64,64",
+            "-o", tmp_path / "m.yaml")
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "m.yaml").read_text()
+    assert "  squeeze_excitation:\n" in text
+    assert "      - parallel:\n          merge: multiply\n          branches:\n" \
+           "            - []\n" in text
+    assert report(cli, tmp_path / "m.yaml") == figures(tv_models.mobilenet_v3_large(),
+                                                       (3, 64, 64))
