@@ -144,10 +144,14 @@ def to_ops(traced, partial: bool):
                 return ops, [f"--partial: stopped before {where}: {why}"], ops_last(traced, names, ops)
             raise ImportRefused(f"{where}: archcalc has no layer for it — {why}",
                                 "--partial imports the layers before it") from None
+        then = settings.pop("then", None)  # a second layer for the same node
         name = layer_name(path, taken)
-        names[node] = name
         ops.append(Op(name, kind, settings, [names[a] for a in inputs], node.target
                       if isinstance(node.target, str) else node.name, path, scope))
+        if then:
+            ops.append(Op(layer_name(f"{path}.{then}", taken), then, {}, [name], node.name,
+                          f"{path}.{then}", scope))
+        names[node] = ops[-1].name
     raise ImportRefused("the traced graph has no output")
 
 

@@ -145,6 +145,8 @@ def function_layer(node, is_tensor) -> tuple[str, dict, list]:
             return _METHOD_ACT[target], {}, tensors
         if target == "flatten":
             return (*_flatten(*_dims(args[1:], kwargs)), tensors)
+        if target == "mean" and len(tensors) == 1:
+            return (*_mean(args[1:], kwargs), tensors)
         if target in ("add", "add_", "mul", "mul_") and len(tensors) == 2 and not kwargs:
             return ("add" if target.startswith("add") else "multiply"), {}, tensors
         raise Unsupported(f"tensor method .{target}()")
@@ -213,6 +215,17 @@ def _pool_call(target, args, kwargs) -> tuple[str, dict]:
 class _Settings:
     def __init__(self, **kw):
         self.__dict__.update(kw)
+
+
+def _mean(args, kwargs) -> tuple[str, dict]:
+    """x.mean([2, 3]) over every spatial axis of an image: global average pooling, then
+    (without keepdim) a flatten — `then` is the second layer to_ops adds."""
+    dims = args[0] if args else kwargs.get("dim")
+    keep = (args[1] if len(args) > 1 else kwargs.get("keepdim", False))
+    if sorted(dims or ()) not in ([2, 3], [-2, -1]) or set(kwargs) - {"dim", "keepdim"}:
+        raise Unsupported(f"a mean over dims {dims}: archcalc averages over H and W of an "
+                          "image (x.mean([2, 3]))")
+    return "global_avgpool", ({} if keep else {"then": "flatten"})
 
 
 def _dims(args, kwargs) -> tuple[int, int]:
