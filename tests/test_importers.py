@@ -9,10 +9,14 @@ their text: the node, its operation, what archcalc lacks.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
@@ -189,6 +193,46 @@ def test_onnx_graph_made_by_hand(cli, tmp_path):
         in r.output
     assert "- linear: {out: 5, name: fc}" in r.output
     assert report(cli, tmp_path / "g.onnx")[:2] == (4 * 27 + 4 * 5 + 5, 0)
+
+
+def hand_made(path):
+    from onnx import helper
+
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("MaxPool", ["c"], ["p"], name="pool", kernel_shape=[2, 2],
+                              strides=[2, 2]),
+             helper.make_node("Flatten", ["p"], ["f"], name="flat"),
+             helper.make_node("Gemm", ["f", "m", "b"], ["y"], name="fc", transB=1)]
+    graph_file(path, nodes, [weight("w", [4, 3, 3, 3]), weight("m", [5, 64]),
+                             weight("b", [5])], (1, 5))
+    return path.read_bytes()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
+       st.integers(1, 10_000))
+def test_onnx_files_from_strangers_end_in_a_spec_or_a_refusal(cli, tmp_path, edits, cut):
+    """Bytes changed and the file cut short: never a traceback (the fixture lets one
+    through), only a verified spec (0) or a refusal (2)."""
+    data = bytearray(hand_made(tmp_path / "ok.onnx"))
+    for at, byte in edits:
+        data[at % len(data)] = byte
+    (tmp_path / "x.onnx").write_bytes(bytes(data[:cut]))
+    r = cli("import", tmp_path / "x.onnx")
+    assert r.exit_code in (0, 2), r.output
+
+
+def test_onnx_import_runs_without_torch(tmp_path):
+    """An ONNX import needs only onnx: torch is never imported."""
+    hand_made(tmp_path / "g.onnx")
+    code = ("import sys; from archcalc.importers import load; r = load(sys.argv[1]); "
+            "assert 'torch' not in sys.modules; print(r.trainable)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "g.onnx")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(4 * 27 + 5 * 64 + 5)  # conv without bias, fc with
 
 
 def test_onnx_refusals(cli, tmp_path, monkeypatch):

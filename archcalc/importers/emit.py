@@ -97,3 +97,18 @@ def spec_text(name: str, dims: tuple[int, ...], ops: list[Op], header: list[str]
         lines.append("  " + item(op, previous))
         previous = op.name
     return "\n".join(lines) + "\n"
+
+
+def parse_dims(text: str | None) -> tuple[int, ...]:
+    """`--input 3,224,224` as numbers (default 3×224×224, an ImageNet image)."""
+    if not text:
+        return (3, 224, 224)
+    try:
+        dims = tuple(int(p) for p in text.replace("x", ",").split(",") if p.strip())
+    except ValueError:
+        raise ImportRefused(f"--input {text[:40]}: not C,H,W numbers",
+                            "e.g. --input 3,224,224") from None
+    if not 2 <= len(dims) <= 4 or not all(0 < d <= 1 << 20 for d in dims):
+        raise ImportRefused(f"--input {text[:40]}: channels and 1 to 3 spatial sizes, each "
+                            "from 1 to 1,048,576")
+    return dims

@@ -26,6 +26,18 @@ def runs_python(text: str) -> bool:
     return text.startswith("torch:") or bool(_PY_TARGET.fullmatch(text))
 
 
+class Unsupported(Exception):
+    """A node with no archcalc layer; the message says what is missing."""
+
+
+def one(v):
+    """A per-axis tuple whose entries are equal, as one value (archcalc repeats it)."""
+    if isinstance(v, (tuple, list)):
+        v = [one(x) for x in v]
+        return v[0] if all(x == v[0] for x in v) else v
+    return v
+
+
 class ImportRefused(SpecError):
     """An import that cannot give a spec equal to its source; the message says where and
     why (the node, its operation, what archcalc lacks)."""

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .emit import layer_name, spec_text
-from .ir import Imported, ImportRefused, Op
+from .emit import layer_name, parse_dims, spec_text
+from .ir import Imported, ImportRefused, Op, Unsupported
 from .onnx_map import MAP, WEIGHTED
-from .torch_map import Unsupported
 from .verify import analyse, compare
 
 MAX_BYTES = 1 << 30   # 1 GiB: protobuf's own limit is 2 GiB; larger models keep weights outside
@@ -98,6 +97,18 @@ def _dims(value_info) -> tuple:
 
 
 def import_onnx(path: str, input_dims: str | None, partial: bool) -> Imported:
+    """The verified spec of an ONNX file. A file from a stranger ends in a spec or in a
+    refusal, never in a traceback: whatever a malformed graph makes fail is refused."""
+    try:
+        return _import(path, input_dims, partial)
+    except ImportRefused:
+        raise
+    except Exception as exc:  # a malformed file: a missing attribute, a wrong type, …
+        raise ImportRefused(f"{path} is not a well-formed ONNX graph: {type(exc).__name__}: "
+                            f"{str(exc)[:200]}") from None
+
+
+def _import(path: str, input_dims: str | None, partial: bool) -> Imported:
     import onnx
 
     model = load_model(path)
@@ -107,8 +118,6 @@ def import_onnx(path: str, input_dims: str | None, partial: bool) -> Imported:
         raise ImportRefused(f"the graph has {len(inputs)} inputs; archcalc networks have one")
     dims = _dims(inputs[0])[1:]
     if input_dims:
-        from .torch_import import parse_dims
-
         dims = parse_dims(input_dims)
     if not dims or None in dims:
         raise ImportRefused(f"the input's size is not fixed in the file ({dims}): give it "

@@ -7,7 +7,7 @@ the attributes. Weights are the initializers a layer reads at input 1 and after.
 
 from __future__ import annotations
 
-from .torch_map import Unsupported, one
+from .ir import Unsupported, one
 
 
 def attrs(node) -> dict:

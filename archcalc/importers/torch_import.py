@@ -14,9 +14,9 @@ parameters, floating-point buffers and FlopCounterMode FLOPs on the meta device.
 
 from __future__ import annotations
 
-from .emit import layer_name, spec_text
-from .ir import Imported, ImportRefused, Op
-from .torch_map import Unsupported, function_layer, module_layer
+from .emit import layer_name, parse_dims, spec_text
+from .ir import Imported, ImportRefused, Op, Unsupported
+from .torch_map import function_layer, module_layer
 from .torch_source import build
 from .verify import analyse, compare
 
@@ -72,21 +72,6 @@ def structured(name, dims, ops, header, expected, target, notes) -> str | None:
                      f"({exc.diagnostics[0].message[:200]})")
         return None
     return text
-
-
-def parse_dims(text: str | None) -> tuple[int, ...]:
-    """`--input 3,224,224` as numbers (default 3×224×224, an ImageNet image)."""
-    if not text:
-        return (3, 224, 224)
-    try:
-        dims = tuple(int(p) for p in text.replace("x", ",").split(",") if p.strip())
-    except ValueError:
-        raise ImportRefused(f"--input {text[:40]}: not C,H,W numbers",
-                            "e.g. --input 3,224,224") from None
-    if not 2 <= len(dims) <= 4 or not all(0 < d <= 1 << 20 for d in dims):
-        raise ImportRefused(f"--input {text[:40]}: channels and 1 to 3 spatial sizes, each "
-                            "from 1 to 1,048,576")
-    return dims
 
 
 def to_ops(traced, partial: bool):

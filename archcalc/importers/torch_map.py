@@ -14,19 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .ir import ImportRefused
-
-
-class Unsupported(Exception):
-    """This node has no archcalc layer; the message says what is missing."""
-
-
-def one(v):
-    """A per-axis tuple whose entries are equal, as one value (archcalc repeats it)."""
-    if isinstance(v, (tuple, list)):
-        v = [one(x) for x in v]
-        return v[0] if all(x == v[0] for x in v) else v
-    return v
+from .ir import ImportRefused, Unsupported, one
 
 
 def _conv(m):
