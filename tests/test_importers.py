@@ -115,6 +115,14 @@ def test_an_operation_archcalc_lacks_stops_the_import(cli, tmp_path):
     assert "linear" not in r.output
 
 
+def test_modules_eval_mode_never_calls_are_said(cli, tv_models, tmp_path):
+    r = cli("import", f"{TV}:inception_v3", "--input", "3,299,299", "-o", tmp_path / "i.yaml")
+    assert r.exit_code == 0, r.output
+    aux = sum(p.numel() for p in tv_models.inception_v3(init_weights=False).AuxLogits.parameters())
+    assert (f"note: {aux:,} parameters of modules that forward does not call in eval mode "
+            "are not in the spec: AuxLogits") in r.output
+
+
 def test_shared_weights_are_refused(cli, tmp_path):
     (tmp_path / "net.py").write_text(MODEL)
     r = cli("import", f"{tmp_path}/net.py:Shared", "--input", "3,8,8")

@@ -35,6 +35,7 @@ def import_torch(target: str, args: tuple[str, ...], input_dims: str | None,
                             "fx traces Python control flow that does not depend on tensor "
                             "values; see README, Importing models") from None
     ops, notes, last = to_ops(traced, partial)
+    notes += unused(model, traced)
     header = [f"imported by archcalc from {target}" +
               (f" with {', '.join(args)}" if args else ""),
               f"{len(ops)} layers, verified: parameters, buffers and FLOPs equal the source's"]
@@ -138,6 +139,19 @@ def to_ops(traced, partial: bool):
                           f"{path}.{then}", scope))
         names[node] = ops[-1].name
     raise ImportRefused("the traced graph has no output")
+
+
+def unused(model, traced) -> list[str]:
+    """A note on the weights of modules forward never calls in eval mode (Inception's
+    auxiliary head): the spec has the model as it runs, without them."""
+    used = {n for n, _ in traced.named_parameters()}
+    missing = {n: p.numel() for n, p in model.named_parameters() if n not in used}
+    if not missing:
+        return []
+    owners = sorted({n.split(".")[0] for n in missing})  # the model's own attributes
+    return [f"{sum(missing.values()):,} parameters of modules that forward does not call "
+            f"in eval mode are not in the spec: {', '.join(owners[:6])}"
+            + (" …" if len(owners) > 6 else "")]
 
 
 def ops_last(traced, names, ops):
