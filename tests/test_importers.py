@@ -263,6 +263,13 @@ def test_onnx_refusals(cli, tmp_path, monkeypatch):
     (tmp_path / "junk.onnx").write_bytes(b"\x08\xff\xff\xff\xff\x0fnot a model" * 10)
     r = cli("import", tmp_path / "junk.onnx")
     assert r.exit_code == 2 and "is not a readable ONNX file" in r.output
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[1, 1]),
+             helper.make_node("Sin", ["c"], ["y"], name="wave")]
+    graph_file(tmp_path / "part.onnx", nodes, [weight("w", [4, 3, 1, 1])], (1, 4, 8, 8))
+    r = cli("import", tmp_path / "part.onnx", "--partial")
+    assert r.exit_code == 0, r.output
+    assert "note: --partial: stopped before node 'wave' (Sin)" in r.output
+    assert "- conv: {out: 4, kernel: 1, bias: false, name: conv}" in r.output
     monkeypatch.setattr(onnx_import, "MAX_NODES", 0)
     r = cli("check", tmp_path / "sin.onnx")
     assert r.exit_code == 2 and "sin.onnx has 1 nodes; at most 0" in r.output
