@@ -296,6 +296,20 @@ def test_resnet50_reads_like_the_library_spec(cli, tv_models, tmp_path):
     assert report(cli, tmp_path / "r50.yaml") == figures(tv_models.resnet50(), (3, 224, 224))
 
 
+def test_mobilenet_v2_blocks_read_in_and_if_same(cli, tmp_path):
+    """Channels that are a multiple of the block's input are written `6*in`; instances
+    with and without torchvision's use_res_connect sum are one block, `if_same`."""
+    r = cli("import", f"{TV}:mobilenet_v2", "--input", "3,64,64", "-o", tmp_path / "m.yaml")
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "m.yaml").read_text()
+    for line in ["          shortcut: if_same\n",
+                 "            - conv2d_norm_activation: {out: 6*in, kernel: 3, stride: stride, "
+                 "groups: 6*in, name: conv_1}\n",
+                 "  - inverted_residual_2: {stride: 2, out: 24, name: features_2}\n",
+                 "  - inverted_residual_2: {out: 24, name: features_3}\n"]:
+        assert line in text
+
+
 def test_squeeze_and_excitation_is_a_parallel_multiply(cli, tv_models, tmp_path):
     """MobileNet v3's SqueezeExcitation (scale * input) is a block holding a parallel
     with an empty branch, as the library spec writes it; the whole model still verifies."""

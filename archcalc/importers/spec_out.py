@@ -17,6 +17,8 @@ from ..spec.parser import check_block_name
 from .emit import SPATIAL, shown, value
 from .structure import _walk, snake
 
+CHANNELS = {"out", "groups"}  # settings that may be multiples of each other (4*width)
+
 
 class Expr(str):
     """An argument's value written as is: `out`, `4*out`, `$bias`."""
@@ -28,7 +30,7 @@ def template(item):
         return [template(i) for i in item]
     out = {}
     for k, v in item.items():
-        if k in ("body", "class", "sig", "batchnorm", "shortcut"):  # see _define
+        if k in ("body", "class", "in", "defaults", "batchnorm", "shortcut"):  # _define
             continue
         out[k] = ({a: "#" for a in v} if k == "args" else
                   template(v) if k in ("layers", "uses") else
@@ -59,7 +61,9 @@ def finalize(instances) -> dict:
     blocks: dict[str, dict] = {}
     for d in sorted({depth(i) for i in instances}):
         groups: dict[str, list] = {}
-        for inst in (i for i in instances if depth(i) == d):
+        level = [i for i in instances if depth(i) == d]
+        _if_same(level)
+        for inst in level:
             sig = json.dumps([inst["class"], template(inst["body"])], sort_keys=True)
             groups.setdefault(sig, []).append(inst)
         for insts in groups.values():
@@ -68,6 +72,26 @@ def finalize(instances) -> dict:
             for inst in insts:
                 inst["block"] = name
     return blocks
+
+
+def _if_same(level) -> None:
+    """Instances of one class that are one residual with an identity shortcut, and others
+    that are its layers alone (torchvision's `use_res_connect`): all become `shortcut:
+    if_same` — the sum where the body keeps the channels and the size. Where that rule
+    is not the model's, the spec does not verify and the flat one is written."""
+    def sig(cls, items):
+        return json.dumps([cls, template(items)], sort_keys=True)
+
+    wrapped = {sig(i["class"], i["body"][0]["layers"]) for i in level
+               if len(i["body"]) == 1 and i["body"][0]["kind"] == "residual"
+               and i["body"][0]["shortcut"] == "identity"}
+    for i in level:
+        if sig(i["class"], i["body"]) in wrapped:
+            i["body"] = [{"kind": "residual", "shortcut": "if_same", "layers": i["body"]}]
+    for i in level:
+        if len(i["body"]) == 1 and i["body"][0].get("shortcut") == "identity" and \
+                sig(i["class"], i["body"][0]["layers"]) in wrapped:
+            i["body"][0]["shortcut"] = "if_same"
 
 
 def _block_name(want: str, blocks) -> str:
@@ -90,20 +114,28 @@ def _define(insts) -> dict:
             res["batchnorm"] = any(r.get("batchnorm") for r in same)
     where = list(slots(body))
     args: dict[str, list] = {}
+    kinds: dict[str, str] = {}  # each argument's setting: a multiple only of channels
     used: set[str] = set()
     for s, (pos, key, _, item) in enumerate(where):
         vals = [p[s][2] for p in per]
         if all(v == vals[0] for v in vals):
             continue
+        ins = [i.get("in") for i in insts]
+        of_in = _times_in(vals, ins)
+        if of_in:
+            item["args"][key] = Expr(of_in)
+            continue
         same = next((a for a, va in args.items() if va == vals), None)
         multiple = next((f"{vals[0] // va[0]}*{a}" for a, va in args.items()
-                         if _multiple(vals, va)), None)
+                         if key in CHANNELS and kinds[a] in CHANNELS and _multiple(vals, va)),
+                        None)
         if same or multiple:
             item["args"][key] = Expr(same or multiple)
             continue
         a = key if key not in used else f"{item.get('name', 'layer')}_{key}"
         used.add(a)
         args[a] = vals
+        kinds[a] = key
         bare = isinstance(vals[0], (int, float, list)) and not isinstance(vals[0], bool)
         item["args"][key] = Expr(a if bare else f"${a}")
     defaults = {}
@@ -119,12 +151,20 @@ def _define(insts) -> dict:
     return {"args": defaults, "layers": body}
 
 
-def _multiple(vals, base) -> bool:
+def _times_in(vals, ins) -> str | None:
+    """'in' or 'k*in' where every instance's value is k times its input channels."""
+    if None in ins or not _multiple(vals, ins, least=1):
+        return None
+    k = vals[0] // ins[0]
+    return "in" if k == 1 else f"{k}*in"
+
+
+def _multiple(vals, base, least: int = 2) -> bool:
     if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
                for v in (*vals, *base)):
         return False
     k = vals[0] // base[0]
-    return k >= 2 and all(v == k * b for v, b in zip(vals, base))
+    return k >= least and all(v == k * b for v, b in zip(vals, base))
 
 
 # -- text ---------------------------------------------------------------------------------

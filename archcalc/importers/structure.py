@@ -33,9 +33,10 @@ def local(path: str, base: str) -> str:
 
 
 class Struct:
-    def __init__(self, ops):
+    def __init__(self, ops, channels: int):
         self.ops = ops
         self.index = {op.name: k for k, op in enumerate(ops)}
+        self.channels = _channels(ops, channels)
         self.users: dict[str, list[int]] = {}
         for k, op in enumerate(ops):
             for i in op.inputs:
@@ -140,7 +141,8 @@ class Struct:
         if any(i["kind"] == "repeat" for i in _walk(body)):
             raise Flat("a repeat inside a block")
         name = self._name(local(child, base), names)
-        inst = {"kind": "use", "class": self.cls[child], "body": body, "name": name}
+        inst = {"kind": "use", "class": self.cls[child], "body": body, "name": name,
+                "in": self.channels.get(src)}
         if src != prev:
             inst["from"] = self.ref(src, names)
         names[self.ops[uks[-1]].name] = name
@@ -239,6 +241,23 @@ class Struct:
             layers += self.unit(c, cks, base, names, p)
             p = self.ops[cks[-1]].name
         return layers
+
+
+def _channels(ops, first: int) -> dict:
+    """Each op's output channels where they follow from the settings alone (what a block
+    argument may be a multiple of: `6*in`); None after a flatten."""
+    ch = {"input": first}
+    for op in ops:
+        ins = [ch.get(i) for i in op.inputs]
+        if op.kind in ("conv", "conv_transpose", "linear"):
+            ch[op.name] = op.args["out"]
+        elif op.kind == "concat":
+            ch[op.name] = None if None in ins else sum(ins)
+        elif op.kind in ("flatten", "chunk", "pixel_shuffle", "pixel_unshuffle"):
+            ch[op.name] = None
+        else:
+            ch[op.name] = ins[0] if ins else None
+    return ch
 
 
 def _walk(items):

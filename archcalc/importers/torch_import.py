@@ -56,7 +56,7 @@ def structured(name, dims, ops, header, expected, target, notes) -> str | None:
     from .structure import Flat, Struct
 
     try:
-        s = Struct(ops)
+        s = Struct(ops, dims[0])
         items = s.convert("", list(range(len(ops))), "", {ops[0].inputs[0]: "input"},
                           "input")
         if not s.instances:
