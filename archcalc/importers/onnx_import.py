@@ -116,14 +116,14 @@ def _import(path: str, input_dims: str | None, partial: bool) -> Imported:
     inputs = [i for i in model.graph.input if i.name not in graph.inits]
     if len(inputs) != 1:
         raise ImportRefused(f"the graph has {len(inputs)} inputs; archcalc networks have one")
-    dims = _dims(inputs[0])[1:]
+    dims = own = _dims(inputs[0])[1:]
     if input_dims:
         dims = parse_dims(input_dims)
     if not dims or None in dims:
         raise ImportRefused(f"the input's size is not fixed in the file ({dims}): give it "
                             "with --input C,H,W")
     ops, notes, weights, stopped = to_ops(model, graph, inputs[0].name, partial)
-    if stopped is None:
+    if stopped is None and tuple(dims) == tuple(own):  # the graph's own output, at its size
         out_shape = _dims(model.graph.output[0])[1:]
         if None in out_shape or not out_shape:
             inferred = onnx.shape_inference.infer_shapes(model)
