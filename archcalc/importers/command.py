@@ -81,9 +81,11 @@ def import_command(source: str, output: str | None, args, input_dims, partial) -
     imported = run_import(source, args, input_dims, partial)
     if output:
         write(imported.text, output)
-        flops = f", {imported.flops:,} FLOPs" if imported.flops is not None else ""
+        what = (f"{imported.trainable:,} parameters, {imported.flops:,} FLOPs"
+                if imported.flops is not None else
+                f"{imported.trainable:,} weights: parameters and buffers")
         click.echo(f"wrote {output} ({len(imported.text.splitlines())} lines; verified: "
-                   f"{imported.trainable:,} parameters{flops})", err=True)
+                   f"{what})", err=True)
     else:
         click.echo(imported.text, nl=False)
 

@@ -42,8 +42,8 @@ def compare(result, expected: dict[str, int | tuple | None]) -> None:
     if wrong:
         raise ImportRefused("the imported spec differs from its source, so nothing was "
                             "written: " + "; ".join(wrong),
-                            "a layer whose PyTorch behaviour archcalc maps differently; "
-                            "please report it with the model")
+                            "an --input whose channels are not the model's, or a layer "
+                            "archcalc maps differently (please report it with the model)")
 
 
 def _value(x):
