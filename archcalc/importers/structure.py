@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .emit import layer_name
+
 CONTAINERS = {"Sequential", "ModuleList", "ModuleDict"}
 MERGES = {"add", "concat", "multiply"}
 
@@ -104,8 +106,8 @@ class Struct:
             return [self.layer(uks[0], base, names, prev)]
         if child in self.clean and self.cls[child] in self.block_classes:
             return [self.use(child, uks, base, names, prev)]
-        if child in self.clean and self.cls[child] in CONTAINERS and \
-                self._repeatable(child, uks):
+        if not base and child in self.clean and self.cls[child] in CONTAINERS and \
+                self._repeatable(child, uks):  # at the top: a block's body is written once
             return [self.repeat(child, uks, base, names, prev)]
         return self.convert(child, uks, base, names, prev)
 
@@ -128,11 +130,8 @@ class Struct:
         return item
 
     def _name(self, want: str, names: dict) -> str:
-        taken = set(names.values())
-        name, n = want, 2
-        while name in taken or name == "input":
-            name, n = f"{want}_{n}", n + 1
-        return name[:64]
+        """A name not yet used in this scope, valid as a layer name (emit.layer_name)."""
+        return layer_name(want, set(names.values()))
 
     def use(self, child, uks, base, names, prev):
         own = {self.ops[k].name for k in uks}
@@ -150,8 +149,6 @@ class Struct:
         return inst
 
     def _repeatable(self, child, uks) -> bool:
-        if not re.fullmatch(r"[A-Za-z_]\w*", local(child, "")) or "." in child:
-            return False
         units = self.units(child, uks)
         return len(units) > 1 and all(
             c in self.clean and self.cls[c] in self.block_classes and
