@@ -23,6 +23,7 @@ from .importers.command import import_command, import_options, imported_spec
 from .suggest import close_matches, did_you_mean
 
 FORMATS = ("table", "json", "markdown", "csv")
+MAX_WIDTH = 10_000  # columns of a table: --width and COLUMNS beyond it are not widths
 
 
 class _Group(click.Group):
@@ -162,7 +163,18 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
               help="Leave the input's spatial symbols unbound: sizes, MACs and activations "
                    "print as formulas in them.")
 @click.option("--collapse", is_flag=True,
-              help="Show each top-level block as one row with its totals.")
+              help="Show each top-level block as one row with its totals (--depth 0).")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Show rows nested at most N blocks deep; a block's row carries its "
+                   "hidden layers' totals (torchinfo's depth=). Default: every row.")
+@click.option("--columns", "column_names", multiple=True, metavar="NAME,...",
+              help="The table's columns, in order (the layer's name always first): type, "
+                   "output, arithmetic, params, buffers, macs, flops, activations, "
+                   "receptive, connected, connections, unshared, dense. Chosen columns all "
+                   "show, whatever the width. Default: those that fit, most useful first.")
+@click.option("--width", type=click.IntRange(20, MAX_WIDTH), metavar="N",
+              help="The table's width in columns. Default: the terminal's, else COLUMNS, "
+                   "else 100.")
 @click.option("--explain", is_flag=True,
               help="Add the seeds' weight-sharing figures: connections per neuron and the "
                    "parameters each conv layer would need without sharing.")
@@ -180,6 +192,7 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
 @click.option("--save-spec", type=click.Path(dir_okay=False, writable=True),
               help="An imported model: keep its spec in this file.")
 def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool,
+          depth: int | None, column_names: tuple[str, ...], width: int | None,
           explain: bool, convention: str, batch: int, dtype: str, optimizer: str,
           args=(), input_dims=None, partial=False, save_spec=None) -> None:
     """Calculate a network layer by layer and flag the settings that do not fit.
@@ -189,6 +202,7 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
     Python code) or FILE.onnx (runs none) — see `archcalc import --help`.
     Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse.
     """
+    view = _table_view(fmt, collapse, depth, column_names, width)
     from .analysis.memory import estimate
     from .design import Design, input_symbols
 
@@ -210,7 +224,7 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
         sys.exit(2)
     try:
         with _no_cycle_collector(spec):
-            _emit(result, fmt, explain, memory, collapse)
+            _emit(result, fmt, explain, memory, view)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, None)
         sys.exit(2)
@@ -231,7 +245,40 @@ def _source_of(exc: SpecError) -> SourceText | None:
         return None
 
 
-def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) -> None:
+def _table_view(fmt: str, collapse: bool, depth: int | None, names: tuple[str, ...],
+                width: int | None) -> dict:
+    """What the report shows of the rows and columns: `--columns` parsed, `--collapse` as
+    depth 0, and the options a format has no use for refused (exit 2)."""
+    unused = {"json": ("--depth", "--columns", "--width"),
+              "csv": ("--depth", "--width"), "markdown": ("--width",)}
+    given = {"--collapse": collapse, "--depth": depth is not None, "--columns": bool(names),
+             "--width": width is not None}
+    for option in unused.get(fmt, ()):
+        if given[option]:
+            raise click.UsageError(f"{option} shapes the table; --format {fmt} "
+                                   + ("reports every layer and column" if fmt == "json" else
+                                      "has no use for it"))
+    if collapse and depth not in (None, 0):
+        raise click.UsageError("--collapse is --depth 0: give one of them")
+    keys = None
+    if names:
+        from .render.columns import parse_keys
+
+        try:
+            keys = parse_keys(names)
+        except ValueError as exc:
+            raise click.UsageError(f"--columns: {exc}") from None
+    return {"depth": 0 if collapse else depth, "keys": keys, "width": width}
+
+
+def _piped_width() -> int | None:
+    """COLUMNS, where it holds a usable width (rich reads it for a terminal the same way)."""
+    value = os.environ.get("COLUMNS", "")
+    return int(value) if value.isdigit() and 20 <= int(value) <= MAX_WIDTH else None
+
+
+def _emit(result, fmt: str, explain: bool, memory=None, view: dict | None = None) -> None:
+    view = view or {"depth": None, "keys": None, "width": None}
     if fmt == "json":
         from .render.json_out import write_json
 
@@ -239,20 +286,23 @@ def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) 
     elif fmt == "markdown":
         from .render.text_formats import render_markdown
 
-        click.echo(render_markdown(result, explain, memory, collapse), nl=False)
+        click.echo(render_markdown(result, explain, memory, keys=view["keys"],
+                                   depth=view["depth"]), nl=False)
     elif fmt == "csv":
         from .render.text_formats import render_csv
 
-        click.echo(render_csv(result, explain), nl=False)
+        click.echo(render_csv(result, explain, keys=view["keys"]), nl=False)
     else:
         from rich.console import Console
 
-        from .render.table import render_table
+        from .render.table import PIPED_WIDTH, render_table
 
         tty = sys.stdout.isatty()
-        console = Console(width=None if tty else 200, no_color=not tty or "NO_COLOR" in os.environ,
-                          soft_wrap=False, highlight=False, markup=False)
-        render_table(result, console, explain, memory, collapse)
+        console = Console(no_color=not tty or "NO_COLOR" in os.environ, highlight=False,
+                          markup=False)
+        width = view["width"] or (console.width if tty else _piped_width() or PIPED_WIDTH)
+        render_table(result, console, explain, memory, keys=view["keys"],
+                     depth=view["depth"], width=width)
 
 
 def _load(spec: str, assignments: tuple[str, ...]):
@@ -301,7 +351,7 @@ def diagram(spec: str, assignments, sets, fmt: str, output: str | None, collapse
     data = text.encode()
     if fmt == "svg":
         try:
-            data = D.svg(text)
+            data = D.svg(analysis, collapse, rankdir)
         except FileNotFoundError:
             click.echo("error: SVG needs Graphviz's `dot` (e.g. apt-get install graphviz); "
                        "`--format dot` writes the same graph as text", err=True)

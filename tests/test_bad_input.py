@@ -117,3 +117,52 @@ def test_the_errors_reported_are_bounded(cli, tmp_path):
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert len(errors) == MAX_ERRORS
     assert errors[-1].startswith(f"{spec}:{4 + MAX_ERRORS}:5: error: unknown layer kind")
+
+
+def test_pooling_padding_over_half_the_window_is_said_once(cli):
+    # One finding for both axes (it was printed once per axis, twice over).
+    result = cli("check", DATA / "invalid" / "pool_padding.yaml")
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [expected(DATA / "invalid" / "pool_padding.yaml")]
+    assert result.stderr.count("hint: use padding ≤ 1") == 1
+
+
+def test_pooling_padding_over_half_the_window_names_the_axes_that_differ(cli, tmp_path):
+    spec = tmp_path / "p.yaml"
+    spec.write_text("archcalc: 1\nname: p\ninput: [3, 16, 16]\nlayers:\n"
+                    "  - maxpool: {kernel: [3, 5], padding: [2, 3]}\n")
+    errors = [line for line in cli("check", spec).stderr.splitlines() if ": error: " in line]
+    assert [e.split(": error: ")[1] for e in errors] == [
+        "pool1: H: pooling padding 2 is more than half the window (3): PyTorch refuses it",
+        "pool1: W: pooling padding 3 is more than half the window (5): PyTorch refuses it"]
+
+
+def test_a_misspelt_from_is_offered_only_layers_before_it(cli, tmp_path):
+    # `bodyx` is closer to body2/body3, written after the add (reading one would be a
+    # cycle: they read the add); the suggestion is the one layer it can read.
+    spec = tmp_path / "f.yaml"
+    spec.write_text("archcalc: 1\nname: f\ninput: [3, 32, 32]\nlayers:\n"
+                    "  - conv: {out: 8, kernel: 3, padding: 1, name: stem}\n"
+                    "  - conv: {out: 8, kernel: 3, padding: 1, name: bodyA}\n"
+                    "  - add: {from: [bodyA, bodyx], name: body1}\n"
+                    "  - conv: {out: 8, kernel: 3, padding: 1, name: body2}\n"
+                    "  - conv: {out: 8, kernel: 3, padding: 1, name: body3}\n")
+    lines = cli("check", spec).stderr.splitlines()
+    assert lines[0].endswith("error: `from: bodyx` names no layer here")
+    assert lines[3] == "  hint: did you mean 'bodyA'?"
+    spec.write_text(spec.read_text().replace("bodyA", "zz"))  # nothing close: the list
+    lines = cli("check", spec).stderr.splitlines()
+    assert lines[3] == "  hint: layers here: stem, zz"
+
+
+def test_a_misspelt_from_in_a_block_is_offered_its_earlier_layers_and_the_outer_ones(
+        cli, tmp_path):
+    spec = tmp_path / "f.yaml"
+    spec.write_text("archcalc: 1\nname: f\ninput: [3, 32, 32]\nblocks:\n  b:\n    layers:\n"
+                    "      - conv: {out: 8, kernel: 3, padding: 1, name: qa}\n"
+                    "      - add: {from: [qa, qq]}\n"
+                    "      - conv: {out: 8, kernel: 3, padding: 1, name: qb}\n"
+                    "layers:\n  - conv: {out: 8, kernel: 3, padding: 1, name: pp}\n"
+                    "  - b: {name: blk}\n  - conv: {out: 8, kernel: 3, padding: 1, name: qc}\n")
+    lines = cli("check", spec).stderr.splitlines()
+    assert lines[3] == "  hint: layers here: pp, qa"

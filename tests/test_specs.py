@@ -48,6 +48,23 @@ FIGURES = {
     "r2plus1d_18": (31_505_325, 40_519_080_960, False),  # at 1×3×16×112×112
     "shufflenet_v2_x1_0": (2_278_604, 144_907_992, False),
     "mobilenet_v3_large": (5_483_032, 216_589_760, False),
+    "s3d": (8_320_048, 17_978_771_456, False),  # at 1×3×16×224×224 (torchvision: 17.979 G)
+    # segmentation, torchvision's builders with weights=None, weights_backbone=None (no aux
+    # head) and 21 classes, at 1×3×520×520 (their transforms' resize_size); the parameters
+    # are torchvision's published num_params less the aux FCNHead it counts (2,365,205 on
+    # layer3's 1024 channels, 3,851 on MobileNetV3's features[4], 40 channels)
+    "fcn_resnet50": (32_957_013, 142_725_772_800, False),
+    "fcn_resnet101": (51_949_141, 222_746_867_200, False),
+    "deeplabv3_resnet50": (39_638_869, 168_731_205_888, False),
+    "deeplabv3_resnet101": (58_630_997, 248_752_300_288, False),
+    "deeplabv3_mobilenet_v3_large": (11_025_477, 10_436_350_688, False),
+    "lraspp_mobilenet_v3_large": (3_221_538, 2_086_219_688, False),
+    # torchvision's regnet_x_400mf and regnet_y_400mf, the specs' defaults; the other
+    # variants at their bindings in tests/test_torchvision_oracle.py
+    "regnet_x": (5_495_976, 413_812_608, False),
+    "regnet_y": (4_344_144, 401_842_848, False),
+    "wide_resnet50_2": (68_883_240, 11_398_021_120, False),
+    "wide_resnet101_2": (126_886_696, 22_753_050_624, False),
 }
 
 
