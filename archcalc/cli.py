@@ -18,6 +18,8 @@ from typing import NoReturn
 import click
 
 from .errors import Diagnostic, DiagnosticError, SourceLoc, SourceText, SpecError, format_diagnostic
+from .importers import is_import_target
+from .importers.command import import_command, import_options, imported_spec
 from .suggest import close_matches, did_you_mean
 
 FORMATS = ("table", "json", "markdown", "csv")
@@ -191,12 +193,18 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
 @click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]),
               default="momentum", show_default=True,
               help="Optimizer whose state the training footprint includes.")
+@import_options
+@click.option("--save-spec", type=click.Path(dir_okay=False, writable=True),
+              help="An imported model: keep its spec in this file.")
 def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool,
           depth: int | None, column_names: tuple[str, ...], width: int | None,
-          explain: bool, convention: str, batch: int, dtype: str, optimizer: str) -> None:
+          explain: bool, convention: str, batch: int, dtype: str, optimizer: str,
+          args=(), input_dims=None, partial=False, save_spec=None) -> None:
     """Calculate a network layer by layer and flag the settings that do not fit.
 
-    SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...).
+    SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...), or a
+    model to import first: torch:MODULE:CALLABLE or FILE.py:CALLABLE (this RUNS that
+    Python code) or FILE.onnx (runs none) — see `archcalc import --help`.
     Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse.
     """
     view = _table_view(fmt, collapse, depth, column_names, width)
@@ -206,7 +214,8 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
     source = None
     try:
         with _no_cycle_collector(spec):
-            parsed = _parse(spec)
+            parsed = (imported_spec(spec, args, input_dims, partial, save_spec)
+                      if is_import_target(spec) else _parse(spec))
             source = parsed.source
             # --symbolic: the input's sizes stay symbols unless the command line binds them
             design = Design(parsed, _bindings(tuple(sets) + tuple(assignments)),
@@ -673,6 +682,9 @@ def ops(kinds) -> None:
             default = "required" if p.required else f"default {_default_text(p.default)}"
             choices = f" [{'|'.join(p.choices)}]" if p.choices else ""
             click.echo(f"    {p.name}: {p.type}{choices}, {default} — {p.doc}")
+
+
+main.add_command(import_command)
 
 
 def _default_text(value) -> str:
