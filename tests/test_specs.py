@@ -38,6 +38,7 @@ FIGURES = {
     # issue 11: torchvision's figures, MACs = FlopCounterMode FLOPs / 2 at 1×3×224×224
     "resnext50_32x4d": (25_028_904, 4_230_479_872, False),
     "squeezenet1_1": (1_235_496, 349_151_936, True),
+    "squeezenet1_0": (1_248_424, 818_924_576, True),
     "convnext_tiny": (28_589_128, 4_455_531_264, False),
     "unet": (31_030_658, 48_096_083_968, False),  # the issue's figures at 1×256×256
     "mobilenet_v2": (3_504_872, 300_774_272, False),
@@ -94,6 +95,16 @@ VARIANTS = {
     "mnasnet0_5": ("mnasnet1_0", dict(alpha=0.5), 2_218_512, 104_455_968),
     "mnasnet0_75": ("mnasnet1_0", dict(alpha=0.75), 3_170_208, 215_493_104),
     "mnasnet1_3": ("mnasnet1_0", dict(alpha=1.3), 6_282_256, 526_362_432),
+    "convnext_small": ("convnext_tiny", dict(d3=27), 50_223_688, 8_683_712_256),
+    "convnext_base": ("convnext_tiny", dict(d3=27, c=128), 88_591_464, 15_354_729_472),
+    "convnext_large": ("convnext_tiny", dict(d3=27, c=192), 197_767_336, 34_361_433_600),
+    "densenet161": ("densenet121", dict(growth=48, init=96, d3=36, d4=24),
+                    28_681_000, 7_727_907_072),
+    "densenet169": ("densenet121", dict(d3=32, d4=32), 14_149_480, 3_359_843_328),
+    "densenet201": ("densenet121", dict(d3=48, d4=32), 20_013_928, 4_291_365_888),
+    "resnext101_32x8d": ("resnext50_32x4d", dict(d3=23, width_per_group=8),
+                         88_791_336, 16_414_015_488),
+    "resnext101_64x4d": ("resnext50_32x4d", dict(d3=23, groups=64), 83_455_272, 15_460_270_080),
     **{f"efficientnet_v2_{v} at 224": (f"efficientnet_v2_{v}", dict(H=224, W=224), p, m)
        for v, p, m in (("s", 21_458_488, 2_849_895_872), ("m", 54_139_356, 5_362_207_200),
                        ("l", 118_515_272, 12_231_188_544))},

@@ -447,3 +447,53 @@ def test_mobilenet_v3_small_equals_torchvision(tv_models, size):
     # the first row: no expansion, squeeze-and-excitation at stride 2
     assert pairs["bneck1.squeeze_excite1.0.branch2.conv1"] == "features.1.block.1.fc1"
     assert pairs["bneck2.cna1.0.conv1"] == "features.2.block.0.0"
+
+
+# The last classification families, each from its smallest member's spec by symbols (the
+# specs' headers and README's bindings table list them), at 224: ConvNeXt's stage depths
+# and stem width, DenseNet's growth rate, stem width and block lengths, ResNeXt's stage
+# depths, groups and width per group (each 3–9 s here).
+FAMILIES = {
+    "convnext_small": ("convnext_tiny", dict(d3=27)),
+    "convnext_base": ("convnext_tiny", dict(d3=27, c=128)),
+    "convnext_large": ("convnext_tiny", dict(d3=27, c=192)),
+    "densenet161": ("densenet121", dict(growth=48, init=96, d3=36, d4=24)),
+    "densenet169": ("densenet121", dict(d3=32, d4=32)),
+    "densenet201": ("densenet121", dict(d3=48, d4=32)),
+    "resnext101_32x8d": ("resnext50_32x4d", dict(d3=23, width_per_group=8)),
+    "resnext101_64x4d": ("resnext50_32x4d", dict(d3=23, groups=64)),
+}
+
+
+def family_stages(spec: str, b: dict) -> dict:
+    """The stage outputs by name, at the bindings' depths."""
+    if spec == "convnext_tiny":
+        d = [3, 3, b.get("d3", 9), 3]
+        return {"ln1": "features.0", **{f"stage{i}.{n - 1}.add1": f"features.{2 * i - 1}"
+                                        for i, n in enumerate(d, 1)}, "fc1": "classifier"}
+    if spec == "densenet121":
+        d = [6, 12, b.get("d3", 24), b.get("d4", 16)]
+        return {"pool1": "features.pool0", "transition1.pool1": "features.transition1",
+                **{f"denseblock{i}.{n - 1}.concat1": f"features.denseblock{i}"
+                   for i, n in enumerate(d, 1)}, "fc1": "classifier"}
+    return {"layer3.22.relu3": "layer3", "fc1": "fc"}
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_families_by_their_symbols_equal_torchvision(tv_models, name):
+    spec, bindings = FAMILIES[name]
+    # ConvNeXt's Linear layers are 1×1 convs in the spec, and DenseNet pools with
+    # F.adaptive_avg_pool2d (no module): for those two the totals and the stages
+    compare_with_torchvision(SPECS / f"{spec}.yaml", {"H": 224, "W": 224, **bindings},
+                             lambda: getattr(tv_models, name)(weights=None),
+                             family_stages(spec, bindings),
+                             each_call=spec == "resnext50_32x4d")
+
+
+def test_squeezenet1_0_equals_torchvision(tv_models):
+    pairs = compare_with_torchvision(SPECS / "squeezenet1_0.yaml", {"H": 224, "W": 224},
+                                     lambda: tv_models.squeezenet1_0(weights=None),
+                                     {"conv1": "features.0", "pool2": "features.6",
+                                      "pool3": "features.11", "final_conv": "classifier.1"})
+    # the Fire modules by the order rule: the seventh (squeeze 64) is features.10
+    assert pairs["fire5.branch2.expand3x3"] == "features.10.expand3x3"
