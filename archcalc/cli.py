@@ -150,8 +150,7 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
 
 
 @main.command()
-@click.argument("spec")
-@click.argument("assignments", nargs=-1, metavar="[NAME=VALUE]...")
+@click.argument("args", nargs=-1, required=True, metavar="SPEC... [NAME=VALUE]...")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
               help="Bind a symbol, e.g. --set H=224 W=224 (or H=224,W=224).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -174,13 +173,40 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
 @click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]),
               default="momentum", show_default=True,
               help="Optimizer whose state the training footprint includes.")
-def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool,
+def check(args, sets, fmt: str, symbolic: bool, collapse: bool,
           explain: bool, convention: str, batch: int, dtype: str, optimizer: str) -> None:
     """Calculate a network layer by layer and flag the settings that do not fit.
 
-    SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...).
-    Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse.
+    SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...);
+    several are checked one after another, one report each (JSON: an array of reports).
+    Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse — with
+    several specs, the worst of theirs.
     """
+    specs = [a for a in args if "=" not in a or Path(a).exists()]
+    assignments = tuple(a for a in args if a not in specs)
+    if not specs:
+        raise click.UsageError("no SPEC given (a YAML file or a built-in name)")
+    options = (tuple(sets) + assignments, fmt, symbolic, collapse, explain, convention,
+               batch, dtype, optimizer)
+    if len(specs) == 1:
+        sys.exit(_check_one(specs[0], *options))
+    worst = 0
+    if fmt == "json":
+        sys.stdout.write("[\n")
+    for i, spec in enumerate(specs):
+        if i:
+            sys.stdout.write(",\n" if fmt == "json" else "\n")
+        worst = max(worst, _check_one(spec, *options, many=True))
+    if fmt == "json":
+        sys.stdout.write("]\n")
+    sys.exit(worst)
+
+
+def _check_one(spec: str, assignments, fmt: str, symbolic: bool, collapse: bool,
+               explain: bool, convention: str, batch: int, dtype: str, optimizer: str,
+               many: bool = False) -> int:
+    """Check one spec and print its report; its exit status. `many`: one of several (an
+    unreadable spec's JSON is then an entry of the array, its diagnostics in it)."""
     from .analysis.memory import estimate
     from .design import Design, input_symbols
 
@@ -190,7 +216,7 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
             parsed = _parse(spec)
             source = parsed.source
             # --symbolic: the input's sizes stay symbols unless the command line binds them
-            design = Design(parsed, _bindings(tuple(sets) + tuple(assignments)),
+            design = Design(parsed, _bindings(assignments),
                             free=input_symbols(parsed) if symbolic else (),
                             convention=convention)
             result = design.analysis
@@ -198,16 +224,21 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, source or getattr(exc, "source", None) or
                            _source_of(exc))
-        sys.exit(2)
+        if many and fmt == "json":
+            from .render.json_out import write_unreadable
+
+            write_unreadable(spec, exc.diagnostics, sys.stdout)
+        return 2
     try:
         with _no_cycle_collector(spec):
             _emit(result, fmt, explain, memory, collapse)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, None)
-        sys.exit(2)
+        return 2
     if fmt != "json":
         _print_diagnostics(result.findings, source)
-    sys.exit(0 if result.ok else 1)
+    sys.stdout.flush()  # the report before the next one's diagnostics
+    return 0 if result.ok else 1
 
 
 def _source_of(exc: SpecError) -> SourceText | None:

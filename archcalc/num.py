@@ -483,6 +483,11 @@ def _sympy_symbol(cls):
     return _SYMPY_SYMBOLS[cls]
 
 
+def settle(x):
+    """A recorded formula as sympy's (canonical, simplified); numbers stay Nums."""
+    return x._sympy_() if isinstance(x, Lazy) else x
+
+
 def lift(x):
     """x as a sympy object (numbers, formulas), or as it is."""
     if type(x) is Num or isinstance(x, Lazy):
@@ -520,7 +525,7 @@ def Add(*args):
     if kind == "num":
         return reduce(operator.add, map(_coerce, args))
     if kind == "sympy":
-        return reduce(operator.add, map(lift, args))
+        return sympy().Add(*map(lift, args))  # at once: pairwise is quadratic
     terms = []
     for a in args:
         if isinstance(a, Lazy) and a.op == "Add":
@@ -535,7 +540,7 @@ def Mul(*args):
     if kind == "num":
         return reduce(operator.mul, map(_coerce, args))
     if kind == "sympy":
-        return reduce(operator.mul, map(lift, args))
+        return sympy().Mul(*map(lift, args))
     factors = []
     for a in args:
         if isinstance(a, Lazy) and a.op == "Mul":
