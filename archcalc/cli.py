@@ -2,7 +2,8 @@
 
 Exit codes: 0 the architecture is valid, 1 it is invalid (a layer does not fit),
 2 the spec could not be read or the command was misused. Diagnostics go to stderr, the
-report to stdout. Only click, rich, PyYAML and sympy load here — never torch or textual.
+report to stdout. Only click, rich and PyYAML load here — sympy only when something is
+symbolic (archcalc/num.py), never torch or textual.
 """
 
 from __future__ import annotations
