@@ -143,3 +143,11 @@ def _root(n: int) -> tuple[int, int]:
         return 1, 0
     found = perfect_power(n)
     return (int(found[0]), int(found[1])) if found else (n, 1)
+
+
+def __getattr__(name: str):
+    """`RoundHalfEven` and `MakeDivisible`, the sympy functions (made on first use): for
+    code that inspects sympy formulas (reference/codegen_blocks.py)."""
+    if name in ("RoundHalfEven", "MakeDivisible"):
+        return _sympy_functions()[name == "MakeDivisible"]
+    raise AttributeError(name)
