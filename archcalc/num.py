@@ -539,8 +539,8 @@ def Mul(*args):
     kind = _kind(args)
     if kind == "num":
         return reduce(operator.mul, map(_coerce, args))
-    if kind == "sympy":
-        return sympy().Mul(*map(lift, args))
+    if kind == "sympy":  # pairwise, as `a * b * c` builds it (Mul(2, x + 1, y) differs)
+        return reduce(operator.mul, map(lift, args))
     factors = []
     for a in args:
         if isinstance(a, Lazy) and a.op == "Mul":
