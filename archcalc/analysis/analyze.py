@@ -45,7 +45,7 @@ def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
     bindings = dict(bindings or {})
     conv = CONVENTIONS[convention]
     subs = {symbol(k): num.Integer(v) for k, v in bindings.items()}
-    dims = tuple(num.settle(d.xreplace(subs)) for d in graph.input)  # (see bind._subs)
+    dims = tuple(d.xreplace(subs) for d in graph.input)  # (see bind._subs)
     x0 = Shape(dims[0], dims[1:])
     walk = _Walk(graph, subs, conv.flops_per_mac, lenient)
     if cache is not None and len(cache) > 50_000:
@@ -83,7 +83,7 @@ class _Walk:
         self.graph, self.subs, self.fpm = graph, subs, flops_per_mac
         self.lenient = lenient
         self.subs_key = tuple(sorted(subs.items(), key=str))
-        dims = tuple(num.settle(d.xreplace(subs)) for d in graph.input)
+        dims = tuple(d.xreplace(subs) for d in graph.input)
         self.shapes: dict[str, Shape | None] = {INPUT: Shape(dims[0], dims[1:])}
         self.fields: dict[str, tuple | None] = {INPUT: (INPUT_FIELD,) * graph.ndim}
         self.rows: dict[str, LayerRow] = {}

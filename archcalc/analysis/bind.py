@@ -49,7 +49,7 @@ def _subs(value, subs):
     if isinstance(value, num.Basic):
         # what stays symbolic is sympy's from here: the analysis builds on it layer after
         # layer, and sympy's canonical forms keep formulas small (⌊(H + 2 − 3)/1⌋ + 1 = H)
-        return num.settle(bounds.substitute(value, subs))
+        return bounds.substitute(value, subs)
     if isinstance(value, tuple):
         return tuple(_subs(v, subs) for v in value)
     return value
