@@ -22,6 +22,7 @@ from .errors import Diagnostic, DiagnosticError, SourceLoc, SourceText, SpecErro
 from .suggest import close_matches, did_you_mean
 
 FORMATS = ("table", "json", "markdown", "csv")
+MAX_WIDTH = 10_000  # columns of a table: --width and COLUMNS beyond it are not widths
 
 
 class _Group(click.Group):
@@ -100,12 +101,14 @@ def _parse(spec: str):
     return parse_text(text, "<stdin>")
 
 
-def _bindings(assignments: tuple[str, ...]) -> dict[str, int]:
-    """The NAME=VALUE pairs of a command line as numbers; the Design checks them against
-    the spec (names, constraints, range)."""
+def _bindings(assignments: tuple[str, ...]) -> dict:
+    """The NAME=VALUE pairs of a command line as numbers (whole, or decimals kept exact
+    as written); the Design checks them against the spec (names, kinds, constraints,
+    range)."""
     from .spec import bounds
+    from .spec.scalars import Real, resolve_plain
 
-    out: dict[str, int] = {}
+    out: dict = {}
     for item in assignments:
         for part in item.split(","):
             name, eq, value = part.partition("=")
@@ -119,8 +122,11 @@ def _bindings(assignments: tuple[str, ...]) -> dict[str, int]:
             try:
                 out[name] = int(value)
             except ValueError:
-                raise click.UsageError(f"{name}={value}: the value must be a whole number") \
-                    from None
+                decimal = resolve_plain(value)  # 1.1 -> a Real, exact: 11/10
+                if not isinstance(decimal, Real):
+                    raise click.UsageError(f"{name}={value}: the value must be a whole number "
+                                           "(or a decimal, for a fraction symbol)") from None
+                out[name] = decimal
     return out
 
 
@@ -160,7 +166,18 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
               help="Leave the input's spatial symbols unbound: sizes, MACs and activations "
                    "print as formulas in them.")
 @click.option("--collapse", is_flag=True,
-              help="Show each top-level block as one row with its totals.")
+              help="Show each top-level block as one row with its totals (--depth 0).")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Show rows nested at most N blocks deep; a block's row carries its "
+                   "hidden layers' totals (torchinfo's depth=). Default: every row.")
+@click.option("--columns", "column_names", multiple=True, metavar="NAME,...",
+              help="The table's columns, in order (the layer's name always first): type, "
+                   "output, arithmetic, params, buffers, macs, flops, activations, "
+                   "receptive, connected, connections, unshared, dense. Chosen columns all "
+                   "show, whatever the width. Default: those that fit, most useful first.")
+@click.option("--width", type=click.IntRange(20, MAX_WIDTH), metavar="N",
+              help="The table's width in columns. Default: the terminal's, else COLUMNS, "
+                   "else 100.")
 @click.option("--explain", is_flag=True,
               help="Add the seeds' weight-sharing figures: connections per neuron and the "
                    "parameters each conv layer would need without sharing.")
@@ -175,6 +192,7 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
               default="momentum", show_default=True,
               help="Optimizer whose state the training footprint includes.")
 def check(args, sets, fmt: str, symbolic: bool, collapse: bool,
+          depth: int | None, column_names: tuple[str, ...], width: int | None,
           explain: bool, convention: str, batch: int, dtype: str, optimizer: str) -> None:
     """Calculate a network layer by layer and flag the settings that do not fit.
 
@@ -187,7 +205,8 @@ def check(args, sets, fmt: str, symbolic: bool, collapse: bool,
     assignments = tuple(a for a in args if a not in specs)
     if not specs:
         raise click.UsageError("no SPEC given (a YAML file or a built-in name)")
-    options = (tuple(sets) + assignments, fmt, symbolic, collapse, explain, convention,
+    view = _table_view(fmt, collapse, depth, column_names, width)
+    options = (tuple(sets) + assignments, fmt, symbolic, view, explain, convention,
                batch, dtype, optimizer)
     if len(specs) == 1:
         sys.exit(_check_one(specs[0], *options))
@@ -203,7 +222,7 @@ def check(args, sets, fmt: str, symbolic: bool, collapse: bool,
     sys.exit(worst)
 
 
-def _check_one(spec: str, assignments, fmt: str, symbolic: bool, collapse: bool,
+def _check_one(spec: str, assignments, fmt: str, symbolic: bool, view: dict,
                explain: bool, convention: str, batch: int, dtype: str, optimizer: str,
                many: bool = False) -> int:
     """Check one spec and print its report; its exit status. `many`: one of several (an
@@ -232,7 +251,7 @@ def _check_one(spec: str, assignments, fmt: str, symbolic: bool, collapse: bool,
         return 2
     try:
         with _no_cycle_collector(spec):
-            _emit(result, fmt, explain, memory, collapse)
+            _emit(result, fmt, explain, memory, view)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, None)
         return 2
@@ -254,7 +273,40 @@ def _source_of(exc: SpecError) -> SourceText | None:
         return None
 
 
-def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) -> None:
+def _table_view(fmt: str, collapse: bool, depth: int | None, names: tuple[str, ...],
+                width: int | None) -> dict:
+    """What the report shows of the rows and columns: `--columns` parsed, `--collapse` as
+    depth 0, and the options a format has no use for refused (exit 2)."""
+    unused = {"json": ("--depth", "--columns", "--width"),
+              "csv": ("--depth", "--width"), "markdown": ("--width",)}
+    given = {"--collapse": collapse, "--depth": depth is not None, "--columns": bool(names),
+             "--width": width is not None}
+    for option in unused.get(fmt, ()):
+        if given[option]:
+            raise click.UsageError(f"{option} shapes the table; --format {fmt} "
+                                   + ("reports every layer and column" if fmt == "json" else
+                                      "has no use for it"))
+    if collapse and depth not in (None, 0):
+        raise click.UsageError("--collapse is --depth 0: give one of them")
+    keys = None
+    if names:
+        from .render.columns import parse_keys
+
+        try:
+            keys = parse_keys(names)
+        except ValueError as exc:
+            raise click.UsageError(f"--columns: {exc}") from None
+    return {"depth": 0 if collapse else depth, "keys": keys, "width": width}
+
+
+def _piped_width() -> int | None:
+    """COLUMNS, where it holds a usable width (rich reads it for a terminal the same way)."""
+    value = os.environ.get("COLUMNS", "")
+    return int(value) if value.isdigit() and 20 <= int(value) <= MAX_WIDTH else None
+
+
+def _emit(result, fmt: str, explain: bool, memory=None, view: dict | None = None) -> None:
+    view = view or {"depth": None, "keys": None, "width": None}
     if fmt == "json":
         from .render.json_out import write_json
 
@@ -262,20 +314,23 @@ def _emit(result, fmt: str, explain: bool, memory=None, collapse: bool = False) 
     elif fmt == "markdown":
         from .render.text_formats import render_markdown
 
-        click.echo(render_markdown(result, explain, memory, collapse), nl=False)
+        click.echo(render_markdown(result, explain, memory, keys=view["keys"],
+                                   depth=view["depth"]), nl=False)
     elif fmt == "csv":
         from .render.text_formats import render_csv
 
-        click.echo(render_csv(result, explain), nl=False)
+        click.echo(render_csv(result, explain, keys=view["keys"]), nl=False)
     else:
         from rich.console import Console
 
-        from .render.table import render_table
+        from .render.table import PIPED_WIDTH, render_table
 
         tty = sys.stdout.isatty()
-        console = Console(width=None if tty else 200, no_color=not tty or "NO_COLOR" in os.environ,
-                          soft_wrap=False, highlight=False, markup=False)
-        render_table(result, console, explain, memory, collapse)
+        console = Console(no_color=not tty or "NO_COLOR" in os.environ, highlight=False,
+                          markup=False)
+        width = view["width"] or (console.width if tty else _piped_width() or PIPED_WIDTH)
+        render_table(result, console, explain, memory, keys=view["keys"],
+                     depth=view["depth"], width=width)
 
 
 def _load(spec: str, assignments: tuple[str, ...]):
@@ -324,7 +379,7 @@ def diagram(spec: str, assignments, sets, fmt: str, output: str | None, collapse
     data = text.encode()
     if fmt == "svg":
         try:
-            data = D.svg(text)
+            data = D.svg(analysis, collapse, rankdir)
         except FileNotFoundError:
             click.echo("error: SVG needs Graphviz's `dot` (e.g. apt-get install graphviz); "
                        "`--format dot` writes the same graph as text", err=True)

@@ -18,6 +18,7 @@ numbers; a Design holds the three together.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from types import MappingProxyType
@@ -28,7 +29,9 @@ from .analysis.conventions import DEFAULT
 from .errors import SourceText, clip, error
 from .graph import Graph, build_graph
 from .spec import bounds
-from .spec.model import Spec
+from .spec.expr import ExprError
+from .spec.model import Spec, number
+from .spec.scalars import Real
 from .suggest import did_you_mean
 
 T = TypeVar("T")
@@ -144,9 +147,11 @@ def input_symbols(spec: Spec) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(d) for d in spec.input[1:] if getattr(d, "is_Symbol", False)))
 
 
-def check_bindings(spec: Spec, bindings: Mapping[str, int]) -> dict[str, int]:
-    """`bindings` as plain ints, or a SpecError naming the first one the spec refuses."""
-    out: dict[str, int] = {}
+def check_bindings(spec: Spec, bindings: Mapping[str, int]) -> dict[str, int | Real]:
+    """`bindings` as plain ints — or, for a fraction symbol, decimals (`Real`s, exact; a
+    float is read as its shortest text, 1.1 as 11/10) — or a SpecError naming the first
+    one the spec refuses."""
+    out: dict[str, int | Real] = {}
     for name, value in bindings.items():
         decl = spec.symbol_decl(name)
         if decl is None:
@@ -154,9 +159,28 @@ def check_bindings(spec: Spec, bindings: Mapping[str, int]) -> dict[str, int]:
             raise error(f"the spec has no symbol '{clip(name)}' (symbols: "
                         f"{clip(', '.join(known) or 'none', 200)})", None,
                         did_you_mean(name, known), code="binding")
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise error(f"{name} = {clip(repr(value))}: a symbol's value is a whole number",
-                        decl.loc, code="binding")
+        if decl.fraction and isinstance(value, float) and not isinstance(value, Real):
+            value = Real(repr(value)) if math.isfinite(value) else value
+        if decl.fraction and isinstance(value, Real):
+            try:
+                exact = number(value)
+            except ExprError as exc:
+                raise error(f"{name} = {clip(value.text)}: {exc}", decl.loc,
+                            code="binding") from None
+            if exact <= 0:
+                raise error(f"{name} = {clip(value.text)}: a symbol's value is positive",
+                            decl.loc, code="binding")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) and not (
+                decl.fraction and isinstance(value, Real)):
+            shown = value.text if isinstance(value, Real) else repr(value)
+            raise error(f"{name} = {clip(shown)}: a symbol's value is a whole number"
+                        + (" or a decimal" if decl.fraction else ""), decl.loc, code="binding")
+        if isinstance(value, Real):
+            problem = decl.violation(value)
+            if problem:
+                raise error(problem, decl.loc, code="binding")
+            out[name] = value
+            continue
         value = int(value)
         if not 1 <= value <= bounds.MAX_VALUE:
             # (str() of an int of more than 4,300 digits raises: such a one is not shown)

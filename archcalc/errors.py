@@ -22,6 +22,10 @@ MAX_QUOTE = 80
 MAX_LINE = 2000
 # How much of the offending source line is shown around the caret.
 MAX_SOURCE = 160
+# How many errors one reading of a spec reports: clang's default `-ferror-limit`. Past it
+# the rest are likely consequences of the first, and a stranger's file of 100,000 bad
+# layers would otherwise print 100,000 diagnostics.
+MAX_ERRORS = 20
 
 
 def clip(text: object, limit: int = MAX_QUOTE) -> str:
@@ -137,6 +141,27 @@ class DiagnosticError(Exception):
 
     def __reduce__(self):  # pickled (between processes) with its diagnostics, not its text
         return type(self), (self.diagnostics,)
+
+
+def gather(items, parse, found: list[Diagnostic]) -> list:
+    """`parse(item)` for each item that parses; the diagnostics of those that raise a
+    SpecError are added to `found`, and parsing goes on to the next item, so that one
+    reading reports every independent mistake (at most MAX_ERRORS: it stops there)."""
+    out = []
+    for item in items:
+        if len(found) >= MAX_ERRORS:
+            break
+        try:
+            out.append(parse(item))
+        except SpecError as exc:
+            found.extend(exc.diagnostics)
+    return out
+
+
+def raise_found(found: list[Diagnostic]) -> None:
+    """Raise what `gather` found, if anything."""
+    if found:
+        raise SpecError(found[:MAX_ERRORS])
 
 
 def error(message: str, loc: SourceLoc | None, *hints: str, code: str = "") -> SpecError:

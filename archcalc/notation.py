@@ -113,6 +113,15 @@ def _fractional(k) -> bool:
     return k.is_Rational and not k.is_Integer
 
 
+def _count_text(x) -> str:
+    """A count (features, channels): its digits, or its formula factored, as the report's
+    counts print (15·(H − 28)·(W − 28)/2, not sympy's (30*H - 840)*(W/4 - 7))."""
+    x = num.sympify(x)
+    if x.is_number or num.has_function(x, "floor", "ceiling", "Piecewise"):
+        return expr_text(x)
+    return expr_text(num.sympy().factor(num.lift(x)))
+
+
 def _scaled_text(f) -> str:
     product = f"{dim_text(f.k)}·{dim_text(f.W)}"
     return f"{f'⌊{product}⌋' if _fractional(f.k) else product} = {expr_text(f.size)}"
@@ -126,11 +135,14 @@ def _transposed_text(f) -> str:
 
 _SEEDS = {
     Fm.WindowArith: _window_text,
-    Fm.StridedArith: lambda f: f"⌊({f.W} − 1)/{f.S}⌋ + 1 = {f.size}",
-    Fm.CeilArith: lambda f: f"⌈{f.W}/{f.S}⌉ = {f.size}",
+    Fm.StridedArith: lambda f: (f"⌊({dim_text(f.W)} − 1)/{dim_text(f.S)}⌋ + 1 = "
+                                f"{expr_text(f.size)}"),
+    Fm.CeilArith: lambda f: f"⌈{dim_text(f.W)}/{dim_text(f.S)}⌉ = {expr_text(f.size)}",
     Fm.FixedArith: lambda f: f"{dim_text(f.W)} → {f.size}",
-    Fm.ChannelSum: lambda f: " + ".join(str(t) for t in f.terms) + f" = {f.total} channels",
-    Fm.Flattened: lambda f: (f"{'×'.join(dim_text(d) for d in (f.c, *f.dims))} = {f.features}"
+    Fm.ChannelSum: lambda f: (" + ".join(dim_text(t) for t in f.terms)
+                              + f" = {_count_text(f.total)} channels"),
+    Fm.Flattened: lambda f: (f"{'×'.join(dim_text(d) for d in (f.c, *f.dims))} = "
+                             f"{_count_text(f.features)}"
                             if f.dims else f"{f.c} (already flat)"),
     Fm.ScaledArith: _scaled_text,
     Fm.DividedArith: lambda f: f"{dim_text(f.W)}/{dim_text(f.k)} = {expr_text(f.size)}",

@@ -39,7 +39,7 @@ from archcalc.layers.base import Shape
 from archcalc.notation import shape_text
 from archcalc.render.numbers import both, exact
 from archcalc.spec import Spec
-from archcalc.spec.model import symbol
+from archcalc.spec.model import substitutions, symbol
 
 from .build import bound_analysis, design_of
 from .calls import HELPERS, Call, pyexpr
@@ -143,10 +143,11 @@ class Generator:
         inputs = {str(s) for d in self.spec.input for s in d.free_symbols}
         self.model_symbols = [s.name for s in self.spec.symbols if s.name not in inputs
                               and s.name in self.values and not self.baked
+                              and not s.fraction
                               and not self.spec.symbolic_repeats]
         self.top = self._top_analysis()
-        self.fixed = {symbol(k): sp.Integer(v) for k, v in self.values.items()
-                      if k not in self.model_symbols}
+        self.fixed = substitutions(self.spec.symbols, {
+            k: v for k, v in self.values.items() if k not in self.model_symbols})
 
     def module(self, origin: str = "") -> str:
         return module_text(self.module_def(origin))
@@ -361,5 +362,5 @@ class Generator:
         return value
 
     def _all(self) -> dict:
-        return {symbol(k): sp.Integer(v) for k, v in self.values.items()}
+        return substitutions(self.spec.symbols, self.values)
 

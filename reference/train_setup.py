@@ -22,7 +22,7 @@ import torch.distributed as dist
 from torch import nn
 
 from archcalc.analysis.result import Analysis
-from archcalc.graph import build_graph
+from archcalc.graph import Graph
 from archcalc.notation import shape_text
 from archcalc.spec import Spec
 
@@ -109,9 +109,9 @@ def set_up(spec_path, cfg: TrainConfig, place: Place, say) -> Setup:
                  peak_tflops(place.device, cfg))
 
 
-def class_symbol(spec: Spec) -> str | None:
-    """The symbol the network's output width is, if it is one (`fc: classes`)."""
-    graph = build_graph(spec)
+def class_symbol(graph: Graph) -> str | None:
+    """The symbol the network's output width is, if it is one (`fc: classes`). The
+    design's graph: a repeat count may read a symbol (`repeat: depth`), bound there."""
     node = graph.node(graph.output)
     while node.kind not in ("linear", "conv") and node.inputs and node.inputs[0] != "input":
         node = graph.node(node.inputs[0])
@@ -126,7 +126,7 @@ def prepare(spec_path, cfg: TrainConfig, log):
     spec = design.spec
     bindings = dict(cfg.bindings)
     defaults = dict(spec.defaults)
-    sym = class_symbol(spec)
+    sym = class_symbol(design.graph)
     # The input shape at the bound values, to fit the data to.
     a = design.analysis
     if a.free_symbols and set(a.free_symbols) - ({sym} if sym else set()):

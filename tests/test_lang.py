@@ -389,3 +389,33 @@ def test_a_shortcut_that_unbound_channels_decide_is_an_error():
     assert [(d.loc.line, d.loc.column, d.message) for d in errors] == [
         (6, 5, "whether the shortcut is there (same channels, stride 1) depends on C: "
          "give it a value")]
+
+
+UNDECIDED_THEN_ANOTHER = """\
+archcalc: 1
+name: t
+input: [3, 16, 16]
+symbols: {c: ~}
+layers:
+  - conv: {out: 8, kernel: 1}
+  - residual:
+      shortcut: if_same
+      layers:
+        - conv: {out: c, kernel: 1}
+  - residual:
+      shortcut: if_same
+      layers:
+        - conv: {out: 8, kernel: 1}
+"""
+
+
+def test_an_undecided_if_same_then_another_is_a_diagnostic(cli, tmp_path):
+    """The second residual is not inferred once the first is undecided; its axis maps
+    come from add_if_same's arguments (an AttributeError before)."""
+    path = tmp_path / "u.yaml"
+    path.write_text(UNDECIDED_THEN_ANOTHER)
+    result = cli("check", path)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"{path}:7:5: error: add1: whether the shortcut is there (same channels, stride 1) "
+        "depends on c: give it a value")

@@ -213,14 +213,15 @@ def test_reused_layer_results_change_nothing(path, monkeypatch):
     spec = parse_file(path)
     symbolic = {k: v for k, v in spec.defaults.items()
                 if k not in {str(d) for d in spec.input[1:]}}
-    with_memo = [ANALYZE.analyze(build_graph(spec), b) for b in (spec.defaults, symbolic)]
+    graph = build_graph(spec, spec.defaults)  # repeat counts may be symbols (RegNet's d_i)
+    with_memo = [ANALYZE.analyze(graph, b) for b in (spec.defaults, symbolic)]
     init = ANALYZE._Walk.__init__
 
     def no_memo(self, *args, **kwargs):
         init(self, *args, **kwargs)
         self.memo = _NoMemo()
     monkeypatch.setattr(ANALYZE._Walk, "__init__", no_memo)
-    without = [ANALYZE.analyze(build_graph(spec), b) for b in (spec.defaults, symbolic)]
+    without = [ANALYZE.analyze(graph, b) for b in (spec.defaults, symbolic)]
     assert with_memo == without
     for a, b in zip(with_memo, without):
         assert [g.rows for g in a.groups] == [g.rows for g in b.groups]
@@ -234,7 +235,7 @@ def test_the_streamed_json_is_the_report(path):
     from archcalc.render.json_out import _dumps, _layer, _layer_line, render_json, to_dict
 
     spec = parse_file(path)
-    a = ANALYZE.analyze(build_graph(spec), spec.defaults)
+    a = ANALYZE.analyze(build_graph(spec, spec.defaults), spec.defaults)
     m = estimate(a)
     assert json.loads(render_json(a, m)) == json.loads(json.dumps(to_dict(a, m)))
     memo: dict = {}

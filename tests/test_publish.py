@@ -52,7 +52,7 @@ def test_diagram_mermaid_and_dot(cli):
     assert "subgraph n_layer2_g" in mermaid and "n_layer2_0_bn2 --> n_layer2_0_add1" in mermaid
     dot = cli("diagram", "resnet18", "--format", "dot", "--collapse").stdout
     assert dot.startswith('digraph "ResNet-18"') and 'n_layer3 [label="layer3\\nbasic ×2' in dot
-    assert "n_layer3 -> n_layer4;" in dot
+    assert "n_layer3 -> n_layer4 [weight=2];" in dot
 
 
 def test_diagram_marks_invalid_layers_with_a_legend_and_says_why(cli):
@@ -82,3 +82,37 @@ def test_diagram_svg(cli, tmp_path):
     assert result.exit_code == 0
     assert target.read_text().lstrip().startswith(("<?xml", "<svg")) and "6×28×28" in \
         target.read_text()
+
+
+def _branch_heads_left_to_right(svg: str, block: str) -> list[str]:
+    """The branches of `block` in the order an SVG draws their first layers, left to right."""
+    import re
+
+    heads = re.findall(r"<title>n_(" + block + r"_branch\d)_(?:cbr1_conv1|pool1)</title>"
+                       r"[^<]*<path[^>]*>\s*<text [^>]*x=\"([-\d.]+)\"", svg)
+    firsts: dict[str, float] = {}
+    for branch, x in heads:
+        firsts.setdefault(branch, float(x))
+    return sorted(firsts, key=firsts.get)
+
+
+def test_diagram_dot_declares_the_branches_as_written_and_keeps_them_compact(cli):
+    dot = cli("diagram", "googlenet", "--format", "dot").stdout
+    order = [dot.index(f"subgraph cluster_n_inception3a_branch{i} ") for i in (1, 2, 3, 4)]
+    assert order == sorted(order)
+    # newrank: sibling clusters are ordered as Graphviz installs them; an edge inside a
+    # branch weighs more than the ones into the merge, so a short branch stays compact.
+    assert "newrank=true;" in dot
+    assert "n_inception3a_branch1_cbr1_conv1 -> n_inception3a_branch1_cbr1_bn1 [weight=2];" \
+        in dot and "n_inception3a_branch1_cbr1_relu1 -> n_inception3a_concat1;" in dot
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_diagram_svg_draws_inception_branches_in_the_order_written(cli, tmp_path):
+    # They came out 3, 2, 4, 1: the order Graphviz's crossing minimisation left them in.
+    target = tmp_path / "g.svg"
+    assert cli("diagram", "googlenet", "--format", "svg", "-o", target).exit_code == 0
+    svg = target.read_text()
+    for block in ("inception3a", "inception4e", "inception5b"):
+        assert _branch_heads_left_to_right(svg, block) == [
+            f"{block}_branch{i}" for i in (1, 2, 3, 4)]

@@ -48,7 +48,64 @@ FIGURES = {
     "r2plus1d_18": (31_505_325, 40_519_080_960, False),  # at 1×3×16×112×112
     "shufflenet_v2_x1_0": (2_278_604, 144_907_992, False),
     "mobilenet_v3_large": (5_483_032, 216_589_760, False),
+    "s3d": (8_320_048, 17_978_771_456, False),  # at 1×3×16×224×224 (torchvision: 17.979 G)
+    # segmentation, torchvision's builders with weights=None, weights_backbone=None (no aux
+    # head) and 21 classes, at 1×3×520×520 (their transforms' resize_size); the parameters
+    # are torchvision's published num_params less the aux FCNHead it counts (2,365,205 on
+    # layer3's 1024 channels, 3,851 on MobileNetV3's features[4], 40 channels)
+    "fcn_resnet50": (32_957_013, 142_725_772_800, False),
+    "fcn_resnet101": (51_949_141, 222_746_867_200, False),
+    "deeplabv3_resnet50": (39_638_869, 168_731_205_888, False),
+    "deeplabv3_resnet101": (58_630_997, 248_752_300_288, False),
+    "deeplabv3_mobilenet_v3_large": (11_025_477, 10_436_350_688, False),
+    "lraspp_mobilenet_v3_large": (3_221_538, 2_086_219_688, False),
+    # torchvision's regnet_x_400mf and regnet_y_400mf, the specs' defaults; the other
+    # variants at their bindings in tests/test_torchvision_oracle.py
+    "regnet_x": (5_495_976, 413_812_608, False),
+    "regnet_y": (4_344_144, 401_842_848, False),
+    "wide_resnet50_2": (68_883_240, 11_398_021_120, False),
+    "wide_resnet101_2": (126_886_696, 22_753_050_624, False),
+    "mobilenet_v3_small": (2_542_856, 56_510_400, False),
+    "mnasnet1_0": (4_383_312, 314_415_872, False),
+    "efficientnet_v2_s": (21_458_488, 8_365_617_152, False),  # at 384, its default
+    "efficientnet_v2_m": (54_139_356, 24_582_460_384, False),  # at 480
+    "efficientnet_v2_l": (118_515_272, 56_079_699_008, False),  # at 480
 }
+
+# Other torchvision models from the same specs, by their symbols (each spec's header and
+# README's table list them): spec, bindings, trainable parameters, MACs.
+VARIANTS = {
+    "efficientnet_b1": ("efficientnet_b0", dict(width_mult=1.0, depth_mult=1.1, H=240, W=240),
+                        7_794_184, 686_802_832),
+    "efficientnet_b2": ("efficientnet_b0", dict(width_mult=1.1, depth_mult=1.2, H=288, W=288),
+                        9_109_994, 1_087_529_456),
+    "efficientnet_b3": ("efficientnet_b0", dict(width_mult=1.2, depth_mult=1.4, H=300, W=300),
+                        12_233_232, 1_827_141_392),
+    "efficientnet_b4": ("efficientnet_b0", dict(width_mult=1.4, depth_mult=1.8, H=380, W=380),
+                        19_341_616, 4_393_771_024),
+    "efficientnet_b5": ("efficientnet_b0", dict(width_mult=1.6, depth_mult=2.2, H=456, W=456),
+                        30_389_784, 10_266_384_752),
+    "efficientnet_b6": ("efficientnet_b0", dict(width_mult=1.8, depth_mult=2.6, H=528, W=528),
+                        43_040_704, 19_067_593_536),
+    "efficientnet_b7": ("efficientnet_b0", dict(width_mult=2.0, depth_mult=3.1, H=600, W=600),
+                        66_347_960, 37_745_884_192),
+    "mobilenet_v2 (width 0.5)": ("mobilenet_v2", dict(width_mult=0.5), 1_968_680, 97_131_840),
+    "mobilenet_v2 (width 1.4)": ("mobilenet_v2", dict(width_mult=1.4), 6_108_776, 582_195_824),
+    "mnasnet0_5": ("mnasnet1_0", dict(alpha=0.5), 2_218_512, 104_455_968),
+    "mnasnet0_75": ("mnasnet1_0", dict(alpha=0.75), 3_170_208, 215_493_104),
+    "mnasnet1_3": ("mnasnet1_0", dict(alpha=1.3), 6_282_256, 526_362_432),
+    **{f"efficientnet_v2_{v} at 224": (f"efficientnet_v2_{v}", dict(H=224, W=224), p, m)
+       for v, p, m in (("s", 21_458_488, 2_849_895_872), ("m", 54_139_356, 5_362_207_200),
+                       ("l", 118_515_272, 12_231_188_544))},
+}
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_variants_by_their_symbols(name):
+    spec, bindings, params, macs = VARIANTS[name]
+    a = analyse_spec(spec, **bindings)
+    assert a.ok, [d.headline() for d in a.findings]
+    assert (a.totals.trainable, a.totals.macs) == (params, macs)
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))

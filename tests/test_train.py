@@ -101,6 +101,17 @@ def test_class_count_binds_the_symbol_and_a_fixed_width_must_match(tmp_path):
         train(spec, small(tmp_path, data="digits"), print)
 
 
+def test_a_repeat_count_that_reads_a_symbol_trains(tmp_path):
+    """`repeat: depth` (RegNet's stage depths) is bound where the trainer looks for the
+    class symbol (the graph was built without values: a traceback)."""
+    spec = tmp_path / "r.yaml"
+    spec.write_text("archcalc: 1\nname: r\ninput: [1, 8, 8]\nsymbols: {depth: 2, classes: 10}\n"
+                    "layers:\n  - conv: {out: 4, kernel: 3, padding: 1, repeat: depth}\n"
+                    "  - flatten\n  - fc: classes\n")
+    result = train(spec, small(tmp_path, data="digits", epochs=1), lambda m, **k: None)
+    assert result.history[0].test_acc > 0
+
+
 def test_a_final_softmax_is_left_out_of_the_loss(tmp_path):
     spec = tmp_path / "s.yaml"
     spec.write_text("archcalc: 1\nname: s\ninput: [1, 8, 8]\nsymbols: {classes: 10}\n"

@@ -211,8 +211,45 @@ def test_a_gave_up_stride_search_says_so():
     span, S = 2 ** 61 - 1, 10 ** 6
     hints = fit_hints(span + 3, 3, S, 0, 0)
     stride = next(h for h in hints if h.startswith("stride "))
-    assert stride == (f"stride 1 (→ {span + 1}) or {span} (→ 2) — the nearest divisors of "
-                      f"{span} that a bounded search found; a nearer one may exist")
+    assert stride == (f"stride 1 (→ {span + 1}) — the nearest divisors of {span} that a "
+                      "bounded search found; a nearer one may exist")
+
+
+def test_strides_offered_are_sensible_ones_not_any_divisor():
+    # (62 − 3)/2 + 1 = 30.5: 59 is prime, and stride 59 (→ 2) was offered beside stride 1.
+    assert [h for h in fit_hints(62, 3, 2, 0, 0) if h.startswith("stride")] == [
+        "stride 1 (→ 60)"]
+    # AlexNet's conv1 at 224 with padding 2: 217 = 7·31, so 7 (≤ the 11-wide window) fits.
+    assert [h for h in fit_hints(224, 11, 4, 2, 2) if h.startswith("stride")] == [
+        "stride 1 (→ 218) or 7 (→ 32)"]
+    # A 1×1 window with stride 4 on 30: 29 is prime; 1 is the only stride at most 4.
+    assert [h for h in fit_hints(30, 1, 4, 0, 0) if h.startswith("stride")] == [
+        "stride 1 (→ 30)"]
+
+
+@given(axis)
+def test_the_strides_offered_are_the_nearest_at_most_the_window_or_the_stride(a):
+    """A stride above both the window and the one written skips input no window sees:
+    never offered; below that, the two nearest the written stride that tile."""
+    F = a["D"] * (a["K"] - 1) + 1
+    W, S, lo, hi = a["W"], a["S"], a["lo"], a["hi"]
+    span = W + lo + hi - F
+    if span <= 0 or span % S == 0:
+        return
+    hint = next(h for h in fit_hints(W, a["K"], S, lo, hi, a["D"]) if h.startswith("stride"))
+    offered = [int(part.split()[0]) for part in hint[len("stride "):].split(" or ")]
+    every = [d for d in range(1, max(F, S) + 1) if span % d == 0 and d != S]
+    assert offered == sorted(sorted(every, key=lambda d: (abs(d - S), d))[:2])
+
+
+@given(n=st.integers(1, 5000), S=st.integers(1, 80), limit=st.integers(1, 120))
+def test_near_divisors_under_a_limit_are_the_nearest(n, S, limit):
+    from archcalc.layers.fit import near_divisors
+
+    everything = [d for d in range(1, min(n, limit) + 1) if n % d == 0 and d != S]
+    near, exact = near_divisors(n, S, limit=limit)
+    assert exact
+    assert near == sorted(everything, key=lambda d: (abs(d - S), d))[:2]
 
 
 @given(n=st.integers(1, 5000), S=st.integers(1, 80))

@@ -20,11 +20,12 @@ from ..graph import INPUT, Graph, Node
 from ..layers import KINDS
 from ..layers.axismap import INPUT_FIELD
 from ..layers.base import Ctx, Shape
-from ..spec.model import symbol
+from ..spec.model import substitutions
 from . import receptive as RF
 from .bind import bind_args
 from .conventions import CONVENTIONS, DEFAULT
 from .groups import sum_rows, summaries
+from .layout import channels_last
 from .result import Analysis, LayerRow, OutputTotals
 from .validset import valid_inputs
 
@@ -44,8 +45,8 @@ def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
     fields, and the bindings; after a one-character edit almost every layer is a hit."""
     bindings = dict(bindings or {})
     conv = CONVENTIONS[convention]
-    subs = {symbol(k): num.Integer(v) for k, v in bindings.items()}
-    dims = tuple(d.xreplace(subs) for d in graph.input)  # (see bind._subs)
+    subs = substitutions(graph.symbols, bindings)
+    dims = tuple(d.xreplace(subs) for d in graph.input)
     x0 = Shape(dims[0], dims[1:])
     walk = _Walk(graph, subs, conv.flops_per_mac, lenient)
     if cache is not None and len(cache) > 50_000:
@@ -61,7 +62,8 @@ def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
         valid = valid_inputs(rows, graph.input[1:], graph.ndim, symbols, bindings)
         if cache is not None:
             cache[key] = valid
-    findings = walk.findings + _nearest_notes(valid, graph.input_loc)
+    findings = (channels_last(graph.input, graph.input_loc) + walk.findings
+                + _nearest_notes(valid, graph.input_loc))
     outputs = ()
     if len(graph.outputs) > 1:
         by = {n.name: n for n in graph.nodes}

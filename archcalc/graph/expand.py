@@ -36,7 +36,7 @@ from ..spec.model import (
     Residual,
     Spec,
     channels_symbol,
-    symbol,
+    substitutions,
 )
 from ..spec.names import INPUT
 from . import values as V
@@ -62,7 +62,7 @@ class _Expander:
     def __init__(self, spec: Spec, values: dict | None = None):
         self.spec = spec
         # The symbols' values, for the repeat counts that use them (nothing else here does).
-        self.values = {symbol(k): num.Integer(v) for k, v in (values or {}).items()}
+        self.values = substitutions(spec.symbols, values or {})
         self.blocks = {b.name: b for b in spec.blocks}  # looked up once per instance
         self.channel_of: dict = {}  # an instance's `in` symbol -> its input's entry
         self.nodes: list[dict] = []
@@ -312,9 +312,10 @@ def _too_many_groups(loc: SourceLoc):
 
 
 def build_graph(spec: Spec, values: dict | None = None) -> Graph:
-    """The graph of `spec`; `values` (symbol -> int) are read only by repeat counts that
-    use symbols (`spec.symbolic_repeats`): every other value stays a symbol."""
-    graph = _Expander(spec, values).run()
+    """The graph of `spec`; `values` (symbol -> value; None: the spec's defaults) are read
+    only by repeat counts that use symbols (`spec.symbolic_repeats`): every other value
+    stays a symbol."""
+    graph = _Expander(spec, spec.defaults if values is None else values).run()
     # What the later stages read of the spec travels with the graph: they need no Spec.
     return dataclasses.replace(graph, symbols=spec.symbols, source=spec.source,
                                input_loc=spec.input_loc)

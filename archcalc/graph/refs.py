@@ -7,6 +7,8 @@ most once in the whole run (linear), and a chain that leads back to itself is an
 
 from __future__ import annotations
 
+from itertools import islice
+
 from ..errors import clip, error
 from ..suggest import did_you_mean
 from .scope import Ref
@@ -53,8 +55,8 @@ class Resolver:
             s = s.parent
         near = []
         s = ref.scope
-        while s is not None:
-            near += list(s.locals)
+        for count in ref.before:  # only the layers written before it
+            near += list(islice(s.locals, count))
             s = s.parent
         hint = did_you_mean(ref.name, near)
         if not hint:

@@ -27,6 +27,16 @@ class Ref:
     name: str
     loc: SourceLoc
     key: str = "from"  # the key that names it: `from:`, or an argument (`like:`)
+    # How many names each scope, inward to outward, held when it was written: the layers
+    # before it, the only ones a "did you mean" may offer (a later one reads this layer).
+    before: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        counts, s = [], self.scope
+        while s is not None:
+            counts.append(len(s.locals))
+            s = s.parent
+        object.__setattr__(self, "before", tuple(counts))
 
 
 class Scope:

@@ -8,8 +8,8 @@ each with its arithmetic, and say so plainly where no fix of a kind exists.
 Every hint comes from arithmetic whose cost does not grow with the values (a spec may
 write `kernel: 10000000` or `padding: 1e20`): the input sizes and the per-side padding
 are closed forms, the symmetric padding solves 2P ≡ F − W (mod S) with gcd arithmetic,
-and the strides come from a bounded search for divisors of the span that says when it
-may have missed a nearer one.
+and the strides come from a bounded search for divisors of the span, none above the window
+or the stride written, that says when it may have missed a nearer one.
 """
 
 from __future__ import annotations
@@ -31,28 +31,30 @@ def _divides(n: int, d: int) -> bool:
     return n % d == 0  # one step of the stride search (tests count the calls)
 
 
-def near_divisors(n: int, S: int, count: int = 2) -> tuple[list[int], bool]:
-    """The `count` divisors of n > 0 nearest S (by distance, then the smaller), S excluded,
-    and whether they are certainly the nearest: (divisors, exact).
+def near_divisors(n: int, S: int, count: int = 2,
+                  limit: int | None = None) -> tuple[list[int], bool]:
+    """The `count` divisors of n > 0 at most `limit` nearest S (by distance, then the
+    smaller), S excluded, and whether they are certainly the nearest: (divisors, exact).
 
     Looks at every d within SEARCH_RADIUS of S and every d ≤ TRIAL_LIMIT with its
     cofactor n/d; a divisor it did not look at lies outside both, so the answer is exact
     when the ones found are nearer than any such place."""
+    limit = n if limit is None else min(n, limit)
     found: set[int] = set()
     small = min(TRIAL_LIMIT, isqrt(n))
     for d in range(1, small + 1):
         if _divides(n, d):
             found.update((d, n // d))
-    lo, hi = max(1, S - SEARCH_RADIUS), min(n, S + SEARCH_RADIUS)
+    lo, hi = max(1, S - SEARCH_RADIUS), min(limit, S + SEARCH_RADIUS)
     for d in range(max(lo, small + 1), hi + 1):
         if _divides(n, d):
             found.update((d, n // d))
-    found.discard(S)
+    found = {d for d in found if d <= limit and d != S}
     near = sorted(found, key=lambda d: (abs(d - S), d))[:count]
     if isqrt(n) <= TRIAL_LIMIT:
         return near, True  # trial division saw every divisor
     # Divisors not looked at lie in (TRIAL_LIMIT, n/TRIAL_LIMIT) outside [lo, hi].
-    unseen_lo, unseen_hi = TRIAL_LIMIT + 1, (n - 1) // TRIAL_LIMIT
+    unseen_lo, unseen_hi = TRIAL_LIMIT + 1, min((n - 1) // TRIAL_LIMIT, limit)
     gap = None  # the distance from S to the nearest place a divisor was not looked for
     for a, b in ((unseen_lo, min(unseen_hi, lo - 1)), (max(unseen_lo, hi + 1), unseen_hi)):
         if a <= b:
@@ -132,9 +134,11 @@ def fit_fixes(W: int, K: int, S: int, lo: int, hi: int, D: int = 1, *,
         hints.append(f"per-side padding `padding: {spec}` (before, after on each axis): "
                      f"({W} − {F} + {new_lo} + {new_hi})/{S} + 1 = {(W + total - F) // S + 1}")
         changes.append(Change("padding", spec, hints[-1], hints[-1]))
-    # Stride: a divisor of the span.
+    # Stride: a divisor of the span, at most the window or the stride written: a larger
+    # one skips input that no window sees (62 − 3 = 59 is prime, and stride 59 (→ 2) is no
+    # fix a person would make for a 3-wide window with stride 2; stride 1 is).
     if span > 0:
-        near, exact = near_divisors(span, S)
+        near, exact = near_divisors(span, S, limit=max(F, S))
         if near:
             hint = "stride " + " or ".join(f"{spell('stride', d)} (→ {span // d + 1})"
                                            for d in sorted(near))

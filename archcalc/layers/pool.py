@@ -14,7 +14,7 @@ from .base import BOOL, PADDING, POSITIVE, SIZE, Ctx, Facts, Param, Saved, Shape
 from .call import Call, NoCounterpart, dims, kw, nd
 from .conv import ROUNDING
 from .registry import register
-from .windowed import AXES, Windowed
+from .windowed import AXES, Windowed, _merge_axes
 
 _WINDOW = (
     Param("kernel", SIZE, doc="window size F, or one per spatial dim"),
@@ -55,13 +55,14 @@ class _Pool(Windowed):
             return []
         sizes = self.window if self.max_pad_uses_dilation else self.kernel
         out = []
-        for p, eff in zip(self.pads, sizes):
+        for axis, p, eff in zip(AXES[self.ndim], self.pads, sizes):
             worst = p[0] if p[0] == p[1] else num.Max(*p)
             if (worst > eff // 2) == True:  # noqa: E712 - sympy relational
-                out.append(ctx.error(f"pooling padding {worst} is more than half the window "
-                                     f"({eff}): PyTorch refuses it", f"use padding ≤ {eff // 2}",
-                                     param="padding", code="pool-padding"))
-        return out
+                out.append(ctx.error(f"{axis}: pooling padding {worst} is more than half the "
+                                     f"window ({eff}): PyTorch refuses it",
+                                     f"use padding ≤ {eff // 2}", param="padding",
+                                     code="pool-padding"))
+        return list(_merge_axes(out, AXES[self.ndim]))  # 'H, W: …' once, not once per axis
 
     averages = False  # computed by avg_pool: AvgPool3d, and LPPool3d through it
 

@@ -134,3 +134,8 @@ class AddIfSame(LayerKind):
                 f"{', '.join(open_)}: give {'it a value' if len(open_) == 1 else 'them values'}",
                 code="merge-shape"),), fatal=True)
         return Add(self.ndim).infer(xs, ctx)  # the sum, its shapes checked as add's
+
+    def maps_for(self, stride) -> tuple:
+        """Its axis maps where it is not inferred (analysis/analyze.py `_unseen_maps`): the
+        body's size, with the shortcut or without, whatever the body's stride."""
+        return (KEEP,) * len(stride)

@@ -4,6 +4,13 @@ the diagram every seed draws. Blocks, repeats and branches become nested subgrap
 (clusters), branches in the order they are written; `collapse` draws each top-level block
 as one node. Layers with errors are drawn red, with warnings amber, and a legend says so.
 `rankdir` is TB (top to bottom) or LR. SVG comes from Graphviz's `dot` when it is installed.
+
+Branch order: Graphviz's `ordering=out` does not reach into clusters, so sibling branch
+clusters are placed in the order dot installs them (`newrank=true`, then no crossing to
+remove): the order written in Graphviz releases that walk a cluster's node list backwards
+(`build_ranks`, 2.44 onwards), its reverse in older ones (2.43, Debian 11/12). `svg` asks the
+installed `dot` once, on a three-cluster probe, which it is, and declares the branches so
+they come out as written; `--format dot` text declares them as written.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from functools import cache
 
 from ..analysis.result import Analysis
 from ..errors import terminal_safe
@@ -106,11 +114,15 @@ def _used(nodes) -> list[str]:
     return [s for s in _LEGEND if s in present]
 
 
-def dot(a: Analysis, collapse: bool = False, rankdir: str = "TB") -> str:
+def dot(a: Analysis, collapse: bool = False, rankdir: str = "TB",
+        reverse_branches: bool = False) -> str:
+    """DOT text; `reverse_branches` declares each run of sibling branches last first, for
+    a `dot` that installs a cluster's subclusters in reverse (see the module docstring)."""
     nodes, edges, groups = _nodes(a, collapse)
-    # ordering=out: branches left to right as written; cluster titles right-justified, out
-    # of the way of the edges that enter a cluster in its middle.
-    out = [f'digraph "{_escape(a.name)}" {{', f"  rankdir={rankdir}; ordering=out;",
+    # newrank: sibling clusters keep their install order (see above); cluster titles
+    # right-justified, out of the way of the edges that enter a cluster in its middle.
+    out = [f'digraph "{_escape(a.name)}" {{',
+           f"  rankdir={rankdir}; ordering=out; newrank=true;",
            '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];']
 
     def node(n):
@@ -123,8 +135,13 @@ def dot(a: Analysis, collapse: bool = False, rankdir: str = "TB") -> str:
                 'style="rounded,dashed";',
                 *inner, "}"]
 
-    out += ["  " + line for line in _nested(nodes, groups, node, cluster)]
-    out += [f"  {s} -> {d};" for s, d in edges]
+    out += ["  " + line for line in _nested(nodes, groups, node, cluster, reverse_branches)]
+    # An edge into a layer with one input weighs twice one into a merge: with newrank a
+    # short branch's layers would otherwise drift down towards the merge, stretching it.
+    inputs: dict[str, int] = {}
+    for _, d in edges:
+        inputs[d] = inputs.get(d, 0) + 1
+    out += [f"  {s} -> {d}{' [weight=2]' if inputs[d] == 1 else ''};" for s, d in edges]
     used = _used(nodes)
     if used:
         out += ['  subgraph cluster_legend { label="legend"; style=dashed;',
@@ -134,8 +151,9 @@ def dot(a: Analysis, collapse: bool = False, rankdir: str = "TB") -> str:
     return "\n".join(out) + "\n"
 
 
-def _nested(nodes, groups, node_line, wrap) -> list[str]:
-    """Node lines grouped into their (nested) groups, in first-appearance order."""
+def _nested(nodes, groups, node_line, wrap, reverse_branches: bool = False) -> list[str]:
+    """Node lines grouped into their (nested) groups, in first-appearance order (each run
+    of sibling branches last first when `reverse_branches`)."""
     tree: dict = {"children": {}, "nodes": []}
     for n in nodes:
         holder = tree
@@ -145,20 +163,58 @@ def _nested(nodes, groups, node_line, wrap) -> list[str]:
 
     def emit(holder) -> list[str]:
         lines = [node_line(n) for n in holder["nodes"]]
-        for path, child in holder["children"].items():
+        children = list(holder["children"].items())
+        if reverse_branches:
+            children = _branches_reversed(children, groups)
+        for path, child in children:
             lines += wrap(groups[path], ["  " + ln for ln in emit(child)])
         return lines
     return emit(tree)
+
+
+def _branches_reversed(children: list, groups) -> list:
+    """Each run of consecutive sibling branches in reverse; other groups stay put."""
+    out: list = []
+    run: list = []
+    for item in children + [None]:
+        if item is not None and groups[item[0]].kind == "branch":
+            run.append(item)
+            continue
+        out += run[::-1]
+        run = []
+        if item is not None:
+            out.append(item)
+    return out
 
 
 def _escape(text: str) -> str:
     return terminal_safe(text).replace("\\", "\\\\").replace('"', '\\"')
 
 
-def svg(dot_text: str) -> bytes:
-    """SVG from Graphviz's `dot`; raises FileNotFoundError when it is not installed."""
+def svg(a: Analysis, collapse: bool = False, rankdir: str = "TB") -> bytes:
+    """SVG from Graphviz's `dot`, branches as written; raises FileNotFoundError when it is
+    not installed."""
     exe = shutil.which("dot")
     if exe is None:
         raise FileNotFoundError("dot")
-    return subprocess.run([exe, "-Tsvg"], input=dot_text.encode(), capture_output=True,
+    text = dot(a, collapse, rankdir, reverse_branches=_installs_clusters_reversed(exe))
+    return subprocess.run([exe, "-Tsvg"], input=text.encode(), capture_output=True,
                           check=True, timeout=DOT_TIMEOUT).stdout
+
+
+# Three sibling clusters in a cluster, fed by one node: the order this `dot` draws them.
+_PROBE = ("digraph { newrank=true; a; subgraph cluster_p { subgraph cluster_1 { b1 } "
+          "subgraph cluster_2 { b2 } subgraph cluster_3 { b3 } } a -> b1; a -> b2; a -> b3; }")
+
+
+@cache
+def _installs_clusters_reversed(exe: str) -> bool:
+    """Whether this `dot` draws sibling clusters last declared first (Graphviz < 2.44)."""
+    try:
+        plain = subprocess.run([exe, "-Tplain"], input=_PROBE.encode(), capture_output=True,
+                               check=True, timeout=DOT_TIMEOUT).stdout.decode()
+    except (subprocess.SubprocessError, OSError):
+        return False  # the real run will say what is wrong
+    x = {f[1]: float(f[2]) for f in (ln.split() for ln in plain.splitlines())
+         if len(f) > 2 and f[0] == "node"}
+    return all(k in x for k in ("b1", "b2", "b3")) and x["b1"] > x["b2"] > x["b3"]

@@ -16,9 +16,15 @@ from ..notation import expr_text
 _UNITS = ((10 ** 12, "T"), (10 ** 9, "G"), (10 ** 6, "M"), (10 ** 3, "k"))
 
 
-@lru_cache(maxsize=4096)
 def exact(x) -> str:
     """62,378,344 — or the formula, when it depends on symbols."""
+    if type(x) is num.Num and x.is_Integer:
+        return f"{x.p:,}"  # the common case, every cell of a table: no cache lookup
+    return _exact(x)
+
+
+@lru_cache(maxsize=4096)
+def _exact(x) -> str:
     if x is None:
         return ""
     x = num.sympify(x)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..errors import SourceLoc, SpecError, clip, error
+from ..errors import SourceLoc, SpecError, clip, error, gather, raise_found
 from ..layers import KINDS, lookup, merge_kinds, suggest
 from ..suggest import did_you_mean
 from . import foreign
@@ -63,7 +63,10 @@ class ItemParser:
                         f"{MAX_ITEMS:,} layers", node.loc,
                         "a large network is written with blocks and `repeat:`",
                         code="too-large")
-        return tuple(self.item(i, depth) for i in node)
+        found: list = []
+        items = gather(node, lambda i: self.item(i, depth), found)
+        raise_found(found)
+        return tuple(items)
 
     # -- one item ---------------------------------------------------------------------
     def item(self, node: Node, depth: int) -> Item:

@@ -10,13 +10,34 @@ from dataclasses import dataclass
 
 from .. import num
 from ..errors import SourceLoc, SourceText
+from .expr import decimal
+from .scalars import Real
 
 SPEC_VERSION = 1
 
 
-def symbol(name: str) -> num.Symbol:
-    """Every spec symbol is a positive integer; one name, one sympy object."""
+def symbol(name: str, fraction: bool = False) -> num.Symbol:
+    """A spec symbol: a positive integer (a size, a count), or a positive fraction where
+    its declaration writes a decimal (`width_mult: 1.0`) — then `floor(32 * w)` must not
+    simplify to `32 * w`. One name and kind, one object."""
+    if fraction:
+        return num.Symbol(name, rational=True, positive=True)
     return num.Symbol(name, integer=True, positive=True)
+
+
+def number(value) -> num.Rational:
+    """A symbol's value as an exact number: an int, or a decimal as written (a
+    `Real`: 1.1 is 11/10, not the float nearest it), its size bounded (spec/bounds.py) —
+    an ExprError beyond."""
+    if isinstance(value, Real):
+        text = value.text.lstrip("+")
+        return -decimal(text[1:], 0) if text.startswith("-") else decimal(text, 0)
+    return num.Integer(value)
+
+
+def substitutions(decls, values) -> dict:
+    """The declared symbols (`SymbolDecl`s) that `values` binds -> their exact values."""
+    return {d.sym: number(values[d.name]) for d in decls if d.name in values}
 
 
 def block_arg(block: str, name: str) -> num.Symbol:
@@ -62,27 +83,40 @@ class Word(str):
 
 @dataclass(frozen=True)
 class SymbolDecl:
+    """A declared symbol. `fraction`: its default, min or max is written as a decimal
+    (`width_mult: 1.0`): its values are positive decimals (`Real`s, exact), not only whole
+    numbers, and it may not size the input."""
     name: str
     loc: SourceLoc
-    default: int | None = None
+    default: int | Real | None = None
     multiple_of: int | None = None
-    min: int | None = None
-    max: int | None = None
+    min: int | Real | None = None
+    max: int | Real | None = None
     doc: str = ""
+    fraction: bool = False
 
-    def violation(self, value: int) -> str | None:
+    @property
+    def sym(self) -> num.Symbol:
+        return symbol(self.name, self.fraction)
+
+    def violation(self, value: int | Real) -> str | None:
         """Why `value` breaks this symbol's constraints, or None."""
         if self.multiple_of and value % self.multiple_of:
             return f"{self.name} = {value} is not a multiple of {self.multiple_of}"
-        if self.min is not None and value < self.min:
+        if self.min is not None and number(value) < number(self.min):
             return f"{self.name} = {value} is below its minimum {self.min}"
-        if self.max is not None and value > self.max:
+        if self.max is not None and number(value) > number(self.max):
             return f"{self.name} = {value} is above its maximum {self.max}"
         return None
 
     def contradiction(self) -> str | None:
         """Why no value at all meets this symbol's constraints, or None."""
-        low = max(self.min or 1, 1)  # every symbol is a positive integer
+        if self.fraction:  # any positive decimal: only min above max contradicts
+            if self.min is not None and self.max is not None and \
+                    number(self.min) > number(self.max):
+                return f"{self.name} has min {self.min} and max {self.max}: no value is both"
+            return None
+        low = max(self.min or 1, 1)  # every whole-number symbol is a positive integer
         if self.max is not None and low > self.max:
             return (f"{self.name} has min {low} and max {self.max}: no value is both"
                     if self.min is not None else

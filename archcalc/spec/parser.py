@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from .. import num
-from ..errors import SourceText, clip, error
+from ..errors import SourceText, clip, error, gather, raise_found
 from ..layers import ALIASES, KINDS
 from ..suggest import did_you_mean
 from . import params as P
@@ -26,9 +26,10 @@ from .model import (
     Spec,
     SymbolDecl,
     block_arg,
+    number,
     symbol,
 )
-from .scalars import Trap
+from .scalars import Real, Trap
 from .source import check_text, read_spec
 from .yamlnodes import MAX_KEY, LMap, LScalar, LSeq, Node, load
 
@@ -111,15 +112,18 @@ class _SpecParser:
         inp_node = self.require(root, "input", "the input volume, e.g. `input: [3, H, W]`")
         inp = self.parse_input(inp_node)
         ndim = len(inp) - 1
-        blocks = self.parse_blocks(root.get("blocks"), ndim) if root.get("blocks") is not None \
-            else ()
+        found: list = []  # the mistakes of the block bodies and the layers, all reported
+        blocks = self.parse_blocks(root.get("blocks"), ndim, found) \
+            if root.get("blocks") is not None else ()
         layers_node = self.require(root, "layers", "the list of layers")
         if isinstance(layers_node, LSeq) and len(layers_node) == 0:
             raise error("layers is a non-empty list, one layer per item", layers_node.loc,
                         "e.g. `- conv: {out: 6, kernel: 5}`", code="type")
         self.input_channels = inp[0]
         top = ItemParser(ndim, self.resolve, self.signatures)
-        layers = top.items(layers_node)
+        layers = gather((layers_node,), top.items, found)
+        raise_found(found)
+        layers = layers[0]
         outputs = self.parse_outputs(root.get("outputs")) if root.get("outputs") is not None \
             else ()
         return Spec(name=name, input=inp, input_loc=inp_node.loc,
@@ -157,13 +161,18 @@ class _SpecParser:
                     if k.value == "doc":
                         decl["doc"] = self.text(v, f"{name}.doc")
                     else:
-                        decl[k.value] = self.plain_int(v, f"{name}.{k.value}",
-                                                       0 if k.value == "min" else 1)
+                        decl[k.value] = self.setting(v, f"{name}.{k.value}",
+                                                     0 if k.value == "min" else 1)
             elif isinstance(value, LScalar) and value.value is not None:
-                decl["default"] = self.plain_int(value, f"symbol {name}", 1)
+                decl["default"] = self.setting(value, f"symbol {name}", 1)
             elif not (isinstance(value, LScalar) and value.value is None):
                 raise error(f"symbol {name}: give a default value or a mapping", value.loc,
                             code="type")
+            # A decimal default, min or max makes a fraction symbol (`width_mult: 1.0`).
+            decl["fraction"] = any(isinstance(decl.get(k), Real) for k in ("default", "min", "max"))
+            if decl["fraction"] and decl.get("multiple_of") is not None:
+                raise error(f"symbol {name} is a fraction (a decimal is written for it): it "
+                            "takes no multiple_of", key.loc, code="type")
             sd = SymbolDecl(**decl)
             if sd.contradiction():
                 raise error(f"contradictory constraints: {sd.contradiction()}", key.loc,
@@ -172,6 +181,19 @@ class _SpecParser:
                 raise error(f"the default breaks the symbol's own constraint: "
                             f"{sd.violation(sd.default)}", key.loc, code="range")
             self.symbols[name] = sd
+
+    def setting(self, node: Node, what: str, minimum: int) -> int | Real:
+        """A symbol's default, min or max: a plain whole number, or a positive decimal
+        (exact, bounded: `1.1` is 11/10) that makes the symbol a fraction."""
+        if isinstance(node, LScalar) and isinstance(node.value, Real):
+            try:
+                if number(node.value) <= 0:
+                    raise error(f"{what} must be positive, got {node.value.text}", node.loc,
+                                code="range")
+            except ExprError as exc:
+                raise error(f"{what}: {exc}", node.loc, code="range") from None
+            return node.value
+        return self.plain_int(node, what, minimum)
 
     def symbol_name(self, key: LScalar) -> str:
         name = str(key.value).lstrip("$")
@@ -193,7 +215,7 @@ class _SpecParser:
 
     def resolve(self, name: str, offset: int, extra: dict | None = None) -> num.Expr:
         if name in self.symbols:
-            return symbol(name)
+            return self.symbols[name].sym
         if name == IN and self.input_channels is not None:
             return self.input_channels  # outside a block: the network's input channels
         names = [*(extra or {}), *self.symbols]
@@ -222,7 +244,11 @@ class _SpecParser:
                     not isinstance(item.value, Trap) and IDENT.fullmatch(item.value.lstrip("$")):
                 name = self.symbol_name(item)
                 # A name in `input` declares the symbol if `symbols:` did not.
-                self.symbols.setdefault(name, SymbolDecl(name, item.loc))
+                decl = self.symbols.setdefault(name, SymbolDecl(name, item.loc))
+                if decl.fraction:
+                    raise error(f"{what} is {name}, a fraction symbol (a decimal is written "
+                                "for it): the input's sizes are whole numbers", item.loc,
+                                code="input")
                 dims.append(symbol(name))
             else:
                 value = P.integer(item, what, self.resolve, 1)
@@ -234,7 +260,9 @@ class _SpecParser:
         return tuple(dims)
 
     # -- blocks and layers ------------------------------------------------------------
-    def parse_blocks(self, node: Node, ndim: int) -> tuple[BlockDef, ...]:
+    def parse_blocks(self, node: Node, ndim: int, found: list) -> tuple[BlockDef, ...]:
+        """The blocks; a mistake in a block's layers is added to `found` (the signatures
+        are read first, and a mistake there stops the reading: every use would repeat it)."""
         if not isinstance(node, LMap):
             raise error("blocks: is a mapping of block name -> {args, layers}", node.loc,
                         code="type")
@@ -267,25 +295,27 @@ class _SpecParser:
                     params.append((arg, default, k.loc))
             self.signatures[name] = (tuple(params), key.loc)
             bodies[name] = (value.get("layers"), key.loc)
-        defs = []
-        for name, (layers, loc) in bodies.items():
-            params, _ = self.signatures[name]
-            placeholders = {arg: block_arg(name, arg) for arg, _, _ in params}
-            reads = []
+        return tuple(gather(bodies.items(), lambda body: self.parse_body(ndim, *body), found))
 
-            def resolve(n, offset, placeholders=placeholders, reads=reads):
-                if n in placeholders:
-                    return placeholders[n]
-                if n == IN:  # the block's input channels, put in per instance
-                    reads.append(True)
-                    return IN_PLACEHOLDER
-                return self.resolve(n, offset, extra=placeholders)
-            body = ItemParser(ndim, resolve, self.signatures)
-            items = body.items(layers, f"block {name}'s layers")
-            self.symbolic_repeats |= body.symbolic_repeats
-            defs.append(BlockDef(name, params, tuple(placeholders.items()), items, loc,
-                                 reads_in=bool(reads)))
-        return tuple(defs)
+    def parse_body(self, ndim: int, name: str, body: tuple) -> BlockDef:
+        """One block's layers, its arguments and `in` resolved as placeholders."""
+        layers, loc = body
+        params, _ = self.signatures[name]
+        placeholders = {arg: block_arg(name, arg) for arg, _, _ in params}
+        reads = []
+
+        def resolve(n, offset, placeholders=placeholders, reads=reads):
+            if n in placeholders:
+                return placeholders[n]
+            if n == IN:  # the block's input channels, put in per instance
+                reads.append(True)
+                return IN_PLACEHOLDER
+            return self.resolve(n, offset, extra=placeholders)
+        parser = ItemParser(ndim, resolve, self.signatures)
+        items = parser.items(layers, f"block {name}'s layers")
+        self.symbolic_repeats |= parser.symbolic_repeats
+        return BlockDef(name, params, tuple(placeholders.items()), items, loc,
+                        reads_in=bool(reads))
 
     def default_name(self, name: str, offset: int) -> num.Expr:
         """A block argument's default may use the spec's symbols, not `in`."""

@@ -117,12 +117,15 @@ def spec_schema() -> dict:
                                   "anyOf": [{"type": "object"}, ARG_VALUE, {"type": "null"}]}}]}
     dim = {"anyOf": [{"type": "integer", "minimum": 1},
                      {"type": "string", "pattern": r"^\$?[A-Za-z_][A-Za-z0-9_]*$"}]}
-    symbol = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}, {
+    # A decimal (`width_mult: 1.0`) makes a fraction symbol: any positive value.
+    fraction = {"type": "number", "exclusiveMinimum": 0}
+    symbol = {"anyOf": [{"type": "integer", "minimum": 1}, fraction, {"type": "null"}, {
         "type": "object", "additionalProperties": False,
-        "properties": {"default": {"type": "integer", "minimum": 1},
+        "properties": {"default": {"anyOf": [{"type": "integer", "minimum": 1}, fraction]},
                        "multiple_of": {"type": "integer", "minimum": 1},
-                       "min": {"type": "integer", "minimum": 0},
-                       "max": {"type": "integer", "minimum": 1}, "doc": {"type": "string"}}}]}
+                       "min": {"anyOf": [{"type": "integer", "minimum": 0}, fraction]},
+                       "max": {"anyOf": [{"type": "integer", "minimum": 1}, fraction]},
+                       "doc": {"type": "string"}}}]}
     block = {"type": "object", "required": ["layers"], "additionalProperties": False,
              "properties": {"args": {"type": "object", "additionalProperties": {
                  "anyOf": [ARG_VALUE, {"type": "null"}]}},

@@ -18,6 +18,7 @@ from yaml.composer import ComposerError
 
 from ..errors import SourceLoc, clip, error
 from .scalars import resolve_plain
+from .yamlhints import hints
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -94,11 +95,9 @@ def load(text: str, filename: str = "<string>") -> Node:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(mark, filename) if mark is not None else SourceLoc(filename, 1, 1)
         problem = exc.problem or exc.context or "malformed YAML"
-        hint = ""
-        lines = text.splitlines()
-        if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
-            hint = "YAML does not allow tabs for indentation; use spaces"
-        raise error(f"malformed YAML: {problem}", loc, hint, code="yaml") from None
+        fixes = hints(exc.problem or "", exc.context or "", exc.problem_mark,
+                      exc.context_mark, text.splitlines())
+        raise error(f"malformed YAML: {problem}", loc, *fixes, code="yaml") from None
     except yaml.YAMLError as exc:  # e.g. reader errors on control characters
         raise error(f"malformed YAML: {exc}", SourceLoc(filename, 1, 1), code="yaml") from None
     if root is None:
