@@ -78,6 +78,8 @@ class _Parser:
             raise ExprError("empty expression", 0)
         try:
             value = self.expr()
+            if _risky(value):
+                num.lift(value)  # sympy's failure refused here, where it is written
         except RecursionError:  # sympy 1.14 recurses without end on e.g.
             # Mod(floor(49/(7 - c)) - 12, 21*d + 7); say where, rather than crash
             raise ExprError("sympy cannot simplify this expression (it recursed without "
@@ -203,6 +205,17 @@ class _Parser:
         except bounds.BoundError as exc:
             raise ExprError(str(exc), off) from None
         return value
+
+
+def _risky(value) -> bool:
+    """Does sympy have to build this formula now? One with a symbol under a `%` (Mod): sympy
+    1.14 recurses without end on some (Mod(floor(49/(7 - c)) - 12, 21*d + 7)), and a formula
+    is lifted to sympy wherever the analysis or the generated source needs it (`--symbolic`,
+    `archcalc compile`), where that would be a traceback, not a diagnostic at the field.
+    Every other formula stays recorded: no library spec writes `%` on a symbol, so none
+    imports sympy for this (`archcalc check` at the defaults imports none)."""
+    return isinstance(value, num.Lazy) and \
+        any(isinstance(n, num.Lazy) and n.op == "Mod" for n in value.preorder())
 
 
 def decimal(tok: str, off: int) -> num.Rational:

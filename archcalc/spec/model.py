@@ -67,8 +67,7 @@ class Channels(num.Symbol):
     """One block instance's `in`: a symbol of its own (named after the instance's path, so
     that two expansions of a spec make equal graphs), printed as `in`."""
 
-    def _sympystr(self, printer) -> str:
-        return IN
+    sympy_str = IN  # (lifted, a sympy Symbol that prints so: num._sympy_symbol)
 
 
 def channels_symbol(path: str) -> Channels:
