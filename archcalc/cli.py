@@ -19,6 +19,8 @@ from typing import NoReturn
 import click
 
 from .errors import Diagnostic, DiagnosticError, SourceLoc, SourceText, SpecError, format_diagnostic
+from .importers import is_import_target
+from .importers.command import import_command, import_options, imported_spec
 from .suggest import close_matches, did_you_mean
 
 FORMATS = ("table", "json", "markdown", "csv")
@@ -157,7 +159,7 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
 
 
 @main.command()
-@click.argument("args", nargs=-1, required=True, metavar="SPEC... [NAME=VALUE]...")
+@click.argument("targets", nargs=-1, required=True, metavar="SPEC... [NAME=VALUE]...")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
               help="Bind a symbol, e.g. --set H=224 W=224 (or H=224,W=224).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -191,23 +193,29 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
 @click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]),
               default="momentum", show_default=True,
               help="Optimizer whose state the training footprint includes.")
-def check(args, sets, fmt: str, symbolic: bool, collapse: bool,
+@import_options
+@click.option("--save-spec", type=click.Path(dir_okay=False, writable=True),
+              help="An imported model: keep its spec in this file.")
+def check(targets, sets, fmt: str, symbolic: bool, collapse: bool,
           depth: int | None, column_names: tuple[str, ...], width: int | None,
-          explain: bool, convention: str, batch: int, dtype: str, optimizer: str) -> None:
+          explain: bool, convention: str, batch: int, dtype: str, optimizer: str,
+          args=(), input_dims=None, partial=False, save_spec=None) -> None:
     """Calculate a network layer by layer and flag the settings that do not fit.
 
-    SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...);
-    several are checked one after another, one report each (JSON: an array of reports).
+    SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...), or a
+    model to import first: torch:MODULE:CALLABLE or FILE.py:CALLABLE (this RUNS that
+    Python code) or FILE.onnx (runs none) — see `archcalc import --help`. Several are
+    checked one after another, one report each (JSON: an array of reports).
     Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse — with
     several specs, the worst of theirs.
     """
-    specs = [a for a in args if "=" not in a or Path(a).exists()]
-    assignments = tuple(a for a in args if a not in specs)
+    specs = [a for a in targets if "=" not in a or Path(a).exists()]
+    assignments = tuple(a for a in targets if a not in specs)
     if not specs:
         raise click.UsageError("no SPEC given (a YAML file or a built-in name)")
     view = _table_view(fmt, collapse, depth, column_names, width)
     options = (tuple(sets) + assignments, fmt, symbolic, view, explain, convention,
-               batch, dtype, optimizer)
+               batch, dtype, optimizer, (args, input_dims, partial, save_spec))
     if len(specs) == 1:
         sys.exit(_check_one(specs[0], *options))
     worst = 0
@@ -224,16 +232,19 @@ def check(args, sets, fmt: str, symbolic: bool, collapse: bool,
 
 def _check_one(spec: str, assignments, fmt: str, symbolic: bool, view: dict,
                explain: bool, convention: str, batch: int, dtype: str, optimizer: str,
-               many: bool = False) -> int:
-    """Check one spec and print its report; its exit status. `many`: one of several (an
-    unreadable spec's JSON is then an entry of the array, its diagnostics in it)."""
+               importing: tuple, many: bool = False) -> int:
+    """Check one spec and print its report; its exit status. `importing`: the import
+    options (--arg, --input, --partial, --save-spec) for a model to import first. `many`:
+    one of several (an unreadable spec's JSON is then an entry of the array, its
+    diagnostics in it)."""
     from .analysis.memory import estimate
     from .design import Design, input_symbols
 
     source = None
     try:
         with _no_cycle_collector(spec):
-            parsed = _parse(spec)
+            parsed = (imported_spec(spec, *importing)
+                      if is_import_target(spec) else _parse(spec))
             source = parsed.source
             # --symbolic: the input's sizes stay symbols unless the command line binds them
             design = Design(parsed, _bindings(assignments),
@@ -707,6 +718,9 @@ def ops(kinds) -> None:
             click.echo(f"    {p.name}: {p.type}{choices}, {default} — {p.doc}")
 
 
+main.add_command(import_command)
+
+
 def _default_text(value) -> str:
     if value is None:
         return "see description"
@@ -717,3 +731,10 @@ def _default_text(value) -> str:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# `fit` and `sweep` live in fitcli.py, which borrows the spec reading and diagnostics above.
+from .fitcli import register as _register_fit  # noqa: E402
+
+_register_fit(main, parse=_parse, bindings=_bindings, print_diagnostics=_print_diagnostics,
+              source_of=_source_of, no_gc=_no_cycle_collector)

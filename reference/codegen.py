@@ -33,7 +33,8 @@ import sympy as sp
 from archcalc import __version__, num
 from archcalc.analysis import Analysis, LayerRow
 from archcalc.design import Design
-from archcalc.graph import INPUT
+from archcalc.errors import SpecError
+from archcalc.graph import INPUT, build_graph
 from archcalc.graph.model import Node, Tree
 from archcalc.layers.base import Shape
 from archcalc.notation import shape_text
@@ -151,7 +152,7 @@ class Generator:
         self.model_symbols = [s.name for s in self.spec.symbols if s.name not in inputs
                               and s.name in self.values and not self.baked
                               and not s.fraction
-                              and not self.spec.symbolic_repeats]
+                              and not _sets_a_repeat(self.spec, self.values, s.name)]
         self.top = self._top_analysis()
         self.fixed = sympy_map(substitutions(self.spec.symbols, {
             k: v for k, v in self.values.items() if k not in self.model_symbols}))
@@ -372,3 +373,14 @@ class Generator:
     def _all(self) -> dict:
         return sympy_map(substitutions(self.spec.symbols, self.values))
 
+
+def _sets_a_repeat(spec: Spec, values, name: str) -> bool:
+    """Whether a repeat count reads the symbol `name` (ResNets' `repeat: d3`): the graph
+    cannot be made without its value, so the class is written at it, not generic in it."""
+    if not spec.symbolic_repeats:
+        return False
+    try:
+        build_graph(spec, {k: v for k, v in values.items() if k != name})
+    except SpecError:
+        return True
+    return False

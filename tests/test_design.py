@@ -71,7 +71,7 @@ def test_a_value_the_symbol_refuses_is_an_error_at_its_declaration(value, messag
 
 def test_graph_and_analysis_are_made_once_and_rebind_shares_the_graph(monkeypatch):
     calls = counted(monkeypatch)
-    d = Design(parse_file(SPECS / "resnet18.yaml"))
+    d = Design(parse_file(SPECS / "vgg16.yaml"))  # no repeat count reads a symbol
     assert d.analysis is d.analysis and d.graph is d.graph
     assert d.rebind() is d
     same = d.rebind({"H": 224})  # the same values, one more of them given
@@ -157,3 +157,11 @@ def test_the_tui_shows_a_binding_the_spec_does_not_declare_as_its_problem():
     ok = run(CONSTRAINED, "c.yaml", {"H": 96}, 2, {})
     assert ok.error is None and ok.input_symbols == ("H",)
     assert ok.analysis.input_shape.dims == (96, 96) and ok.symbolic.free_symbols == ("H",)
+
+
+def test_a_depth_symbol_rebuilds_the_graph():
+    d = Design(parse_file(SPECS / "resnet18.yaml"))  # repeat: d1 … d4
+    deeper = d.rebind({"d3": 3})
+    assert deeper.graph is not d.graph
+    assert deeper.analysis.totals.params - d.analysis.totals.params == 1_180_672  # a basic block of 256
+    assert d.rebind({"d3": 2}).graph is d.graph

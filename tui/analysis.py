@@ -20,6 +20,7 @@ class Result:
     memory: MemoryEstimate | None = None
     error: SpecError | None = None
     input_symbols: tuple[str, ...] = ()
+    design: Design | None = None       # what the budget panel (budget.py) solves on
 
 
 def run(text: str, name: str, bindings: dict, version: int, cache: dict) -> Result:
@@ -33,7 +34,7 @@ def run(text: str, name: str, bindings: dict, version: int, cache: dict) -> Resu
     analysis = design.analysis
     inputs = design.input_symbols
     symbolic = design.rebind(free=inputs).analysis if inputs else None
-    return Result(version, analysis, symbolic, estimate(analysis), None, inputs)
+    return Result(version, analysis, symbolic, estimate(analysis), None, inputs, design)
 
 
 def internal_error(version: int, exc: Exception) -> Result:

@@ -36,6 +36,7 @@ from archcalc.render.verify_text import summary
 
 from . import analysis as A
 from . import fixes, jobs
+from .budget import BudgetPanel
 from .files import SpecFileApp
 from .messages import Analysed, Exported, JobFailed, Verified
 from .plain import plain
@@ -128,6 +129,7 @@ class ArchcalcApp(SpecFileApp):
                         yield Pyramid(id="pyramid-view").data_bind(*shows)
                     with TabPane("Symbols", id="symbols"):
                         yield SymbolFields(id="bindings").data_bind(ArchcalcApp.result)
+                        yield BudgetPanel(id="budget-panel").data_bind(ArchcalcApp.result)
                         yield SymbolsInfo(id="symbols-view").data_bind(*shows)
                 yield Totals(id="totals").data_bind(ArchcalcApp.result)
                 yield Diagnostics(id="diagnostics").data_bind(ArchcalcApp.findings)

@@ -313,8 +313,8 @@ def _too_many_groups(loc: SourceLoc):
 
 def build_graph(spec: Spec, values: dict | None = None) -> Graph:
     """The graph of `spec`; `values` (symbol -> value; None: the spec's defaults) are read
-    only by repeat counts that use symbols (`spec.symbolic_repeats`): every other value
-    stays a symbol."""
+    only by repeat counts that use symbols (`spec.symbolic_repeats`, ResNets' `repeat:
+    d3`): every other value stays a symbol."""
     graph = _Expander(spec, spec.defaults if values is None else values).run()
     # What the later stages read of the spec travels with the graph: they need no Spec.
     return dataclasses.replace(graph, symbols=spec.symbols, source=spec.source,
