@@ -522,8 +522,8 @@ def _norm(a):
 
 def Add(*args):
     kind = _kind(args)
-    if kind == "num":
-        return reduce(operator.add, map(_coerce, args))
+    if kind == "num":  # Add() is 0, as sympy's
+        return reduce(operator.add, map(_coerce, args), ZERO)
     if kind == "sympy":
         return sympy().Add(*map(lift, args))  # at once: pairwise is quadratic
     terms = []
@@ -537,8 +537,8 @@ def Add(*args):
 
 def Mul(*args):
     kind = _kind(args)
-    if kind == "num":
-        return reduce(operator.mul, map(_coerce, args))
+    if kind == "num":  # Mul() is 1, as sympy's (a 1-D layer norm's empty dims)
+        return reduce(operator.mul, map(_coerce, args), ONE)
     if kind == "sympy":  # pairwise, as `a * b * c` builds it (Mul(2, x + 1, y) differs)
         return reduce(operator.mul, map(lift, args))
     factors = []
