@@ -539,18 +539,18 @@ def Mul(*args):
     kind = _kind(args)
     if kind == "num":  # Mul() is 1, as sympy's (a 1-D layer norm's empty dims)
         return reduce(operator.mul, map(_coerce, args), ONE)
-    if kind == "sympy":  # pairwise, as `a * b * c` builds it (Mul(2, x + 1, y) differs)
-        return reduce(operator.mul, map(lift, args))
+    if kind == "sympy":
+        return sympy().Mul(*map(lift, args))
+    # Recorded as called, nested products not flattened: sympy's product is not
+    # associative in form (`2*(x + 1)` distributes, `Mul(2, (x + 1)*y)` does not), so
+    # `a * b * c` must replay as `(a*b)*c` and `Mul(a, b, c)` at once, as sympy built them.
     factors = []
     for a in args:
-        if isinstance(a, Lazy) and a.op == "Mul":
-            factors.extend(a.args)
-        else:
-            c = _coerce(a)
-            if c is not None and c == 0:
-                return ZERO
-            if not (c is not None and c == 1):
-                factors.append(c if c is not None else a)
+        c = _coerce(a)
+        if c is not None and c == 0:
+            return ZERO
+        if not (c is not None and c == 1):  # sympy drops the ones first, too
+            factors.append(c if c is not None else a)
     return factors[0] if len(factors) == 1 else Lazy("Mul", tuple(factors))
 
 
