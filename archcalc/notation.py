@@ -89,6 +89,7 @@ def _window_text(f) -> str:
 
 def _a(x) -> str:
     """An operand in the ASCII dialect, parenthesised when compound."""
+    x = num.settle(x)  # a record that sympy makes a symbol (`(L + 4 - 5)/1 + 1`) is one
     text = str(x)
     return text if isinstance(x, (int, num.Integer, num.Symbol)) else f"({text})"
 
