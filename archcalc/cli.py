@@ -2,7 +2,8 @@
 
 Exit codes: 0 the architecture is valid, 1 it is invalid (a layer does not fit),
 2 the spec could not be read or the command was misused. Diagnostics go to stderr, the
-report to stdout. Only click, rich, PyYAML and sympy load here — never torch or textual.
+report to stdout. Only click, rich and PyYAML load here — sympy only when something is
+symbolic (archcalc/num.py), never torch or textual.
 """
 
 from __future__ import annotations
@@ -158,8 +159,7 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
 
 
 @main.command()
-@click.argument("spec")
-@click.argument("assignments", nargs=-1, metavar="[NAME=VALUE]...")
+@click.argument("targets", nargs=-1, required=True, metavar="SPEC... [NAME=VALUE]...")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
               help="Bind a symbol, e.g. --set H=224 W=224 (or H=224,W=224).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
@@ -196,7 +196,7 @@ def _fail(exc: DiagnosticError, source: SourceText | None) -> NoReturn:
 @import_options
 @click.option("--save-spec", type=click.Path(dir_okay=False, writable=True),
               help="An imported model: keep its spec in this file.")
-def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool,
+def check(targets, sets, fmt: str, symbolic: bool, collapse: bool,
           depth: int | None, column_names: tuple[str, ...], width: int | None,
           explain: bool, convention: str, batch: int, dtype: str, optimizer: str,
           args=(), input_dims=None, partial=False, save_spec=None) -> None:
@@ -204,21 +204,50 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
 
     SPEC is a YAML file or the name of a built-in spec (lenet5, alexnet, vgg16, ...), or a
     model to import first: torch:MODULE:CALLABLE or FILE.py:CALLABLE (this RUNS that
-    Python code) or FILE.onnx (runs none) — see `archcalc import --help`.
-    Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse.
+    Python code) or FILE.onnx (runs none) — see `archcalc import --help`. Several are
+    checked one after another, one report each (JSON: an array of reports).
+    Exit status: 0 valid, 1 invalid architecture, 2 unreadable spec or misuse — with
+    several specs, the worst of theirs.
     """
+    specs = [a for a in targets if "=" not in a or Path(a).exists()]
+    assignments = tuple(a for a in targets if a not in specs)
+    if not specs:
+        raise click.UsageError("no SPEC given (a YAML file or a built-in name)")
     view = _table_view(fmt, collapse, depth, column_names, width)
+    options = (tuple(sets) + assignments, fmt, symbolic, view, explain, convention,
+               batch, dtype, optimizer, (args, input_dims, partial, save_spec))
+    if len(specs) == 1:
+        sys.exit(_check_one(specs[0], *options))
+    worst = 0
+    if fmt == "json":
+        sys.stdout.write("[\n")
+    for i, spec in enumerate(specs):
+        if i:
+            sys.stdout.write(",\n" if fmt == "json" else "\n")
+        worst = max(worst, _check_one(spec, *options, many=True))
+    if fmt == "json":
+        sys.stdout.write("]\n")
+    sys.exit(worst)
+
+
+def _check_one(spec: str, assignments, fmt: str, symbolic: bool, view: dict,
+               explain: bool, convention: str, batch: int, dtype: str, optimizer: str,
+               importing: tuple, many: bool = False) -> int:
+    """Check one spec and print its report; its exit status. `importing`: the import
+    options (--arg, --input, --partial, --save-spec) for a model to import first. `many`:
+    one of several (an unreadable spec's JSON is then an entry of the array, its
+    diagnostics in it)."""
     from .analysis.memory import estimate
     from .design import Design, input_symbols
 
     source = None
     try:
         with _no_cycle_collector(spec):
-            parsed = (imported_spec(spec, args, input_dims, partial, save_spec)
+            parsed = (imported_spec(spec, *importing)
                       if is_import_target(spec) else _parse(spec))
             source = parsed.source
             # --symbolic: the input's sizes stay symbols unless the command line binds them
-            design = Design(parsed, _bindings(tuple(sets) + tuple(assignments)),
+            design = Design(parsed, _bindings(assignments),
                             free=input_symbols(parsed) if symbolic else (),
                             convention=convention)
             result = design.analysis
@@ -226,16 +255,21 @@ def check(spec: str, assignments, sets, fmt: str, symbolic: bool, collapse: bool
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, source or getattr(exc, "source", None) or
                            _source_of(exc))
-        sys.exit(2)
+        if many and fmt == "json":
+            from .render.json_out import write_unreadable
+
+            write_unreadable(spec, exc.diagnostics, sys.stdout)
+        return 2
     try:
         with _no_cycle_collector(spec):
             _emit(result, fmt, explain, memory, view)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, None)
-        sys.exit(2)
+        return 2
     if fmt != "json":
         _print_diagnostics(result.findings, source)
-    sys.exit(0 if result.ok else 1)
+    sys.stdout.flush()  # the report before the next one's diagnostics
+    return 0 if result.ok else 1
 
 
 def _source_of(exc: SpecError) -> SourceText | None:

@@ -12,27 +12,28 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-import sympy as sp
-
 from . import formula as Fm
+from . import num
 
 
 @lru_cache(maxsize=4096)
 def expr_text(x) -> str:
     """A symbolic size as the table prints it: (H − 7)/4."""
-    x = sp.sympify(x)
+    x = num.sympify(x)
     if x.is_number:
         return number_text(x)
-    text = str(x if x.has(sp.floor, sp.ceiling, sp.Piecewise) else sp.together(x))
+    x = num.lift(x)
+    text = str(x if num.has_function(x, "floor", "ceiling", "Piecewise") else
+               num.sympy().together(x))
     return text.replace(" - ", " − ").replace("*", "·")
 
 
 def number_text(x) -> str:
     """An exact rational as a person reads it: 55, 4.5, 16/3 ≈ 5.333."""
-    x = sp.sympify(x)
-    if isinstance(x, sp.Integer):
+    x = num.sympify(x)
+    if isinstance(x, num.Integer):
         return str(int(x))
-    if isinstance(x, sp.Rational):
+    if isinstance(x, num.Rational):
         q = int(x.q)
         while q % 2 == 0:
             q //= 2
@@ -46,7 +47,7 @@ def number_text(x) -> str:
 
 def dim_text(d) -> str:
     """One dim inside a formula or a C×H×W shape; compound expressions in parentheses."""
-    if isinstance(d, (int, sp.Integer)):
+    if isinstance(d, (int, num.Integer)):
         return str(int(d))
     text = expr_text(d)
     return f"({text})" if any(ch in text for ch in " +−·/") else text
@@ -88,8 +89,9 @@ def _window_text(f) -> str:
 
 def _a(x) -> str:
     """An operand in the ASCII dialect, parenthesised when compound."""
+    x = num.settle(x)  # a record that sympy makes a symbol (`(L + 4 - 5)/1 + 1`) is one
     text = str(x)
-    return text if isinstance(x, (int, sp.Integer, sp.Symbol)) else f"({text})"
+    return text if isinstance(x, (int, num.Integer, num.Symbol)) else f"({text})"
 
 
 def _window_ascii(f) -> str:
@@ -99,26 +101,26 @@ def _window_ascii(f) -> str:
         return f"floor(({inner})/{_a(f.S)}) + 1"
     if f.rounding == "ceil":
         up = f"ceiling(({inner})/{_a(f.S)})"
-        if f.size.has(sp.Piecewise):
+        if num.has_function(f.size, "Piecewise"):
             return str(f.size)  # PyTorch's last-window rule, when it depends on symbols
-        if f.exact.is_number and sp.ceiling(f.exact) != f.size:
+        if f.exact.is_number and num.ceiling(f.exact) != f.size:
             return up  # the last window would start in the right padding: dropped
         return f"{up} + 1"
     return f"({inner})/{_a(f.S)} + 1"
 
 
 def _fractional(k) -> bool:
-    k = sp.sympify(k)
+    k = num.sympify(k)
     return k.is_Rational and not k.is_Integer
 
 
 def _count_text(x) -> str:
     """A count (features, channels): its digits, or its formula factored, as the report's
     counts print (15·(H − 28)·(W − 28)/2, not sympy's (30*H - 840)*(W/4 - 7))."""
-    x = sp.sympify(x)
-    if x.is_number or x.has(sp.floor, sp.ceiling, sp.Piecewise):
+    x = num.sympify(x)
+    if x.is_number or num.has_function(x, "floor", "ceiling", "Piecewise"):
         return expr_text(x)
-    return expr_text(sp.factor(x))
+    return expr_text(num.sympy().factor(num.lift(x)))
 
 
 def _scaled_text(f) -> str:

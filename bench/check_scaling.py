@@ -15,7 +15,13 @@ of a one-layer spec, the baseline measured first in the same run), then that fig
 relative to the smallest spec of its shape: near 1.0 all the way means linear. The limit
 it checks: 100,000 layers within 30 s and 1 GB.
 
+Part 4 (issue 13) times the analysis itself in process — parse, graph and analysis, no
+report — on the same flat and nested specs at their defaults (numbers: target at most
+0.1 ms a layer) and with H and W symbolic (formulas: at most 0.5 ms a layer), and prints
+each figure beside its target.
+
     python bench/check_scaling.py [--repeats 3] [--max-layers 100000] [--skip-resnet]
+                                  [--skip-processes]
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ SPEC = (ROOT / "specs" / "resnet50.yaml").read_text()
 STAGES = "  - bottleneck: {width: %d, repeat: %d%s, name: layer%d}"
 SIZES = (1_000, 3_000, 10_000, 30_000, 100_000)
 LIMIT_S, LIMIT_MB = 30, 1024  # the issue's bound at 100,000 layers
+TARGET_MS = {False: 0.1, True: 0.5}  # issue 13: ms a layer, numeric and symbolic
 HEAD = "archcalc: 1\nname: %s\ninput: [3, H, W]\nsymbols: {H: 32, W: 32}\n"
 LEAF = ("conv: {out: 8, kernel: 3, padding: 1}", "relu", "batchnorm")
 
@@ -159,16 +166,49 @@ def size_part(max_layers: int) -> bool:
     return ok
 
 
+def analysis_time(text: str, symbolic: bool) -> tuple[float, int]:
+    """(seconds, layers) of parse → graph → analysis in this process (no report)."""
+    start = time.perf_counter()
+    spec = parse_text(text)
+    a = Design(spec, free=input_symbols(spec) if symbolic else ()).analysis
+    return time.perf_counter() - start, len(a.rows)
+
+
+def per_layer_part(max_layers: int, repeats: int) -> bool:
+    ok = True
+    print("parse + graph + analysis in process, ms a layer (best of "
+          f"{repeats}; targets: numbers {TARGET_MS[False]}, formulas {TARGET_MS[True]})")
+    print(f"{'shape':>8} {'layers':>8} {'numbers':>8} {'target':>7} {'formulas':>9} "
+          f"{'target':>7}")
+    for shape, make in (("flat", flat), ("nested", nested)):
+        for n in (s for s in SIZES if s <= max_layers):
+            text, _ = make(n)
+            runs = 1 if n >= 30_000 else repeats
+            row = []
+            for symbolic in (False, True):
+                t, layers = min(analysis_time(text, symbolic) for _ in range(runs))
+                per = t / layers * 1000
+                ok &= per <= TARGET_MS[symbolic]
+                row.append(f"{per:>8.3f} {'≤ ' + str(TARGET_MS[symbolic]):>7}"
+                           + ("" if per <= TARGET_MS[symbolic] else " MISSED"))
+            print(f"{shape:>8} {layers:>8,} {row[0]} {row[1]:>17}")
+    print()
+    return ok
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--max-layers", type=int, default=100_000)
-    ap.add_argument("--skip-resnet", action="store_true", help="only part 3")
+    ap.add_argument("--skip-resnet", action="store_true", help="no parts 1 and 2")
+    ap.add_argument("--skip-processes", action="store_true", help="no part 3")
     args = ap.parse_args()
     ok = True
     if not args.skip_resnet:
         ok &= resnet_parts(args.repeats)
-    ok &= size_part(args.max_layers)
+    ok &= per_layer_part(args.max_layers, args.repeats)
+    if not args.skip_processes:
+        ok &= size_part(args.max_layers)
     return 0 if ok else 1
 
 

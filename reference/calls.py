@@ -3,8 +3,10 @@
 Each layer kind describes its PyTorch module as a `Call` (archcalc/layers/call.py), so that
 one description serves both ways a spec becomes PyTorch: `instantiate` builds the module
 object (`build`), and `source` prints the same construction as Python (`compile`). Values
-are plain numbers, strings, tuples, nested Calls, or sympy expressions — integers when the
-spec is bound, expressions of a block's arguments inside a generated block class.
+are plain numbers, strings, tuples, nested Calls, or numbers and formulas — integers when
+the spec is bound, expressions of a block's arguments inside a generated block class. The
+core writes them as `archcalc.num` values (exact numbers, recorded formulas); reference/
+works on sympy's, so `sympy_value` lifts them where they come in.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import inspect
 import sympy as sp
 from torch import nn
 
+from archcalc import num
 from archcalc.layers.call import Call
 
 from . import helpers
@@ -23,12 +26,29 @@ HELPERS = {name: cls for name, cls in vars(helpers).items()
            helpers.__name__}
 
 
+def sympy_value(v):
+    """v with its numbers and formulas as sympy's (the core's are `num` values: a `Num`,
+    a recorded formula), inside tuples and Calls too; ints, strings and bools as they are."""
+    if isinstance(v, Call):
+        return Call(v.target, sympy_value(v.args),
+                    tuple((k, sympy_value(x)) for k, x in v.kwargs))
+    if isinstance(v, tuple):
+        return tuple(sympy_value(x) for x in v)
+    return num.lift(v) if isinstance(v, num.Basic) else v
+
+
+def sympy_map(mapping) -> dict:
+    """A substitution (symbol -> value) with both sides sympy's, for sympy's xreplace."""
+    return {num.lift(k): sympy_value(v) for k, v in dict(mapping).items()}
+
+
 def _value(v):
     if isinstance(v, Call):
         return instantiate(v)
     if isinstance(v, tuple):
         return tuple(_value(x) for x in v)
-    if isinstance(v, sp.Basic):
+    if isinstance(v, num.Basic):
+        v = num.lift(v)
         if not v.is_number:
             raise ValueError(f"cannot build a module with a symbolic value {v}")
         return int(v) if v.is_Integer else float(v)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from archcalc import __version__
+from archcalc import __version__, num
 from archcalc.analysis import Analysis, LayerRow
 from archcalc.design import Design
 from archcalc.errors import SpecError
@@ -40,10 +40,11 @@ from archcalc.layers.base import Shape
 from archcalc.notation import shape_text
 from archcalc.render.numbers import both, exact
 from archcalc.spec import Spec
-from archcalc.spec.model import substitutions, symbol
+from archcalc.spec.model import substitutions
+from archcalc.spec.model import symbol as spec_symbol
 
 from .build import bound_analysis, design_of
-from .calls import HELPERS, Call, pyexpr
+from .calls import HELPERS, Call, pyexpr, sympy_map, sympy_value
 from .codegen_blocks import (
     ARG,
     SYNTHETIC,
@@ -63,6 +64,12 @@ from .modules import CompileError, module_call
 from .pysource import RESERVED, Names
 
 IN = "in_channels"
+
+
+def symbol(name: str) -> sp.Symbol:
+    """A spec symbol as sympy's, as every value here is (calls.sympy_value)."""
+    return sp.sympify(spec_symbol(name))
+
 OUTER = "outer:"  # the key of a layer a block reads by name (no layer name has ':')
 SOURCE = "reference.codegen: the source"  # this face's key in Design.memo
 
@@ -100,7 +107,7 @@ class _Class:
     def of(design: Design, analysis: Analysis, rename: dict, generic: bool) -> _Class:
         return _Class({r.name: r for r in analysis.rows},
                       {n.name: i for i, n in enumerate(design.graph.nodes)}, rename, generic,
-                      dict(analysis.channels), analysis.input_shape,
+                      sympy_map(analysis.channels), analysis.input_shape,
                       {r.name: r.inputs[0] for r in analysis.rows
                        if r.kind == "add_if_same" and len(r.inputs) == 1})
 
@@ -147,8 +154,8 @@ class Generator:
                               and not s.fraction
                               and not _sets_a_repeat(self.spec, self.values, s.name)]
         self.top = self._top_analysis()
-        self.fixed = substitutions(self.spec.symbols, {
-            k: v for k, v in self.values.items() if k not in self.model_symbols})
+        self.fixed = sympy_map(substitutions(self.spec.symbols, {
+            k: v for k, v in self.values.items() if k not in self.model_symbols}))
 
     def module(self, origin: str = "") -> str:
         return module_text(self.module_def(origin))
@@ -322,7 +329,7 @@ class Generator:
             d = defaults.get(name)
             # A default that names a symbol was baked into the class: pass it always.
             if d is not None and not sp.sympify(d).free_symbols and \
-                    sp.simplify(sp.sympify(value) - d) == 0:
+                    sp.simplify(sp.sympify(value) - sp.sympify(d)) == 0:
                 continue
             if d is None:
                 args.append(self.value(value, ctx))
@@ -335,8 +342,8 @@ class Generator:
         """The class of one instance of a block written per instance: its layers as the
         network's analysis has them, every value put in; `outer`, the layers outside it
         that it reads by name, are arguments of its forward."""
-        args = tuple((n, v.xreplace(ctx.channels) if isinstance(v, sp.Basic) else v)
-                     for n, v in g.args)
+        args = tuple((n, sympy_value(v).xreplace(ctx.channels) if isinstance(v, num.Basic)
+                      else v) for n, v in g.args)
         name, tree = self.instances[(g.kind, args, first.in_shape)]
         if name not in self.written:
             self.written.add(name)
@@ -357,13 +364,14 @@ class Generator:
     def value(self, value, ctx: _Class):
         """A value in the class being written: the symbols that are not the model's
         arguments put in, the others named as their parameters."""
+        value = sympy_value(value)
         if isinstance(value, sp.Basic) and value.free_symbols:
             value = value.xreplace(ctx.channels).xreplace(self.fixed)
             value = value.xreplace(ctx.rename) if ctx.rename else value
         return value
 
     def _all(self) -> dict:
-        return substitutions(self.spec.symbols, self.values)
+        return sympy_map(substitutions(self.spec.symbols, self.values))
 
 
 def _sets_a_repeat(spec: Spec, values, name: str) -> bool:

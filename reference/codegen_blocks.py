@@ -15,6 +15,7 @@ import dataclasses
 
 import sympy as sp
 
+from archcalc import num
 from archcalc.design import Design
 from archcalc.graph.model import Tree
 from archcalc.graph.values import INTEGRAL
@@ -31,7 +32,7 @@ from archcalc.spec.model import (
     symbol,
 )
 
-from .calls import Call
+from .calls import Call, sympy_map, sympy_value
 
 SYNTHETIC, ARG = "input:", "arg:"  # the block-alone design's symbols (no spec name has ':')
 
@@ -57,12 +58,12 @@ def free_symbols(value) -> set:
         return set().union(free_symbols(value.args), *(free_symbols(v) for _, v in value.kwargs))
     if isinstance(value, tuple):
         return set().union(*(free_symbols(v) for v in value))
-    return set(value.free_symbols) if isinstance(value, sp.Basic) else set()
+    return set(sympy_value(value).free_symbols) if isinstance(value, num.Basic) else set()
 
 
 def rename_map(params: dict[str, str]) -> dict:
-    """symbol -> the symbol of its parameter's name, where the two differ."""
-    return {symbol(m): symbol(p) for m, p in params.items() if m != p}
+    """symbol -> the symbol of its parameter's name, where the two differ (sympy's)."""
+    return sympy_map({symbol(m): symbol(p) for m, p in params.items() if m != p})
 
 
 def renamed(value, rename: dict):
@@ -74,8 +75,8 @@ def renamed(value, rename: dict):
                     tuple((k, renamed(v, rename)) for k, v in value.kwargs))
     if isinstance(value, tuple):
         return tuple(renamed(v, rename) for v in value)
-    if isinstance(value, sp.Basic):
-        return value.xreplace(rename)
+    if isinstance(value, num.Basic):
+        return sympy_value(value).xreplace(rename)
     return value
 
 
@@ -102,7 +103,7 @@ def baked_blocks(spec, graph) -> set[str]:
 
 
 def _integral(value) -> bool:
-    return isinstance(value, sp.Basic) and not (value.is_number and not value.is_integer)
+    return isinstance(value, num.Basic) and not (value.is_number and not value.is_integer)
 
 
 def _items(items):
@@ -129,12 +130,13 @@ def _needs_values(bd) -> bool:
             return True
         if isinstance(it, LayerDecl):
             kind = KINDS[it.kind]
-            if any(isinstance(v, sp.Basic) and kind.param(n).type not in INTEGRAL
+            if any(isinstance(v, num.Basic) and kind.param(n).type not in INTEGRAL
                    for n, v in it.args):
                 return True  # `bias: $b`, `eps: 1/t`: a Python value, not an int expression
         values = it.args if isinstance(it, LayerDecl) else \
             tuple((n, v) for n, v, _ in it.args) if isinstance(it, BlockUse) else ()
-        if any(isinstance(leaf, sp.Basic) and leaf.has(MakeDivisible, RoundHalfEven, sp.log)
+        if any(isinstance(leaf, num.Basic) and
+               sympy_value(leaf).has(MakeDivisible, RoundHalfEven, sp.log)
                for _, v in values for leaf in (v if isinstance(v, tuple) else (v,))):
             return True
     return False
@@ -163,12 +165,12 @@ def instance_classes(graph, analysis, baked: set[str], names, class_name) -> dic
     for r in analysis.rows:
         for path in r.groups:
             first.setdefault(path, r)
-    channels = dict(analysis.channels)
+    channels = sympy_map(analysis.channels)
     found: dict = {}
     for g in graph.groups:
         if g.role != "block" or g.kind not in baked or g.path not in trees:
             continue
-        args = tuple((n, v.xreplace(channels) if isinstance(v, sp.Basic) else v)
+        args = tuple((n, sympy_value(v).xreplace(channels) if isinstance(v, num.Basic) else v)
                      for n, v in g.args)
         found.setdefault((g.kind, args, first[g.path].in_shape), trees[g.path])
     count: dict[str, int] = {}

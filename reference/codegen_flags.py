@@ -52,7 +52,7 @@ def _equal(row, rows: dict, input_shape, value: Callable) -> tuple:
         stride = [a * m.stride for a, m in zip(stride, r.maps or ())] or stride
         name = r.inputs[0] if r.inputs else x
     pairs = []
-    if sp.simplify(xc - row.in_shape.c) != 0:
+    if sp.simplify(sp.sympify(xc) - sp.sympify(row.in_shape.c)) != 0:
         pairs.append((pyexpr(value(xc)), pyexpr(value(row.in_shape.c))))
     pairs += [(s, "1") for s in sorted({pyexpr(value(a)) for a in stride}) if s != "1"]
     return tuple(pairs)

@@ -1,4 +1,5 @@
-"""`archcalc check` loads sympy, rich, PyYAML and click — never torch or textual."""
+"""`archcalc check` loads rich, PyYAML and click — never torch or textual, and sympy only
+when something is symbolic (archcalc/num.py)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,35 @@ def test_core_loads_without_the_tui_or_reference():
             "'archcalc.reference', 'torch', 'textual'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+SYMPY_PROBE = """
+import sys
+from archcalc.cli import main
+try:
+    main({args!r})
+except SystemExit as exc:
+    assert exc.code in (0, 1), exc.code
+print("SYMPY:", "sympy" in sys.modules, file=sys.stderr)
+"""
+
+
+def sympy_loaded(*args: str) -> bool:
+    code = SYMPY_PROBE.format(args=["check", *args])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stderr.strip().splitlines()[-1] == "SYMPY: True"
+
+
+def test_a_check_at_the_defaults_never_imports_sympy():
+    # the valid-input line included; blocks, make_divisible, repeats and merges too
+    for spec in ("vgg16", "resnet50", "efficientnet_b0", "googlenet", "unet"):
+        assert not sympy_loaded(str(SPECS / f"{spec}.yaml"))
+    for fmt in ("json", "markdown", "csv"):
+        assert not sympy_loaded(str(SPECS / "mobilenet_v3_large.yaml"), "--format", fmt)
+    assert not sympy_loaded(str(SPECS / "resnet18.yaml"), "--collapse", "--explain")
+    assert not sympy_loaded(*(str(SPECS / f"{s}.yaml") for s in ("lenet5", "alexnet")))
+
+
+def test_a_formula_imports_sympy():
+    assert sympy_loaded(str(SPECS / "alexnet.yaml"), "--symbolic")

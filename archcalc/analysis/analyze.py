@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
-import sympy as sp
-
+from .. import num
 from ..errors import Diagnostic, SourceLoc
 from ..graph import INPUT, Graph, Node
 from ..layers import KINDS
@@ -30,7 +29,7 @@ from .layout import channels_last
 from .result import Analysis, LayerRow, OutputTotals
 from .validset import valid_inputs
 
-ZERO = sp.Integer(0)
+ZERO = num.Integer(0)
 
 
 def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
@@ -168,7 +167,7 @@ class _Walk:
         args, bad = bind_args(kind, dict(node.args), subs, ctx)
         free = set()
         for v in args.values():
-            if isinstance(v, sp.Basic):
+            if isinstance(v, num.Basic):
                 free |= v.free_symbols
         self.free |= free
         common = dict(args=tuple(args.items()), groups=node.groups, refs=node.refs)
@@ -185,8 +184,8 @@ class _Walk:
         severities = {d.severity for d in facts.findings}
         status = "error" if "error" in severities else "warning" if severities else "ok"
         out = None if facts.fatal else facts.out
-        macs = sp.sympify(facts.macs)
-        values = (sp.sympify(facts.trainable), sp.sympify(facts.buffers), macs,
+        macs = num.sympify(facts.macs)
+        values = (num.sympify(facts.trainable), num.sympify(facts.buffers), macs,
                   self.fpm * macs, out.numel if out is not None else ZERO)
         return common["args"], frozenset(free), facts, layer, maps, values, status
 
@@ -235,7 +234,7 @@ class _Walk:
     def _stride(self, start: str, end: str, ctx: Ctx | None):
         """The product of the strides from `start` to `end`, along first inputs (None where
         a layer does not keep the axes: an error at `ctx`, if given)."""
-        stride = [sp.Integer(1)] * self.graph.ndim
+        stride = [num.Integer(1)] * self.graph.ndim
         name = end
         while name != start:
             row = self.rows.get(name)

@@ -8,8 +8,7 @@ bounds of `spec/bounds.py` is an architecture error at the argument's position.
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from ..errors import Diagnostic
 from ..layers import base as B
 from ..layers.base import LayerKind
@@ -47,7 +46,9 @@ def bind_args(kind: type[LayerKind], args: dict, subs: dict, ctx: B.Ctx):
 
 
 def _subs(value, subs):
-    if isinstance(value, sp.Basic):
+    if isinstance(value, num.Basic):
+        # what stays symbolic is sympy's from here: the analysis builds on it layer after
+        # layer, and sympy's canonical forms keep formulas small (⌊(H + 2 − 3)/1⌋ + 1 = H)
         return bounds.substitute(value, subs)
     if isinstance(value, tuple):
         return tuple(_subs(v, subs) for v in value)
@@ -62,11 +63,11 @@ def _leaves(value):
     if isinstance(value, tuple):
         for v in value:
             yield from _leaves(v)
-    elif isinstance(value, sp.Basic):
+    elif isinstance(value, num.Basic):
         yield value
 
 
-def _check(v: sp.Expr, minimum: int, fraction: bool = False) -> str | None:
+def _check(v: num.Expr, minimum: int, fraction: bool = False) -> str | None:
     if not v.is_number:
         return None
     if fraction and v.is_Rational and not v.is_integer:  # a scale factor's 1.5

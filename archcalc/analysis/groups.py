@@ -9,8 +9,7 @@ every group's layers afresh was quadratic in a deep network.
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from ..graph import Graph
 from .result import GroupSummary, Members, Totals
 
@@ -23,15 +22,15 @@ def sum_rows(rows) -> Totals:
 def _sum(terms: list):
     """Σ terms, expanded when symbolic. Plain ints add in Python (exactly: sympy Integers
     are ints), which a 100,000-layer network does ~10⁶ times."""
-    if len(terms) == 1 and isinstance(terms[0], sp.Integer):
+    if len(terms) == 1 and isinstance(terms[0], num.Integer):
         return terms[0]  # a group of one group (a repeat of one block): the same total
     total = 0
     for t in terms:
-        if not isinstance(t, sp.Integer):
-            value = sp.Add(*terms)
-            return value if value.is_number else sp.expand(value)
+        if not isinstance(t, num.Integer):
+            value = num.Add(*terms)
+            return value if value.is_number else num.expand(value)
         total += t.p
-    return sp.Integer(total)
+    return num.Integer(total)
 
 
 def summaries(graph: Graph, rows) -> tuple[GroupSummary, ...]:
@@ -57,7 +56,7 @@ def summaries(graph: Graph, rows) -> tuple[GroupSummary, ...]:
             i -= 1
     sums = {path: [[getattr(r, f) for r in mine] for f in fields] if mine else
             [[], [], [], [], []] for path, mine in own.items()}
-    concrete = all(isinstance(t, sp.Integer) for five in sums.values() for terms in five
+    concrete = all(isinstance(t, num.Integer) for five in sums.values() for terms in five
                    for t in terms)
     if concrete:  # Python ints all the way up, sympy Integers at the end: equal values
         sums = {path: [sum(t.p for t in terms) for terms in five]
@@ -77,11 +76,11 @@ def summaries(graph: Graph, rows) -> tuple[GroupSummary, ...]:
             last[up] = last[g.path]
     paths = {g.path for g in graph.groups}
     members = Members(rows)
-    integers: dict[int, sp.Integer] = {}  # blocks alike have totals alike: one object each
+    integers: dict[int, num.Integer] = {}  # blocks alike have totals alike: one object each
     out = []
     for g in graph.groups:
         five = sums[g.path]
-        t = [integers.get(n) or integers.setdefault(n, sp.Integer(n)) for n in five] \
+        t = [integers.get(n) or integers.setdefault(n, num.Integer(n)) for n in five] \
             if concrete else _totals_of(five)
         status = next((s for s in ("error", "warning", "skipped") if s in statuses[g.path]),
                       "ok")

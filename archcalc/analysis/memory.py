@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy as sp
-
+from .. import num
 from ..graph import INPUT
 from .result import Analysis
 
@@ -32,15 +31,15 @@ class MemoryEstimate:
     batch: int
     dtype: str
     optimizer: str
-    params: sp.Expr          # bytes of parameters and buffers
-    grads: sp.Expr
-    optimizer_state: sp.Expr
-    activations: sp.Expr     # every layer's output, one forward pass (inference)
-    saved: sp.Expr           # kept for backward (training)
-    per_layer: tuple[tuple[str, sp.Expr, sp.Expr], ...]  # name, output bytes, saved bytes
+    params: num.Expr          # bytes of parameters and buffers
+    grads: num.Expr
+    optimizer_state: num.Expr
+    activations: num.Expr     # every layer's output, one forward pass (inference)
+    saved: num.Expr           # kept for backward (training)
+    per_layer: tuple[tuple[str, num.Expr, num.Expr], ...]  # name, output bytes, saved bytes
 
     @property
-    def training(self) -> sp.Expr:
+    def training(self) -> num.Expr:
         return self.params + self.grads + self.optimizer_state + self.saved
 
 
@@ -48,9 +47,9 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
              optimizer: str = "momentum") -> MemoryEstimate:
     size = DTYPE_BYTES[dtype]
     tensor_of: dict[str, str] = {INPUT: INPUT}  # node -> the tensor its output is
-    numel: dict[str, sp.Expr] = {INPUT: a.input_shape.numel}
+    numel: dict[str, num.Expr] = {INPUT: a.input_shape.numel}
     shape_of = {INPUT: a.input_shape}
-    kept: dict[str, sp.Expr] = {}              # tensor -> bytes, counted once
+    kept: dict[str, num.Expr] = {}              # tensor -> bytes, counted once
     per_layer = []
     saved_terms = []
     for row in a.rows:
@@ -75,7 +74,7 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
                 terms.append(_product(s.numel, each, batch if s.batched else 1))
         saved = _sum(terms)
         saved_terms.append(saved)
-        out = sp.Integer(0) if alias else _product(row.activations, size, batch)
+        out = num.Integer(0) if alias else _product(row.activations, size, batch)
         per_layer.append((row.name, out, saved))
     # parameters and buffers in fp32 (master weights)
     params = (a.totals.trainable + a.totals.buffers) * 4
@@ -92,18 +91,18 @@ def estimate(a: Analysis, batch: int = 1, dtype: str = "fp32",
 def _sum(terms: list):
     total = 0
     for t in terms:
-        if not isinstance(t, sp.Integer):
-            return sp.Add(*terms)
+        if not isinstance(t, num.Integer):
+            return num.Add(*terms)
         total += t.p
-    return sp.Integer(total)
+    return num.Integer(total)
 
 
 def _product(x, *factors: int):
-    if isinstance(x, sp.Integer):
+    if isinstance(x, num.Integer):
         n = x.p
         for f in factors:
             n *= f
-        return sp.Integer(n)
+        return num.Integer(n)
     for f in factors:
         x = x * f
     return x

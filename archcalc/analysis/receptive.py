@@ -15,8 +15,7 @@ reported: their sum mixes misaligned features.
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from ..layers.axismap import INPUT_FIELD, WHOLE, AxisMap, RField
 
 __all__ = ["INPUT_FIELD", "WHOLE", "RField", "merge", "through"]
@@ -35,9 +34,9 @@ def merge(fields: list[RField]) -> tuple[RField, bool]:
     if any(f.whole for f in fields):
         return WHOLE, False
     first = fields[0]
-    misaligned = any(sp.simplify(f.jump - first.jump) != 0 or
-                     sp.simplify(f.start - first.start) != 0 for f in fields[1:])
+    misaligned = any(num.simplify(f.jump - first.jump) != 0 or
+                     num.simplify(f.start - first.start) != 0 for f in fields[1:])
     size = fields[0].size
     for f in fields[1:]:
-        size = sp.Max(size, f.size)
+        size = num.Max(size, f.size)
     return RField(size, first.jump, first.start), misaligned

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sympy as sp
-
+from .. import num
 from ..errors import Diagnostic, SourceLoc
 from ..layers.axismap import AxisMap
 from ..layers.base import LayerKind, Shape, Sharing
@@ -26,11 +25,11 @@ class LayerRow:
     in_shape: Shape | None            # None: not computed (an earlier layer failed)
     out_shape: Shape | None
     formulas: tuple = ()              # the arithmetic as data (archcalc/formula.py)
-    trainable: sp.Expr = sp.Integer(0)
-    buffers: sp.Expr = sp.Integer(0)  # non-trainable (BatchNorm running statistics)
-    macs: sp.Expr = sp.Integer(0)
-    flops: sp.Expr = sp.Integer(0)    # by the analysis' convention
-    activations: sp.Expr = sp.Integer(0)  # output elements
+    trainable: num.Expr = num.Integer(0)
+    buffers: num.Expr = num.Integer(0)  # non-trainable (BatchNorm running statistics)
+    macs: num.Expr = num.Integer(0)
+    flops: num.Expr = num.Integer(0)    # by the analysis' convention
+    activations: num.Expr = num.Integer(0)  # output elements
     sharing: Sharing | None = None    # a convolution's weight-sharing figures (seed 003)
     maps: tuple[AxisMap, ...] | None = None  # how each spatial axis maps through it
     call: Call | NoCounterpart | None = None  # its PyTorch counterpart
@@ -59,7 +58,7 @@ class LayerRow:
         return self.name.rsplit(".", 1)[-1]
 
     @property
-    def params(self) -> sp.Expr:
+    def params(self) -> num.Expr:
         """PyTorch's parameter count — sum(p.numel() for p in model.parameters()), as
         torchinfo, torchvision and the papers count — so buffers (BatchNorm's running
         statistics) are not in it: they are state, counted apart as `buffers`."""
@@ -68,14 +67,14 @@ class LayerRow:
 
 @dataclass(frozen=True)
 class Totals:
-    trainable: sp.Expr
-    buffers: sp.Expr
-    macs: sp.Expr
-    flops: sp.Expr
-    activations: sp.Expr
+    trainable: num.Expr
+    buffers: num.Expr
+    macs: num.Expr
+    flops: num.Expr
+    activations: num.Expr
 
     @property
-    def params(self) -> sp.Expr:
+    def params(self) -> num.Expr:
         """PyTorch's parameter count — sum(p.numel() for p in model.parameters()), as
         torchinfo, torchvision and the papers count — so buffers (BatchNorm's running
         statistics) are not in it: they are state, counted apart as `buffers`."""
@@ -91,11 +90,11 @@ class GroupSummary:
     loc: SourceLoc
     depth: int
     out_shape: Shape | None
-    trainable: sp.Expr
-    buffers: sp.Expr
-    macs: sp.Expr
-    flops: sp.Expr
-    activations: sp.Expr
+    trainable: num.Expr
+    buffers: num.Expr
+    macs: num.Expr
+    flops: num.Expr
+    activations: num.Expr
     status: str
     members: Members | None = field(default=None, compare=False, repr=False)
 
@@ -106,7 +105,7 @@ class GroupSummary:
         return self.members.of(self.path) if self.members is not None else ()
 
     @property
-    def params(self) -> sp.Expr:
+    def params(self) -> num.Expr:
         """PyTorch's parameter count — sum(p.numel() for p in model.parameters()), as
         torchinfo, torchvision and the papers count — so buffers (BatchNorm's running
         statistics) are not in it: they are state, counted apart as `buffers`."""
@@ -189,7 +188,7 @@ class Analysis:
     outputs: tuple[OutputTotals, ...] = ()  # one per output when there are several
     # Each block instance's `in` (graph.values) and the channels it stands for, for what
     # reads block arguments after the analysis (the code generator's block calls).
-    channels: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    channels: tuple[tuple[num.Symbol, num.Expr], ...] = ()
 
     @property
     def ok(self) -> bool:

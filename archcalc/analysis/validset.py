@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from math import gcd
 
-import sympy as sp
-
+from .. import num
 from ..layers.windowed import AXES
 from .axis import MAX_MODULUS, Axis, Budget, GaveUp, step
 from .result import AxisValidity, LayerRow
@@ -37,7 +36,7 @@ def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dic
     """One AxisValidity per input symbol (axes sharing a symbol are combined) or literal."""
     groups: dict[str, list[int]] = {}
     for axis, dim in enumerate(input_dims):
-        key = str(dim) if isinstance(dim, sp.Symbol) else f"{AXES[ndim][axis]}"
+        key = str(dim) if isinstance(dim, num.Symbol) else f"{AXES[ndim][axis]}"
         groups.setdefault(key, []).append(axis)
     out = []
     budget = Budget()
@@ -45,10 +44,10 @@ def valid_inputs(rows: tuple[LayerRow, ...], input_dims, ndim: int, symbols: dic
     concrete = all(_concrete(ws) for ws in shared.values())
     for key, axes in groups.items():
         dim = input_dims[axes[0]]
-        decl = symbols.get(key) if isinstance(dim, sp.Symbol) else None
-        if not isinstance(dim, (sp.Symbol, sp.Integer)):
+        decl = symbols.get(key) if isinstance(dim, num.Symbol) else None
+        if not isinstance(dim, (num.Symbol, num.Integer)):
             continue  # the parser allows neither; nothing to say about an expression
-        current = bindings.get(key) if isinstance(dim, sp.Symbol) else int(dim)
+        current = bindings.get(key) if isinstance(dim, num.Symbol) else int(dim)
         names = tuple(AXES[ndim][a] for a in axes)
         if not concrete:
             out.append(AxisValidity(key, names, 1, (), 1, None, None, current,

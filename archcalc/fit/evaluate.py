@@ -24,8 +24,15 @@ Fn = Callable[[Sequence[int]], Number]
 
 def compile_expr(e: sp.Expr, symbols: Sequence[sp.Symbol]) -> Fn:
     """A function of the symbols' values (in order) that gives `e` exactly."""
+    symbols = _lifted(symbols)
     index = {s: i for i, s in enumerate(symbols)}
     return _compile(sp.sympify(e), index, tuple(symbols))
+
+
+def _lifted(symbols) -> tuple:
+    """The symbols as sympy's: the analysis records its formulas in `archcalc.num`'s
+    symbols, which `sp.sympify` lifts to sympy's (the ones the lifted formulas hold)."""
+    return tuple(sp.sympify(s) for s in symbols)
 
 
 def number(x: Number) -> Number:
@@ -77,6 +84,7 @@ def compile_many(exprs: Sequence[sp.Expr], symbols: Sequence[sp.Symbol]
                  ) -> Callable[[Sequence[int]], list[Number]]:
     """One function giving every expression at a point, their common subexpressions
     (ResNet-50's ⌊H/32 − 1/32⌋ appears in a dozen terms of each figure) computed once."""
+    symbols = _lifted(symbols)
     steps, reduced = sp.cse([sp.sympify(e) for e in exprs], optimizations=None,
                             symbols=sp.numbered_symbols("_cse"))
     names = list(symbols) + [s for s, _ in steps]

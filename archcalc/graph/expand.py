@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import sympy as sp
-
+from .. import num
 from ..errors import SourceLoc, clip, error
 from ..layers import KINDS
 from ..layers.base import LAYER
@@ -238,8 +237,8 @@ class _Expander:
         bd = self.blocks[use.block]
         placeholders = dict(bd.symbols)
         values = tuple((n, V.given(v, scope, at, f"{use.block}.{n}")) for n, v, at in use.args)
-        subs = {placeholders[n]: v for n, v in values if isinstance(v, sp.Basic)}
-        whole = {placeholders[n]: v for n, v in values if not isinstance(v, sp.Basic)}
+        subs = {placeholders[n]: v for n, v in values if isinstance(v, num.Basic)}
+        whole = {placeholders[n]: v for n, v in values if not isinstance(v, num.Basic)}
         x = self.single(src, use)
         if bd.reads_in:  # this instance's `in`: the channels of what it reads
             subs[IN_PLACEHOLDER] = channels = channels_symbol(scope.full(local))

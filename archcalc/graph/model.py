@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-import sympy as sp
-
+from .. import num
 from ..errors import SourceLoc, SourceText
 from ..spec.model import SymbolDecl
 
@@ -45,7 +44,7 @@ class Node:
     groups: tuple[str, ...] = ()        # paths of the groups it sits in, outermost first
     # A block's `in` in its arguments: (the instance's symbol, the layer whose output
     # channels it is) — put in by the analysis, once that layer's shape is known.
-    channels: tuple[tuple[sp.Symbol, str], ...] = ()
+    channels: tuple[tuple[num.Symbol, str], ...] = ()
 
     @property
     def local_name(self) -> str:
@@ -76,7 +75,7 @@ class Tree:
 @dataclass(frozen=True)
 class Graph:
     name: str
-    input: tuple[sp.Expr, ...]          # channels, then 1 or 2 spatial dims
+    input: tuple[num.Expr, ...]          # channels, then 1 or 2 spatial dims
     nodes: tuple[Node, ...]             # topological order
     rounding: str = "cover"
     outputs: tuple[str, ...] = ()       # the main output first (the last layer), then extras

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import sympy as sp
-
+from .. import num
 from ..errors import SourceLoc, SpecError, clip, error
 from ..layers import KINDS
 from ..layers import base as B
@@ -63,7 +62,7 @@ def put(value, subs: dict, whole: dict, loc: SourceLoc, what: str):
     to the others (true/false, names, pairs), which replace a placeholder written alone."""
     if isinstance(value, tuple):
         return tuple(put(v, subs, whole, loc, what) for v in value)
-    if not isinstance(value, sp.Basic) or not value.free_symbols:
+    if not isinstance(value, num.Basic) or not value.free_symbols:
         return value
     if whole:
         if value in whole:
@@ -80,9 +79,9 @@ def put(value, subs: dict, whole: dict, loc: SourceLoc, what: str):
                     code="range") from None
 
 
-def shown(expr: sp.Basic) -> str:
+def shown(expr: num.Basic) -> str:
     """An expression as written in the block: its placeholders by their arguments' names."""
-    return str(expr.xreplace({s: sp.Symbol(arg_name(s)) for s in expr.free_symbols
+    return str(expr.xreplace({s: num.Symbol(arg_name(s)) for s in expr.free_symbols
                               if is_placeholder(s)}))
 
 
@@ -105,14 +104,14 @@ def layer_args(kind: str, args: tuple, arg_locs: tuple, subs: dict, whole: dict,
 def _held_placeholder(value) -> bool:
     if isinstance(value, tuple):
         return any(_held_placeholder(v) for v in value)
-    return isinstance(value, sp.Basic) and any(is_placeholder(s) for s in value.free_symbols)
+    return isinstance(value, num.Basic) and any(is_placeholder(s) for s in value.free_symbols)
 
 
 def _checked(p, before, value, kind: str, ndim: int, loc: SourceLoc, subs: dict, where: str):
     """`value` as the parser would have read it written in place, or a SpecError there."""
     if p.type in INTEGRAL:
         for old, new in zip(_leaves(before), _leaves(value)):
-            if isinstance(new, sp.Basic) and new.is_number and not new.is_integer:
+            if isinstance(new, num.Basic) and new.is_number and not new.is_integer:
                 used = sorted((s for s in old.free_symbols if s in subs), key=str)
                 given = ", ".join(f"{arg_name(s)} = {subs[s]}" for s in used)
                 raise with_hint(error(
@@ -154,7 +153,7 @@ def channels_in(args: tuple) -> set:
     found = set()
     for _, v in args:
         for leaf in _leaves(v):
-            if isinstance(leaf, sp.Basic):
+            if isinstance(leaf, num.Basic):
                 found |= {s for s in leaf.free_symbols if isinstance(s, Channels)}
     return found
 
@@ -163,15 +162,18 @@ def repeat_count(count, subs: dict, whole: dict, values: dict, loc: SourceLoc,
                  limit: int) -> int:
     """A repeat's count with the arguments and the symbols' values put in: a whole number
     from 0 to `limit`, or a SpecError with the arithmetic."""
-    if not isinstance(count, sp.Basic) or count.is_Integer:
+    if not isinstance(count, num.Basic) or count.is_Integer:
         return int(count)
     value = put(count, subs, whole, loc, "repeat")
-    if isinstance(value, sp.Basic) and value.free_symbols:
+    if isinstance(value, num.Basic) and value.free_symbols:
         value = put(value, values, {}, loc, "repeat")
+    if isinstance(value, num.Basic) and not value.free_symbols and value.is_integer and \
+            0 <= value <= limit:
+        return int(value)  # (the message below is made only when it is said: it lifts)
     used = sorted((s for s in count.free_symbols if s in subs), key=str)
     given = " with " + ", ".join(f"{arg_name(s)} = {subs[s]}" for s in used) if used else ""
     said = f"repeat = {shown(count)}{given}"
-    if not isinstance(value, sp.Basic):
+    if not isinstance(value, num.Basic):
         raise error(f"{said} is {describe(value)}, not a number", loc, code="type")
     if value.free_symbols:
         names = ", ".join(sorted(str(s) for s in value.free_symbols))
@@ -198,11 +200,11 @@ def source(scope, name: str, loc: SourceLoc):
     """What a `from:` name reads: `$skip` is the layer the block argument names, looked up
     in the scope where it was given."""
     if name.startswith("$"):
-        value = scope.whole.get(sp.Symbol(name[1:], real=True))
+        value = scope.whole.get(num.Symbol(name[1:], real=True))
         if value is None:
-            value = scope.subs.get(sp.Symbol(name[1:], real=True))
+            value = scope.subs.get(num.Symbol(name[1:], real=True))
         if not isinstance(value, ScopedWord):
-            raise error(f"`from: ${arg_name(sp.Symbol(name[1:]))}`: the block argument is "
+            raise error(f"`from: ${arg_name(num.Symbol(name[1:]))}`: the block argument is "
                         f"{describe(value)}, not a layer's name", loc, code="type")
         scope, name = value.scope, str(value)
     return Ref(scope, name, loc) if name != INPUT else scope.input
@@ -212,7 +214,7 @@ def named_kind(it: ArgItem, scope, spec) -> Item:
     """`- $act` as if the kind (or block) its argument names were written there."""
     arg = arg_name(it.arg)
     value = put(it.arg, scope.subs, scope.whole, it.loc, f"${arg}")
-    if isinstance(value, sp.Symbol) and not is_placeholder(value):
+    if isinstance(value, num.Symbol) and not is_placeholder(value):
         value = value.name  # a spec symbol that shares the name: the name
     if not isinstance(value, str):
         raise error(f"`- ${arg}`: the block argument is {describe(value)}, not a layer kind "

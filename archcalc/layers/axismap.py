@@ -18,33 +18,37 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from fractions import Fraction
 
-import sympy as sp
+from .. import num
 
-HALF = sp.Rational(1, 2)
-ONE, ZERO = sp.Integer(1), sp.Integer(0)
+HALF = num.Rational(1, 2)
+ONE, ZERO = num.Integer(1), num.Integer(0)
 
 
 # Division rounded down or up, on ints (exact and fast) or sympy expressions.
 def floor_div(a, b):
-    if type(a) is int and type(b) is int:
-        return a // b
-    return _rounded_div(sp.floor, sp.sympify(a), sp.sympify(b))
+    if type(a) in _EXACT and type(b) in _EXACT:
+        return num.Num(a) // b
+    return _rounded_div(num.floor, num.sympify(a), num.sympify(b))
 
 
 def ceil_div(a, b):
-    if type(a) is int and type(b) is int:
-        return -(-a // b)
-    return _rounded_div(sp.ceiling, sp.sympify(a), sp.sympify(b))
+    if type(a) in _EXACT and type(b) in _EXACT:
+        return -(-num.Num(a) // b)
+    return _rounded_div(num.ceiling, num.sympify(a), num.sympify(b))
 
 
-def _rounded_div(rnd, num, S):
-    """⌊num/S⌋ (or ⌈num/S⌉), flattening a nested one: for integers k and n > 0,
-    ⌊(⌊x⌋ + k)/n⌋ = ⌊(x + k)/n⌋ — so a deep network's formula stays one floor deep."""
-    if S.is_Integer and S > 0 and not num.is_number:
-        const, rest = num.as_coeff_Add()
-        if isinstance(rest, rnd) and const.is_Integer:
+_EXACT = (int, num.Num)
+
+
+def _rounded_div(rnd, x, S):
+    """⌊x/S⌋ (or ⌈x/S⌉), flattening a nested one: for integers k and n > 0,
+    ⌊(⌊y⌋ + k)/n⌋ = ⌊(y + k)/n⌋ — so a deep network's formula stays one floor deep."""
+    if S.is_Integer and S > 0 and not x.is_number:
+        x = num.lift(x)
+        const, rest = x.as_coeff_Add()
+        if type(rest).__name__ == rnd.__name__ and const.is_Integer:
             return rnd((rest.args[0] + const) / S)
-    return rnd(num / S)
+    return rnd(x / S)
 
 
 def truth(value) -> bool | None:
@@ -58,14 +62,14 @@ def truth(value) -> bool | None:
 
 
 def _int(v):
-    return int(v) if isinstance(v, sp.Integer) else v
+    return int(v) if isinstance(v, num.Integer) else v
 
 
 @dataclass(frozen=True)
 class RField:
-    size: sp.Expr = ONE
-    jump: sp.Expr = ONE
-    start: sp.Expr = ZERO
+    size: num.Expr = ONE
+    jump: num.Expr = ONE
+    start: num.Expr = ZERO
     whole: bool = False  # sees the whole input (after global pooling, flatten, linear)
 
 
@@ -101,7 +105,7 @@ class AxisMap:
 
     def concrete(self) -> bool:
         """Are its settings numbers (not expressions of unbound symbols)?"""
-        return all(isinstance(getattr(self, f.name), (int, str, sp.Integer, sp.Rational))
+        return all(isinstance(getattr(self, f.name), (int, str, num.Integer, num.Rational))
                    for f in fields(self))
 
 
@@ -142,36 +146,36 @@ class Slide(AxisMap):
         F, S, lo, hi = self.F, self.S, self.lo, self.hi
         span = W + lo + hi - F
         if self.rounding == "exact":
-            if type(span) is int and type(S) is int:
+            if type(span) in _EXACT and type(S) in _EXACT:
                 return span // S + 1, span % S == 0
-            exact = sp.sympify(span) / S + 1
+            exact = num.sympify(span) / S + 1
             integral = truth(exact.is_integer)
             # A size that does not fit is an error; the next layer sees the floored size
             # (what PyTorch computes) so that the rest of the network is still analysed.
-            return (sp.floor(exact) if integral is False else exact), integral
+            return (num.floor(exact) if integral is False else exact), integral
         if self.rounding == "floor":
             return floor_div(span, S) + 1, True
         if self.rounding == "cover":  # floored; fits when only padding goes unused
-            if type(span) is int and type(S) is int:
+            if type(span) in _EXACT and type(S) in _EXACT:
                 return span // S + 1, span % S <= hi
-            exact = sp.sympify(span) / S + 1
+            exact = num.sympify(span) / S + 1
             integral = truth(exact.is_integer)
             if integral is True or (integral is None and (hi == 0 or S == 1)):
                 # whole; or stride 1, or no padding after the input, where `cover` is
                 # `exact` and the seeds' expression ((H − 7)/4, not ⌊H/4 − 11/4⌋ + 1) is
                 # the size
                 return exact, integral
-            left = sp.Mod(span, S)
+            left = num.Mod(span, S)
             return floor_div(span, S) + 1, truth(left <= hi)
         size = ceil_div(span, S) + 1
-        if type(size) is int:
+        if type(size) in _EXACT:
             return (size - 1 if (size - 1) * S >= W + lo else size), True
         last_start_outside = (size - 1) * S - (W + lo)
         if last_start_outside.is_number:
             return (size - 1 if last_start_outside >= 0 else size), True
         if truth(hi + S - F <= 0) is True:
             return size, True  # the last window always starts inside
-        return sp.Piecewise((size - 1, last_start_outside >= 0), (size, True)), True
+        return num.Piecewise((size - 1, last_start_outside >= 0), (size, True)), True
 
     def field(self, rf: RField, W) -> RField:
         return through(rf, self.F, self.S, self.lo)
@@ -205,8 +209,8 @@ class CeilDiv(AxisMap):
         return ceil_div(W, self.S), True
 
     def pads(self, W):
-        total = sp.Max((ceil_div(W, self.S) - 1) * self.S + self.F - W, 0)
-        lo = sp.floor(total / 2)
+        total = num.Max((ceil_div(W, self.S) - 1) * self.S + self.F - W, 0)
+        lo = num.floor(total / 2)
         return lo, total - lo
 
     def field(self, rf: RField, W) -> RField:
@@ -255,7 +259,7 @@ class Scale(AxisMap):
     def stride(self):
         if isinstance(self.k, Fraction):
             return 1 / self.k
-        return sp.Rational(1, 1) / self.k
+        return num.Rational(1, 1) / self.k
 
     def size(self, W):
         k = self.k
@@ -263,13 +267,13 @@ class Scale(AxisMap):
             return W * k.numerator // k.denominator, True
         if isinstance(k, int) and type(W) is int:
             return k * W, True
-        k = sp.sympify(k)
-        return (sp.floor(k * W) if k.is_Rational and not k.is_Integer else k * W), True
+        k = num.sympify(k)
+        return (num.floor(k * W) if k.is_Rational and not k.is_Integer else k * W), True
 
     def field(self, rf: RField, W) -> RField:
         if rf.whole:
             return rf
-        k = sp.sympify(self.k)
+        k = num.sympify(self.k)
         if self.align_corners:
             return resized(rf, W, self.size(W)[0], self.taps, True)
         return RField(rf.size + (self.taps - 1) * rf.jump, rf.jump / k,
@@ -277,7 +281,7 @@ class Scale(AxisMap):
 
     def ints(self) -> Scale:
         k = self.k
-        if isinstance(k, sp.Rational) and not isinstance(k, sp.Integer):
+        if isinstance(k, num.Rational) and not isinstance(k, num.Integer):
             k = Fraction(int(k.p), int(k.q))
         return Scale(_int(k), self.taps, self.align_corners)
 
@@ -290,10 +294,10 @@ def resized(rf: RField, W, out, taps: int, align_corners: bool) -> RField:
         return rf
     size = rf.size + (taps - 1) * rf.jump
     if align_corners:
-        span = sp.sympify(out) - 1
+        span = num.sympify(out) - 1
         ratio = (W - 1) / span if span != 0 else ONE  # one output cell: it sits on cell 0
         return RField(size, rf.jump * ratio, rf.start)
-    ratio = sp.sympify(W) / out
+    ratio = num.sympify(W) / out
     return RField(size, rf.jump * ratio, rf.start + (ratio - 1) * HALF * rf.jump)
 
 
@@ -303,17 +307,17 @@ def through(rf: RField, F, S, lo) -> RField:
         return rf
     if F == 1 and S == 1 and lo == 0:
         return rf  # r + 0·j, j·1, s + (0 − 0)·j: nothing changes
-    if _ints(rf.size, rf.jump, F, S, lo) and isinstance(rf.start, sp.Rational) \
+    if _ints(rf.size, rf.jump, F, S, lo) and isinstance(rf.start, num.Rational) \
             and rf.start.q in (1, 2):
         # The same arithmetic on Python ints (twice the start: it is a half-integer), as a
         # deep network does it once per layer and axis; the sympy values are identical.
         size, jump, f, lo2 = int(rf.size), int(rf.jump), int(F), int(lo)
         start2 = 2 * rf.start.p // rf.start.q + ((f - 1) - 2 * lo2) * jump
-        return RField(sp.Integer(size + (f - 1) * jump), sp.Integer(jump * int(S)),
-                      sp.Rational(start2, 2))
+        return RField(num.Integer(size + (f - 1) * jump), num.Integer(jump * int(S)),
+                      num.Rational(start2, 2))
     return RField(rf.size + (F - 1) * rf.jump, rf.jump * S,
                   rf.start + ((F - 1) * HALF - lo) * rf.jump)
 
 
 def _ints(*values) -> bool:
-    return all(isinstance(v, (int, sp.Integer)) for v in values)
+    return all(isinstance(v, (int, num.Integer)) for v in values)

@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import sympy as sp
-
+from .. import num
 from ..errors import Diagnostic, SourceLoc
 from .axismap import KEEP, AxisMap
 from .call import Call, NoCounterpart
@@ -60,15 +59,15 @@ class Shape:
     """A volume: `c` channels and spatial dims `dims` (H, W or L); `dims == ()` is a
     flat vector of `c` features. Entries are sympy expressions (Integers when concrete)."""
 
-    c: sp.Expr
-    dims: tuple[sp.Expr, ...] = ()
+    c: num.Expr
+    dims: tuple[num.Expr, ...] = ()
 
     @property
     def flat(self) -> bool:
         return not self.dims
 
     @property
-    def numel(self) -> sp.Expr:
+    def numel(self) -> num.Expr:
         n = self.c
         for d in self.dims:
             n = n * d
@@ -79,9 +78,9 @@ class Shape:
 class Sharing:
     """The seeds' weight-sharing figures of a convolution (seed 003)."""
 
-    connections: sp.Expr      # inputs each output neuron is wired to
-    unshared_params: sp.Expr  # the same layer without weight sharing
-    dense_params: sp.Expr     # the same mapping as a fully connected layer
+    connections: num.Expr      # inputs each output neuron is wired to
+    unshared_params: num.Expr  # the same layer without weight sharing
+    dense_params: num.Expr     # the same mapping as a fully connected layer
 
 
 @dataclass(frozen=True)
@@ -89,9 +88,9 @@ class Facts:
     """Everything the calculator knows about one layer applied to its input(s)."""
 
     out: Shape
-    trainable: sp.Expr = sp.Integer(0)
-    buffers: sp.Expr = sp.Integer(0)  # non-trainable state: BatchNorm running mean/var
-    macs: sp.Expr = sp.Integer(0)
+    trainable: num.Expr = num.Integer(0)
+    buffers: num.Expr = num.Integer(0)  # non-trainable state: BatchNorm running mean/var
+    macs: num.Expr = num.Integer(0)
     formulas: tuple = ()               # the arithmetic as data (archcalc/formula.py), per axis
     findings: tuple[Diagnostic, ...] = ()
     call: Call | NoCounterpart | None = None  # the PyTorch counterpart (None when fatal)
@@ -139,7 +138,7 @@ class Saved:
     with the neighbouring layer, counted once) or "new" (its own)."""
 
     of: str
-    numel: sp.Expr = sp.Integer(0)  # for "new": per sample (or per batch, see `batched`)
+    numel: num.Expr = num.Integer(0)  # for "new": per sample (or per batch, see `batched`)
     bytes: int | None = None        # per element; None: the activation dtype's size
     batched: bool = True            # False: once per batch (BatchNorm's batch statistics)
 

@@ -14,8 +14,7 @@ on the input's), as after adaptive pooling.
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from ..notation import shape_text
 from .axismap import Fixed, truth
 from .base import COUNT, INDEX, OUTPUT_SIZE, Ctx, Facts, LayerKind, Param, Shape
@@ -36,14 +35,14 @@ class Chunk(LayerKind):
 
     def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
         x = xs[0]
-        size = sp.ceiling(x.c / self.parts)  # torch.chunk's piece size
-        made = sp.ceiling(x.c / size)         # the pieces it actually makes (≤ parts)
+        size = num.ceiling(x.c / self.parts)  # torch.chunk's piece size
+        made = num.ceiling(x.c / size)         # the pieces it actually makes (≤ parts)
         if truth(self.index < made) is False:
             return Facts(x, findings=(ctx.error(
                 f"chunk index {self.index} of {x.c} channels in {self.parts} parts: "
                 f"torch.chunk makes {made} pieces of ⌈{x.c}/{self.parts}⌉ = {size}",
                 f"index is 0 … {made - 1}", param="index", code="chunk-index"),), fatal=True)
-        channels = sp.Min(size, x.c - self.index * size)
+        channels = num.Min(size, x.c - self.index * size)
         return Facts(Shape(channels, x.dims), view=True,
                      call=Call("Chunk", (self.parts, self.index)))
 
@@ -66,7 +65,7 @@ class Unflatten(LayerKind):
             return Facts(x, findings=(ctx.error(
                 f"unflatten needs a flat vector, but gets a {shape_text(x)} volume",
                 "add `- flatten` before it", code="needs-flat"),), fatal=True)
-        if truth(sp.Eq(x.c, y.numel)) is False:
+        if truth(num.Eq(x.c, y.numel)) is False:
             return Facts(x, findings=(ctx.error(
                 f"unflatten to {shape_text(y)} needs {y.numel} features, but gets {x.c}",
                 f"the input must have exactly {shape_text(y).replace('×', '·')} = "

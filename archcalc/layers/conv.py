@@ -9,8 +9,8 @@ per output neuron — needs H_out·W_out·C_out · (C_in/groups·K_h·K_w + 1) p
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
+from .axismap import truth
 from .base import (
     BOOL,
     CHOICE,
@@ -74,7 +74,7 @@ class Conv(Windowed):
         groups, out = self.groups, self.out
         findings = []
         for what, n in (("input channels", x.c), ("out", out)):
-            rem = sp.Mod(n, groups)
+            rem = num.Mod(n, groups)
             if rem.is_number and rem != 0:
                 findings.append(ctx.error(
                     f"{what} ({n}) are not divisible by groups ({groups})",
@@ -85,11 +85,11 @@ class Conv(Windowed):
         slid = self.slide(x, ctx)
         findings.extend(slid.findings)
         findings.extend(_padding_mode_findings(self.padding_mode, x, slid.pads, ctx))
-        per_filter = (x.c / groups) * sp.Mul(*self.kernel)
-        bias = out if self.bias else sp.Integer(0)
+        per_filter = (x.c / groups) * num.Mul(*self.kernel)
+        bias = out if self.bias else num.Integer(0)
         y = Shape(out, slid.dims)
         return Facts(
-            out=y, trainable=out * per_filter + bias, macs=out * per_filter * sp.Mul(*slid.dims),
+            out=y, trainable=out * per_filter + bias, macs=out * per_filter * num.Mul(*slid.dims),
             formulas=slid.formulas, findings=tuple(findings),
             call=self.module(x.c, slid.pads),
             sharing=Sharing(
@@ -135,9 +135,9 @@ def _padding_mode_findings(mode: str, x: Shape, pads, ctx: Ctx):
         return []
     out = []
     for W, (lo, hi) in zip(x.dims, pads):
-        worst = sp.Max(lo, hi)
+        worst = num.Max(lo, hi)
         bad = (worst >= W) if mode == "reflect" else (worst > W)
-        if bad == sp.true:
+        if bad is True or truth(bad) is True:
             out.append(ctx.error(f"{mode} padding of {worst} needs an input larger than "
                                  f"{worst}{'' if mode == 'reflect' else ' - 1'}, got {W}",
                                  param="padding_mode", code="padding-mode"))

@@ -13,10 +13,10 @@ saved_tensors_hooks: the input and the weight).
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from ..formula import TransposedArith
 from ..notation import formula_text, number_text
+from .axismap import truth
 from .base import (
     OFFSET,
     SIZE,
@@ -87,10 +87,10 @@ class ConvTranspose(LayerKind):
                     param="padding" if ctx.has("padding") else "", code="vanishes"))
         findings = list(_merge_axes(findings, names))
         g, cin = self.groups, x.c
-        weights = cin * (self.out / g) * sp.Mul(*self.kernel)
+        weights = cin * (self.out / g) * num.Mul(*self.kernel)
         return Facts(
             Shape(self.out, tuple(out)), trainable=weights + (self.out if self.bias else 0),
-            macs=weights * sp.Mul(*x.dims), formulas=tuple(formulas),
+            macs=weights * num.Mul(*x.dims), formulas=tuple(formulas),
             findings=tuple(findings), fatal=fatal,
             call=Call(nd("nn.ConvTranspose", self.ndim), (cin, self.out, dims(self.kernel)), kw(
                 stride=(dims(self.stride), 1), padding=(dims(self.padding), 0),
@@ -102,7 +102,7 @@ class ConvTranspose(LayerKind):
         not below the stride or the dilation."""
         out = []
         for what, n in (("input channels", x.c), ("out", self.out)):
-            rem = sp.Mod(n, self.groups)
+            rem = num.Mod(n, self.groups)
             if rem.is_number and rem != 0:
                 out.append(ctx.error(
                     f"{what} ({n}) are not divisible by groups ({self.groups})",
@@ -110,7 +110,7 @@ class ConvTranspose(LayerKind):
                     param="groups", code="groups"))
         names = AXES.get(self.ndim, ("",) * self.ndim)
         for axis, (E, S, D) in enumerate(zip(self.output_padding, self.stride, self.dilation)):
-            if ((E >= S) & (E >= D)) == sp.true:
+            if truth(E >= S) is True and truth(E >= D) is True:
                 out.append(ctx.error(
                     f"{names[axis]}: output_padding ({number_text(E)}) must be smaller than the "
                     f"stride ({number_text(S)}) or the dilation ({number_text(D)}), as PyTorch "

@@ -21,28 +21,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy as sp
-
+from .. import num
 from ..formula import WindowArith
 from .axismap import Slide, truth
 
 
 @dataclass(frozen=True)
 class AxisSize:
-    size: sp.Expr          # the size the next layer sees (the rounded one under floor/ceil)
-    exact: sp.Expr         # (W − F + P_lo + P_hi)/S + 1 before any rounding
+    size: num.Expr          # the size the next layer sees (the rounded one under floor/ceil)
+    exact: num.Expr         # (W − F + P_lo + P_hi)/S + 1 before any rounding
     formula: WindowArith   # the arithmetic with the values put in
     integral: bool | None  # is `exact` an integer? None when it depends on symbols
-    uncovered: sp.Expr     # padded rows/columns no window ever covers (under floor)
-    uncovered_input: sp.Expr  # of those, rows/columns of the input itself (not padding)
+    uncovered: num.Expr     # padded rows/columns no window ever covers (under floor)
+    uncovered_input: num.Expr  # of those, rows/columns of the input itself (not padding)
     positive: bool | None  # does at least one window fit? None when it depends on symbols
 
 
 def window_size(W, kernel, stride, pad_lo=0, pad_hi=0, dilation=1,
                 rounding: str = "exact") -> AxisSize:
     """Output size of a sliding window along one axis (see module docstring)."""
-    W, K, S = sp.sympify(W), sp.sympify(kernel), sp.sympify(stride)
-    lo, hi, D = sp.sympify(pad_lo), sp.sympify(pad_hi), sp.sympify(dilation)
+    W, K, S = num.sympify(W), num.sympify(kernel), num.sympify(stride)
+    lo, hi, D = num.sympify(pad_lo), num.sympify(pad_hi), num.sympify(dilation)
     F = D * (K - 1) + 1
     exact = (W + lo + hi - F) / S + 1
     size, _ = Slide(F, S, lo, hi, rounding).size(W)
@@ -51,10 +50,10 @@ def window_size(W, kernel, stride, pad_lo=0, pad_hi=0, dilation=1,
     integral = truth(exact.is_integer)
     covered_end = (size - 1) * S + F  # one past the last input row a window touches
     if rounding == "exact":
-        uncovered = uncovered_input = sp.Integer(0)
+        uncovered = uncovered_input = num.Integer(0)
     else:
-        uncovered = sp.Max(W + lo + hi - covered_end, 0)
-        uncovered_input = sp.Max(W + lo - covered_end, 0)
+        uncovered = num.Max(W + lo + hi - covered_end, 0)
+        uncovered_input = num.Max(W + lo - covered_end, 0)
     positive = truth(size >= 1) if size.is_number else None
     return AxisSize(size, exact, WindowArith(W, F, S, lo, hi, rounding, exact, size),
                     integral, uncovered, uncovered_input, positive)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-import sympy as sp
+from .. import num
 
 MAX_PERIOD = 1 << 12  # beyond this the question is left to sympy (2·P substitutions)
 
@@ -24,31 +24,33 @@ def equal_for_every_size(a, b) -> bool | None:
     """True when a = b for every whole positive value of their one symbol, False when
     some value tells them apart, None when this cannot decide (several symbols, a term
     that is not a sum, rational multiple, ⌊⌋ or ⌈⌉, or too long a period)."""
-    diff = sp.sympify(a - b)
+    diff = num.sympify(a - b)
     if diff.is_number:
         return bool(diff == 0)
     free = diff.free_symbols
     if len(free) != 1:
         return None
     (s,) = free
+    diff, s = num.lift(diff), num.lift(s)
     period = _period(diff, s)
     if period is None:
         return None
-    return all(diff.xreplace({s: sp.Integer(v)}) == 0 for v in range(1, 2 * period + 1))
+    return all(diff.xreplace({s: num.Integer(v)}) == 0 for v in range(1, 2 * period + 1))
 
 
 def _period(expr, s) -> int | None:
     """P for `expr` (see the module docstring), or None when it is not built from `s` by
     sums, rational multiples, ⌊⌋ and ⌈⌉, or P passes MAX_PERIOD."""
+    sp = num.sympy()  # (a formula: sympy's objects)
     slope: dict = {}
     period: dict = {}
     for node in sp.postorder_traversal(expr):  # children before parents, no recursion
         if node in period:
             continue
         if node.is_Rational:
-            slope[node], period[node] = sp.Integer(0), 1
+            slope[node], period[node] = num.Integer(0), 1
         elif node == s:
-            slope[node], period[node] = sp.Integer(1), 1
+            slope[node], period[node] = num.Integer(1), 1
         elif isinstance(node, sp.Add):
             slope[node] = sp.Add(*(slope[a] for a in node.args))
             period[node] = math.lcm(*(period[a] for a in node.args))

@@ -9,8 +9,7 @@ whatever the input. No parameters, no MACs.
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from ..formula import FixedArith
 from .axismap import Fixed
 from .base import OUTPUT_SIZE, Ctx, Facts, LayerKind, Param, Saved, Shape, flat_input_error
@@ -24,7 +23,7 @@ class _Fixed(LayerKind):
     adaptive = "nn.AdaptiveAvgPool"
 
     def sizes(self) -> tuple:
-        return (sp.Integer(1),) * self.ndim
+        return (num.Integer(1),) * self.ndim
 
     def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
         x = xs[0]

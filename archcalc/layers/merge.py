@@ -13,8 +13,7 @@ would be equal ("only when H ≡ 0 (mod 2)"), found by trying sizes, as no tool 
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from ..formula import ChannelSum
 from ..notation import shape_text
 from .base import Ctx, Facts, LayerKind, Saved, Shape
@@ -81,12 +80,12 @@ def _fatal(xs, problem) -> Facts:
 
 def _equal(a, b, ctx: Ctx) -> bool:
     """Equal sizes; in generic block code (lenient) also sizes that differ by a symbol."""
-    d = sp.simplify(a - b)
+    d = num.simplify(a - b)
     return d == 0 or equal_for_every_size(a, b) is True or (ctx.lenient and not d.is_number)
 
 
 def _difference(label: str, a, b) -> str:
-    diff = sp.simplify(a - b)
+    diff = num.simplify(a - b)
     if diff.is_number:
         return f"{label} differs by {abs(diff)} ({a} against {b})"
     free = sorted(diff.free_symbols, key=str)
@@ -155,7 +154,7 @@ class Concat(_Merge):
     name_prefix = "concat"
 
     def combine(self, xs: tuple[Shape, ...], out: Shape) -> Facts:
-        channels = sp.Add(*(x.c for x in xs))
+        channels = num.Add(*(x.c for x in xs))
         formula = ChannelSum(tuple(x.c for x in xs), channels)
         return Facts(Shape(channels, out.dims), formulas=(formula,) * max(len(out.dims), 1),
                      call=Call("Concat"))

@@ -8,8 +8,7 @@ PyTorch's `num_batches_tracked` counter is not counted). LRN (AlexNet, and ZFNet
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from .base import BOOL, COUNT, FLOAT, Ctx, Facts, LayerKind, Param, Saved, Shape
 from .call import Call, kw, nd
 from .registry import register
@@ -64,5 +63,5 @@ class LocalResponseNorm(LayerKind):
         # PyTorch composes LRN from pow, a padded avg_pool3d, mul and div: the input, the
         # channel-padded squares (C + size − 1 planes) and two input-sized intermediates.
         x = xs[0]
-        planes = (x.c + self.size - 1) * sp.Mul(*x.dims)
+        planes = (x.c + self.size - 1) * num.Mul(*x.dims)
         return (Saved("input"), Saved("new", planes), Saved("new", 2 * x.numel))

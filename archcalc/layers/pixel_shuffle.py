@@ -14,8 +14,7 @@ that W must be a multiple of r.
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from ..formula import DividedArith, ScaledArith
 from ..notation import number_text
 from .axismap import Scale, Slide
@@ -64,10 +63,10 @@ class PixelShuffle(_Shuffle):
     def reshape(self, x: Shape, ctx: Ctx) -> Facts:
         r = self.r
         square = r * r
-        if (sp.Mod(x.c, square)).is_number and sp.Mod(x.c, square) != 0:
+        if (num.Mod(x.c, square)).is_number and num.Mod(x.c, square) != 0:
             return Facts(x, fatal=True, findings=(ctx.error(
                 f"input channels ({x.c}) are not divisible by upscale_factor² = {r}² = "
-                f"{square}: {x.c}/{square} = {number_text(sp.Rational(x.c, square))}",
+                f"{square}: {x.c}/{square} = {number_text(num.Rational(x.c, square))}",
                 f"give the layer before {square}·C channels", param=self.arg,
                 code="shuffle"),))
         out = tuple(r * W for W in x.dims)
@@ -99,7 +98,7 @@ class PixelUnshuffle(_Shuffle):
             return Facts(x, fatal=True, findings=tuple(ctx.error(
                 f"{name}: {W}/{r} = {number_text(q)} is not an integer: pixel_unshuffle "
                 f"needs {name} divisible by downscale_factor ({r})",
-                f"{name} = {' or '.join(str(v) for v in (sp.floor(q) * r, sp.ceiling(q) * r) if v)}"
+                f"{name} = {' or '.join(str(v) for v in (num.floor(q) * r, num.ceiling(q) * r) if v)}"
                 " here would fit", param=self.arg, code="shuffle") for name, W, q in bad))
         return Facts(Shape(x.c * r * r, out),
                      formulas=tuple(DividedArith(W, r, s) for W, s in zip(x.dims, out)),

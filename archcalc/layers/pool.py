@@ -9,8 +9,7 @@ PyTorch's average pooling also needs every input axis at least the window.
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from .base import BOOL, PADDING, POSITIVE, SIZE, Ctx, Facts, Param, Saved, Shape, flat_input_error
 from .call import Call, NoCounterpart, dims, kw, nd
 from .conv import ROUNDING
@@ -57,7 +56,7 @@ class _Pool(Windowed):
         sizes = self.window if self.max_pad_uses_dilation else self.kernel
         out = []
         for axis, p, eff in zip(AXES[self.ndim], self.pads, sizes):
-            worst = p[0] if p[0] == p[1] else sp.Max(*p)
+            worst = p[0] if p[0] == p[1] else num.Max(*p)
             if (worst > eff // 2) == True:  # noqa: E712 - sympy relational
                 out.append(ctx.error(f"{axis}: pooling padding {worst} is more than half the "
                                      f"window ({eff}): PyTorch refuses it",
@@ -76,7 +75,7 @@ class _Pool(Windowed):
     def _input_limit(self, x: Shape, ctx: Ctx) -> list:
         """The error for an input below `least_input` on some axis."""
         small = [(a, W, K) for a, W, K in zip(AXES[self.ndim], x.dims, self.kernel)
-                 if (sp.sympify(W) < self.least_input(K)) == True]  # noqa: E712 - sympy
+                 if (num.sympify(W) < self.least_input(K)) == True]  # noqa: E712 - sympy
         if not small:
             return []
         return [ctx.error(

@@ -12,8 +12,7 @@
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from .base import CHOICE, FLOAT, PROB, Ctx, Facts, LayerKind, Param, Saved, Shape
 from .call import Call, kw
 from .registry import register
@@ -59,4 +58,4 @@ class DropPath(LayerKind):
         # the 0-or-1/(1 − p) noise, one value per sample (row) or per batch (measured)
         if self.p == 0:
             return ()
-        return (Saved("new", sp.Integer(1), batched=self.mode == "row"),)
+        return (Saved("new", num.Integer(1), batched=self.mode == "row"),)

@@ -20,8 +20,7 @@ PyTorch's 1e-5 (ConvNeXt writes 1e-6).
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from .base import (
     BOOL,
     COUNT,
@@ -65,7 +64,7 @@ class LayerNorm(LayerKind):
 
     def saved(self, xs, y):
         # the input, and a mean and an inverse std per position (fp32)
-        return (Saved("input"), Saved("new", 2 * sp.Mul(*xs[0].dims), 4))
+        return (Saved("input"), Saved("new", 2 * num.Mul(*xs[0].dims), 4))
 
 
 @register
@@ -82,9 +81,9 @@ class GroupNorm(LayerKind):
 
     def infer(self, xs: tuple[Shape, ...], ctx: Ctx) -> Facts:
         x, g = xs[0], self.groups
-        rem = sp.Mod(x.c, g)
+        rem = num.Mod(x.c, g)
         if rem.is_number and rem != 0:
-            divisors = f": {', '.join(map(str, sp.divisors(x.c)))}" \
+            divisors = f": {', '.join(map(str, num.divisors(x.c)))}" \
                 if x.c <= DIVISORS_SHOWN else ""
             return Facts(x, findings=(ctx.error(
                 f"groupnorm: {x.c} channels do not split into {g} groups: "

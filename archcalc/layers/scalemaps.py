@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy as sp
-
+from .. import num
 from .axismap import HALF, ONE, ZERO, AxisMap, Fixed, RField, _int, ceil_div, resized
 
 
@@ -39,7 +38,7 @@ class Transposed(AxisMap):
 
     @property
     def stride(self):
-        return sp.Integer(1) / self.S
+        return num.Integer(1) / self.S
 
     def size(self, W):
         return (W - 1) * self.S - 2 * self.P + self.F + self.E, True
@@ -48,7 +47,7 @@ class Transposed(AxisMap):
         if rf.whole:
             return rf
         reads = ceil_div(self.F, self.S)
-        jump = rf.jump / sp.sympify(self.S)
+        jump = rf.jump / num.sympify(self.S)
         return RField(rf.size + (reads - 1) * rf.jump, jump,
                       rf.start + (self.P - (self.F - 1) * HALF) * jump)
 
@@ -96,7 +95,7 @@ class Like(AxisMap):
     def stride(self):
         if self.W is None or self.out is None:
             return ONE
-        return sp.sympify(self.W) / self.out
+        return num.sympify(self.W) / self.out
 
     def size(self, W):
         return self.out, True

@@ -16,8 +16,7 @@ stride is the product of the strides along it (passed in by the analyser).
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from ..formula import CeilArith, StridedArith
 from ..notation import shape_text
 from .axismap import KEEP, CeilDiv, Slide, floor_div
@@ -68,10 +67,10 @@ class Shortcut(LayerKind):
         """Its axis maps for a body of this stride, as `infer` gives them (for the sizes
         only, auto and projection alike: a stride-1 projection keeps the size)."""
         if self.mode == "zeropad":
-            return tuple(CeilDiv(sp.Integer(1), s) for s in stride)
+            return tuple(CeilDiv(num.Integer(1), s) for s in stride)
         if self.mode == "identity" or all(s == 1 for s in stride):
             return (KEEP,) * len(stride)
-        return tuple(Slide(sp.Integer(1), s, rounding="floor") for s in stride)
+        return tuple(Slide(num.Integer(1), s, rounding="floor") for s in stride)
 
     def _identity(self, x: Shape, target: Shape, same: bool, ctx: Ctx) -> Facts:
         if not same:
@@ -86,14 +85,14 @@ class Shortcut(LayerKind):
             return Facts(x, findings=(ctx.error(
                 f"zero-padding shortcut cannot shrink {x.c} channels to {target.c}",
                 "use `shortcut: projection`", code="merge-shape"),), fatal=True)
-        maps = tuple(CeilDiv(sp.Integer(1), s) for s in stride)
+        maps = tuple(CeilDiv(num.Integer(1), s) for s in stride)
         out = tuple(m.size(W)[0] for m, W in zip(maps, x.dims))
         return Facts(Shape(target.c, out),
                      formulas=tuple(CeilArith(W, s, d) for W, s, d in zip(x.dims, stride, out)),
                      call=Call("ZeroPadShortcut", (tuple(stride), target.c - x.c)), maps=maps)
 
     def _projection(self, x: Shape, target: Shape, stride) -> Facts:
-        out = tuple(floor_div(sp.sympify(W) - 1, s) + 1 for W, s in zip(x.dims, stride))
+        out = tuple(floor_div(num.sympify(W) - 1, s) + 1 for W, s in zip(x.dims, stride))
         c = target.c
         bn = self.batchnorm
         conv = Call(nd("nn.Conv", len(x.dims)), (x.c, c, 1),
@@ -101,10 +100,10 @@ class Shortcut(LayerKind):
         call = Call("nn.Sequential", (conv, Call(nd("nn.BatchNorm", len(x.dims)), (c,)))) \
             if bn else conv
         return Facts(Shape(c, out), trainable=x.c * c + (2 * c if bn else c),
-                     buffers=2 * c if bn else 0, macs=x.c * c * sp.Mul(*out),
+                     buffers=2 * c if bn else 0, macs=x.c * c * num.Mul(*out),
                      formulas=tuple(StridedArith(W, s, d) for W, s, d in zip(x.dims, stride, out)),
                      call=call,
-                     maps=tuple(Slide(sp.Integer(1), s, rounding="floor") for s in stride))
+                     maps=tuple(Slide(num.Integer(1), s, rounding="floor") for s in stride))
 
 
 @register
@@ -125,7 +124,7 @@ class AddIfSame(LayerKind):
             return Facts(body, findings=(ctx.error(
                 "add_if_same is a residual's merge: write `residual: {shortcut: if_same, "
                 "layers: [...]}`", code="merge-shape"),), fatal=True)
-        same = [sp.simplify(x.c - body.c)] + [sp.simplify(s - 1) for s in ctx.ref_stride]
+        same = [num.simplify(x.c - body.c)] + [num.simplify(s - 1) for s in ctx.ref_stride]
         if any(d.is_number and d != 0 for d in same):
             return Facts(body, call=Call("nn.Identity"), view=True, passes=True)
         open_ = sorted({str(s) for d in same for s in d.free_symbols})

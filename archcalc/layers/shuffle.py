@@ -7,8 +7,7 @@ nn.ChannelShuffle(groups), which computes the same permutation.
 
 from __future__ import annotations
 
-import sympy as sp
-
+from .. import num
 from .base import COUNT, Ctx, Facts, LayerKind, Param, Shape, flat_input_error
 from .call import Call
 from .registry import register
@@ -29,7 +28,7 @@ class ChannelShuffle(LayerKind):
         x, g = xs[0], self.groups
         if x.flat:  # nn.ChannelShuffle needs N×C×… with at least one spatial dim
             return flat_input_error(self.name, x, ctx, "shuffle before `flatten`")
-        rem = sp.Mod(x.c, g)
+        rem = num.Mod(x.c, g)
         if rem.is_number and rem != 0:
             return Facts(x, findings=(ctx.error(
                 f"channel_shuffle: {x.c} channels do not split into {g} groups: "

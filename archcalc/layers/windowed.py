@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-import sympy as sp
-
+from .. import num
 from ..errors import Change, Diagnostic
 from ..notation import formula_text, number_text
 from .axismap import AxisMap, CeilDiv, Slide, truth
@@ -27,14 +26,14 @@ from .fit import axis_text, fit_fixes
 
 # The spatial axes' names in messages: a 3-D input is a video clip (or a volume), T×H×W.
 AXES = {1: ("L",), 2: ("H", "W"), 3: ("T", "H", "W")}
-ZERO = sp.Integer(0)
+ZERO = num.Integer(0)
 
 
 @dataclass(frozen=True)
 class Slid:
-    dims: tuple[sp.Expr, ...]
+    dims: tuple[num.Expr, ...]
     formulas: tuple
-    pads: tuple[tuple[sp.Expr, sp.Expr], ...]
+    pads: tuple[tuple[num.Expr, num.Expr], ...]
     findings: tuple[Diagnostic, ...]
     fatal: bool
 
@@ -46,7 +45,7 @@ class Windowed(LayerKind):
 
     @classmethod
     def normalise(cls, v: dict, ndim: int, rounding: str) -> dict:
-        v.setdefault("dilation", (sp.Integer(1),) * ndim)
+        v.setdefault("dilation", (num.Integer(1),) * ndim)
         if v.get("stride") is None:
             v["stride"] = v["kernel"]  # pooling: the stride defaults to the window
         window = tuple(D * (K - 1) + 1 for K, D in zip(v["kernel"], v["dilation"]))
@@ -71,7 +70,7 @@ class Windowed(LayerKind):
         """The smallest input size PyTorch's module accepts on an axis (padding aside)."""
         return 1
 
-    def resolved_pads(self, x: Shape) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
+    def resolved_pads(self, x: Shape) -> tuple[tuple[num.Expr, num.Expr], ...]:
         """(lo, hi) per axis, TensorFlow-'same' axes resolved against the input."""
         return tuple(m.pads(W) if isinstance(m, CeilDiv) else (m.lo, m.hi)
                      for m, W in zip(self.maps(), x.dims))
@@ -104,7 +103,7 @@ class Windowed(LayerKind):
                 continue
             miss = res.uncovered_input
             loses = res.integral is False and (self.rounding == "exact" or (
-                self.rounding == "cover" and truth(sp.Eq(miss, 0)) is not True))
+                self.rounding == "cover" and truth(num.Eq(miss, 0)) is not True))
             if loses:
                 if self.rounding == "cover":  # an error: its arithmetic as the seeds write it
                     res = window_size(W, K, S, lo, hi, D, "exact")
@@ -121,7 +120,7 @@ class Windowed(LayerKind):
                     f"{name}: {text} is not an integer — the windows do not tile the "
                     f"input (W={number_text(W)}, F={number_text(F)}, S={number_text(S)}, "
                     f"P={_pad_text(lo, hi)}){lost}; continuing with "
-                    f"⌊{number_text(res.exact)}⌋ = {number_text(sp.floor(res.exact))}, as "
+                    f"⌊{number_text(res.exact)}⌋ = {number_text(num.floor(res.exact))}, as "
                     "PyTorch would",
                     *hints, param=_culprit(ctx), code="non-integer-size"), changes=changes))
             elif res.integral is False and self.rounding == "floor" and miss != 0:
@@ -169,7 +168,7 @@ class Windowed(LayerKind):
     def _fixes(self, W, K, S, lo, hi, D, ndim: int, spell=None
                ) -> tuple[list[str], tuple[Change, ...]]:
         """The hints for a size that does not tile, and those that are one-argument edits."""
-        concrete = all(isinstance(v, (int, sp.Integer)) for v in (W, K, S, lo, hi, D))
+        concrete = all(isinstance(v, (int, num.Integer)) for v in (W, K, S, lo, hi, D))
         rounding_hint = ("" if self.rounding == "cover" else "or ") + (
             "declare `rounding: floor` on the layer or the spec, as PyTorch and Keras floor "
             "silently" + ("; or `ceil_mode: true`" if self.is_pool else ""))
@@ -199,7 +198,7 @@ def _pads(padding, window, stride, ndim: int) -> tuple:
             if S != 1:
                 out.append(None)
                 continue
-            lo = sp.floor(sp.sympify(F - 1) / 2)
+            lo = num.floor(num.sympify(F - 1) / 2)
             out.append((lo, F - 1 - lo))
         return tuple(out)
     return tuple(p if isinstance(p, tuple) else (p, p) for p in per_dim(padding, ndim))

@@ -171,11 +171,15 @@ def _valid(a: Analysis) -> list[dict]:
 
 
 def _findings(a: Analysis) -> list[dict]:
+    return _diagnostics(a.findings)
+
+
+def _diagnostics(diagnostics) -> list[dict]:
     return [{
         "severity": d.severity, "code": d.code, "message": d.message, "layer": d.layer,
         "file": d.loc.file if d.loc else None, "line": d.loc.line if d.loc else None,
         "column": d.loc.column if d.loc else None, "hints": list(d.hints),
-    } for d in a.findings]
+    } for d in diagnostics]
 
 
 def _head(a: Analysis) -> list[tuple[str, object]]:
@@ -263,6 +267,15 @@ def write_json(a: Analysis, out, memory=None) -> None:
     w(',\n  "findings": ')
     _lines(w, _findings(a), "  ")
     w("\n}\n")
+
+
+def write_unreadable(spec: str, diagnostics, out) -> None:
+    """The entry of a spec that could not be read, in the array `archcalc check A B …`
+    writes: its name as given, exit status 2 and the diagnostics, as a report's findings."""
+    out.write(f'{{\n  "schema": {_dumps(SCHEMA)},\n  "spec": {_dumps(spec)},\n'
+              f'  "exit_status": 2,\n  "findings": ')
+    _lines(out.write, _diagnostics(diagnostics), "  ")
+    out.write("\n}\n")
 
 
 def render_json(a: Analysis, memory=None) -> str:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import sympy as sp
-
+from .. import num
 from ..notation import expr_text
 
 _UNITS = ((10 ** 12, "T"), (10 ** 9, "G"), (10 ** 6, "M"), (10 ** 3, "k"))
@@ -19,7 +18,7 @@ _UNITS = ((10 ** 12, "T"), (10 ** 9, "G"), (10 ** 6, "M"), (10 ** 3, "k"))
 
 def exact(x) -> str:
     """62,378,344 — or the formula, when it depends on symbols."""
-    if isinstance(x, sp.Integer):
+    if type(x) is num.Num and x.is_Integer:
         return f"{x.p:,}"  # the common case, every cell of a table: no cache lookup
     return _exact(x)
 
@@ -28,7 +27,7 @@ def exact(x) -> str:
 def _exact(x) -> str:
     if x is None:
         return ""
-    x = sp.sympify(x)
+    x = num.sympify(x)
     if x.is_Integer:
         return f"{int(x):,}"
     if x.is_number:
@@ -39,7 +38,7 @@ def _exact(x) -> str:
 @lru_cache(maxsize=4096)
 def short(x) -> str:
     """62.38 M; '' for small or symbolic values."""
-    x = sp.sympify(x)
+    x = num.sympify(x)
     if not x.is_Integer:
         return ""
     n = int(x)
@@ -58,7 +57,7 @@ def both(x) -> str:
 @lru_cache(maxsize=4096)
 def size_bytes(x) -> str:
     """1,234,567,890 B (1.15 GiB) — exact bytes and binary units, as memory is sold."""
-    x = sp.sympify(x)
+    x = num.sympify(x)
     if not x.is_Integer:
         return f"{formula(x)} B"
     n = int(x)
@@ -71,7 +70,7 @@ def size_bytes(x) -> str:
 @lru_cache(maxsize=4096)
 def formula(x) -> str:
     """A symbolic count, factored where that reads better: 150·(H − 4)·(W − 4)."""
-    x = sp.sympify(x)
+    x, sp = num.lift(num.sympify(x)), num.sympy()  # symbolic: sympy's work
     if x.has(sp.floor, sp.ceiling, sp.Piecewise, sp.Max, sp.Min):
         text = str(x)  # factoring cannot see through floors; it would only cost time
     else:
@@ -85,8 +84,8 @@ def formula(x) -> str:
 
 def json_number(x):
     """An int when concrete, else the formula as a string (JSON has no symbols)."""
-    if isinstance(x, sp.Integer):
-        return int(x.p)  # the common case, ~10⁶ times for a large network: no cache lookup
+    if type(x) is num.Num and x.q == 1:
+        return x.p  # the common case, ~10⁶ times for a large network: no cache lookup
     return _json_number(x)
 
 
@@ -94,7 +93,7 @@ def json_number(x):
 def _json_number(x):
     if x is None:
         return None
-    x = sp.sympify(x)
+    x = num.sympify(x)
     if x.is_Integer:
         return int(x)
     if x.is_number:

@@ -20,9 +20,8 @@ product of a few numbers below 2**63 is still far inside what formats and sums i
 
 from __future__ import annotations
 
-import sympy as sp
-
-from .functions import DomainError, RoundHalfEven
+from .. import num
+from .functions import DomainError
 
 # int64, PyTorch's type for sizes: no tensor dimension, stride or count exceeds it.
 MAX_VALUE = 2**63 - 1
@@ -42,7 +41,12 @@ class BoundError(ValueError):
     """A value outside the bounds; the message says which bound, for a diagnostic."""
 
 
-def size_bits(e: sp.Basic, symbol_bits: dict | None = None) -> int:
+def _op(e) -> str:
+    """The name of e's operation: a recorded formula's, or sympy's class name."""
+    return e.op if isinstance(e, num.Lazy) else type(e).__name__
+
+
+def size_bits(e, symbol_bits: dict | None = None) -> int:
     """An upper bound on log2 |numerator| + log2 denominator of `e` at any binding of its
     symbols within the bounds (`symbol_bits` overrides what a symbol contributes)."""
     if e.is_Rational:
@@ -55,21 +59,23 @@ def size_bits(e: sp.Basic, symbol_bits: dict | None = None) -> int:
             return abs(int(exp)) * size_bits(base, symbol_bits)
         return MAX_BITS + 1  # never produced by the parser: refuse rather than guess
     sizes = [size_bits(a, symbol_bits) for a in e.args]
-    if isinstance(e, (sp.Min, sp.Max)):
+    op = _op(e)
+    if op in ("Min", "Max"):
         return max(sizes, default=0)
-    if isinstance(e, (sp.floor, sp.ceiling, RoundHalfEven)):
+    if op in ("floor", "ceiling", "round", "RoundHalfEven"):
         return sizes[0]
     # Add, Mul, Mod and anything else: a sum of sizes (+1 per term for carries).
     return sum(sizes) + len(sizes)
 
 
-def check(value: sp.Basic) -> None:
+def check(value) -> None:
     """Raise BoundError unless `value` is within the bounds described above."""
     if value.is_Rational:
         if abs(int(value.p)) > MAX_VALUE or int(value.q) > MAX_VALUE:
             raise BoundError(f"{_short(value)} is out of range: {RANGE}")
         return
-    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+    # (a recorded formula holds no infinity: dividing a Num by zero raises)
+    if not isinstance(value, num.Lazy) and value.has(num.zoo, num.oo, -num.oo, num.nan):
         raise BoundError("division by zero")
     if size_bits(value) > MAX_BITS:
         raise BoundError(f"the expression can grow beyond {MAX_BITS} bits once its symbols "
@@ -78,17 +84,17 @@ def check(value: sp.Basic) -> None:
         raise BoundError(f"the expression has more than {MAX_NODES:,} terms")
 
 
-def nodes(e: sp.Basic, limit: int = MAX_NODES) -> int:
+def nodes(e, limit: int = MAX_NODES) -> int:
     """The number of nodes of e's tree, counting stopped just past `limit`."""
     count = 0
-    for _ in sp.preorder_traversal(e):
+    for _ in num.preorder(e):
         count += 1
         if count > limit:
             break
     return count
 
 
-def substitute(value: sp.Basic, subs: dict) -> sp.Basic:
+def substitute(value: num.Basic, subs: dict) -> num.Basic:
     """`value` with `subs` put in, refusing (BoundError) before the work if the result
     could be too large, and after it if the result is out of bounds or divides by zero."""
     if not subs or not value.free_symbols:
@@ -97,7 +103,7 @@ def substitute(value: sp.Basic, subs: dict) -> sp.Basic:
     if size_bits(value, bits) > MAX_BITS:
         raise BoundError(f"the value would grow beyond {MAX_BITS} bits")
     grown = nodes(value)  # each occurrence of a symbol grows by its value's tree
-    for node in sp.preorder_traversal(value):
+    for node in num.preorder(value):
         if node in subs:
             grown += nodes(subs[node]) - 1
         if grown > MAX_NODES:

@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-import sympy as sp
-
+from .. import num
 from . import bounds
-from .functions import DomainError, MakeDivisible, RoundHalfEven, log
+from .functions import DomainError, log, make_divisible, round_half_even
 
 MAX_LENGTH = 256
 MAX_DEPTH = 32
@@ -30,10 +29,10 @@ _TOKEN = re.compile(r"\s*(?:(?P<num>[0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)
                     r"|(?P<name>\$?[A-Za-z_][A-Za-z0-9_]*)"
                     r"|(?P<op>\*\*|//|[-+*/%^(),]))")
 MAX_ARGS = 16
-_FUNCTIONS = {"min": (sp.Min, 2, None), "max": (sp.Max, 2, None),
-              "floor": (sp.floor, 1, 1), "ceil": (sp.ceiling, 1, 1),
-              "round": (RoundHalfEven, 1, 1), "log": (log, 1, 2),
-              "make_divisible": (MakeDivisible, 2, 3)}
+_FUNCTIONS = {"min": (num.Min, 2, None), "max": (num.Max, 2, None),
+              "floor": (num.floor, 1, 1), "ceil": (num.ceiling, 1, 1),
+              "round": (round_half_even, 1, 1), "log": (log, 1, 2),
+              "make_divisible": (make_divisible, 2, 3)}
 FUNCTIONS = tuple(_FUNCTIONS)  # reserved: no symbol may take one of these names
 
 
@@ -45,10 +44,10 @@ class ExprError(ValueError):
         self.offset = offset
 
 
-Lookup = Callable[[str, int], sp.Expr]  # (name, offset) -> value; raises ExprError if unknown
+Lookup = Callable[[str, int], num.Expr]  # (name, offset) -> value; raises ExprError if unknown
 
 
-def parse_expr(text: str, lookup: Lookup) -> sp.Expr:
+def parse_expr(text: str, lookup: Lookup) -> num.Expr:
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters", MAX_LENGTH)
     return _Parser(text, lookup).parse()
@@ -74,11 +73,13 @@ class _Parser:
         self.i = 0
         self.depth = 0
 
-    def parse(self) -> sp.Expr:
+    def parse(self) -> num.Expr:
         if not self.tokens:
             raise ExprError("empty expression", 0)
         try:
             value = self.expr()
+            if _risky(value):
+                num.lift(value)  # sympy's failure refused here, where it is written
         except RecursionError:  # sympy 1.14 recurses without end on e.g.
             # Mod(floor(49/(7 - c)) - 12, 21*d + 7); say where, rather than crash
             raise ExprError("sympy cannot simplify this expression (it recursed without "
@@ -108,7 +109,7 @@ class _Parser:
             raise ExprError(f"expression nests deeper than {MAX_DEPTH} levels", self.offset())
 
     # -- grammar ---------------------------------------------------------------
-    def expr(self) -> sp.Expr:
+    def expr(self) -> num.Expr:
         self.nest()
         value = self.term()
         while self.peek() in ("+", "-"):
@@ -119,7 +120,7 @@ class _Parser:
         self.depth -= 1
         return value
 
-    def term(self) -> sp.Expr:
+    def term(self) -> num.Expr:
         value = self.unary()
         while self.peek() in ("*", "/", "//", "%"):
             op, off = self.peek(), self.offset()
@@ -130,11 +131,11 @@ class _Parser:
                 continue
             if rhs.is_zero:
                 raise ExprError("division by zero", off)
-            value = self.checked(value / rhs if op == "/" else sp.floor(value / rhs)
-                                 if op == "//" else sp.Mod(value, rhs), off)
+            value = self.checked(value / rhs if op == "/" else num.floor(value / rhs)
+                                 if op == "//" else num.Mod(value, rhs), off)
         return value
 
-    def unary(self) -> sp.Expr:
+    def unary(self) -> num.Expr:
         if self.peek() in ("-", "+"):
             op = self.peek()
             self.i += 1
@@ -144,7 +145,7 @@ class _Parser:
             return -value if op == "-" else value
         return self.power()
 
-    def power(self) -> sp.Expr:
+    def power(self) -> num.Expr:
         base = self.atom()
         if self.peek() in ("**", "^"):
             off = self.offset()
@@ -160,7 +161,7 @@ class _Parser:
             return self.checked(base ** exponent, off)
         return base
 
-    def atom(self) -> sp.Expr:
+    def atom(self) -> num.Expr:
         if self.i >= len(self.tokens):
             raise ExprError("expression ends too early", len(self.text))
         kind, tok, off = self.tokens[self.i]
@@ -178,7 +179,7 @@ class _Parser:
             return value
         raise ExprError(f"unexpected '{tok}' in expression", off)
 
-    def call(self, name: str, off: int) -> sp.Expr:
+    def call(self, name: str, off: int) -> num.Expr:
         fn, least, most = _FUNCTIONS[name]
         self.take("(")
         args = [self.expr()]
@@ -198,7 +199,7 @@ class _Parser:
             raise ExprError(str(exc), off) from None
         return self.checked(value, off)
 
-    def checked(self, value: sp.Expr, off: int) -> sp.Expr:
+    def checked(self, value: num.Expr, off: int) -> num.Expr:
         try:
             bounds.check(value)
         except bounds.BoundError as exc:
@@ -206,9 +207,20 @@ class _Parser:
         return value
 
 
-def decimal(tok: str, off: int) -> sp.Rational:
+def _risky(value) -> bool:
+    """Does sympy have to build this formula now? One with a symbol under a `%` (Mod): sympy
+    1.14 recurses without end on some (Mod(floor(49/(7 - c)) - 12, 21*d + 7)), and a formula
+    is lifted to sympy wherever the analysis or the generated source needs it (`--symbolic`,
+    `archcalc compile`), where that would be a traceback, not a diagnostic at the field.
+    Every other formula stays recorded: no library spec writes `%` on a symbol, so none
+    imports sympy for this (`archcalc check` at the defaults imports none)."""
+    return isinstance(value, num.Lazy) and \
+        any(isinstance(n, num.Lazy) and n.op == "Mod" for n in value.preorder())
+
+
+def decimal(tok: str, off: int) -> num.Rational:
     """A decimal literal as an exact rational, its size checked before it is built:
-    `sp.Rational("1e999999999")` would compute 10**999999999."""
+    `num.Rational("1e999999999")` would compute 10**999999999."""
     m = _LITERAL.fullmatch(tok)
     whole, frac, exp = m.group("int") or "", m.group("frac") or "", m.group("exp")
     shift = 0 if exp is None else int(exp) if len(exp.lstrip("+-")) <= 6 else None
@@ -216,5 +228,5 @@ def decimal(tok: str, off: int) -> sp.Rational:
             len(frac) - shift > bounds.MAX_DIGITS:
         raise ExprError(f"the number {tok[:24]}{'…' if len(tok) > 24 else ''} is out of "
                         f"range: {bounds.RANGE}", off)
-    value = sp.Integer(int(whole or "0") * 10 ** len(frac) + int(frac or "0"))
-    return value * sp.Integer(10) ** shift / sp.Integer(10) ** len(frac)
+    value = num.Integer(int(whole or "0") * 10 ** len(frac) + int(frac or "0"))
+    return value * num.Integer(10) ** shift / num.Integer(10) ** len(frac)

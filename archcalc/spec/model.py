@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy as sp
-
+from .. import num
 from ..errors import SourceLoc, SourceText
 from .expr import decimal
 from .scalars import Real
@@ -17,23 +16,23 @@ from .scalars import Real
 SPEC_VERSION = 1
 
 
-def symbol(name: str, fraction: bool = False) -> sp.Symbol:
+def symbol(name: str, fraction: bool = False) -> num.Symbol:
     """A spec symbol: a positive integer (a size, a count), or a positive fraction where
     its declaration writes a decimal (`width_mult: 1.0`) — then `floor(32 * w)` must not
-    simplify to `32 * w`. One name and kind, one sympy object."""
+    simplify to `32 * w`. One name and kind, one object."""
     if fraction:
-        return sp.Symbol(name, rational=True, positive=True)
-    return sp.Symbol(name, integer=True, positive=True)
+        return num.Symbol(name, rational=True, positive=True)
+    return num.Symbol(name, integer=True, positive=True)
 
 
-def number(value) -> sp.Rational:
-    """A symbol's value as an exact sympy number: an int, or a decimal as written (a
+def number(value) -> num.Rational:
+    """A symbol's value as an exact number: an int, or a decimal as written (a
     `Real`: 1.1 is 11/10, not the float nearest it), its size bounded (spec/bounds.py) —
     an ExprError beyond."""
     if isinstance(value, Real):
         text = value.text.lstrip("+")
         return -decimal(text[1:], 0) if text.startswith("-") else decimal(text, 0)
-    return sp.Integer(value)
+    return num.Integer(value)
 
 
 def substitutions(decls, values) -> dict:
@@ -41,35 +40,34 @@ def substitutions(decls, values) -> dict:
     return {d.sym: number(values[d.name]) for d in decls if d.name in values}
 
 
-def block_arg(block: str, name: str) -> sp.Symbol:
+def block_arg(block: str, name: str) -> num.Symbol:
     """A block argument's placeholder until the block is used. Only `real`: an argument may
     be a fraction (a width multiplier 1.4), so `floor(w)` must not simplify to `w` — and
     it may be no number at all (a kind, a layer name, true/false, a pair), put in whole."""
-    return sp.Symbol(f"{block}.{name}", real=True)
+    return num.Symbol(f"{block}.{name}", real=True)
 
 
-def arg_name(placeholder: sp.Symbol) -> str:
+def arg_name(placeholder: num.Symbol) -> str:
     """The argument a placeholder stands for (`bottleneck.width` -> `width`)."""
     return placeholder.name.rsplit(".", 1)[-1]
 
 
 def is_placeholder(value) -> bool:
-    return isinstance(value, sp.Symbol) and "." in value.name
+    return isinstance(value, num.Symbol) and "." in value.name
 
 
 # `in`, in a block's layers: the channel count of the block's input. The parser writes this
 # placeholder; each block instance puts in its own `Channels` symbol (graph/expand.py),
 # which the analysis replaces with the channels of that instance's input.
 IN = "in"
-IN_PLACEHOLDER = sp.Symbol("in", integer=True, positive=True)
+IN_PLACEHOLDER = num.Symbol("in", integer=True, positive=True)
 
 
-class Channels(sp.Symbol):
+class Channels(num.Symbol):
     """One block instance's `in`: a symbol of its own (named after the instance's path, so
     that two expansions of a spec make equal graphs), printed as `in`."""
 
-    def _sympystr(self, printer) -> str:
-        return IN
+    sympy_str = IN  # (lifted, a sympy Symbol that prints so: num._sympy_symbol)
 
 
 def channels_symbol(path: str) -> Channels:
@@ -97,7 +95,7 @@ class SymbolDecl:
     fraction: bool = False
 
     @property
-    def sym(self) -> sp.Symbol:
+    def sym(self) -> num.Symbol:
         return symbol(self.name, self.fraction)
 
     def violation(self, value: int | Real) -> str | None:
@@ -189,7 +187,7 @@ class Repeat:
 
     first: "Item"
     item: "Item"
-    count: sp.Expr
+    count: num.Expr
     loc: SourceLoc
     name: str | None = None
     count_loc: SourceLoc | None = None
@@ -199,7 +197,7 @@ class Repeat:
 class ArgItem:
     """`- $act`: the layer kind (or block) a block argument names, with its defaults."""
 
-    arg: sp.Symbol            # the argument's placeholder
+    arg: num.Symbol            # the argument's placeholder
     loc: SourceLoc
     name: str | None = None
     sources: tuple[Ref, ...] = ()
@@ -212,7 +210,7 @@ Item = LayerDecl | BlockUse | Residual | Parallel | Repeat | ArgItem
 class BlockDef:
     name: str
     params: tuple[tuple[str, object, SourceLoc], ...]  # name, default (None: required)
-    symbols: tuple[tuple[str, sp.Symbol], ...]                # each argument's placeholder
+    symbols: tuple[tuple[str, num.Symbol], ...]                # each argument's placeholder
     items: tuple[Item, ...]
     loc: SourceLoc
     reads_in: bool = False  # its layers (or its block uses' arguments) read `in`
@@ -221,7 +219,7 @@ class BlockDef:
 @dataclass(frozen=True)
 class Spec:
     name: str
-    input: tuple[sp.Expr, ...]          # channels, then 1 or 2 spatial dims
+    input: tuple[num.Expr, ...]          # channels, then 1 or 2 spatial dims
     input_loc: SourceLoc
     symbols: tuple[SymbolDecl, ...]
     layers: tuple[Item, ...]

@@ -12,8 +12,7 @@ import re
 from fractions import Fraction
 from typing import Callable
 
-import sympy as sp
-
+from .. import num
 from ..errors import SourceLoc, error
 from ..layers import base as B
 from . import bounds
@@ -22,7 +21,7 @@ from .model import IN, Word, is_placeholder
 from .scalars import Real, Trap
 from .yamlnodes import LMap, LScalar, LSeq, Node
 
-Resolve = Callable[[str, int], sp.Expr]  # symbol name -> sympy symbol (or ExprError)
+Resolve = Callable[[str, int], num.Expr]  # symbol name -> sympy symbol (or ExprError)
 
 
 def _expr_loc(node: LScalar, offset: int) -> SourceLoc:
@@ -30,7 +29,7 @@ def _expr_loc(node: LScalar, offset: int) -> SourceLoc:
                      (1 if node.quoted else 0))
 
 
-def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> sp.Expr:
+def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> num.Expr:
     """A whole number >= minimum, or an expression of symbols (checked once bound)."""
     if not isinstance(node, LScalar):
         raise error(f"{what} must be a number, not a {'list' if isinstance(node, LSeq) else 'mapping'}",
@@ -48,10 +47,10 @@ def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> sp.Expr:
     if isinstance(v, Word):  # a block argument given as a name, used as a number
         raise error(f"{what} must be a number, but the block argument is '{v}', which names "
                     "no symbol", node.loc, code="type")
-    if isinstance(v, sp.Basic):  # a value with a block's arguments put in (graph/expand.py)
+    if isinstance(v, num.Basic):  # a value with a block's arguments put in (graph/expand.py)
         value = v
     elif isinstance(v, int):
-        value = sp.Integer(v)
+        value = num.Integer(v)
         if abs(v) > bounds.MAX_VALUE:
             raise error(f"{what}: {v} is out of range: {bounds.RANGE}", node.loc,
                         code="range")
@@ -100,7 +99,7 @@ def real(node: Node, what: str, low: float | None = None, high: float | None = N
                 return v
             raise error(f"{what} must be a number (it may use a block's arguments, not "
                         f"symbols), got {v}", node.loc, code="type")
-    if isinstance(v, sp.Basic):
+    if isinstance(v, num.Basic):
         if not (v.is_number and v.is_real):
             raise error(f"{what} must be a number, got {v}", node.loc, code="type")
         v = float(v) if abs(v) <= bounds.MAX_VALUE else float("inf")
@@ -119,7 +118,7 @@ def real(node: Node, what: str, low: float | None = None, high: float | None = N
     return v
 
 
-def placeholder(node: Node, resolve: Resolve | None, bare: bool) -> sp.Symbol | None:
+def placeholder(node: Node, resolve: Resolve | None, bare: bool) -> num.Symbol | None:
     """The block argument a value names — `$act`, or `act` too where `bare` — as its
     placeholder, or None if it names none (a `$` name that is no argument is an error)."""
     if resolve is None or not isinstance(node, LScalar) or not isinstance(node.value, str) \
@@ -202,7 +201,7 @@ def padding(node: Node, what: str, ndim: int, resolve: Resolve):
 MAX_SCALE_DENOMINATOR = 1 << 16
 
 
-def scale(node: Node, what: str, resolve: Resolve) -> sp.Expr:
+def scale(node: Node, what: str, resolve: Resolve) -> num.Expr:
     """A scale factor: a whole number or an expression (as a count), or a decimal that is a
     binary fraction (1.5, 0.75), read as the exact rational. PyTorch computes an
     interpolation's size as ⌊float(W)·k⌋ in doubles (ATen's `compute_output_size`); a
@@ -211,7 +210,7 @@ def scale(node: Node, what: str, resolve: Resolve) -> sp.Expr:
     decimal like 0.29 is no double: 100·0.29 rounds to 28.999…, and PyTorch's size is 28
     where the exact one is 29 — refused rather than computed differently."""
     given = node.value if isinstance(node, LScalar) else None
-    if isinstance(given, sp.Basic) and given.is_Rational and not given.is_Integer:
+    if isinstance(given, num.Basic) and given.is_Rational and not given.is_Integer:
         given = float(given)  # a block's fraction argument, put in: checked as if written
     if isinstance(node, LScalar) and isinstance(given, float):
         v = real(LScalar(given, node.loc), what, 0.0, low_open=True)
@@ -224,7 +223,7 @@ def scale(node: Node, what: str, resolve: Resolve) -> sp.Expr:
                         node.loc, "write a whole number or a factor whose denominator is a "
                         "power of 2 (1.5, 1.25, 0.75), or give the output `size:`",
                         code="scale")
-        return sp.Rational(exact.numerator, q)
+        return num.Rational(exact.numerator, q)
     return integer(node, what, resolve, 1)
 
 
@@ -309,7 +308,7 @@ def arg_value(node: Node, what: str, resolve: Resolve, depth: int = 0):
     return integer(node, what, resolve, 0) if depth else _number_or_expr(node, what, resolve)
 
 
-def _number_or_expr(node: LScalar, what: str, resolve: Resolve) -> sp.Expr:
+def _number_or_expr(node: LScalar, what: str, resolve: Resolve) -> num.Expr:
     """A whole number ≥ 0 as written, or an expression (its value may be a fraction)."""
     v = node.value
     if not isinstance(v, str) or isinstance(v, Trap):

@@ -11,8 +11,7 @@ import keyword
 import re
 from pathlib import Path
 
-import sympy as sp
-
+from .. import num
 from ..errors import SourceText, clip, error, gather, raise_found
 from ..layers import ALIASES, KINDS
 from ..suggest import did_you_mean
@@ -71,7 +70,7 @@ class _SpecParser:
         self.filename = filename
         self.symbols: dict[str, SymbolDecl] = {}
         self.signatures: dict[str, tuple] = {}  # block name -> (params, loc)
-        self.input_channels: sp.Expr | None = None  # what `in` is outside a block
+        self.input_channels: num.Expr | None = None  # what `in` is outside a block
         self.symbolic_repeats = False
 
     # -- top level --------------------------------------------------------------
@@ -214,7 +213,7 @@ class _SpecParser:
     def no_symbols(self, name: str, offset: int):
         raise ExprError(f"'{name}': a symbol's settings are plain numbers", offset)
 
-    def resolve(self, name: str, offset: int, extra: dict | None = None) -> sp.Expr:
+    def resolve(self, name: str, offset: int, extra: dict | None = None) -> num.Expr:
         if name in self.symbols:
             return self.symbols[name].sym
         if name == IN and self.input_channels is not None:
@@ -227,7 +226,7 @@ class _SpecParser:
                         (f"; {hint}" if hint else ""), offset)
 
     # -- input ------------------------------------------------------------------
-    def parse_input(self, node: Node) -> tuple[sp.Expr, ...]:
+    def parse_input(self, node: Node) -> tuple[num.Expr, ...]:
         if not isinstance(node, LSeq) or len(node) not in (2, 3, 4):
             raise error("input is [channels, length] (1-D), [channels, height, width] (2-D) or "
                         "[channels, time, height, width] (3-D)", node.loc,
@@ -318,7 +317,7 @@ class _SpecParser:
         return BlockDef(name, params, tuple(placeholders.items()), items, loc,
                         reads_in=bool(reads))
 
-    def default_name(self, name: str, offset: int) -> sp.Expr:
+    def default_name(self, name: str, offset: int) -> num.Expr:
         """A block argument's default may use the spec's symbols, not `in`."""
         if name == IN:
             raise ExprError("a default cannot read `in`; use `in` in the block's layers",
