@@ -68,6 +68,26 @@ def _coerce(b):
     return None
 
 
+def _operators(fraction_op, int_op=None, whole: bool = False):
+    """(forward, reverse) methods of one binary operator of Num: two whole Nums through
+    `int_op` on their ints where given (the fast path: almost every size is whole), any
+    other number through Fraction's `fraction_op`; `whole`: the result is an int (//)."""
+    def forward(a, b):
+        if int_op is not None and type(b) is Num and a._denominator == 1 == b._denominator:
+            return _int(int_op(a._numerator, b._numerator))
+        c = _coerce(b)
+        if c is None:
+            return NotImplemented
+        return _int(fraction_op(a, c)) if whole else _wrap(fraction_op(a, c))
+
+    def reverse(a, b):
+        c = _coerce(b)
+        if c is None:
+            return NotImplemented
+        return _int(fraction_op(c, a)) if whole else _wrap(fraction_op(c, a))
+    return forward, reverse
+
+
 class Num(Fraction):
     """An exact rational with sympy's vocabulary. Arithmetic with ints, Fractions and Nums
     gives Nums; with a symbol, a formula (Lazy or sympy)."""
@@ -149,60 +169,15 @@ class Num(Fraction):
     def __reduce__(self):
         return (Num, (self._numerator, self._denominator))
 
-    # arithmetic: ints stay on the fast path, other numbers through Fraction's
-    def __add__(a, b):
-        if type(b) is Num and a._denominator == 1 == b._denominator:
-            return _int(a._numerator + b._numerator)
-        c = _coerce(b)
-        return NotImplemented if c is None else _wrap(Fraction.__add__(a, c))
-
-    def __radd__(a, b):
-        c = _coerce(b)
-        return NotImplemented if c is None else _wrap(Fraction.__add__(c, a))
-
-    def __sub__(a, b):
-        if type(b) is Num and a._denominator == 1 == b._denominator:
-            return _int(a._numerator - b._numerator)
-        c = _coerce(b)
-        return NotImplemented if c is None else _wrap(Fraction.__sub__(a, c))
-
-    def __rsub__(a, b):
-        c = _coerce(b)
-        return NotImplemented if c is None else _wrap(Fraction.__sub__(c, a))
-
-    def __mul__(a, b):
-        if type(b) is Num and a._denominator == 1 == b._denominator:
-            return _int(a._numerator * b._numerator)
-        c = _coerce(b)
-        return NotImplemented if c is None else _wrap(Fraction.__mul__(a, c))
-
-    def __rmul__(a, b):
-        c = _coerce(b)
-        return NotImplemented if c is None else _wrap(Fraction.__mul__(c, a))
-
-    def __truediv__(a, b):
-        c = _coerce(b)
-        return NotImplemented if c is None else _wrap(Fraction.__truediv__(a, c))
-
-    def __rtruediv__(a, b):
-        c = _coerce(b)
-        return NotImplemented if c is None else _wrap(Fraction.__truediv__(c, a))
-
-    def __floordiv__(a, b):
-        c = _coerce(b)
-        return NotImplemented if c is None else _int(Fraction.__floordiv__(a, c))
-
-    def __rfloordiv__(a, b):
-        c = _coerce(b)
-        return NotImplemented if c is None else _int(Fraction.__floordiv__(c, a))
-
-    def __mod__(a, b):
-        c = _coerce(b)
-        return NotImplemented if c is None else _wrap(Fraction.__mod__(a, c))
-
-    def __rmod__(a, b):
-        c = _coerce(b)
-        return NotImplemented if c is None else _wrap(Fraction.__mod__(c, a))
+    # arithmetic: ints stay on the fast path, other numbers through Fraction's (the
+    # forward and reverse methods of each operator from one template, as
+    # fractions.Fraction._operator_fallbacks makes its own)
+    __add__, __radd__ = _operators(Fraction.__add__, operator.add)
+    __sub__, __rsub__ = _operators(Fraction.__sub__, operator.sub)
+    __mul__, __rmul__ = _operators(Fraction.__mul__, operator.mul)
+    __truediv__, __rtruediv__ = _operators(Fraction.__truediv__)
+    __floordiv__, __rfloordiv__ = _operators(Fraction.__floordiv__, whole=True)
+    __mod__, __rmod__ = _operators(Fraction.__mod__)
 
     def __pow__(a, b):
         c = _coerce(b)
