@@ -322,3 +322,18 @@ def test_squeeze_and_excitation_is_a_parallel_multiply(cli, tv_models, tmp_path)
            "            - []\n" in text
     assert report(cli, tmp_path / "m.yaml") == figures(tv_models.mobilenet_v3_large(),
                                                        (3, 64, 64))
+
+
+def test_a_file_name_cannot_write_spec_lines(cli, tmp_path):
+    """The header quotes the file's name: a newline in it is written as an escape, not a
+    YAML line of the spec's own."""
+    from onnx import helper
+
+    nodes = [helper.make_node("Relu", ["x"], ["y"], name="act")]
+    path = tmp_path / "m\nlayers: [fc]\n.onnx"
+    graph_file(path, nodes, [], (1, 3, 8, 8))
+    r = cli("import", path, "-o", tmp_path / "m.yaml")
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "m.yaml").read_text()
+    assert text.startswith("# imported by archcalc from m\\nlayers: [fc]\\n.onnx")
+    assert "\nlayers: [fc]" not in text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 
+from ..errors import terminal_safe
 from ..spec.names import check_layer_name
 from .ir import ImportRefused, Op
 
@@ -81,16 +82,23 @@ def item(op: Op, previous: str) -> str:
     return f"- {op.kind}: {{" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}"
 
 
+def preamble(name: str, dims: tuple[int, ...], header: list[str]) -> list[str]:
+    """The spec's first lines: header comments, name, rounding, input and its symbols. A
+    header line quotes a file or module name, a stranger's text: unprintable characters
+    (a newline would start a YAML line of its own) are written as escapes."""
+    symbols = SPATIAL[len(dims) - 1]
+    lines = [f"# {terminal_safe(h)}" for h in header]
+    lines += ["archcalc: 1", f"name: {json.dumps(name)}", "rounding: floor",
+              f"input: [{dims[0]}, {', '.join(symbols)}]", "symbols:"]
+    return lines + [f"  {s}: {d}" for s, d in zip(symbols, dims[1:])]
+
+
 def spec_text(name: str, dims: tuple[int, ...], ops: list[Op], header: list[str]) -> str:
     """The spec: header comments, input with symbols, the layers."""
     if len(dims) - 1 not in SPATIAL:
         raise ImportRefused(f"the input has {len(dims)} dims; archcalc takes channels and "
                             "1, 2 or 3 spatial dims (--input 3,224,224)")
-    symbols = SPATIAL[len(dims) - 1]
-    lines = [f"# {h}" for h in header]
-    lines += ["archcalc: 1", f"name: {json.dumps(name)}", "rounding: floor",
-              f"input: [{dims[0]}, {', '.join(symbols)}]", "symbols:"]
-    lines += [f"  {s}: {d}" for s, d in zip(symbols, dims[1:])]
+    lines = preamble(name, dims, header)
     lines.append("layers:")
     previous = "input"
     for op in ops:

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 
 from ..spec.parser import check_block_name
-from .emit import SPATIAL, shown, value
+from .emit import preamble, shown, value
 from .structure import _walk, snake
 
 CHANNELS = {"out", "groups"}  # settings that may be multiples of each other (4*width)
@@ -230,11 +230,7 @@ def _repeat(item, pad) -> list[str]:
 
 
 def spec_text(name, dims, blocks, items, header) -> str:
-    symbols = SPATIAL[len(dims) - 1]
-    lines = [f"# {h}" for h in header]
-    lines += ["archcalc: 1", f"name: {json.dumps(name)}", "rounding: floor",
-              f"input: [{dims[0]}, {', '.join(symbols)}]", "symbols:"]
-    lines += [f"  {s}: {d}" for s, d in zip(symbols, dims[1:])]
+    lines = preamble(name, dims, header)
     if blocks:
         lines.append("blocks:")
         for bname, b in blocks.items():
