@@ -116,3 +116,42 @@ def test_diagram_svg_draws_inception_branches_in_the_order_written(cli, tmp_path
     for block in ("inception3a", "inception4e", "inception5b"):
         assert _branch_heads_left_to_right(svg, block) == [
             f"{block}_branch{i}" for i in (1, 2, 3, 4)]
+
+
+def _svg_unit_test_input() -> bytes:
+    """A small SVG laid out as Graphviz writes one: a cluster with a title, then an edge."""
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+            b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+            b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="10pt" height="10pt">'
+            b'<g id="graph0" class="graph"><g id="clust1" class="cluster"><title>c</title>'
+            b'<path d="M0,0"/><text x="1" y="2">b1 (branch)</text></g>'
+            b'<g id="edge1" class="edge"><title>a-&gt;b</title><path d="M0,0"/></g></g></svg>')
+
+
+def test_svg_cluster_titles_are_drawn_after_the_edges_with_a_halo():
+    # An edge entering a narrow cluster from above ran through its title, drawn over it.
+    import xml.etree.ElementTree as ET
+
+    from archcalc.render.svg_titles import titles_over_edges
+
+    root = ET.fromstring(titles_over_edges(_svg_unit_test_input()))
+    ns = "{http://www.w3.org/2000/svg}"
+    graph = root.find(f"{ns}g")
+    assert [g.get("class") for g in graph.findall(f"{ns}g")] == [
+        "cluster", "edge", "cluster-titles"]
+    assert graph.find(f"{ns}g[@class='cluster']/{ns}text") is None
+    title = graph.find(f"{ns}g[@class='cluster-titles']/{ns}text")
+    assert title.text == "b1 (branch)" and "paint-order:stroke" in title.get("style")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_diagram_svg_draws_every_cluster_title_last(cli, tmp_path):
+    target = tmp_path / "g.svg"
+    assert cli("diagram", "googlenet", "--format", "svg", "-o", target).exit_code == 0
+    svg = target.read_text()
+    last_edge = svg.rindex('class="edge"')
+    titles = svg.index('class="cluster-titles"')
+    assert last_edge < titles and svg.count("paint-order:stroke") == svg.count(
+        'class="cluster"') > 50
+    assert ">inception3a (inception)</text>" in svg[titles:]

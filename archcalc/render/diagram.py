@@ -25,6 +25,7 @@ from ..errors import terminal_safe
 from ..graph import INPUT
 from ..layers.windowed import Windowed
 from ..notation import shape_text
+from .svg_titles import titles_over_edges
 
 _COLOURS = {"error": "#f4cccc", "warning": "#fff2cc", "ok": "#ffffff", "skipped": "#eeeeee"}
 _LEGEND = {"error": "error: the layer does not fit", "warning": "warning",
@@ -192,14 +193,16 @@ def _escape(text: str) -> str:
 
 
 def svg(a: Analysis, collapse: bool = False, rankdir: str = "TB") -> bytes:
-    """SVG from Graphviz's `dot`, branches as written; raises FileNotFoundError when it is
+    """SVG from Graphviz's `dot`, branches as written, cluster titles over the edges
+    (`svg_titles`); raises FileNotFoundError when it is
     not installed."""
     exe = shutil.which("dot")
     if exe is None:
         raise FileNotFoundError("dot")
     text = dot(a, collapse, rankdir, reverse_branches=_installs_clusters_reversed(exe))
-    return subprocess.run([exe, "-Tsvg"], input=text.encode(), capture_output=True,
-                          check=True, timeout=DOT_TIMEOUT).stdout
+    drawn = subprocess.run([exe, "-Tsvg"], input=text.encode(), capture_output=True,
+                           check=True, timeout=DOT_TIMEOUT).stdout
+    return titles_over_edges(drawn)
 
 
 # Three sibling clusters in a cluster, fed by one node: the order this `dot` draws them.
