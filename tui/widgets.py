@@ -19,12 +19,17 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from archcalc.render.columns import columns, entries, status_mark
+from archcalc.render.columns import PRIORITY, columns, entries, status_mark
 from archcalc.render.numbers import both, exact, size_bytes
 from archcalc.render.styles import row_style
 
 from .analysis import Result
 from .plain import plain
+
+# The report's priority (render/columns.PRIORITY), but the kind and the size arithmetic
+# last: the editor beside the table shows both, in the layer's own line.
+_BESIDE = ("type", "arithmetic")
+_ORDER = (*(k for k in PRIORITY if k not in _BESIDE), *_BESIDE)
 
 
 class LayerTable(DataTable):
@@ -32,12 +37,10 @@ class LayerTable(DataTable):
 
     Only whole columns are shown: a column cut at the right edge would show the first digits
     of a right-aligned number (`1` for 131). When they do not all fit, the most useful ones
-    are kept (PRIORITY) in their usual order and `hidden` names the rest. Widths are measured
+    are kept (`ORDER`) in their usual order and `hidden` names the rest. Widths are measured
     afresh on every update and resize, so they shrink as well as grow."""
 
-    # The columns kept first when the width is short; the mark and the layer always stay.
-    PRIORITY = ("layer", "output", "params", "MACs", "receptive field", "activations",
-                "FLOPs", "type", "size arithmetic")
+    ORDER: ClassVar[tuple[str, ...]] = _ORDER
 
     # Shorter headers, used when the full ones leave a column out.
     SHORT: ClassVar[dict[str, str]] = {
@@ -67,6 +70,7 @@ class LayerTable(DataTable):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.lines: list[int] = []
         self._headers: list[str] = []
+        self._keys: list[str] = []
         self._numeric: list[bool] = []
         self._cells: list[list[Text]] = []
         self._key: list[str] = []
@@ -78,6 +82,7 @@ class LayerTable(DataTable):
         a = result.analysis
         cols = columns(a)
         self._headers = [c.header for c in cols]
+        self._keys = [c.key for c in cols]
         self._numeric = [c.numeric for c in cols]
         self._cells, self._key, self.lines = [], [], []
         for e in entries(a):
@@ -111,16 +116,16 @@ class LayerTable(DataTable):
         mark, *widths = self._widths(labels)
         room = self._width() - (mark + pad)
         keep = set()
-        for name in self.PRIORITY:
-            i = next((j for j, h in enumerate(self._headers) if h.startswith(name)), None)
-            if i is None:
+        for key in self.ORDER:
+            if key not in self._keys:
                 continue
+            i = self._keys.index(key)
             if widths[i] + pad > room and keep:
                 continue  # a narrower column further down the list may still fit
             keep.add(i)
             room -= widths[i] + pad
-        keep.update(j for j, h in enumerate(self._headers)  # (columns PRIORITY misses)
-                    if not any(h.startswith(n) for n in self.PRIORITY) and widths[j] + pad <= room)
+        keep.update(j for j, k in enumerate(self._keys)  # (columns ORDER misses)
+                    if k not in self.ORDER and widths[j] + pad <= room)
         return [0] + [i + 1 for i in sorted(keep)]
 
     def _fill(self) -> None:

@@ -22,6 +22,7 @@ from ..notation import shape_text
 from .columns import (
     EXPLAIN,
     EXPLAIN_LEGEND,
+    PRIORITY,
     MARK_MEANING,
     MARKS,
     columns,
@@ -36,10 +37,6 @@ from .styles import HEADER, row_style
 from .summary import summary_lines
 
 PIPED_WIDTH = 100  # columns when stdout is not a terminal and COLUMNS is not set
-# The columns kept first when the width is short (the layer's name always stays); those
-# `--explain` adds come right after params. The summary repeats FLOPs (2 × MACs).
-PRIORITY = ("layer", "type", "output", "params", "macs", "connected", "arithmetic",
-            "receptive", "activations", "buffers", "flops")
 # The rules above and below the table and around its header, plain and on a terminal.
 RULES = {True: ("=", "-"), False: ("━", "─")}
 
@@ -88,6 +85,7 @@ def table_lines(a: Analysis, explain: bool = False, memory=None, collapse: bool 
     room = width - (2 if marked else 0)  # the mark and a space before the layer's name
     keep = list(range(len(cols)))
     if not chosen:
+        # `--explain`'s columns come right after params; the summary repeats FLOPs
         order = [*PRIORITY[:4], *(k for k in keys if k in EXPLAIN), *PRIORITY[4:]]
         keep = fit(widths, [keys.index(k) for k in order if k in keys], room)
     head, body, foot = lay_out(grid, keep, widths)
