@@ -82,8 +82,9 @@ def solve(probe: Probe, constraints: tuple[Constraint, ...], maximize: bool = Tr
             else cand
         if exact.valid is False:
             continue
-        if failing(constraints, exact):
-            raise _disagree(symbol, cand, exact)
+        if failing(constraints, exact) or any(
+                exact.figures.get(n, v) != v for n, v in cand.figures.items()):
+            raise disagree(symbol, cand, exact)
         answer = exact
         break
     common = dict(symbol=symbol, maximize=maximize, lo=decl.value(low), hi=decl.value(high),
@@ -98,7 +99,7 @@ def solve(probe: Probe, constraints: tuple[Constraint, ...], maximize: bool = Tr
     beyond, note = _beyond(probe, k, step if maximize else -step, low, decl)
     fails = failing(constraints, beyond) if beyond else ()
     if beyond is not None and not fails and low <= decl.index(beyond.values[0], True) <= high:
-        raise _disagree(symbol, beyond, beyond)
+        raise disagree(symbol, beyond, beyond)
     return FitResult(answer=answer, beyond=beyond, beyond_fails=fails, beyond_note=note,
                      analyses=probe.analyses, **common)
 
@@ -198,7 +199,7 @@ def _too_many(symbol, low, high, limit) -> SpecError:
                                 ("state a smaller range with --range LO..HI",), code="range"))
 
 
-def _disagree(symbol, formula: Point, exact: Point) -> SpecError:
+def disagree(symbol, formula: Point, exact: Point) -> SpecError:
     # The formulas and the analysis are one arithmetic; this is a bug, said as one.
     return SpecError(Diagnostic("error", f"internal: the formulas and a full analysis disagree "
                                 f"at {symbol} = {formula.values[0]} ({formula.figures} vs "
