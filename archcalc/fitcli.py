@@ -92,8 +92,11 @@ def _check_symbol(design, name: str) -> None:
 @click.option("--max/--min", "maximize", default=True, help="Largest (default) or smallest.")
 @click.option("--range", "span", metavar="LO..HI", help="Search these values only.")
 @click.option("--step", metavar="DECIMAL", help="A fraction symbol's grid (default 0.01).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True,
+              help="json: docs/fit.schema.json (schema archcalc.fit/1).")
 @_options
-def fit(spec, constraints, symbol, maximize, span, step, batch, dtype, optimizer, sets,
+def fit(spec, constraints, symbol, maximize, span, step, fmt, batch, dtype, optimizer, sets,
         convention):
     """Size a network to a budget: the largest (or smallest) value of SYMBOL that fits.
 
@@ -104,6 +107,7 @@ def fit(spec, constraints, symbol, maximize, span, step, batch, dtype, optimizer
     from .fit.figures import SHOWN, MemoryOptions, check_figures
     from .fit.probe import Probe
     from .fit.solve import solve
+    from .render.fit_json import render_fit_json, render_fit_markdown
     from .render.fit_text import render_fit
 
     design, cons = _load(spec, sets, convention, constraints)
@@ -119,7 +123,8 @@ def fit(spec, constraints, symbol, maximize, span, step, batch, dtype, optimizer
             result = solve(probe, cons, maximize, lo, hi, _step(step))
     except SpecError as exc:
         _report(exc, design.source, constraints)
-    click.echo(render_fit(result, cons, design.spec.name, names), nl=False)
+    render = {"text": render_fit, "json": render_fit_json, "markdown": render_fit_markdown}
+    click.echo(render[fmt](result, cons, design.spec.name, names), nl=False)
     sys.exit(0 if result.answer is not None else 1)
 
 

@@ -144,3 +144,47 @@ def test_a_sweep_over_decimals():
                                   "--figures", "params", "--format", "csv"])
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines()[1:3] == ["0.5,yes,1968680", "1,yes,3504872"]
+
+
+def test_fit_json_follows_its_schema_and_says_everything():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((README.parent / "docs" / "fit.schema.json").read_text())
+    r = CliRunner().invoke(main, ["fit", "resnet50", "--solve", "H,W", "macs <= 10e9",
+                                  "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    jsonschema.validate(doc, schema)
+    assert doc["schema"] == "archcalc.fit/1" and doc["found"] and doc["goal"] == "max"
+    assert doc["answer"]["value"] == 344 and doc["answer"]["figures"]["macs"] == 9882119168
+    assert doc["next"]["value"] == 345 and doc["next"]["fails"] == ["macs <= 10e9"]
+    assert doc["next"]["figures"]["macs"] == 10041914048
+    assert doc["constraints"] == [{"text": "macs <= 10e9", "figure": "macs", "op": "<=",
+                                   "bound": 10**10}]
+    assert doc["searched"]["low"] == 1 and doc["searched"]["high"] == 512
+    assert doc["searched"]["from"] == "high" and doc["searched"]["values"] == 169
+    # none fits: the failing clause, the nearest value; exit 1
+    r = CliRunner().invoke(main, ["fit", "resnet50", "--solve", "H", "params <= 1e6",
+                                  "macs <= 1e12", "--format", "json"])
+    doc = json.loads(r.stdout)
+    jsonschema.validate(doc, schema)
+    assert r.exit_code == 1 and not doc["found"] and doc["answer"] is None
+    assert doc["fails_first"] == "params <= 1e6" and doc["closest"]["fails"] == ["params <= 1e6"]
+    # a fraction symbol's values are exact decimals, as strings; the not-monotone figures
+    r = CliRunner().invoke(main, ["fit", "mobilenet_v2", "--solve", "width_mult", "--range",
+                                  "1.1..1.3", "params <= 5e6", "--format", "json"])
+    doc = json.loads(r.stdout)
+    jsonschema.validate(doc, schema)
+    assert doc["answer"]["value"] == "1.23" and doc["next"]["value"] == "1.24"
+    assert doc["answer"]["figures"]["params"] == 4994504
+    assert doc["next"]["figures"]["params"] == 5027944
+    assert doc["searched"]["mode"] == "formula" and doc["not_monotone"] == []
+
+
+def test_fit_markdown():
+    r = CliRunner().invoke(main, ["fit", "resnet50", "--solve", "H,W", "macs <= 10e9",
+                                  "--format", "markdown"])
+    lines = r.stdout.splitlines()
+    assert lines[0] == "## ResNet-50: the largest H = W with `macs <= 10e9`"
+    assert "| figure | H = W = 344 (answer) | H = W = 345 (next) |" in lines
+    assert ("| macs | 9,882,119,168 (9.88 G) | 10,041,914,048 (10.04 G) ✗ (not <= "
+            "10,000,000,000) |") in lines

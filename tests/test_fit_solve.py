@@ -124,7 +124,24 @@ def test_not_monotone_is_said_and_searched_whole():
     design = Design(spec)
     c = (Constraint("params", "<=", Fraction(20), "params <= 20", LOC),)
     r = solve(Probe(design, ("c",), ("params",), MemoryOptions()), c, hi=30)
-    assert r.not_monotone == ("params",)
     assert r.answer.values == (9,) == (brute(design, "c", c, range(1, 31), True),)
+    assert r.evaluated == 22  # 30 down to 9: every value past the answer, not below it
     r = solve(Probe(design, ("c",), ("params",), MemoryOptions()), c, maximize=False, hi=30)
     assert r.answer.values == (3,) and r.beyond.values == (2,) and r.beyond_fails == c
+    # params = 2·((c − 6)² + 1) falls to 2 at c = 6 and rises again: walked from the
+    # bottom, the values before the answer go down and up, and that is said
+    c = (Constraint("params", ">=", Fraction(100), "params >= 100", LOC),)
+    r = solve(Probe(design, ("c",), ("params",), MemoryOptions()), c, maximize=False, hi=30)
+    assert r.answer.values == (13,) == (brute(design, "c", c, range(1, 31), False),)
+    assert r.not_monotone == ("params",)
+
+
+def test_a_budget_from_below_is_searched_past_where_it_first_fails():
+    """--max with `layer4.H >= 7`: small inputs fail it, so the doubling goes on to where
+    the whole budget fails after being met (it used to stop at H = 1: "no value")."""
+    design = Design(parse_file("specs/resnet18.yaml"))
+    c = (Constraint("layer4.H", ">=", Fraction(7), "layer4.H >= 7", LOC),
+         Constraint("macs", "<=", Fraction(2 * 10**9), "macs <= 2G", LOC))
+    r = solve(Probe(design, ("H", "W"), ("macs", "layer4.H"), MemoryOptions()), c)
+    assert r.answer.values == (224, 224) and r.beyond.values == (225, 225)
+    assert r.beyond_fails == c[1:]

@@ -34,7 +34,7 @@ ZERO = num.Integer(0)
 
 def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
             convention: str = DEFAULT, lenient: bool = False,
-            cache: dict | None = None) -> Analysis:
+            cache: dict | None = None, decide=None) -> Analysis:
     """The graph at these symbol values (the graph carries the input, symbols and source).
 
     `lenient`: shape mismatches that depend on symbols are not errors — for code that
@@ -44,11 +44,12 @@ def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
     a pure function of its node — immutable, compared by value — its inputs' shapes and
     fields, and the bindings; after a one-character edit almost every layer is a hit."""
     bindings = dict(bindings or {})
+    cache = None if decide is not None else cache
     conv = CONVENTIONS[convention]
     subs = substitutions(graph.symbols, bindings)
     dims = tuple(d.xreplace(subs) for d in graph.input)
     x0 = Shape(dims[0], dims[1:])
-    walk = _Walk(graph, subs, conv.flops_per_mac, lenient)
+    walk = _Walk(graph, subs, conv.flops_per_mac, lenient, decide)
     if cache is not None and len(cache) > 50_000:
         cache.clear()  # bounded: a long session never grows without limit
     rows = tuple(walk.cached_row(node, cache) for node in graph.nodes)
@@ -81,9 +82,10 @@ def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
 class _Walk:
     """The state of one pass over the graph: shapes and receptive fields so far."""
 
-    def __init__(self, graph: Graph, subs: dict, flops_per_mac: int, lenient: bool = False):
+    def __init__(self, graph: Graph, subs: dict, flops_per_mac: int, lenient: bool = False,
+                 decide=None):
         self.graph, self.subs, self.fpm = graph, subs, flops_per_mac
-        self.lenient = lenient
+        self.lenient, self.decide = lenient, decide
         self.subs_key = tuple(sorted(subs.items(), key=str))
         dims = tuple(d.xreplace(subs) for d in graph.input)
         self.shapes: dict[str, Shape | None] = {INPUT: Shape(dims[0], dims[1:])}
@@ -197,7 +199,7 @@ class _Walk:
 
     def _ctx(self, node: Node) -> Ctx:
         return Ctx(node.name, node.loc, tuple(node.arg_locs), tuple(node.inputs),
-                   lenient=self.lenient)
+                   lenient=self.lenient, decide=self.decide)
 
     def _unseen_maps(self, node: Node, kind, args: dict):
         """How a layer that is not inferred because an earlier volume vanished maps each

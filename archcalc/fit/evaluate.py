@@ -6,8 +6,8 @@ its tree once into nested Python closures over ints and `Fraction`s, so evaluati
 point costs a few microseconds per node instead of sympy's `subs` (milliseconds), and the
 value is exactly the one `subs` gives: `math.floor` of a Fraction is exact, and nothing is
 ever a float (lambdify's "math" printer writes 1/32 as a float). A node this module does
-not know (a spec function such as `make_divisible`) is evaluated by sympy at the point —
-exact, only slower.
+not know (`log`) is evaluated by sympy at the point — exact, only slower; `round` and
+`make_divisible` (spec/functions.py) are evaluated by their own exact rules.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 import sympy as sp
+
+from ..num import Num
+from ..spec import functions
 
 Number = int | Fraction
 Fn = Callable[[Sequence[int]], Number]
@@ -68,12 +71,21 @@ def _compile(e: sp.Basic, index: dict, symbols: tuple) -> Fn:
             return lambda v, fn=fn: fn(*(f(v) for f in args))
     if isinstance(e, sp.Mod) and len(args) == 2:
         return lambda v: args[0](v) % args[1](v)
+    if isinstance(e, functions.MakeDivisible):  # torchvision's rule, as the analysis has it
+        return lambda v: _rational(functions.make_divisible(*(Num(f(v)) for f in args)))
+    if isinstance(e, functions.RoundHalfEven) and len(args) == 1:
+        return lambda v: round(Fraction(args[0](v)))  # Python's round: half to even
     return _by_sympy(e, symbols)
+
+
+def _rational(x) -> Number:
+    return number(Fraction(x))
 
 
 def _by_sympy(e: sp.Basic, symbols: tuple) -> Fn:
     def f(v):
-        x = e.xreplace(dict(zip(symbols, map(sp.Integer, v))))
+        x = e.xreplace({s: sp.Rational(Fraction(a).numerator, Fraction(a).denominator)
+                        for s, a in zip(symbols, v)})
         if not x.is_Rational:
             raise ValueError(f"{e} is not a rational number at {tuple(v)}")
         return Fraction(int(x.p), int(x.q))

@@ -28,6 +28,7 @@ from ..errors import Diagnostic, SpecError, clip
 from ..spec.scalars import Real
 from .evaluate import Number, compile_many, number
 from .figures import MemoryOptions, figure_exprs
+from .structures import Structure, Structures
 
 BATCH = "batch"
 
@@ -45,32 +46,51 @@ class Probe:
                  memory: MemoryOptions):
         self.design, self.symbols, self.names, self.memory = design, symbols, names, memory
         self._exact: dict[tuple[int, ...], Point] = {}
-        self.note = ""
+        self._note = ""
         if symbols == (BATCH,) and design.spec.symbol_decl(BATCH) is None:
             self.mode = "batch"
             self._batch_formulas()
             return
-        try:
-            free = design.rebind(free=symbols)
-            a = free.analysis
-            exprs = figure_exprs(a, names, memory)
-        except SpecError as exc:
-            self._points(exc.diagnostics[0].message)
-            return
-        unknown = {str(s) for e in exprs.values() for s in e.free_symbols} - set(symbols)
-        if not a.ok or unknown:
-            why = next((d.message for d in a.findings if d.severity == "error"), "") or \
-                f"the figures also depend on {', '.join(sorted(unknown))}"
-            self._points(why)
-            return
-        syms = _the_symbols(exprs, symbols)
         self.mode = "formula"
-        self._compile(exprs, syms)
-        self._sets = {v.symbol: v for v in a.valid_inputs if not v.reason}
+        try:
+            self._structures = Structures(design, symbols)
+            first = self._structures.find(self._representative())
+            why = self._formulas(first) if first is not None else "no structure"
+        except SpecError as exc:
+            why = exc.diagnostics[0].message
+        if why:
+            self._points(why)
+
+    def _representative(self) -> tuple:
+        """The value the first structure is made at: the design's own (a default)."""
+        v = self.design.values.get(self.symbols[0])
+        if v is None:
+            decl = self.design.spec.symbol_decl(self.symbols[0])
+            v = decl.min if decl is not None and decl.min is not None else 1
+        return _exact((Decimal(str(v)) if isinstance(v, Real) else v,) * len(self.symbols))
+
+    def _formulas(self, st: Structure) -> str:
+        """Compile a structure's formulas (kept on it); why they cannot be had, or ''."""
+        if "run" in st.memo:
+            return st.memo["why"]
+        a, why, run, sets = st.analysis, st.problem, None, {}
+        if a is not None:
+            exprs = figure_exprs(a, self.names, self.memory)
+            unknown = {str(x) for e in exprs.values() for x in e.free_symbols} - \
+                set(self.symbols)
+            why = next((d.message for d in a.findings if d.severity == "error"), "") or \
+                (f"the figures also depend on {', '.join(sorted(unknown))}" if unknown else "")
+            if not why:
+                names = tuple(exprs)
+                fn = compile_many(tuple(exprs.values()), self._structures.symbols)
+                run = (names, fn)
+                sets = {v.symbol: v for v in a.valid_inputs if not v.reason}
+        st.memo.update(run=run, why=why, sets=sets)
+        return why
 
     def _points(self, why: str) -> None:
         self.mode = "points"
-        self.note = (f"{', '.join(self.symbols)} changes the graph or cannot be left free "
+        self._note = (f"{', '.join(self.symbols)} changes the graph or cannot be left free "
                      f"({clip(why, 160)}): the spec is expanded and analysed at each point "
                      "(cached)")
 
@@ -83,35 +103,57 @@ class Probe:
                                                         self.memory.optimizer))
         # affine: f(b) = f(1) + (f(2) − f(1))·(b − 1)
         self._compile({n: e + (two[n] - e) * (b - 1) for n, e in exprs.items()}, (b,))
-        self._sets = {}
-        self.note = ("params, macs, flops and activations are per sample; memory and "
+        self._note = ("params, macs, flops and activations are per sample; memory and "
                      "train_memory at the batch")
 
     def _compile(self, exprs: dict, syms: tuple) -> None:
-        self._names = tuple(exprs)
-        self._run = compile_many(tuple(exprs.values()), syms)
+        self._batch = (tuple(exprs), compile_many(tuple(exprs.values()), syms))
 
     # -- points -------------------------------------------------------------------------
     def at(self, values: tuple[int, ...]) -> Point:
         """The figures at `values`: from the formulas where there are, else `exact`."""
         if self.mode == "points":
             return self.exact(values)
-        figures = dict(zip(self._names, map(number, self._run(_exact(values)))))
+        exact = _exact(values)
         if self.mode == "batch":
-            return Point(values, figures)
-        valid: bool | None = True
-        for s, v in zip(self.symbols, _exact(values)):
+            names, run = self._batch
+            return Point(values, dict(zip(names, map(number, run(exact)))))
+        for s, v in zip(self.symbols, exact):
             decl = self.design.spec.symbol_decl(s)
             problem = decl.violation(v) if decl else None
             if problem:
-                return Point(values, figures, False, problem)
-            if s in self._sets:
-                if not self._sets[s].contains(v):
+                return Point(values, {}, False, problem)
+        st = self._structures.find(exact)
+        if st is None or self._formulas(st):
+            return self.exact(values)  # a structure without formulas: analysed in full
+        names, run = st.memo["run"]
+        figures = dict(zip(names, map(number, run(exact))))
+        valid: bool | None = True
+        for s, v in zip(self.symbols, exact):
+            sets = st.memo["sets"]
+            if s in sets:
+                if not sets[s].contains(v):
                     return Point(values, figures, False,
-                                 f"{s} = {v} does not fit every layer ({self._sets[s].text})")
+                                 f"{s} = {v} does not fit every layer ({sets[s].text})")
             else:
                 valid = None
         return Point(values, figures, valid)
+
+    @property
+    def note(self) -> str:
+        """What the answer says of how the figures were had."""
+        n = self.structures
+        if n > 1:
+            return (f"{', '.join(self.symbols)} changes the structure (where a shortcut is): "
+                    f"the values searched take {n} structures, each analysed once with "
+                    f"{', '.join(self.symbols)} left free and its formulas evaluated at "
+                    "each of its values")
+        return self._note
+
+    @property
+    def structures(self) -> int:
+        """The structures the values searched take (formula mode; 1 for most symbols)."""
+        return self._structures.count if self.mode == "formula" else 0
 
     def exact(self, values: tuple[int, ...]) -> Point:
         """The figures of a full analysis (or memory estimate) at `values`, cached."""
@@ -121,6 +163,7 @@ class Probe:
 
     @property
     def analyses(self) -> int:
+        """Full analyses at a value (symbolic ones, one a structure, not counted)."""
         return len(self._exact)
 
     def _analyse(self, values: tuple[int, ...]) -> Point:
@@ -129,7 +172,7 @@ class Probe:
             m = estimate(self.design.analysis, *vars(opts).values())
             figures = figure_exprs(self.design.analysis, self.names, opts)
             figures.update({"memory": m.activations, "train_memory": m.training})
-            return Point(values, {n: _int(figures[n]) for n in self._names})
+            return Point(values, {n: _int(figures[n]) for n in self._batch[0]})
         try:
             d = self.design.rebind(dict(zip(self.symbols, map(_binding, values))))
             a = d.analysis
@@ -151,13 +194,6 @@ def _exact(values: tuple) -> tuple:
 def _binding(value):
     """A value as a binding: a Decimal as the decimal text a spec or `--set` writes."""
     return Real(str(value)) if isinstance(value, Decimal) else value
-
-
-def _the_symbols(exprs: dict, names: tuple[str, ...]) -> tuple[sp.Symbol, ...]:
-    """The free symbols as the analysis made them (their assumptions may differ from a
-    plain `Symbol(name)`), in the order of `names`; a symbol no figure reads is a plain one."""
-    found = {str(s): s for e in exprs.values() for s in e.free_symbols}
-    return tuple(found.get(n, sp.Symbol(n)) for n in names)
 
 
 def _int(e) -> Number:

@@ -3,15 +3,18 @@
 The values searched are the symbol's own: whole numbers from its minimum (at least 1), in
 steps of its `multiple_of` — or, for a fraction symbol (a width multiplier), multiples of a
 decimal step (`--step`, 0.01 by default: PyTorch users write multipliers to two places) —
-to an upper end that is, in order, the range stated on the
-command line, the symbol's `max`, or the first power-of-two multiple of the start at which
-the budget fails (for `--max`; where it is first met, for `--min`), at most `MAX_POINTS`
-values on. Every value of that range is evaluated — so a figure that is not monotone in
-the symbol (a size that jumps where a stride stops dividing it) cannot hide an answer
-inside it — and the answer is the best value that fits every layer and meets every
-clause. It is then checked by a full analysis at it and at the next valid value beyond it,
-and the result says why that one fails. A figure that is not monotone over the range is
-named: a larger value beyond the range may meet the budget again.
+to an upper end that is, in order, the range stated on the command line, the symbol's
+`max`, or the first power-of-two multiple of the start at which the budget fails (for
+`--max`, once it has been met or where a budget from above fails; for `--min`, where it
+is first met), at most `MAX_POINTS` values on. The range is walked from its best end (the
+top for `--max`) value by value — so a figure that is not monotone in the symbol (a size
+that jumps where a stride stops dividing it) cannot hide an answer — and the first value
+that fits every layer and meets every clause, confirmed by a full analysis (whose figures
+must be the formulas'), is the answer: every value past it was evaluated and fails. The
+next valid value beyond it is analysed in full too, and the result says why it fails.
+With no answer every value of the range has been evaluated, and the clause that fails
+where the budget comes nearest is named. A figure that is not monotone over the values
+evaluated is named: a value beyond the range may meet the budget again.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class FitResult:
     analyses: int = 0
     mode: str = "formula"
     note: str = ""
+    structures: int = 0                 # formula mode: the structures the values took
 
 
 def failing(c: tuple[Constraint, ...], p: Point) -> tuple[Constraint, ...]:
@@ -71,25 +75,31 @@ def solve(probe: Probe, constraints: tuple[Constraint, ...], maximize: bool = Tr
     else:
         high, how = _doubling(probe, constraints, maximize, low, step, limit, decl.max, decl)
     values = range(low, high + 1, step)
-    points = [probe.at(decl.at(probe, v)) for v in values]
-    ok = [p for p in points if p.valid is not False and not failing(constraints, p)]
-    if not maximize:
-        ok.reverse()
-    answer = None
-    while ok and probe.analyses < MAX_ANALYSES:  # confirm the best candidates, best first
-        cand = ok.pop()
+    points, answer = [], None
+    # From the best end: the first value that meets the budget and that a full analysis
+    # confirms is the answer, every value past it having been evaluated and failed.
+    for v in (reversed(values) if maximize else values):
+        cand = probe.at(decl.at(probe, v))
+        points.append(cand)
+        if cand.valid is False or failing(constraints, cand):
+            continue
+        if probe.analyses >= MAX_ANALYSES:
+            break
         exact = probe.exact(cand.values) if cand.valid is None or probe.mode != "points" \
             else cand
         if exact.valid is False:
             continue
-        if failing(constraints, exact):
-            raise _disagree(symbol, cand, exact)
+        if failing(constraints, exact) or any(
+                exact.figures.get(n, x) != x for n, x in cand.figures.items()):
+            raise disagree(symbol, cand, exact)
         answer = exact
         break
+    if maximize:
+        points.reverse()
     common = dict(symbol=symbol, maximize=maximize, lo=decl.value(low), hi=decl.value(high),
                   how=how,
                   not_monotone=_not_monotone(points, constraints), evaluated=len(points),
-                  mode=probe.mode, note=probe.note)
+                  mode=probe.mode, note=probe.note, structures=probe.structures)
     if answer is None:
         closest, fails = _closest(points, constraints, maximize)
         return FitResult(answer=None, closest=closest, closest_fails=fails,
@@ -98,7 +108,7 @@ def solve(probe: Probe, constraints: tuple[Constraint, ...], maximize: bool = Tr
     beyond, note = _beyond(probe, k, step if maximize else -step, low, decl)
     fails = failing(constraints, beyond) if beyond else ()
     if beyond is not None and not fails and low <= decl.index(beyond.values[0], True) <= high:
-        raise _disagree(symbol, beyond, beyond)
+        raise disagree(symbol, beyond, beyond)
     return FitResult(answer=answer, beyond=beyond, beyond_fails=fails, beyond_note=note,
                      analyses=probe.analyses, **common)
 
@@ -140,13 +150,20 @@ class _Decl:
 
 
 def _doubling(probe, constraints, maximize, low, step, limit, top, decl) -> tuple[int, str]:
-    v = low
+    """The range's upper end: --min, the first doubling at which the budget is met; --max,
+    the first at which it fails after one at which it was met, or where a budget from
+    above (`<=`, `<`) fails — a budget from below (`layer4.H >= 7`) is not met by small
+    values, and the largest that meets it lies further on."""
+    v, seen = low, False
     while True:
         if top is not None and v >= top:
             return top - (top - low) % step, "the symbol's maximum"
         p = probe.at(decl.at(probe, v))
-        met = p.valid is not False and not failing(constraints, p)
-        if p.valid is not False and met != maximize:
+        fails = failing(constraints, p) if p.valid is not False else ()
+        met = p.valid is not False and not fails
+        seen = seen or met
+        if p.valid is not False and met != maximize and (
+                not maximize or seen or all(c.upper for c in fails)):
             return v, "the first doubling at which the budget " + \
                 ("fails" if maximize else "is met")
         nxt = -(-(2 * v) // step) * step
@@ -198,7 +215,7 @@ def _too_many(symbol, low, high, limit) -> SpecError:
                                 ("state a smaller range with --range LO..HI",), code="range"))
 
 
-def _disagree(symbol, formula: Point, exact: Point) -> SpecError:
+def disagree(symbol, formula: Point, exact: Point) -> SpecError:
     # The formulas and the analysis are one arithmetic; this is a bug, said as one.
     return SpecError(Diagnostic("error", f"internal: the formulas and a full analysis disagree "
                                 f"at {symbol} = {formula.values[0]} ({formula.figures} vs "

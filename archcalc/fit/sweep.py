@@ -2,11 +2,13 @@
 
 `SYMBOL=START..STOP[:STEP]` names a range (both ends included). The figures come from the
 formulas of one analysis with the symbols left free (`probe.py`), so a sweep of 1,000
-values costs about one analysis; where a symbol changes the graph (a depth that sets
+input sizes costs about one analysis; a width that moves shortcuts costs one analysis per
+structure (`structures.py`); where a symbol changes the graph (a depth that sets
 `repeat:`), every value is analysed anew and the result says so. Each row says whether
-the value fits every layer (yes/no, or None where only a full analysis could tell: a
-symbol other than an input size, in the formula mode) and, given a budget, whether it is
-met.
+the value fits every layer: for an input size from the analysis' valid-input set; for
+another symbol (a width) only a full analysis can tell, made for each value where there
+are at most `MAX_ANALYSES` of them (its figures must be the formulas'), else "?". Given a
+budget, each row says whether it is met.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from decimal import Decimal
 from ..errors import Diagnostic, SpecError, clip
 from .constraints import Constraint
 from .probe import Point, Probe
-from .solve import MAX_ANALYSES, MAX_POINTS, failing
+from .solve import MAX_ANALYSES, MAX_POINTS, disagree, failing
 
 _NUM = r"(\d{1,19}(?:\.\d{1,12})?)"  # a whole number, or a decimal (a width multiplier)
 RANGE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*" + _NUM + r"\s*\.\.\s*" + _NUM +
@@ -92,11 +94,30 @@ def sweep(probe: Probe, axes: tuple[Axis, ...], constraints: tuple[Constraint, .
                                    + ("when each needs its own analysis" if probe.mode == "points"
                                       else ""), None, ("a larger STEP or a smaller range",),
                                    code="range"))
+    points = [probe.at(tuple(values)) for values in itertools.product(*(a.values for a in axes))]
+    unknown = [i for i, p in enumerate(points) if p.valid is None]
+    note = probe.note
+    if len(unknown) <= MAX_ANALYSES:  # whether a width fits every layer: a full analysis
+        for i in unknown:
+            points[i] = _confirmed(probe, points[i])
+    else:
+        note = (note + "; " if note else "") + (
+            f"valid '?': {len(unknown):,} values would each need a full analysis to tell "
+            f"(at most {MAX_ANALYSES} are made)")
     rows = []
-    for values in itertools.product(*(a.values for a in axes)):
-        p = probe.at(tuple(values))
+    for p in points:
         meets = None
         if constraints:
             meets = p.valid is not False and not failing(constraints, p)
         rows.append(SweepRow(p, meets))
-    return Sweep(axes, probe.names, tuple(rows), constraints, probe.mode, probe.note)
+    return Sweep(axes, probe.names, tuple(rows), constraints, probe.mode, note)
+
+
+def _confirmed(probe: Probe, p: Point) -> Point:
+    """The point with its validity from a full analysis, which must give its figures."""
+    exact = probe.exact(p.values)
+    if exact.valid is False:
+        return Point(p.values, p.figures, False, exact.problem)
+    if exact.figures != {n: v for n, v in p.figures.items() if n in exact.figures}:
+        raise disagree(", ".join(probe.symbols), p, exact)
+    return exact

@@ -14,7 +14,7 @@ backward). Instances are frozen and compare by value, so equal layers share resu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 from .. import num
 from ..errors import Diagnostic, SourceLoc
@@ -114,6 +114,11 @@ class Ctx:
     target: Shape | None = None   # a shortcut's residual body's output shape
     ref_stride: tuple | None = None  # and the product of the strides along it
     lenient: bool = False  # symbolic mismatches are not errors (generic block code)
+    # `archcalc fit`'s structures (fit/structures.py): given differences that depend on a
+    # symbol left free, whether they all vanish at the value in question — so that a
+    # choice of structure (is a shortcut there?) is made as at that value. None: no one
+    # to ask (a symbolic check): the layer keeps its own rule.
+    decide: Callable[[tuple], bool] | None = None
 
     def at(self, param: str) -> SourceLoc | None:
         return dict(self.arg_locs).get(param, self.loc)

@@ -32,11 +32,11 @@ def _figures(p, names) -> str:
 
 def _why(fails: tuple, p) -> str:
     return "; ".join(f"{c.figure} = {figure_text(c.figure, p.figures[c.figure])}, not "
-                     f"{c.op} {_bound(c)}" if c.figure in p.figures else
+                     f"{c.op} {bound_text(c)}" if c.figure in p.figures else
                      f"{c.figure} is not defined there" for c in fails)
 
 
-def _bound(c) -> str:
+def bound_text(c) -> str:
     b = c.bound
     return f"{b.numerator:,}" if b.denominator == 1 else f"{float(b):g}"
 
@@ -73,12 +73,14 @@ def render_fit(r, constraints: tuple, name: str,
                            "widen --range to search further")
         elif r.beyond_note:
             out.append(f"  {r.beyond_note}")
-    out.append(f"  searched {s} = {r.lo}..{r.hi}, every value (upper end: {r.how}); "
+    past = ("down to the answer" if r.maximize else "up to the answer") \
+        if r.answer is not None else "every value"
+    out.append(f"  searched {s} = {r.lo}..{r.hi}, {past} (upper end: {r.how}); "
                f"{r.evaluated:,} value{'s' if r.evaluated != 1 else ''} {'analysed' if r.mode == 'points' else 'from the formulas'}"
                f", {r.analyses} full {'analysis' if r.analyses == 1 else 'analyses'} to check")
     if r.not_monotone:
-        out.append(f"  not monotone in {s}: {', '.join(r.not_monotone)} — the whole range was "
-                   "searched; values past it may meet the budget again")
+        out.append(f"  not monotone in {s}: {', '.join(r.not_monotone)} — every value past the "
+                   "answer was evaluated; values past the range may meet the budget again")
     if r.note:
         out.append(f"  note: {r.note}")
     return "\n".join(out) + "\n"
