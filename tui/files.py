@@ -30,8 +30,11 @@ class SpecFileApp(App):
         return self.query_one("#editor", TextArea).text
 
     def say(self, message: str, severity: str = "information") -> None:
-        """Every notification goes through here: shown as it is, never as markup."""
-        self.notify(message, severity=severity, markup=False)
+        """Every notification goes through here: shown as it is, never as markup. A
+        warning or an error stays three times as long as news: it often names a path to
+        read (where a recovery copy was moved) and asks something of the user."""
+        timeout = self.NOTIFICATION_TIMEOUT * (1 if severity == "information" else 3)
+        self.notify(message, severity=severity, markup=False, timeout=timeout)
 
     def update_title(self) -> None:
         dirty = " ●" if self.session.dirty(self.text) else ""
