@@ -187,13 +187,34 @@ def _emit(result, fmt: str, explain: bool, memory=None, view: dict | None = None
 
         click.echo(render_csv(result, explain, keys=view["keys"]), nl=False)
     else:
-        from rich.console import Console
-
-        from ..render.table import PIPED_WIDTH, render_table
+        from ..render.table import PIPED_WIDTH, render_table, write_plain_table
 
         tty = sys.stdout.isatty()
+        if not tty and _rich_would_not_colour():
+            write_plain_table(result, sys.stdout, explain, memory, keys=view["keys"],
+                              depth=view["depth"],
+                              width=view["width"] or _piped_width() or PIPED_WIDTH)
+            return
+        from rich.console import Console
+
         console = Console(no_color=not tty or "NO_COLOR" in os.environ, highlight=False,
                           markup=False)
         width = view["width"] or (console.width if tty else _piped_width() or PIPED_WIDTH)
         render_table(result, console, explain, memory, keys=view["keys"],
                      depth=view["depth"], width=width)
+
+
+def _rich_would_not_colour() -> bool:
+    """For a stdout that is not a terminal: would rich's Console find no colour system
+    there, so that the table is plain text and rich's console (~40 ms to import) need not
+    load? Its rules (rich.console.Console.is_terminal, _detect_color_system): TTY_COMPATIBLE=1
+    or a non-empty FORCE_COLOR make it a terminal (unless TTY_COMPATIBLE=0), and Jupyter
+    (IPython's get_ipython among the builtins) colours; otherwise not a tty is plain."""
+    import builtins
+
+    env = os.environ
+    if hasattr(builtins, "get_ipython"):
+        return False  # let rich decide, as it always has
+    if env.get("TTY_COMPATIBLE", "") == "0":
+        return True
+    return env.get("TTY_COMPATIBLE", "") != "1" and not env.get("FORCE_COLOR")
