@@ -11,8 +11,6 @@ width), `--depth N` hides rows nested deeper than N. Under the table: what the m
 
 from __future__ import annotations
 
-import textwrap
-
 from ..analysis.result import Analysis
 from ..errors import terminal_safe
 from ..notation import shape_text
@@ -148,4 +146,6 @@ def _notes(headers, keys, keep, widths, marks, width, depth, deepest) -> list[st
 def _wrap(line: str, width: int) -> list[str]:
     if len(line) <= width:
         return [line]
+    import textwrap  # a long line only: a plain check need not load it
+
     return textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""]
