@@ -10,7 +10,6 @@ pipeline may use it without an import cycle.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 # difflib's ratio: 2·matches / (len(a) + len(b)). 0.6 is difflib's default, and every
@@ -28,6 +27,8 @@ def close_matches(word: object, options: Iterable[str], n: int = 1) -> list[str]
     word = str(word)
     if len(word) > MAX_WORD:
         return []
+    import difflib  # here, not at the top: only a misspelt name pays its ~2 ms import
+
     return difflib.get_close_matches(word, list(options), n=n, cutoff=CUTOFF)
 
 

@@ -165,6 +165,29 @@ def test_no_color_in_a_terminal(tmp_path):
     assert not colour.search(run({"TERM": "xterm-256color", "COLUMNS": "200", "NO_COLOR": "1"}))
 
 
+def test_a_piped_table_is_coloured_only_where_rich_would_colour_it():
+    """Piped, the table is plain text written without rich's console; FORCE_COLOR or
+    TTY_COMPATIBLE=1 make rich treat the pipe as a terminal, and the table then comes
+    through rich with its styles, as it always did (TTY_COMPATIBLE=0 overrides both)."""
+    import os
+
+    def table(**extra):
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR")}
+        out = subprocess.run([sys.executable, "-m", "archcalc", "check", "lenet5"],
+                             capture_output=True, text=True, env={**env, **extra})
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    plain = table()
+    assert "\x1b[" not in plain and plain.splitlines()[1].startswith("=====")
+    for extra in ({"FORCE_COLOR": "1"}, {"TTY_COMPATIBLE": "1"}):
+        drawn = table(**extra)
+        assert "\x1b[1m" in drawn and "━━━━━" in drawn  # bold header, a terminal's rules
+    assert table(FORCE_COLOR="") == plain
+    assert table(TTY_COMPATIBLE="0", FORCE_COLOR="1") == plain
+
+
 def test_python_dash_m():
     out = subprocess.run([sys.executable, "-m", "archcalc", "check", "lenet5"],
                          capture_output=True, text=True)

@@ -1,8 +1,10 @@
-"""`archcalc check` loads rich, PyYAML and click — never torch or textual, and sympy only
-when something is symbolic (archcalc/num.py)."""
+"""`archcalc check` loads PyYAML and click (rich's console only to colour a terminal) —
+never torch or textual, nor the other commands' modules, and sympy only when something is
+symbolic (archcalc/num.py)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -70,3 +72,32 @@ def test_a_check_at_the_defaults_never_imports_sympy():
 
 def test_a_formula_imports_sympy():
     assert sympy_loaded(str(SPECS / "alexnet.yaml"), "--symbolic")
+
+
+LEAN_PROBE = """
+import sys
+from archcalc.cli import main
+try:
+    main({args!r})
+except SystemExit as exc:
+    assert exc.code == 0, exc.code
+print("LOADED:", sorted(m for m in {watch!r} if m in sys.modules), file=sys.stderr)
+"""
+# What `check` of a valid spec, piped, has no use for: the other commands' modules, rich's
+# console (the piped table is plain text), and the standard library's difflib (names
+# are suggested only for a misspelt one).
+NOT_FOR_CHECK = ("archcalc.cli.publish", "archcalc.cli.train", "archcalc.cli.explore",
+                 "archcalc.fitcli", "archcalc.importers.torch_import",
+                 "archcalc.importers.onnx_import", "archcalc.reference", "rich.console",
+                 "rich.table", "difflib", "subprocess")
+
+
+def test_a_piped_check_loads_neither_the_other_commands_nor_richs_console():
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    for fmt in ("table", "json"):
+        code = LEAN_PROBE.format(args=["check", str(SPECS / "vgg16.yaml"), "--format", fmt],
+                                 watch=NOT_FOR_CHECK)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=env)
+        assert out.returncode == 0, out.stderr
+        assert out.stderr.strip().splitlines()[-1] == "LOADED: []", fmt

@@ -8,8 +8,6 @@ rich style strings; a console that does not colour (piped, NO_COLOR) shows the t
 
 from __future__ import annotations
 
-from rich.text import Text
-
 from ..errors import Diagnostic, terminal_safe
 
 # A layer's status (error, warning, skipped) or a diagnostic's severity (error, warning,
@@ -29,11 +27,14 @@ def row_style(status: str, header: bool = False) -> str:
     return status_style(status) or (HEADER if header else "")
 
 
-def diagnostic_text(diag: Diagnostic, text: str) -> Text:
-    """`text`, the diagnostic as `format_diagnostic` wrote it, with its severity coloured.
+def diagnostic_text(diag: Diagnostic, text: str):
+    """`text`, the diagnostic as `format_diagnostic` wrote it, as a rich `Text` with its
+    severity coloured (rich is loaded here, for a terminal, not by the style names above).
 
     The severity follows the position (`file:line:col: `), which terminal_safe may have
     lengthened: measured the same way, it is found whatever the file name holds."""
+    from rich.text import Text
+
     start = len(terminal_safe(f"{diag.loc}: ")) if diag.loc else 0
     out = Text(text)
     out.stylize(status_style(diag.severity), start, start + len(diag.severity) + 1)

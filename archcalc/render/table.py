@@ -11,11 +11,6 @@ width), `--depth N` hides rows nested deeper than N. Under the table: what the m
 
 from __future__ import annotations
 
-import textwrap
-
-from rich.console import COLOR_SYSTEMS, Console
-from rich.style import Style
-
 from ..analysis.result import Analysis
 from ..errors import terminal_safe
 from ..notation import shape_text
@@ -41,17 +36,20 @@ PIPED_WIDTH = 100  # columns when stdout is not a terminal and COLUMNS is not se
 RULES = {True: ("=", "-"), False: ("━", "─")}
 
 
-def render_table(a: Analysis, console: Console, explain: bool = False, memory=None,
+def render_table(a: Analysis, console, explain: bool = False, memory=None,
                  collapse: bool = False, keys: list[str] | None = None,
                  depth: int | None = None, width: int | None = None) -> None:
-    """Print the report on `console`: plain text where it has no colour system (not a
-    terminal), else through rich with styles. `keys`: the columns `--columns` chose."""
+    """Print the report on `console` (a rich Console): plain text where it has no colour
+    system (not a terminal), else with styles. `keys`: the columns `--columns` chose."""
     plain = console.color_system is None
     lines = table_lines(a, explain, memory, collapse, keys, depth,
                         width or (console.width if console.is_terminal else PIPED_WIDTH), plain)
     if not plain:  # each line in its style's escape codes, as rich writes that style
+        from rich.console import COLOR_SYSTEMS
+        from rich.style import Style
+
         system = COLOR_SYSTEMS[console.color_system]
-        styles: dict[str, Style] = {}
+        styles: dict = {}
         for k, (text, name) in enumerate(lines):
             if name and text:
                 style = styles.get(name)
@@ -60,8 +58,20 @@ def render_table(a: Analysis, console: Console, explain: bool = False, memory=No
                     if console.no_color:  # NO_COLOR: emphasis without colour
                         style = styles[name] = style.without_color
                 lines[k] = (style.render(text, color_system=system), name)
-    console.file.write("".join(text + "\n" for text, _ in lines))
-    console.file.flush()
+    _write(console.file, lines)
+
+
+def write_plain_table(a: Analysis, file, explain: bool = False, memory=None,
+                      keys: list[str] | None = None, depth: int | None = None,
+                      width: int = PIPED_WIDTH) -> None:
+    """The report as plain text on `file`, as `render_table` draws it for a console without
+    colour — without loading rich's console (~40 ms of a piped `check`'s start)."""
+    _write(file, table_lines(a, explain, memory, False, keys, depth, width, True))
+
+
+def _write(file, lines: list[tuple[str, str]]) -> None:
+    file.write("".join(text + "\n" for text, _ in lines))
+    file.flush()
 
 
 def table_lines(a: Analysis, explain: bool = False, memory=None, collapse: bool = False,
@@ -134,4 +144,6 @@ def _notes(headers, keys, keep, widths, marks, width, depth, deepest) -> list[st
 def _wrap(line: str, width: int) -> list[str]:
     if len(line) <= width:
         return [line]
+    import textwrap  # a long line only: a plain check need not load it
+
     return textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""]
