@@ -501,12 +501,19 @@ def Add(*args):
         return reduce(operator.add, map(_coerce, args), ZERO)
     if kind == "sympy":
         return sympy().Add(*map(lift, args))  # at once: pairwise is quadratic
-    terms = []
+    # Nested sums flattened and their numbers folded into one term, as sympy's Add.flatten
+    # collects them: a record stays as short as sympy's sum (a 'same' conv's H + 2 − 3 + 1
+    # is H), not one term longer for every layer — which made deep specs quadratic.
+    terms, const = [], ZERO
     for a in args:
-        if isinstance(a, Lazy) and a.op == "Add":
-            terms.extend(a.args)
-        elif not (_coerce(a) is not None and a == 0):
-            terms.append(_norm(a))
+        for t in (a.args if isinstance(a, Lazy) and a.op == "Add" else (a,)):
+            c = _coerce(t)
+            if c is None:
+                terms.append(t)
+            else:
+                const = const + c
+    if const != 0 or not terms:
+        terms.append(const)
     return terms[0] if len(terms) == 1 else Lazy("Add", tuple(terms))
 
 
