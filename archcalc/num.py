@@ -201,6 +201,8 @@ class Num(Fraction):
         return _wrap(Fraction.__abs__(a))
 
     def __hash__(self):  # Fraction's: equal to the int's, and to sympy's Integer's
+        if self._denominator == 1:  # what Fraction's gives a whole number, without its pow
+            return hash(self._numerator)
         return Fraction.__hash__(self)
 
     def __eq__(a, b):
