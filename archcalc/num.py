@@ -595,15 +595,19 @@ class _Test(type):
         return cls._test(obj)
 
 
+def integral(x) -> bool:
+    """isinstance(x, Integer) — an integral Num or a sympy Integer — as a plain call, for
+    the loops that ask it of every layer (the metaclass's check is a second call)."""
+    if type(x) is Num:
+        return x._denominator == 1
+    return _is_sympy(x) and x.is_Integer
+
+
 class Integer(metaclass=_Test):
     def __new__(cls, v) -> Num:
         return _int(int(v))
 
-    @staticmethod
-    def _test(x) -> bool:
-        if type(x) is Num:
-            return x._denominator == 1
-        return _is_sympy(x) and x.is_Integer
+    _test = staticmethod(integral)
 
 
 class Rational(metaclass=_Test):
