@@ -201,6 +201,8 @@ class Num(Fraction):
         return _wrap(Fraction.__abs__(a))
 
     def __hash__(self):  # Fraction's: equal to the int's, and to sympy's Integer's
+        if self._denominator == 1:  # what Fraction's gives a whole number, without its pow
+            return hash(self._numerator)
         return Fraction.__hash__(self)
 
     def __eq__(a, b):
@@ -501,12 +503,19 @@ def Add(*args):
         return reduce(operator.add, map(_coerce, args), ZERO)
     if kind == "sympy":
         return sympy().Add(*map(lift, args))  # at once: pairwise is quadratic
-    terms = []
+    # Nested sums flattened and their numbers folded into one term, as sympy's Add.flatten
+    # collects them: a record stays as short as sympy's sum (a 'same' conv's H + 2 − 3 + 1
+    # is H), not one term longer for every layer — which made deep specs quadratic.
+    terms, const = [], ZERO
     for a in args:
-        if isinstance(a, Lazy) and a.op == "Add":
-            terms.extend(a.args)
-        elif not (_coerce(a) is not None and a == 0):
-            terms.append(_norm(a))
+        for t in (a.args if isinstance(a, Lazy) and a.op == "Add" else (a,)):
+            c = _coerce(t)
+            if c is None:
+                terms.append(t)
+            else:
+                const = const + c
+    if const != 0 or not terms:
+        terms.append(const)
     return terms[0] if len(terms) == 1 else Lazy("Add", tuple(terms))
 
 
@@ -586,15 +595,19 @@ class _Test(type):
         return cls._test(obj)
 
 
+def integral(x) -> bool:
+    """isinstance(x, Integer) — an integral Num or a sympy Integer — as a plain call, for
+    the loops that ask it of every layer (the metaclass's check is a second call)."""
+    if type(x) is Num:
+        return x._denominator == 1
+    return _is_sympy(x) and x.is_Integer
+
+
 class Integer(metaclass=_Test):
     def __new__(cls, v) -> Num:
         return _int(int(v))
 
-    @staticmethod
-    def _test(x) -> bool:
-        if type(x) is Num:
-            return x._denominator == 1
-        return _is_sympy(x) and x.is_Integer
+    _test = staticmethod(integral)
 
 
 class Rational(metaclass=_Test):

@@ -23,7 +23,7 @@ sys.modules. So graph/expand.py importing archcalc.spec.model depends on archcal
 
 Two graphs must be acyclic: modules, and packages (a module's first two name parts:
 archcalc.spec, archcalc.graph, …, archcalc.errors, archcalc.cli, archcalc.tui,
-archcalc.reference). The core (spec, graph, layers, analysis, render, errors, suggest, formula, notation, num and
+archcalc.reference). The core (spec, graph, layers, analysis, render, errors, suggest, formula, notation, num, heap and
 the root __init__) imports only the standard library, the required dependencies and
 itself: never torch, textual, numpy, the TUI, the compiler or the CLI, not even lazily.
 
@@ -48,7 +48,7 @@ FOLDERS = {"archcalc": "archcalc", "archcalc.tui": "tui", "archcalc.reference": 
            "archcalc.specs": "specs"}
 CORE = {"archcalc", "archcalc.spec", "archcalc.graph", "archcalc.layers", "archcalc.analysis",
         "archcalc.render", "archcalc.errors", "archcalc.suggest", "archcalc.formula",
-        "archcalc.notation", "archcalc.num"}
+        "archcalc.notation", "archcalc.num", "archcalc.heap"}
 # pyproject's [project.dependencies], by import name: what the core may import from outside.
 REQUIRED = {"sympy": "sympy", "rich": "rich", "pyyaml": "yaml", "click": "click"}
 # Known cycles, each skipped only while it is exactly this set of modules; once one is gone

@@ -17,6 +17,7 @@ from typing import Mapping
 from .. import num
 from ..errors import Diagnostic, SourceLoc
 from ..graph import INPUT, Graph, Node
+from ..heap import collector_paused
 from ..layers import KINDS
 from ..layers.axismap import INPUT_FIELD
 from ..layers.base import Ctx, Shape
@@ -32,6 +33,7 @@ from .validset import valid_inputs
 ZERO = num.Integer(0)
 
 
+@collector_paused
 def analyze(graph: Graph, bindings: Mapping[str, int] | None = None, *,
             convention: str = DEFAULT, lenient: bool = False,
             cache: dict | None = None, decide=None) -> Analysis:

@@ -22,11 +22,11 @@ def sum_rows(rows) -> Totals:
 def _sum(terms: list):
     """Σ terms, expanded when symbolic. Plain ints add in Python (exactly: sympy Integers
     are ints), which a 100,000-layer network does ~10⁶ times."""
-    if len(terms) == 1 and isinstance(terms[0], num.Integer):
+    if len(terms) == 1 and num.integral(terms[0]):
         return terms[0]  # a group of one group (a repeat of one block): the same total
     total = 0
     for t in terms:
-        if not isinstance(t, num.Integer):
+        if not num.integral(t):
             value = num.Add(*terms)
             return value if value.is_number else num.expand(value)
         total += t.p
@@ -56,8 +56,8 @@ def summaries(graph: Graph, rows) -> tuple[GroupSummary, ...]:
             i -= 1
     sums = {path: [[getattr(r, f) for r in mine] for f in fields] if mine else
             [[], [], [], [], []] for path, mine in own.items()}
-    concrete = all(isinstance(t, num.Integer) for five in sums.values() for terms in five
-                   for t in terms)
+    integral = num.integral
+    concrete = all(integral(t) for five in sums.values() for terms in five for t in terms)
     if concrete:  # Python ints all the way up, sympy Integers at the end: equal values
         sums = {path: [sum(t.p for t in terms) for terms in five]
                 for path, five in sums.items()}

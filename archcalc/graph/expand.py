@@ -22,6 +22,7 @@ import dataclasses
 
 from .. import num
 from ..errors import SourceLoc, clip, error
+from ..heap import collector_paused
 from ..layers import KINDS
 from ..layers.base import LAYER
 from ..spec.items import MAX_REPEAT
@@ -158,10 +159,12 @@ class _Expander:
     def named_inputs(self, it: LayerDecl, scope: Scope) -> list:
         """The inputs an argument names (`upsample: {like: input}`), after the main one:
         resolved as `from:` names are, so the analysis passes their shapes to the kind."""
-        kind, where = KINDS[it.kind], dict(it.arg_locs)
+        names = _layer_params(it.kind)
+        if not names:
+            return []
+        where = dict(it.arg_locs)
         return [scope.input if value == INPUT else Ref(scope, value, where.get(p, it.loc), p)
-                for p, value in it.args
-                if value is not None and getattr(kind.param(p), "type", None) == LAYER]
+                for p, value in it.args if value is not None and p in names]
 
     def item(self, it: Item, scope: Scope, src: list, name: str | None = None):
         if isinstance(it, Repeat):
@@ -305,12 +308,26 @@ class _Expander:
                      tuple(outputs), tuple(self.groups))
 
 
+_LAYER_PARAMS: dict[type, frozenset[str]] = {}
+
+
+def _layer_params(name: str) -> frozenset[str]:
+    """The arguments of a kind that name a layer (`like:`), looked up once per kind."""
+    kind = KINDS[name]
+    names = _LAYER_PARAMS.get(kind)
+    if names is None:
+        names = _LAYER_PARAMS[kind] = frozenset(p.name for p in kind.params
+                                                if p.type == LAYER)
+    return names
+
+
 def _too_many_groups(loc: SourceLoc):
     return error(f"the spec expands to more than {MAX_GROUPS:,} block instances, repeats and "
                  "branches", loc, "each block instance and each repeat copy counts, empty or "
                  "not", code="too-large")
 
 
+@collector_paused
 def build_graph(spec: Spec, values: dict | None = None) -> Graph:
     """The graph of `spec`; `values` (symbol -> value; None: the spec's defaults) are read
     only by repeat counts that use symbols (`spec.symbolic_repeats`, ResNets' `repeat:

@@ -19,10 +19,16 @@ def topological(nodes: list[dict], by_name: dict) -> list[dict]:
     def after(n: dict) -> set:  # what it reads, and whose channels its `in` is
         return {i for i in n["inputs"] + n["refs"] + [e for _, e in n.get("channels", ())]
                 if i != INPUT}
-    waiting = {n["name"]: len(after(n)) for n in nodes}
+    reads = [after(n) for n in nodes]
+    # Where every layer reads only layers written before it (almost always), the written
+    # order is the one Kahn's walk below would give.
+    index = {n["name"]: n["index"] for n in nodes}
+    if all(index.get(i, n["index"]) < n["index"] for n, r in zip(nodes, reads) for i in r):
+        return list(nodes)
+    waiting = {n["name"]: len(r) for n, r in zip(nodes, reads)}
     users: dict[str, list[dict]] = {}
-    for n in nodes:
-        for i in after(n):
+    for n, r in zip(nodes, reads):
+        for i in r:
             users.setdefault(i, []).append(n)
     ready = [(n["index"], n["name"]) for n in nodes if waiting[n["name"]] == 0]
     heapq.heapify(ready)

@@ -320,4 +320,4 @@ def through(rf: RField, F, S, lo) -> RField:
 
 
 def _ints(*values) -> bool:
-    return all(isinstance(v, (int, num.Integer)) for v in values)
+    return all(num.integral(v) or isinstance(v, int) for v in values)

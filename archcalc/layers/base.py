@@ -191,10 +191,15 @@ class LayerKind:
 
     @classmethod
     def param(cls, name: str) -> Param | None:
-        for p in cls.params:
-            if p.name == name:
-                return p
-        return None
+        # a dict made once per kind (and again if its params change), the first of a name
+        by = cls.__dict__.get("_by_name")
+        if by is None or by[0] is not cls.params:
+            table: dict[str, Param] = {}
+            for p in cls.params:
+                table.setdefault(p.name, p)
+            by = (cls.params, table)
+            type.__setattr__(cls, "_by_name", by)
+        return by[1].get(name)
 
     @classmethod
     def make(cls, args: dict, ndim: int, rounding: str = "cover") -> LayerKind:

@@ -35,6 +35,14 @@ def integer(node: Node, what: str, resolve: Resolve, minimum: int) -> num.Expr:
         raise error(f"{what} must be a number, not a {'list' if isinstance(node, LSeq) else 'mapping'}",
                     node.loc, code="type")
     v = node.value
+    if type(v) is int:  # a whole number as written (most values): checked on the int
+        if abs(v) > bounds.MAX_VALUE:
+            raise error(f"{what}: {v} is out of range: {bounds.RANGE}", node.loc,
+                        code="range")
+        if v < minimum:
+            raise error(f"{what} must be {'positive' if minimum == 1 else f'at least {minimum}'}, "
+                        f"got {v}", node.loc, code="range")
+        return num.Integer(v)
     if isinstance(v, Trap):
         v = _named(v, resolve)  # `repeat: n`: YAML 1.1's `n` (no), or a symbol or argument
         if isinstance(v, Trap):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import num
 from ..errors import SourceText, clip, error, gather, raise_found
+from ..heap import collector_paused
 from ..layers import ALIASES, KINDS
 from ..suggest import did_you_mean
 from . import params as P
@@ -58,6 +59,7 @@ def parse_file(path: str | Path) -> Spec:
     return parse_text(read_spec(path), str(Path(path)))
 
 
+@collector_paused
 def parse_text(text: str, filename: str = "<string>") -> Spec:
     check_text(text, filename)
     root = load(text, filename)

@@ -90,7 +90,13 @@ def _loc(mark, filename: str) -> SourceLoc:
 def load(text: str, filename: str = "<string>") -> Node:
     """Parse `text` into located nodes; raise SpecError on malformed YAML."""
     try:
-        root = _Builder(filename).document(yaml.parse(text, Loader=_Loader))
+        # the parser's events pulled one by one (yaml.parse wraps the same calls in a
+        # generator that asks twice for each)
+        parser = _Loader(text)
+        try:
+            root = _Builder(filename).document(parser.get_event)
+        finally:
+            parser.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(mark, filename) if mark is not None else SourceLoc(filename, 1, 1)
@@ -117,11 +123,14 @@ class _Builder:
     def __init__(self, filename: str):
         self.filename = filename
         self.count = 0
+        # a plain scalar's text -> its value: a spec repeats a few (`out`, `kernel`, `3`)
+        # thousands of times, and each value is immutable (bounded: one per distinct text)
+        self.plain: dict[str, object] = {}
         # anchor -> (node, values, height, start mark); node None while it is being built
         self.anchors: dict[str, tuple] = {}
 
-    def document(self, events) -> Node | None:
-        self.next = iter(events).__next__
+    def document(self, next_event) -> Node | None:
+        self.next = next_event
         self.next()  # StreamStart
         event = self.next()  # DocumentStart or StreamEnd
         if isinstance(event, yaml.StreamEndEvent):
@@ -160,7 +169,11 @@ class _Builder:
             if event.style in ("'", '"', "|", ">"):
                 node, height = LScalar(event.value, loc, True), 0
             else:
-                node, height = LScalar(resolve_plain(event.value), loc), 0
+                text = event.value
+                value = self.plain.get(text, _UNSEEN)
+                if value is _UNSEEN:
+                    value = self.plain[text] = resolve_plain(text)
+                node, height = LScalar(value, loc), 0
         else:
             if event.tag not in (None, "!") and event.tag not in _STANDARD_TAGS:
                 raise error(f"YAML tag {event.tag} is not allowed in a spec", loc,
@@ -251,6 +264,7 @@ class _Builder:
 
 
 _MERGE = "tag:yaml.org,2002:merge"
+_UNSEEN = object()
 # The tags PyYAML's resolver gives untagged values; anything else was written by hand
 # (`!!python/object`, `!custom`) and has no place in a spec.
 _STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in
