@@ -44,8 +44,13 @@ class Scope:
     the others (true/false, names, pairs: graph/values.py)."""
 
     def __init__(self, path: str, parent: Scope | None, input_: object, subs: dict,
-                 groups: tuple[str, ...], whole: dict | None = None):
+                 groups: tuple[str, ...], whole: dict | None = None, module: str | None = None,
+                 module_loc: SourceLoc | None = None):
         self.path, self.parent, self.input = path, parent, input_
+        # Its module path (`path:` keys, relative to the scope around; else its names) and
+        # where the nearest `path:` that set it is written (None: none did).
+        self.module = path if module is None else module
+        self.module_loc = module_loc
         self.subs, self.groups = subs, groups
         self.whole = whole or {}
         self.locals: dict[str, object] = {}
@@ -55,12 +60,19 @@ class Scope:
     def full(self, local: str) -> str:
         return f"{self.path}.{local}" if self.path else local
 
+    def place(self, local: str, path=None) -> tuple[str, SourceLoc | None]:
+        """The module path of a child written `local` with `path` ((text, where) or None),
+        and where the nearest `path:` that placed it is written."""
+        seg, loc = (path[0], path[1]) if path is not None else (local, self.module_loc)
+        return (f"{self.module}.{seg}" if self.module else seg), loc
+
     def child(self, local: str, input_, subs=None, group: str | None = None,
-              whole: dict | None = None) -> Scope:
+              whole: dict | None = None, path=None) -> Scope:
         groups = self.groups + ((group,) if group else ())
         if subs is None:
             subs, whole = self.subs, self.whole
-        return Scope(self.full(local), self, input_, subs, groups, whole)
+        return Scope(self.full(local), self, input_, subs, groups, whole,
+                     *self.place(local, path))
 
 
 def label(item: Item) -> str:
