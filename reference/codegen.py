@@ -211,9 +211,11 @@ class Generator:
             child = units.children[k]
             when = self._identity_when(ctx.rows[child.name], ctx) \
                 if ctx.generic and isinstance(child, Node) else ()
-            members.append(Member(units.local(k), self.make(units, k, ctx), when))
+            members.append(Member(units.attr(k), self.make(units, k, ctx), when))
+        _check_members(members, tree)
         flags, when = use_res_flags(units, ctx.rows, ctx.input, lambda v: self.value(v, ctx),
-                                    {m.attr for m in members}) if ctx.generic else ((), {})
+                                    {m.attr.split(".")[0] for m in members}) \
+            if ctx.generic else ((), {})
         local_names = self.names.child({"self", HELD, IDENTITY})  # forward's variables
         args = {keys[o]: local_names.take(o.split(".")[0]) for o in outer}
         forward = lower(units.steps(outputs(units), when), outputs(units), local_names.take,
@@ -271,7 +273,11 @@ class Generator:
                                        "exported yet; put its layers in a block", g.loc,
                                        layer=key)
                 prev = k
-            named = tuple((inner.local(k), self.make(inner, k, ctx)) for k in inner.keys)
+            named = tuple((inner.attr(k), self.make(inner, k, ctx)) for k in inner.keys)
+            if any("." in attr for attr, _ in named):
+                raise CompileError("a branch's or shortcut's layer placed by a `path:` of "
+                                   "several segments cannot be exported yet; give each of its "
+                                   "layers a path of one segment", g.loc, layer=key)
             return Call("nn.Sequential", (Call("OrderedDict", (), named),))
         if g.role in ("residual", "parallel"):
             return Call(self.group_class(child, ctx))
@@ -372,6 +378,29 @@ class Generator:
 
     def _all(self) -> dict:
         return sympy_map(substitutions(self.spec.symbols, self.values))
+
+
+def _check_members(members: list[Member], tree: Tree) -> None:
+    """A class's members at distinct paths, none inside another: a `path:` may place a
+    layer inside a repeat's or a block's module, which build() allows (its containers are
+    plain) but one class's members cannot express."""
+    at = {m.attr for m in members}
+    if len(at) != len(members):
+        seen: set[str] = set()
+        twice = next(m.attr for m in members if m.attr in seen or seen.add(m.attr))
+        raise CompileError(f"two members of one class at module path {twice}; give them "
+                           "distinct `path:` keys", _loc(tree))
+    for a in at:
+        parts = a.split(".")
+        for i in range(1, len(parts)):
+            if ".".join(parts[:i]) in at:
+                raise CompileError(f"module path {a} is inside another member's "
+                                   f"({'.'.join(parts[:i])}); the generated source cannot "
+                                   "place it there", _loc(tree))
+
+
+def _loc(tree: Tree):
+    return tree.group.loc if tree.group is not None else None
 
 
 def _sets_a_repeat(spec: Spec, values, name: str) -> bool:
