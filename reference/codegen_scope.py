@@ -117,6 +117,7 @@ def _relative(module: str, base: str, child: Node | Tree) -> str:
         return module
     if module.startswith(base + "."):
         return module[len(base) + 1:]
-    # expansion places every child under its scope's module path: a bug if not
-    raise CompileError(f"module path {module} is outside its scope's {base}",
+    # a `path:` in a branch is relative to the scope around its parallel
+    raise CompileError(f"a `path:` places {module} outside its branch's module {base}, "
+                       "which the generated source cannot express yet",
                        child.loc if isinstance(child, Node) else child.group.loc)

@@ -298,7 +298,8 @@ class _Expander:
         outs = []
         for branch in it.branches:
             name = self.auto(s, "branch")
-            inner = s.child(name, x, group=self.group(s.full(name), "branch", it.loc, scope=s))
+            inner = s.child(name, x, group=self.group(s.full(name), "branch", it.loc, scope=s),
+                            branch=True)
             outs.append((yield self.items(branch, inner, x, it.loc)) if branch else x)
         return self.add_node(s.full(self.auto(s, it.merge)), it.merge, outs, it.loc, s)
 
