@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections import Counter
 
 from ..spec.parser import check_block_name
-from .emit import preamble, shown, value
+from .emit import path_text, preamble, shown, value
 from .structure import _walk, snake
 
 CHANNELS = {"out", "groups"}  # settings that may be multiples of each other (4*width)
@@ -186,11 +185,6 @@ def _field(key: str, v) -> str:
         return path_text(v)
     return value(v) if key == "from" else _arg(v)
 
-
-def path_text(path: str) -> str:
-    """A module path as YAML: quoted where it would read as a number (`"0"`, `"1.0"`)."""
-    return path if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*", path) \
-        else json.dumps(path)
 
 
 def write_items(items, indent: int) -> list[str]:
