@@ -8,7 +8,9 @@ operators, and a branch or shortcut whose only reader is a merge is called insid
 (`x = x + self.shortcut1(identity)`), as torchvision writes it.
 
 A unit's member is at its module path relative to the scope's (`attr`): its local name, or
-where `path:` keys place it (`conv.0`, which the printer writes `self.conv["0"]`).
+where `path:` keys place it (`conv.0`, which the printer writes `self.conv["0"]`). A branch
+whose items `path:` places outside it (relative to the scope around the parallel, as
+Inception's `branch1.conv`) is no unit: its items are the scope's own.
 """
 
 from __future__ import annotations
@@ -34,10 +36,10 @@ class Units:
         key of a parameter of forward; anything else outside is the scope's input."""
         through = through or {}
         self.outer = outer or {}
-        self.children: dict[str, Node | Tree] = {_key(c): c for c in tree.children
+        base = (tree.group.module or tree.group.path) if tree.group is not None else ""
+        self.children: dict[str, Node | Tree] = {_key(c): c for c in _units(tree)
                                                  if _key(c) not in through}
         self.keys = list(self.children)
-        base = (tree.group.module or tree.group.path) if tree.group is not None else ""
         self.attrs = {k: _relative(_module(c), base, c) for k, c in self.children.items()}
         # A unit's layers in the order they run, whatever the nesting of sub-groups.
         self.nodes = {k: sorted(c.nodes(), key=lambda n: index[n.name])
@@ -105,6 +107,20 @@ class Units:
 
 def _key(child: Node | Tree) -> str:
     return child.name if isinstance(child, Node) else child.key
+
+
+def _units(tree: Tree) -> list:
+    """The scope's children, a branch whose items sit outside its module replaced by them
+    (nesting is bounded by graph/expand.py)."""
+    out = []
+    for c in tree.children:
+        if isinstance(c, Tree) and c.group.role == "branch":
+            base = c.group.module or c.group.path
+            if not all(_module(n).startswith(base + ".") for n in c.children):
+                out.extend(_units(c))
+                continue
+        out.append(c)
+    return out
 
 
 def _module(child: Node | Tree) -> str:
