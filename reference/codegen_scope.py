@@ -134,6 +134,6 @@ def _relative(module: str, base: str, child: Node | Tree) -> str:
     if module.startswith(base + "."):
         return module[len(base) + 1:]
     # a `path:` in a branch is relative to the scope around its parallel
-    raise CompileError(f"a `path:` places {module} outside its branch's module {base}, "
+    raise CompileError(f"a `path:` places {module} outside its scope's module {base}, "
                        "which the generated source cannot express yet",
                        child.loc if isinstance(child, Node) else child.group.loc)

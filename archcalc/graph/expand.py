@@ -292,9 +292,9 @@ class _Expander:
     def parallel(self, it: Parallel, scope: Scope, local: str | None, x):
         s = scope
         if local:
+            # a parallel's name scopes names, not `path:` keys (graph/paths.py)
             s = scope.child(local, x, group=self.group(scope.full(local), "parallel", it.loc,
-                                                       scope=scope, written=it.path),
-                            path=it.path)
+                                                       scope=scope), branch=True)
         outs = []
         for branch in it.branches:
             name = self.auto(s, "branch")

@@ -4,7 +4,9 @@
 A layer's module path is its scope's module path and its own `path:` (`features.0`,
 `conv.1`) — or its local name where it has none; a scope's (a block instance, a repeat and
 its copies, a named residual or parallel, a branch, a shortcut's layers) is made the same
-way. Without any `path:` a module path is the layer's full name. With them, two layers
+way — but a parallel's and its branches' items are placed relative to the scope around the
+parallel (a branch has no name a path could follow). Without any `path:` a module path is
+the layer's full name. With them, two layers
 could be placed where PyTorch cannot hold them, so once every layer is placed:
   - no two layers at one path (`features.0` twice);
   - no layer at a path another layer's path extends (`features.0` and `features.0.1`: a

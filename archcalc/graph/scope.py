@@ -49,8 +49,9 @@ class Scope:
         self.path, self.parent, self.input = path, parent, input_
         # Its module path (`path:` keys, relative to the scope around; else its names),
         # where the nearest `path:` that set it is written (None: none did), and the module
-        # path its items' `path:` keys are relative to: its own, but a branch's is the
-        # scope's around it (a branch has no name a path could follow).
+        # path its items' `path:` keys are relative to: its own, but a parallel's and its
+        # branches' are the scope's around it (a branch has no name a path could follow,
+        # and a parallel holds no module of its own).
         self.module = path if module is None else module
         self.module_loc = module_loc
         self.anchor = self.module if anchor is None else anchor
@@ -72,8 +73,8 @@ class Scope:
 
     def child(self, local: str, input_, subs=None, group: str | None = None,
               whole: dict | None = None, path=None, branch: bool = False) -> Scope:
-        """`branch`: a parallel's branch, whose items' `path:` keys are relative to this
-        scope's anchor."""
+        """`branch`: a parallel or its branch, whose items' `path:` keys are relative to
+        this scope's anchor."""
         groups = self.groups + ((group,) if group else ())
         if subs is None:
             subs, whole = self.subs, self.whole

@@ -204,7 +204,6 @@ def write_items(items, indent: int) -> list[str]:
         elif kind == "parallel":
             lines += [f"{pad}- parallel:", f"{pad}    merge: {item['merge']}"]
             lines += [f"{pad}    name: {item['name']}"] if "name" in item else []
-            lines += [f"{pad}    path: {path_text(item['path'])}"] if "path" in item else []
             lines.append(f"{pad}    branches:")
             for branch in item["branches"]:
                 if branch:

@@ -290,11 +290,11 @@ def _anchored(items: list) -> list:
     """A branch's items: a branch opens a scope of names (`branch1.conv`) but `path:` is
     relative to the scope around the parallel, so every named item takes its path — its
     name where it has none — and an unnamed residual's layers, which sit in the branch,
-    too."""
+    too (a parallel holds no module: its own branches were anchored when it was made)."""
     for i in items:
         if i["kind"] == "residual":
             _anchored(i["layers"])
-        elif "name" in i:
+        elif "name" in i and i["kind"] != "parallel":  # a parallel's branches: anchored
             i.setdefault("path", i["name"])
     return items
 

@@ -286,7 +286,10 @@ class ItemParser:
         if value.get("batchnorm") is not None:
             batchnorm = P.boolean(value.get("batchnorm"), "residual.batchnorm")
         name, sources, path = self.common(value)
-        self.scoped_path(name, path, "residual")
+        if path is not None and name is None:
+            raise error("`path:` places a named residual's layers; this residual has no "
+                        "name, so its layers sit in the scope around it", path[1],
+                        "give it a `name:`, or a `path:` to each of its layers", code="path")
         shortcut_path = self.module_path(value.get("shortcut_path"))
         if shortcut_path is not None and shortcut == "if_same":
             raise error("an `if_same` shortcut has no module to place", shortcut_path[1],
@@ -320,15 +323,11 @@ class ItemParser:
                             "the product (a gate)", code="choice")
             merge = kind.name
         name, sources, path = self.common(value)
-        self.scoped_path(name, path, "parallel")
-        return Parallel(tuple(parsed), merge, loc, name, sources, path)
-
-    def scoped_path(self, name: str | None, path, what: str) -> None:
-        """A residual's or parallel's `path:` places its scope, which only a name opens."""
-        if path is not None and name is None:
-            raise error(f"`path:` places a named {what}'s layers; this {what} has no name, so "
-                        "its layers sit in the scope around it", path[1],
-                        "give it a `name:`, or a `path:` to each of its layers", code="path")
+        if path is not None:
+            raise error("a parallel holds no module of its own: its branches' layers are "
+                        "placed relative to the scope around it", path[1],
+                        "give its layers `path:` keys (`branch1.conv`)", code="path")
+        return Parallel(tuple(parsed), merge, loc, name, sources)
 
     def repeat(self, key: LScalar, value: LMap, loc: SourceLoc, depth: int) -> Repeat:
         count_node = value.get("repeat")

@@ -181,7 +181,6 @@ class Parallel:
     loc: SourceLoc
     name: str | None = None
     sources: tuple[Ref, ...] = ()
-    path: Ref | None = None
 
 
 @dataclass(frozen=True)
