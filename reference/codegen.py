@@ -18,8 +18,10 @@ torchvision writes: identity when the shapes match, else a projection.
 Every identifier — class names, parameters, forward's variables — comes from one
 `pysource.Names` allocator, and every string from the spec passes through
 `pysource.doc_text` (in the printer), so no spec can inject code or make two names
-collide. Members keep the spec's layer names: they are the state_dict's keys, and the
-parser admits only identifiers that are no keyword and no nn.Module attribute.
+collide. Members sit at the layers' module paths — their names, or where `path:` keys put
+them (`self.features["0"]`, a position as a string through `doc_text`): they are the
+state_dict's keys, and the parser admits only names that are no keyword and no nn.Module
+attribute, and positions of digits.
 """
 
 from __future__ import annotations
@@ -212,7 +214,7 @@ class Generator:
             when = self._identity_when(ctx.rows[child.name], ctx) \
                 if ctx.generic and isinstance(child, Node) else ()
             members.append(Member(units.attr(k), self.make(units, k, ctx), when))
-        _check_members(members, tree)
+        _check_members(units)
         flags, when = use_res_flags(units, ctx.rows, ctx.input, lambda v: self.value(v, ctx),
                                     {m.attr.split(".")[0] for m in members}) \
             if ctx.generic else ((), {})
@@ -380,27 +382,25 @@ class Generator:
         return sympy_map(substitutions(self.spec.symbols, self.values))
 
 
-def _check_members(members: list[Member], tree: Tree) -> None:
+def _check_members(units: Units) -> None:
     """A class's members at distinct paths, none inside another: a `path:` may place a
     layer inside a repeat's or a block's module, which build() allows (its containers are
     plain) but one class's members cannot express."""
-    at = {m.attr for m in members}
-    if len(at) != len(members):
-        seen: set[str] = set()
-        twice = next(m.attr for m in members if m.attr in seen or seen.add(m.attr))
-        raise CompileError(f"two members of one class at module path {twice}; give them "
-                           "distinct `path:` keys", _loc(tree))
-    for a in at:
+    at: dict[str, str] = {}
+    for k in units.keys:
+        if units.is_merge(k):
+            continue
+        a, child = units.attr(k), units.children[k]
+        loc = child.loc if isinstance(child, Node) else child.group.loc
+        if a in at:
+            raise CompileError(f"{at[a]} and {k} are both at module path {a} in one class; "
+                               "give them distinct `path:` keys", loc, layer=k)
         parts = a.split(".")
-        for i in range(1, len(parts)):
-            if ".".join(parts[:i]) in at:
-                raise CompileError(f"module path {a} is inside another member's "
-                                   f"({'.'.join(parts[:i])}); the generated source cannot "
-                                   "place it there", _loc(tree))
-
-
-def _loc(tree: Tree):
-    return tree.group.loc if tree.group is not None else None
+        if any(".".join(parts[:i]) in at for i in range(1, len(parts))) or \
+                any(b.startswith(a + ".") for b in at):
+            raise CompileError(f"module path {a} and another member's are one inside the "
+                               "other; the generated source cannot place them", loc, layer=k)
+        at[a] = k
 
 
 def _sets_a_repeat(spec: Spec, values, name: str) -> bool:

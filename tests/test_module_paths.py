@@ -115,6 +115,7 @@ def test_generated_source_refuses_a_member_inside_another():
     spec = parse_text("archcalc: 1\nname: t\ninput: [3, 8, 8]\nlayers:\n"
                       "  - conv: {out: 4, kernel: 3, padding: 1, repeat: 2, name: stage}\n"
                       "  - conv: {out: 4, kernel: 3, padding: 1, path: stage.5}\n")
-    with pytest.raises(CompileError, match=r"module path stage\.5 is inside another member's "
-                                           r"\(stage\)"):
+    with pytest.raises(CompileError, match=r"module path stage\.5 and another member's are "
+                                           "one inside the other") as caught:
         generate(spec)
+    assert caught.value.diagnostics[0].loc.line == 6
