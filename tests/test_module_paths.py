@@ -119,3 +119,27 @@ def test_generated_source_refuses_a_member_inside_another():
                                            "one inside the other") as caught:
         generate(spec)
     assert caught.value.diagnostics[0].loc.line == 6
+
+
+def test_a_module_dict_key_is_a_segment(tmp_path):
+    """RegNet's `trunk_output.block1.block1-0`: a key with `-`, an item of the ModuleDict
+    the generated source makes (`self.block1["block1-0"]`), or the class's own."""
+    torch = pytest.importorskip("torch")
+    from archcalc.reference import build
+    from archcalc.reference.codegen import generate
+
+    spec = parse_text("archcalc: 1\nname: keyed\ninput: [3, 8, 8]\nblocks:\n  b:\n"
+                      "    layers:\n      - conv: {out: 4, kernel: 1, path: block1-0}\n"
+                      "layers:\n  - b: {path: trunk}\n"
+                      "  - conv: {out: 4, kernel: 1, path: block1.block1-1}\n")
+    built = build(spec).eval()
+    assert set(built.state_dict()) == {"trunk.block1-0.weight", "trunk.block1-0.bias",
+                                       "block1.block1-1.weight", "block1.block1-1.bias"}
+    source = generate(spec)
+    assert 'self.add_module("block1-0", nn.Conv2d(' in source
+    assert 'self.block1["block1-1"] = nn.Conv2d(' in source
+    generated = _load(source, tmp_path).Keyed().eval()
+    generated.load_state_dict(built.state_dict(), strict=True)
+    x = torch.randn(1, 3, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(generated(x), built(x))
