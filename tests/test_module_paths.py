@@ -143,3 +143,13 @@ def test_a_module_dict_key_is_a_segment(tmp_path):
     x = torch.randn(1, 3, 8, 8)
     with torch.no_grad():
         torch.testing.assert_close(generated(x), built(x))
+
+
+def test_verify_finds_each_layer_at_its_path(cli, tmp_path):
+    """`archcalc verify` hooks each layer's module where its path put it."""
+    pytest.importorskip("torch")
+    spec = tmp_path / "placed.yaml"
+    spec.write_text(SPEC)
+    r = cli("verify", spec)
+    assert r.exit_code == 0, r.output
+    assert "23 layers checked; 0 disagree" in r.output
