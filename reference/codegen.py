@@ -63,7 +63,7 @@ from .codegen_ir import HELD, IDENTITY, ClassDef, Member, ModuleDef, Param, lowe
 from .codegen_print import module_text
 from .codegen_scope import Units
 from .modules import CompileError, module_call
-from .pysource import RESERVED, Names
+from .pysource import IDENT, RESERVED, Names
 
 IN = "in_channels"
 
@@ -276,10 +276,12 @@ class Generator:
                                        layer=key)
                 prev = k
             named = tuple((inner.attr(k), self.make(inner, k, ctx)) for k in inner.keys)
-            if any("." in attr for attr, _ in named):
-                raise CompileError("a branch's or shortcut's layer placed by a `path:` of "
-                                   "several segments cannot be exported yet; give each of its "
-                                   "layers a path of one segment", g.loc, layer=key)
+            if [a for a, _ in named] == [str(i) for i in range(len(named))]:
+                return Call("nn.Sequential", tuple(m for _, m in named))  # torchvision's
+            if not all(IDENT.fullmatch(a) for a, _ in named):
+                raise CompileError("a branch or shortcut whose layers `path:` places at "
+                                   "positions other than 0, 1, … in order, or at several "
+                                   "segments, cannot be exported yet", g.loc, layer=key)
             return Call("nn.Sequential", (Call("OrderedDict", (), named),))
         if g.role in ("residual", "parallel"):
             return Call(self.group_class(child, ctx))

@@ -153,3 +153,25 @@ def test_verify_finds_each_layer_at_its_path(cli, tmp_path):
     r = cli("verify", spec)
     assert r.exit_code == 0, r.output
     assert "23 layers checked; 0 disagree" in r.output
+
+
+def test_a_branch_at_positions_is_a_sequential(tmp_path):
+    """GoogLeNet's `branch2.0`, `branch2.1`: the branch is torchvision's nn.Sequential."""
+    torch = pytest.importorskip("torch")
+    from archcalc.reference import build
+    from archcalc.reference.codegen import generate
+
+    spec = parse_text("archcalc: 1\nname: branchy\ninput: [3, 8, 8]\nlayers:\n"
+                      "  - parallel:\n      branches:\n"
+                      "        - [{conv: {out: 2, kernel: 1, path: branch1}}]\n"
+                      "        - [{conv: {out: 2, kernel: 1, path: branch2.0}},\n"
+                      "           {conv: {out: 2, kernel: 3, padding: 1, path: branch2.1}}]\n")
+    source = generate(spec)
+    assert "self.branch2 = nn.Sequential(nn.Conv2d(3, 2, 1), nn.Conv2d(2, 2, 3, padding=1))" \
+        in source
+    built = build(spec).eval()
+    generated = _load(source, tmp_path).Branchy().eval()
+    generated.load_state_dict(built.state_dict(), strict=True)
+    x = torch.randn(1, 3, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(generated(x), built(x))
