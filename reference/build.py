@@ -2,8 +2,10 @@
 
 `build("specs/resnet50.yaml", H=224, W=224)` takes the spec's `Design` at the given symbol
 values (over the spec's defaults) — or a Design itself —, refuses an invalid or
-still-symbolic network, and makes one concrete module per layer, named as the spec names
-it (`model.conv1`).
+still-symbolic network, and makes one concrete module per layer, at its module path: its
+name as the spec names it (`model.conv1`), or where its `path:` keys place it
+(`model.features[0][1]`, graph/paths.py), so that the state_dict's keys are the source
+model's.
 `forward` follows the graph's edges, so the same class serves chains and DAGs.
 """
 
@@ -48,11 +50,15 @@ class SpecModel(nn.Module):
     of all outputs when the spec lists more (auxiliary heads)."""
 
     def __init__(self, name: str, order: list[tuple[str, tuple[str, ...]]],
-                 modules: dict[str, nn.Module], outputs: tuple[str, ...] = ()):
+                 modules: dict[str, nn.Module], outputs: tuple[str, ...] = (),
+                 where: dict[str, str] | None = None):
+        """`modules`: each layer's module by its name; `where`: the module paths that are
+        not the layer's name (`path:` keys)."""
         super().__init__()
         self.spec_name = name
-        for path, module in modules.items():
-            *parents, leaf = path.split(".")
+        self._where = dict(where or {})
+        for name_, module in modules.items():
+            *parents, leaf = self.module_path(name_).split(".")
             holder: nn.Module = self
             for part in parents:
                 if part not in holder._modules:
@@ -73,9 +79,14 @@ class SpecModel(nn.Module):
         self._chain = all(ins == [k] for k, (_, ins) in enumerate(self._program)) and \
             self._out_slots == [len(self._program)]
 
+    def module_path(self, layer: str) -> str:
+        """Where a layer's module sits (`model.get_submodule(model.module_path(name))`)."""
+        return self._where.get(layer, layer)
+
     def set_module(self, path: str, module: nn.Module) -> None:
-        """Replace one layer's module (the trainer drops a final softmax this way)."""
-        *parents, leaf = path.split(".")
+        """Replace one layer's module (the trainer drops a final softmax this way); `path`
+        is the layer's name."""
+        *parents, leaf = self.module_path(path).split(".")
         holder: nn.Module = self
         for part in parents:
             holder = holder._modules[part]
@@ -154,4 +165,5 @@ def build_with_analysis(spec: str | Path | Spec | Design, bindings: dict | None 
                                layer=row.name) from None
     order = [(row.name, row.inputs) for row in analysis.rows]
     outputs = tuple(o.name for o in analysis.outputs)
-    return SpecModel(design.spec.name, order, modules, outputs), analysis
+    where = {n.name: n.module for n in design.graph.nodes if n.module}
+    return SpecModel(design.spec.name, order, modules, outputs, where), analysis

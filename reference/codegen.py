@@ -18,8 +18,10 @@ torchvision writes: identity when the shapes match, else a projection.
 Every identifier — class names, parameters, forward's variables — comes from one
 `pysource.Names` allocator, and every string from the spec passes through
 `pysource.doc_text` (in the printer), so no spec can inject code or make two names
-collide. Members keep the spec's layer names: they are the state_dict's keys, and the
-parser admits only identifiers that are no keyword and no nn.Module attribute.
+collide. Members sit at the layers' module paths — their names, or where `path:` keys put
+them (`self.features["0"]`, a position as a string through `doc_text`): they are the
+state_dict's keys, and the parser admits only names that are no keyword and no nn.Module
+attribute, and positions of digits.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ from .codegen_ir import HELD, IDENTITY, ClassDef, Member, ModuleDef, Param, lowe
 from .codegen_print import module_text
 from .codegen_scope import Units
 from .modules import CompileError, module_call
-from .pysource import RESERVED, Names
+from .pysource import IDENT, RESERVED, Names
 
 IN = "in_channels"
 
@@ -211,9 +213,11 @@ class Generator:
             child = units.children[k]
             when = self._identity_when(ctx.rows[child.name], ctx) \
                 if ctx.generic and isinstance(child, Node) else ()
-            members.append(Member(units.local(k), self.make(units, k, ctx), when))
+            members.append(Member(units.attr(k), self.make(units, k, ctx), when))
+        _check_members(units)
         flags, when = use_res_flags(units, ctx.rows, ctx.input, lambda v: self.value(v, ctx),
-                                    {m.attr for m in members}) if ctx.generic else ((), {})
+                                    {m.attr.split(".")[0] for m in members}) \
+            if ctx.generic else ((), {})
         local_names = self.names.child({"self", HELD, IDENTITY})  # forward's variables
         args = {keys[o]: local_names.take(o.split(".")[0]) for o in outer}
         forward = lower(units.steps(outputs(units), when), outputs(units), local_names.take,
@@ -271,7 +275,13 @@ class Generator:
                                        "exported yet; put its layers in a block", g.loc,
                                        layer=key)
                 prev = k
-            named = tuple((inner.local(k), self.make(inner, k, ctx)) for k in inner.keys)
+            named = tuple((inner.attr(k), self.make(inner, k, ctx)) for k in inner.keys)
+            if [a for a, _ in named] == [str(i) for i in range(len(named))]:
+                return Call("nn.Sequential", tuple(m for _, m in named))  # torchvision's
+            if not all(IDENT.fullmatch(a) for a, _ in named):
+                raise CompileError("a branch or shortcut whose layers `path:` places at "
+                                   "positions other than 0, 1, … in order, or at several "
+                                   "segments, cannot be exported yet", g.loc, layer=key)
             return Call("nn.Sequential", (Call("OrderedDict", (), named),))
         if g.role in ("residual", "parallel"):
             return Call(self.group_class(child, ctx))
@@ -372,6 +382,27 @@ class Generator:
 
     def _all(self) -> dict:
         return sympy_map(substitutions(self.spec.symbols, self.values))
+
+
+def _check_members(units: Units) -> None:
+    """A class's members at distinct paths, none inside another: a `path:` may place a
+    layer inside a repeat's or a block's module, which build() allows (its containers are
+    plain) but one class's members cannot express."""
+    at: dict[str, str] = {}
+    for k in units.keys:
+        if units.is_merge(k):
+            continue
+        a, child = units.attr(k), units.children[k]
+        loc = child.loc if isinstance(child, Node) else child.group.loc
+        if a in at:
+            raise CompileError(f"{at[a]} and {k} are both at module path {a} in one class; "
+                               "give them distinct `path:` keys", loc, layer=k)
+        parts = a.split(".")
+        if any(".".join(parts[:i]) in at for i in range(1, len(parts))) or \
+                any(b.startswith(a + ".") for b in at):
+            raise CompileError(f"module path {a} and another member's are one inside the "
+                               "other; the generated source cannot place them", loc, layer=k)
+        at[a] = k
 
 
 def _sets_a_repeat(spec: Spec, values, name: str) -> bool:

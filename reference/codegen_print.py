@@ -31,7 +31,7 @@ from .codegen_ir import (
     Statement,
     Value,
 )
-from .pysource import checked_source, doc_text
+from .pysource import IDENT, checked_source, doc_text
 
 WIDTH = 88  # ruff's and black's default line length
 OPERATORS = {"add": " + ", "add_if_same": " + ", "multiply": " * "}  # the broadcasting merges, as Python writes them
@@ -90,11 +90,29 @@ def construct(value) -> Doc:
     return pyexpr(value)
 
 
+def access(attr: str) -> str:
+    """`self.conv1`, or for a member a `path:` placed, `self.features["0"].conv`: a name
+    as an attribute, a position as a key of the `nn.ModuleDict` that holds it — or, a
+    position of the class itself, `getattr(self, "0")`."""
+    first, *rest = attr.split(".")
+    head = f"self.{first}" if IDENT.fullmatch(first) else f'getattr(self, "{doc_text(first)}")'
+    return head + "".join(f".{seg}" if IDENT.fullmatch(seg) else f'["{doc_text(seg)}"]'
+                          for seg in rest)
+
+
+def assign(attr: str, made: Doc, indent: int) -> str:
+    """`self.attr = made`; a position of the class itself is no attribute:
+    `self.add_module("0", made)`."""
+    if "." in attr or IDENT.fullmatch(attr):
+        return wrap(prefixed(f"{access(attr)} = ", made), indent)
+    return wrap(prefixed(f'self.add_module("{doc_text(attr)}", ', made), indent, ")")
+
+
 def value(v: Value) -> Doc:
     if isinstance(v, Local):
         return v.name
     if isinstance(v, Layer):
-        return Bracket(f"self.{v.attr}(", tuple(value(a) for a in v.args), ")")
+        return Bracket(f"{access(v.attr)}(", tuple(value(a) for a in v.args), ")")
     if isinstance(v, Merge) and v.kind == "concat":
         return Bracket("torch.cat(", (Bracket("[", tuple(value(a) for a in v.operands), "]"),
                                       "dim=1"), ")")
@@ -119,13 +137,22 @@ def statement(s: Statement) -> Doc:
     raise TypeError(f"not a statement: {s!r}")
 
 
-def member(m: Member) -> list[str]:
-    made = prefixed(f"self.{m.attr} = ", construct(m.make))
+def member(m: Member, held: set[str]) -> list[str]:
+    """`self.attr = …`, after the `nn.ModuleDict`s that hold a member at a path (`held`:
+    those made so far in this class)."""
+    parts = m.attr.split(".")
+    lines = []
+    for i in range(1, len(parts)):
+        holder = ".".join(parts[:i])
+        if holder not in held:
+            held.add(holder)
+            lines.append(assign(holder, "nn.ModuleDict()", 8))
+    made = construct(m.make)
     if not m.identity_when:
-        return [wrap(made, 8)]
+        return [*lines, assign(m.attr, made, 8)]
     same = " and ".join(f"{left} == {right}" for left, right in m.identity_when)
-    return [wrap(f"if {same}:", 8), wrap(f"self.{m.attr} = nn.Identity()", 12),
-            "        else:", wrap(made, 12)]
+    return [*lines, wrap(f"if {same}:", 8), assign(m.attr, "nn.Identity()", 12),
+            "        else:", assign(m.attr, made, 12)]
 
 
 def class_text(c: ClassDef) -> str:
@@ -136,8 +163,9 @@ def class_text(c: ClassDef) -> str:
     for f in c.flags:
         lines.append(wrap(f"self.{f.attr} = " + " and ".join(
             f"{left} == {right}" for left, right in f.equal), 8))
+    held: set[str] = set()
     for m in c.members:
-        lines += member(m)
+        lines += member(m, held)
     lines += ["", f"    def forward(self, {', '.join((HELD, *c.inputs))}):"]
     lines += [wrap(statement(s), 8) for s in c.forward]
     return "\n".join(lines) + "\n"

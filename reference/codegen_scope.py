@@ -6,6 +6,11 @@ the same scope or the scope's input; `steps` turns that into `codegen_ir.Step`s,
 forward pass before variables are chosen: merges (`add`, `multiply`, `concat`) are
 operators, and a branch or shortcut whose only reader is a merge is called inside it
 (`x = x + self.shortcut1(identity)`), as torchvision writes it.
+
+A unit's member is at its module path relative to the scope's (`attr`): its local name, or
+where `path:` keys place it (`conv.0`, which the printer writes `self.conv["0"]`). A branch
+whose items `path:` places outside it (relative to the scope around the parallel, as
+Inception's `branch1.conv`) is no unit: its items are the scope's own.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from archcalc.layers import merge_kinds
 from archcalc.layers.shortcut import AddIfSame
 
 from .codegen_ir import Layer, Merge, Step, Use
+from .modules import CompileError
 
 RETURN = object()  # the reader that stands for the return statement
 
@@ -30,9 +36,11 @@ class Units:
         key of a parameter of forward; anything else outside is the scope's input."""
         through = through or {}
         self.outer = outer or {}
-        self.children: dict[str, Node | Tree] = {_key(c): c for c in tree.children
+        base = (tree.group.module or tree.group.path) if tree.group is not None else ""
+        self.children: dict[str, Node | Tree] = {_key(c): c for c in _units(tree)
                                                  if _key(c) not in through}
         self.keys = list(self.children)
+        self.attrs = {k: _relative(_module(c), base, c) for k, c in self.children.items()}
         # A unit's layers in the order they run, whatever the nesting of sub-groups.
         self.nodes = {k: sorted(c.nodes(), key=lambda n: index[n.name])
                       if isinstance(c, Tree) else [c] for k, c in self.children.items()}
@@ -60,6 +68,10 @@ class Units:
 
     def local(self, key: str) -> str:
         return key.rsplit(".", 1)[-1]
+
+    def attr(self, key: str) -> str:
+        """The unit's member: its module path relative to the scope's."""
+        return self.attrs[key]
 
     def is_merge(self, key) -> bool:
         child = self.children.get(key) if isinstance(key, str) else None
@@ -89,9 +101,39 @@ class Units:
         def value(k: str) -> Layer | Merge:
             ins = tuple(value(i) if i in inline else Use(i) for i in self.inputs[k])
             return Merge(self.children[k].kind, ins, when.get(k, "")) if self.is_merge(k) \
-                else Layer(self.local(k), ins)
+                else Layer(self.attr(k), ins)
         return [Step(k, value(k), self.local(k)) for k in self.keys if k not in inline]
 
 
 def _key(child: Node | Tree) -> str:
     return child.name if isinstance(child, Node) else child.key
+
+
+def _units(tree: Tree) -> list:
+    """The scope's children, a branch whose items sit outside its module replaced by them
+    (nesting is bounded by graph/expand.py)."""
+    out = []
+    for c in tree.children:
+        if isinstance(c, Tree) and c.group.role == "branch":
+            base = c.group.module or c.group.path
+            if not all(_module(n).startswith(base + ".") for n in c.children):
+                out.extend(_units(c))
+                continue
+        out.append(c)
+    return out
+
+
+def _module(child: Node | Tree) -> str:
+    return child.module_path if isinstance(child, Node) else \
+        (child.group.module or child.group.path)
+
+
+def _relative(module: str, base: str, child: Node | Tree) -> str:
+    if not base:
+        return module
+    if module.startswith(base + "."):
+        return module[len(base) + 1:]
+    # a `path:` in a branch is relative to the scope around its parallel
+    raise CompileError(f"a `path:` places {module} outside its scope's module {base}, "
+                       "which the generated source cannot express yet",
+                       child.loc if isinstance(child, Node) else child.group.loc)

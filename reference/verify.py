@@ -31,7 +31,7 @@ def verify(spec, bindings: dict | None = None, batch: int = 1) -> Verification:
     model.eval()
     shapes: dict[str, tuple[int, ...]] = {}
     for row in a.rows:
-        model.get_submodule(row.name).register_forward_hook(
+        model.get_submodule(model.module_path(row.name)).register_forward_hook(
             lambda m, i, o, name=row.name: shapes.__setitem__(name, tuple(o.shape[1:])))
     x = torch.empty(batch, *(int(d) for d in (a.input_shape.c, *a.input_shape.dims)),
                     device="meta")
@@ -46,8 +46,8 @@ def verify(spec, bindings: dict | None = None, batch: int = 1) -> Verification:
                   if "." in k}
     checks = []
     for row in a.rows:
-        module = model.get_submodule(row.name)
-        flops = sum(per_module.get(row.name, {}).values()) // batch
+        module = model.get_submodule(model.module_path(row.name))
+        flops = sum(per_module.get(model.module_path(row.name), {}).values()) // batch
         checks.append(LayerCheck(
             row.name, row.kind,
             (tuple(int(d) for d in (row.out_shape.c, *row.out_shape.dims)),

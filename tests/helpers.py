@@ -40,7 +40,7 @@ def compare(spec, bindings=None, batch=2):
     model.eval()
     seen = {}
     for row in a.rows:
-        model.get_submodule(row.name).register_forward_hook(
+        model.get_submodule(model.module_path(row.name)).register_forward_hook(
             lambda m, i, o, name=row.name: seen.__setitem__(name, tuple(o.shape[1:])))
     x = torch.empty(batch, *(int(d) for d in (a.input_shape.c, *a.input_shape.dims)),
                     device="meta")

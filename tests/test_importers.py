@@ -304,9 +304,10 @@ def test_mobilenet_v2_blocks_read_in_and_if_same(cli, tmp_path):
     text = (tmp_path / "m.yaml").read_text()
     for line in ["          shortcut: if_same\n",
                  "            - conv2d_norm_activation: {out: 6*in, kernel: 3, stride: stride, "
-                 "groups: 6*in, name: conv_1}\n",
-                 "  - inverted_residual_2: {stride: 2, out: 24, name: features_2}\n",
-                 "  - inverted_residual_2: {out: 24, name: features_3}\n"]:
+                 "groups: 6*in, name: conv_1, path: conv.1}\n",
+                 "  - inverted_residual_2: {stride: 2, out: 24, name: features_2, "
+                 "path: features.2}\n",
+                 "  - inverted_residual_2: {out: 24, name: features_3, path: features.3}\n"]:
         assert line in text
 
 

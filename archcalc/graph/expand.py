@@ -43,6 +43,7 @@ from ..spec.names import INPUT
 from . import values as V
 from .model import Graph, Group, Node
 from .order import check_reachable, topological
+from .paths import check_length, check_module_paths
 from .refs import Resolver
 from .scope import Ref, Scope, check_path, drive, label
 
@@ -72,6 +73,7 @@ class _Expander:
         self.cost: dict[str, int] = {}  # block -> at_least of its items
         self.stack: list[str] = []
         self.nesting = 0
+        self.placed = False  # a `path:` placed some layer: graph/paths.py checks them
 
     # -- names -------------------------------------------------------------------------
     def reserve(self, items, scope: Scope) -> None:
@@ -99,7 +101,8 @@ class _Expander:
                 return name
 
     def add_node(self, name: str, kind: str, inputs, loc: SourceLoc, scope: Scope,
-                 args=(), arg_locs=(), refs=()) -> str:
+                 args=(), arg_locs=(), refs=(), path=None) -> str:
+        """`path`: the `path:` written on it ((text, where)), or None."""
         if name in self.by_name:
             raise error(f"layer name '{clip(name)}' is used twice", loc, code="duplicate-name")
         if len(self.nodes) >= MAX_NODES:
@@ -112,20 +115,31 @@ class _Expander:
                                 self.spec.ndim, loc, f"in {scope.path}, with its block's arguments")
             if self.channel_of:
                 channels = tuple(V.channels_in(args))
+        module, module_loc = scope.place(name.rsplit(".", 1)[-1], path)
+        if module_loc is not None:
+            self.placed = True
+            check_length(module, module_loc)
         node = dict(name=name, kind=kind, args=tuple(args), arg_locs=tuple(arg_locs), loc=loc,
                     inputs=list(inputs), refs=list(refs), groups=scope.groups,
                     index=len(self.nodes),
-                    channels=[(c, self.channel_of[c]) for c in channels])
+                    channels=[(c, self.channel_of[c]) for c in channels],
+                    module=module if module != name else "", module_loc=module_loc or loc)
         self.nodes.append(node)
         self.by_name[name] = node
         return name
 
     def group(self, path: str, kind: str, loc: SourceLoc, role: str | None = None,
-              args: tuple = ()) -> str:
+              args: tuple = (), scope: Scope | None = None, written=None) -> str:
+        """`scope` and `written`: the scope it opens in and the `path:` written on it, which
+        give its module path."""
         if len(self.groups) >= MAX_GROUPS:
             raise _too_many_groups(loc)
         check_path(path, loc)
-        self.groups.append(Group(path, kind, loc, role or kind, args))
+        module, module_loc = scope.place(path.rsplit(".", 1)[-1], written) if scope else \
+            (path, None)
+        if module_loc is not None:
+            check_length(module, module_loc)
+        self.groups.append(Group(path, kind, loc, role or kind, args, module))
         return path
 
     # -- items -------------------------------------------------------------------------
@@ -150,9 +164,11 @@ class _Expander:
         return prev
 
     def layer(self, it: LayerDecl, scope: Scope, src: list, name: str | None = None) -> str:
+        """`name`: a repeat copy's (its position), which its `path:` does not override."""
         local = name or it.name or self.auto(scope, label(it))
         out = self.add_node(scope.full(local), it.kind, src + self.named_inputs(it, scope),
-                            it.loc, scope, it.args, it.arg_locs)
+                            it.loc, scope, it.args, it.arg_locs,
+                            path=it.path if name is None else None)
         scope.locals[local] = out
         return out
 
@@ -175,7 +191,7 @@ class _Expander:
             return self.layer(it, scope, src, name)
         if isinstance(it, BlockUse):
             local = name or it.name or self.auto(scope, it.block)
-            out = yield self.block(it, scope, local, src)
+            out = yield self.block(it, scope, local, src, it.path if name is None else None)
         elif isinstance(it, Residual):
             local = name or it.name
             out = yield self.residual(it, scope, local, self.single(src, it))
@@ -220,8 +236,8 @@ class _Expander:
             raise _too_many_groups(it.loc)
         base = it.name or self.auto(scope, label(it.item))
         copies = self.group(scope.full(base), f"{label(it.item)} ×{count}", it.loc,
-                            "repeat")
-        inner = scope.child(base, src[0], group=copies)
+                            "repeat", scope=scope, written=it.path)
+        inner = scope.child(base, src[0], group=copies, path=it.path)
         prev = src
         for i in range(count):
             one = it.first if i == 0 else it.item
@@ -230,7 +246,7 @@ class _Expander:
         scope.locals[base] = prev[0]
         return prev[0]  # no copy (a count of 0): what the repeat reads
 
-    def block(self, use: BlockUse, scope: Scope, local: str, src: list):
+    def block(self, use: BlockUse, scope: Scope, local: str, src: list, written=None):
         if use.block in self.stack:
             raise error(f"block {use.block} uses itself (through {' → '.join(self.stack)})",
                         use.loc, code="recursive-block")
@@ -246,8 +262,9 @@ class _Expander:
         if bd.reads_in:  # this instance's `in`: the channels of what it reads
             subs[IN_PLACEHOLDER] = channels = channels_symbol(scope.full(local))
             self.channel_of[channels] = x
-        path = self.group(scope.full(local), use.block, use.loc, "block", values)
-        inner = scope.child(local, x, subs=subs, group=path, whole=whole)
+        path = self.group(scope.full(local), use.block, use.loc, "block", values, scope,
+                          written)
+        inner = scope.child(local, x, subs=subs, group=path, whole=whole, path=written)
         self.stack.append(use.block)
         out = yield self.items(bd.items, inner, inner.input, use.loc)
         self.stack.pop()
@@ -256,7 +273,9 @@ class _Expander:
     def residual(self, it: Residual, scope: Scope, local: str | None, x):
         s = scope
         if local:
-            s = scope.child(local, x, group=self.group(scope.full(local), "residual", it.loc))
+            s = scope.child(local, x, group=self.group(scope.full(local), "residual", it.loc,
+                                                       scope=scope, written=it.path),
+                            path=it.path)
         body = yield self.items(it.items, s, x, it.loc)
         if it.shortcut == "if_same":  # x + f(x) where f keeps the shape, else f(x) alone
             return self.add_node(s.full(self.auto(s, "add")), "add_if_same", [body, x], it.loc,
@@ -264,21 +283,26 @@ class _Expander:
         if isinstance(it.shortcut, str):
             sc = self.add_node(s.full(self.auto(s, "shortcut")), "shortcut", [x], it.loc, s,
                                (("mode", it.shortcut), ("batchnorm", it.batchnorm)), (),
-                               refs=[body])
+                               refs=[body], path=it.shortcut_path)
         else:
             name = self.auto(s, "shortcut")
-            inner = s.child(name, x, group=self.group(s.full(name), "shortcut", it.loc))
+            inner = s.child(name, x, group=self.group(s.full(name), "shortcut", it.loc,
+                                                      scope=s, written=it.shortcut_path),
+                            path=it.shortcut_path)
             sc = yield self.items(it.shortcut, inner, x, it.loc)
         return self.add_node(s.full(self.auto(s, "add")), "add", [body, sc], it.loc, s)
 
     def parallel(self, it: Parallel, scope: Scope, local: str | None, x):
         s = scope
         if local:
-            s = scope.child(local, x, group=self.group(scope.full(local), "parallel", it.loc))
+            # a parallel's name scopes names, not `path:` keys (graph/paths.py)
+            s = scope.child(local, x, group=self.group(scope.full(local), "parallel", it.loc,
+                                                       scope=scope), branch=True)
         outs = []
         for branch in it.branches:
             name = self.auto(s, "branch")
-            inner = s.child(name, x, group=self.group(s.full(name), "branch", it.loc))
+            inner = s.child(name, x, group=self.group(s.full(name), "branch", it.loc, scope=s),
+                            branch=True)
             outs.append((yield self.items(branch, inner, x, it.loc)) if branch else x)
         return self.add_node(s.full(self.auto(s, it.merge)), it.merge, outs, it.loc, s)
 
@@ -301,9 +325,11 @@ class _Expander:
                         self.spec.input_loc, code="empty")
         order = topological(self.nodes, self.by_name)
         check_reachable(self.nodes, self.by_name, outputs)
+        if self.placed:
+            check_module_paths(self.nodes)
         nodes = tuple(Node(n["name"], n["kind"], n["args"], n["arg_locs"], n["loc"],
                            tuple(n["inputs"]), tuple(n["refs"]), n["groups"],
-                           tuple(n["channels"])) for n in order)
+                           tuple(n["channels"]), n["module"]) for n in order)
         return Graph(self.spec.name, self.spec.input, nodes, self.spec.rounding,
                      tuple(outputs), tuple(self.groups))
 

@@ -30,6 +30,7 @@ class Group:
     loc: SourceLoc
     role: str = "block"  # block | repeat | branch | residual | parallel | shortcut
     args: tuple[tuple[str, object], ...] = ()  # a block instance's arguments, symbols put in
+    module: str = ""  # its scope's module path (`path:` keys; its path where none is written)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,13 @@ class Node:
     # A block's `in` in its arguments: (the instance's symbol, the layer whose output
     # channels it is) — put in by the analysis, once that layer's shape is known.
     channels: tuple[tuple[num.Symbol, str], ...] = ()
+    # Where its module sits in the PyTorch model: `features.0.conv.1` where `path:` keys
+    # place it (graph/paths.py), else its name; "" reads as its name.
+    module: str = ""
+
+    @property
+    def module_path(self) -> str:
+        return self.module or self.name
 
     @property
     def local_name(self) -> str:

@@ -44,8 +44,17 @@ class Scope:
     the others (true/false, names, pairs: graph/values.py)."""
 
     def __init__(self, path: str, parent: Scope | None, input_: object, subs: dict,
-                 groups: tuple[str, ...], whole: dict | None = None):
+                 groups: tuple[str, ...], whole: dict | None = None, module: str | None = None,
+                 module_loc: SourceLoc | None = None, anchor: str | None = None):
         self.path, self.parent, self.input = path, parent, input_
+        # Its module path (`path:` keys, relative to the scope around; else its names),
+        # where the nearest `path:` that set it is written (None: none did), and the module
+        # path its items' `path:` keys are relative to: its own, but a parallel's and its
+        # branches' are the scope's around it (a branch has no name a path could follow,
+        # and a parallel holds no module of its own).
+        self.module = path if module is None else module
+        self.module_loc = module_loc
+        self.anchor = self.module if anchor is None else anchor
         self.subs, self.groups = subs, groups
         self.whole = whole or {}
         self.locals: dict[str, object] = {}
@@ -55,12 +64,22 @@ class Scope:
     def full(self, local: str) -> str:
         return f"{self.path}.{local}" if self.path else local
 
+    def place(self, local: str, path=None) -> tuple[str, SourceLoc | None]:
+        """The module path of a child written `local` with `path` ((text, where) or None),
+        and where the nearest `path:` that placed it is written."""
+        if path is not None:
+            return (f"{self.anchor}.{path[0]}" if self.anchor else path[0]), path[1]
+        return (f"{self.module}.{local}" if self.module else local), self.module_loc
+
     def child(self, local: str, input_, subs=None, group: str | None = None,
-              whole: dict | None = None) -> Scope:
+              whole: dict | None = None, path=None, branch: bool = False) -> Scope:
+        """`branch`: a parallel or its branch, whose items' `path:` keys are relative to
+        this scope's anchor."""
         groups = self.groups + ((group,) if group else ())
         if subs is None:
             subs, whole = self.subs, self.whole
-        return Scope(self.full(local), self, input_, subs, groups, whole)
+        return Scope(self.full(local), self, input_, subs, groups, whole,
+                     *self.place(local, path), self.anchor if branch else None)
 
 
 def label(item: Item) -> str:

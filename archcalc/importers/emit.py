@@ -41,14 +41,18 @@ def shown(kind: str, args: dict) -> dict:
     return out
 
 
-def layer_name(path: str, taken: set[str]) -> str:
-    """A unique layer name for a source path: `layer1.0.conv1` -> `layer1_0_conv1`."""
+def name_of(path: str) -> str:
+    """The layer name a source path reads as: `layer1.0.conv1` -> `layer1_0_conv1`."""
     base = re.sub(r"[^A-Za-z0-9_]", "_", path).strip("_") or "layer"
     if base[0].isdigit():
         base = f"l{base}"
     base = base[:56]
-    if check_layer_name(base) is not None:
-        base = f"{base}_"
+    return f"{base}_" if check_layer_name(base) is not None else base
+
+
+def layer_name(path: str, taken: set[str]) -> str:
+    """A unique layer name for a source path (`name_of`; `_2`, `_3`, … where taken)."""
+    base = name_of(path)
     name, k = base, 2
     while name in taken:
         name, k = f"{base}_{k}", k + 1
@@ -71,10 +75,20 @@ def value(v) -> str:
     raise ImportRefused(f"internal: cannot write the value {v!r}")
 
 
+def path_text(path: str) -> str:
+    """A module path as YAML: quoted where it would read as a number (`"0"`, `"1.0"`)."""
+    return path if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*", path) \
+        else json.dumps(path)
+
+
 def item(op: Op, previous: str) -> str:
-    """`- kind: {args, name, from}` for one op."""
+    """`- kind: {args, name, path, from}` for one op: `path` where a module's path is not
+    its name but made it (`classifier.1`; a second call of a parameter-free module,
+    `relu_2`, takes none: the first holds the module)."""
     fields = {k: value(v) for k, v in shown(op.kind, op.args).items()}
     fields["name"] = op.name
+    if op.module and op.path != op.name and name_of(op.path) == op.name:
+        fields["path"] = path_text(op.path)
     if op.kind in MERGES:
         fields["from"] = value(op.inputs)
     elif op.inputs and op.inputs[0] != previous:

@@ -58,6 +58,7 @@ class Op:
     source: str = ""  # the node or module path in the source, for messages
     path: str = ""    # PyTorch: the module path (a function: its module's path . kind)
     scope: tuple = ()  # PyTorch: the enclosing modules, outermost first, (path, class)
+    module: bool = False  # PyTorch: the op is a module's call (`path` is where it sits)
 
 
 @dataclass

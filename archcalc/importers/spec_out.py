@@ -14,7 +14,7 @@ import json
 from collections import Counter
 
 from ..spec.parser import check_block_name
-from .emit import preamble, shown, value
+from .emit import path_text, preamble, shown, value
 from .structure import _walk, snake
 
 CHANNELS = {"out", "groups"}  # settings that may be multiples of each other (4*width)
@@ -30,7 +30,8 @@ def template(item):
         return [template(i) for i in item]
     out = {}
     for k, v in item.items():
-        if k in ("body", "class", "in", "defaults", "batchnorm", "shortcut"):  # _define
+        if k in ("body", "class", "in", "defaults", "batchnorm", "shortcut",
+                 "shortcut_path"):  # _define
             continue
         out[k] = ({a: "#" for a in v} if k == "args" else
                   template(v) if k in ("layers", "uses") else
@@ -112,6 +113,9 @@ def _define(insts) -> dict:
         if any(r["shortcut"] == "auto" for r in same):
             res["shortcut"] = "auto"
             res["batchnorm"] = any(r.get("batchnorm") for r in same)
+            # where the projections sit (torchvision's `downsample`), if they agree
+            paths = {r.get("shortcut_path") for r in same if r["shortcut"] == "auto"}
+            res["shortcut_path"] = paths.pop() if len(paths) == 1 else None
     where = list(slots(body))
     args: dict[str, list] = {}
     kinds: dict[str, str] = {}  # each argument's setting: a multiple only of channels
@@ -173,20 +177,28 @@ def _arg(v) -> str:
 
 
 def _flow(fields: dict) -> str:
-    return "{" + ", ".join(f"{k}: {_arg(v) if k != 'from' else value(v)}"
-                           for k, v in fields.items()) + "}"
+    return "{" + ", ".join(f"{k}: {_field(k, v)}" for k, v in fields.items()) + "}"
+
+
+def _field(key: str, v) -> str:
+    if key == "path":
+        return path_text(v)
+    return value(v) if key == "from" else _arg(v)
+
 
 
 def write_items(items, indent: int) -> list[str]:
     pad, lines = " " * indent, []
     for item in items:
         kind = item["kind"]
-        extra = {k: item[k] for k in ("name", "from") if k in item}
+        extra = {k: item[k] for k in ("name", "path", "from") if k in item}
         if kind == "residual":
             lines.append(f"{pad}- residual:")
             lines.append(f"{pad}    shortcut: {item['shortcut']}")
             if item.get("batchnorm"):
                 lines.append(f"{pad}    batchnorm: true")
+            if item.get("shortcut_path"):
+                lines.append(f"{pad}    shortcut_path: {path_text(item['shortcut_path'])}")
             lines.append(f"{pad}    layers:")
             lines += write_items(item["layers"], indent + 6)
         elif kind == "parallel":
@@ -213,8 +225,12 @@ def write_items(items, indent: int) -> list[str]:
 def _repeat(item, pad) -> list[str]:
     uses = item["uses"]
     rest = uses[1:]
-    if any(u["block"] != uses[0]["block"] or u["args"] != rest[0]["args"] for u in rest):
+    # `repeat:` places its copies at positions 0, 1, … of its module (nn.Sequential's)
+    positional = all(u.get("path", u["name"]) == str(n) for n, u in enumerate(uses))
+    if not positional or \
+            any(u["block"] != uses[0]["block"] or u["args"] != rest[0]["args"] for u in rest):
         for n, u in enumerate(uses):  # each one on its own line
+            u["path"] = f"{item.get('path', item['name'])}.{u.get('path', u['name'])}"
             u["name"] = f"{item['name']}_{n}"
         if "from" in item:
             uses[0]["from"] = item["from"]
@@ -225,7 +241,7 @@ def _repeat(item, pad) -> list[str]:
     fields = {**given, "repeat": len(uses)}
     if first:
         fields["first"] = Expr(_flow(first))
-    fields.update({k: item[k] for k in ("name", "from") if k in item})
+    fields.update({k: item[k] for k in ("name", "path", "from") if k in item})
     return [f"{pad}- {uses[0]['block']}: {_flow(fields)}"]
 
 

@@ -1,7 +1,9 @@
 """Flat ops -> the spec a person would write: a module class used more than once becomes a
 block, a sequence of its instances a `repeat` (with `first` for the instance that differs),
 an add of a chain and its input (or a 1×1 projection of it) a `residual`, and layers are
-named by their attribute names inside each block.
+named by their attribute names inside each block. Where a module's path is not its name
+(`features.0`, `conv.1`: a name is an identifier), the item keeps it as `path:`, so that
+the spec's modules sit where the source's do and its state_dict loads into build()'s.
 
 `Struct(ops).items()` returns the items of the `layers:` list and `blocks` the block
 definitions, as nested data that yaml_out.py writes. Anything this cannot express exactly
@@ -28,10 +30,24 @@ def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
+def relative(path: str, base: str) -> str:
+    return path[len(base) + 1:] if base and path.startswith(base + ".") else path
+
+
 def local(path: str, base: str) -> str:
-    rel = path[len(base) + 1:] if base and path.startswith(base + ".") else path
-    name = re.sub(r"[^A-Za-z0-9_]", "_", rel)
+    name = re.sub(r"[^A-Za-z0-9_]", "_", relative(path, base))
     return name if re.match(r"[A-Za-z_]", name) else f"l{name}"
+
+
+def placed(item: dict, path: str, base: str) -> dict:
+    """`item` with its module's path relative to `base` as `path:`, where its name is not
+    that path but was made from it (a second call of a parameter-free module, `relu_2`,
+    takes no path: one module holds the first)."""
+    rel = relative(path, base)
+    if rel != item["name"] and local(path, base) == item["name"] and \
+            path.startswith(base + "." if base else ""):
+        item["path"] = rel
+    return item
 
 
 class Struct:
@@ -127,7 +143,7 @@ class Struct:
         item = {"kind": op.kind, "args": dict(op.args), "name": name,
                 **self._from(op, names, prev)}
         names[op.name] = name
-        return item
+        return placed(item, op.path, base) if op.module else item
 
     def _name(self, want: str, names: dict) -> str:
         """A name not yet used in this scope, valid as a layer name (emit.layer_name)."""
@@ -140,8 +156,8 @@ class Struct:
         if any(i["kind"] == "repeat" for i in _walk(body)):
             raise Flat("a repeat inside a block")
         name = self._name(local(child, base), names)
-        inst = {"kind": "use", "class": self.cls[child], "body": body, "name": name,
-                "in": self.channels.get(src)}
+        inst = placed({"kind": "use", "class": self.cls[child], "body": body, "name": name,
+                       "in": self.channels.get(src)}, child, base)
         if src != prev:
             inst["from"] = self.ref(src, names)
         names[self.ops[uks[-1]].name] = name
@@ -161,7 +177,7 @@ class Struct:
             uses.append(self.use(c, cks, child, dict(names), p))
             p = self.ops[cks[-1]].name
         names[self.ops[uks[-1]].name] = name
-        item = {"kind": "repeat", "uses": uses, "name": name}
+        item = placed({"kind": "repeat", "uses": uses, "name": name}, child, base)
         if "from" in uses[0]:
             item["from"] = uses[0].pop("from")
         return item
@@ -206,15 +222,17 @@ class Struct:
             order.reverse()  # the body, then the projection
             item = {"kind": "residual", "shortcut": "auto",
                     "batchnorm": self._projection(order[1]),
+                    "shortcut_path": self.projection_path(order[1], base),
                     "layers": self._layers(order[0], base, names, prev)}
         elif op.kind == "add" and len(order) == 2 and not named and \
                 self._projection(order[1]) is not None:
             item = {"kind": "residual", "shortcut": "auto",
                     "batchnorm": self._projection(order[1]),
+                    "shortcut_path": self.projection_path(order[1], base),
                     "layers": self._layers(order[0], base, names, prev)}
         else:
             item = {"kind": "parallel", "merge": op.kind,
-                    "branches": [self._layers(c, base, names, prev) for c in order]}
+                    "branches": [_anchored(self._layers(c, base, names, prev)) for c in order]}
             if named:
                 item["name"] = names[op.name] = self._name(local(op.path, base), names)
         return item, m + 1, op.name  # read only by the next layer: ref() refuses others
@@ -231,6 +249,17 @@ class Struct:
                 or a["padding"] != 0 or a["groups"] != 1 or a["dilation"] != 1:
             return None
         return kinds == ["conv", "batchnorm"]
+
+    def projection_path(self, chain, base: str) -> str | None:
+        """Where the shortcut's module sits: the conv's path, or with a BatchNorm the
+        Sequential holding both at 0 and 1 (`downsample`), as the shortcut builds it."""
+        ops = [self.ops[k] for k in chain[0][1]]
+        if len(ops) == 1:
+            return relative(ops[0].path, base)
+        holder = ops[0].path.removesuffix(".0")
+        if ops[0].path == f"{holder}.0" and ops[1].path == f"{holder}.1":
+            return relative(holder, base)
+        return None
 
     def _layers(self, chain, base, names, prev):
         layers, p = [], prev
@@ -255,6 +284,19 @@ def _channels(ops, first: int) -> dict:
         else:
             ch[op.name] = ins[0] if ins else None
     return ch
+
+
+def _anchored(items: list) -> list:
+    """A branch's items: a branch opens a scope of names (`branch1.conv`) but `path:` is
+    relative to the scope around the parallel, so every named item takes its path — its
+    name where it has none — and an unnamed residual's layers, which sit in the branch,
+    too (a parallel holds no module: its own branches were anchored when it was made)."""
+    for i in items:
+        if i["kind"] == "residual":
+            _anchored(i["layers"])
+        elif "name" in i and i["kind"] != "parallel":  # a parallel's branches: anchored
+            i.setdefault("path", i["name"])
+    return items
 
 
 def _walk(items):

@@ -136,7 +136,8 @@ def to_ops(traced, partial: bool):
         then = settings.pop("then", None)  # a second layer for the same node
         name = layer_name(path, taken)
         ops.append(Op(name, kind, settings, [names[a] for a in inputs], node.target
-                      if isinstance(node.target, str) else node.name, path, scope))
+                      if isinstance(node.target, str) else node.name, path, scope,
+                      node.op == "call_module"))
         if then:
             ops.append(Op(layer_name(f"{path}.{then}", taken), then, {}, [name], node.name,
                           f"{path}.{then}", scope))

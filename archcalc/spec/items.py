@@ -10,9 +10,10 @@
     - $act                                       in a block: the kind its argument names
 
 Every item may carry `name:`, `from:` (the layer(s) it reads instead of the previous one,
-`$skip` for a layer a block argument names), and `repeat:` (an expression of block
-arguments and symbols) with an optional `first:` mapping that overrides arguments in the
-first copy.
+`$skip` for a layer a block argument names), `path:` (where its module sits in the PyTorch
+model, relative to its scope: `features.0`; names.check_module_path) and `repeat:` (an
+expression of block arguments and symbols) with an optional `first:` mapping that overrides
+arguments in the first copy.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ from . import foreign
 from . import params as P
 from .expr import ExprError
 from .model import IN, ArgItem, BlockUse, Item, LayerDecl, Parallel, Ref, Repeat, Residual
-from .names import check_layer_name
+from .names import check_layer_name, check_module_path
 from .scalars import Trap
 from .splits import split_expression
 from .yamlnodes import LMap, LScalar, LSeq, Node
 
-ITEM_KEYS = ("name", "from", "repeat", "first")
-RESIDUAL_KEYS = ("layers", "shortcut", "batchnorm") + ITEM_KEYS
+ITEM_KEYS = ("name", "from", "repeat", "first", "path")
+RESIDUAL_KEYS = ("layers", "shortcut", "batchnorm", "shortcut_path") + ITEM_KEYS
 PARALLEL_KEYS = ("branches", "merge") + ITEM_KEYS
 SHORTCUTS = ("auto", "identity", "projection", "zeropad", "if_same")
 MAX_REPEAT = 1000
@@ -112,15 +113,33 @@ class ItemParser:
 
     # -- common keys ---------------------------------------------------------------
     def common(self, value: Node | None):
-        """(name, sources) from an item's mapping."""
+        """(name, sources, path) from an item's mapping."""
         if not isinstance(value, LMap):
-            return None, ()
+            return None, (), None
         name = sources = None
         if value.get("name") is not None:
             name = self.scope_name(value.get("name"))
         if value.get("from") is not None:
             sources = self.refs(value.get("from"))
-        return name, sources or ()
+        return name, sources or (), self.module_path(value.get("path"))
+
+    def module_path(self, node: Node | None):
+        """A `path:` (or `shortcut_path:`) as (text, where), or None where it is absent."""
+        if node is None:
+            return None
+        if isinstance(node, LScalar) and isinstance(node.value, float):
+            raise error("this path reads as a number", node.loc,
+                        "quote it: `path: \"1.0\"`", code="type")
+        if not isinstance(node, LScalar) or isinstance(node.value, (bool, Trap)) or \
+                not isinstance(node.value, (str, int)):
+            raise error("a path is text: names and positions joined by dots "
+                        "(`features.0`, `conv.1`)", node.loc, code="type")
+        text = str(node.value)
+        problem = check_module_path(text)
+        if problem:
+            raise error(problem, node.loc, "a path is names and positions joined by dots, "
+                        "e.g. `features.0` or `layer1.0.downsample.0`", code="path")
+        return text, node.loc
 
     def scope_name(self, node: Node) -> str:
         if not isinstance(node, LScalar) or not isinstance(node.value, str):
@@ -201,7 +220,7 @@ class ItemParser:
                             code="missing")
             else:
                 args.append((p.name, p.default))
-        name, sources = self.common(value)
+        name, sources, path = self.common(value)
         if kind.arity == 1 and len(sources) > 1:
             raise error(f"{kind.name} reads one input; `from:` names {len(sources)}",
                         value.get("from").loc, "a merge (add, concat) combines several",
@@ -209,7 +228,7 @@ class ItemParser:
         if kind.category == "merge" and len(sources) < 2:
             raise error(f"{kind.name} merges layers: name them with `from: [a, b]`", key.loc,
                         code="missing")
-        return LayerDecl(kind.name, tuple(args), tuple(locs), loc, name, sources)
+        return LayerDecl(kind.name, tuple(args), tuple(locs), loc, name, sources, path)
 
     # -- blocks ----------------------------------------------------------------------
     def block_use(self, block: str, key: LScalar, value: Node | None, loc) -> BlockUse:
@@ -244,8 +263,8 @@ class ItemParser:
                             code="block-arg")
             else:
                 args.append((n, default, key.loc))
-        name, sources = self.common(value)
-        return BlockUse(block, tuple(args), loc, name, sources)
+        name, sources, path = self.common(value)
+        return BlockUse(block, tuple(args), loc, name, sources, path)
 
     # -- structure -------------------------------------------------------------------
     def residual(self, value: Node | None, key: LScalar, loc, depth: int) -> Residual:
@@ -266,8 +285,17 @@ class ItemParser:
         batchnorm = False
         if value.get("batchnorm") is not None:
             batchnorm = P.boolean(value.get("batchnorm"), "residual.batchnorm")
-        name, sources = self.common(value)
-        return Residual(body, shortcut, batchnorm, loc, name, sources)
+        name, sources, path = self.common(value)
+        if path is not None and name is None:
+            raise error("`path:` places a named residual's layers; this residual has no "
+                        "name, so its layers sit in the scope around it", path[1],
+                        "give it a `name:`, or a `path:` to each of its layers", code="path")
+        shortcut_path = self.module_path(value.get("shortcut_path"))
+        if shortcut_path is not None and shortcut == "if_same":
+            raise error("an `if_same` shortcut has no module to place", shortcut_path[1],
+                        "`shortcut_path:` places a projection or a shortcut's layers",
+                        code="path")
+        return Residual(body, shortcut, batchnorm, loc, name, sources, path, shortcut_path)
 
     def parallel(self, value: Node | None, key: LScalar, loc, depth: int) -> Parallel:
         if not isinstance(value, LMap) or not isinstance(value.get("branches"), LSeq):
@@ -294,7 +322,11 @@ class ItemParser:
                             node.loc, "concat: channels side by side; add: the sum; multiply: "
                             "the product (a gate)", code="choice")
             merge = kind.name
-        name, sources = self.common(value)
+        name, sources, path = self.common(value)
+        if path is not None:
+            raise error("a parallel holds no module of its own: its branches' layers are "
+                        "placed relative to the scope around it", path[1],
+                        "give its layers `path:` keys (`branch1.conv`)", code="path")
         return Parallel(tuple(parsed), merge, loc, name, sources)
 
     def repeat(self, key: LScalar, value: LMap, loc: SourceLoc, depth: int) -> Repeat:
@@ -316,8 +348,8 @@ class ItemParser:
             merged = tuple((k, v) for k, v in base.items if k.value not in overrides) + \
                 first_node.items
             first = self.dispatch(key, LMap(merged, value.loc), depth, loc)
-        name = getattr(item, "name", None)
-        return Repeat(first, item, count, loc, name, count_node.loc)
+        name, path = getattr(item, "name", None), getattr(item, "path", None)
+        return Repeat(first, item, count, loc, name, count_node.loc, path)
 
     def _count_name(self, name: str, offset: int):
         if name == IN:
@@ -333,7 +365,7 @@ class ItemParser:
                             "argument names is used with its defaults", value.loc,
                             "name it or read another layer with `{name: …, from: …}`",
                             code="type")
-            self.check_keys(value, ("name", "from"), f"${arg.name.rsplit('.', 1)[-1]}")
-        name, sources = self.common(value)
-        return ArgItem(arg, loc, name, sources)
+            self.check_keys(value, ("name", "from", "path"), f"${arg.name.rsplit('.', 1)[-1]}")
+        name, sources, path = self.common(value)
+        return ArgItem(arg, loc, name, sources, path)
 

@@ -139,6 +139,7 @@ class LayerDecl:
     loc: SourceLoc            # where the layer's list item starts
     name: str | None = None   # as written; None: named automatically
     sources: tuple[Ref, ...] = ()  # `from:` — read these layers instead of the previous one
+    path: Ref | None = None   # `path:` — its module's path in its scope (names.module_path)
 
     def arg(self, name: str):
         return dict(self.args)[name]
@@ -153,6 +154,7 @@ class BlockUse:
     loc: SourceLoc
     name: str | None = None
     sources: tuple[Ref, ...] = ()
+    path: Ref | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,8 @@ class Residual:
     loc: SourceLoc
     name: str | None = None
     sources: tuple[Ref, ...] = ()
+    path: Ref | None = None
+    shortcut_path: Ref | None = None  # the shortcut's module path (a projection's, a list's)
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,7 @@ class Repeat:
     loc: SourceLoc
     name: str | None = None
     count_loc: SourceLoc | None = None
+    path: Ref | None = None  # the copies' container's path (`features`: features.0, …)
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,7 @@ class ArgItem:
     loc: SourceLoc
     name: str | None = None
     sources: tuple[Ref, ...] = ()
+    path: Ref | None = None
 
 
 Item = LayerDecl | BlockUse | Residual | Parallel | Repeat | ArgItem

@@ -52,3 +52,37 @@ def check_layer_name(name: str) -> str | None:
     if name == INPUT:
         return "'input' names the network's input"
     return None
+
+
+# A module path (`path: features.0`, `path: conv.1`): the place of a layer's module in the
+# PyTorch model, relative to its scope, as torchvision's positional children are named.
+# Each segment is a name a layer may have, a position (0–999,999: no container holds
+# more), or a key of letters, digits, `_` and `-` that starts with a letter (an
+# nn.ModuleDict's: RegNet's `block1-0`); 128 characters and 16 segments are far above
+# torchvision's deepest (`features.denseblock4.denselayer16.conv2`, 4 in one scope).
+MAX_MODULE_PATH = 128
+MAX_SEGMENTS = 16
+_POSITION = re.compile(r"0|[1-9][0-9]{0,5}")
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*-[A-Za-z0-9_-]*")
+
+
+def check_module_path(path: str) -> str | None:
+    """Why `path` cannot be a module path, or None."""
+    if len(path) > MAX_MODULE_PATH:
+        return f"path '{clip(path, 40)}' is longer than {MAX_MODULE_PATH} characters"
+    segments = path.split(".")
+    if len(segments) > MAX_SEGMENTS:
+        return f"path '{clip(path, 40)}' has more than {MAX_SEGMENTS} segments"
+    for seg in segments:
+        if not seg:
+            return f"path '{clip(path, 40)}' has an empty segment (write `a.b.0`)"
+        if seg[0].isdigit() or not seg.isascii() or "-" in seg:
+            if _POSITION.fullmatch(seg) or (_KEY.fullmatch(seg) and len(seg) <= MAX_NAME):
+                continue
+            return (f"path segment '{clip(seg, 20)}' is neither a name, a position "
+                    "(0–999999, without leading zeros) nor a key (letters, digits, _ and -, "
+                    "from a letter)")
+        problem = check_layer_name(seg)
+        if problem:
+            return "path segment " + problem.removeprefix("layer name ")
+    return None

@@ -63,7 +63,17 @@ def _item_keys() -> dict:
             "from": {"anyOf": [{"type": "string"}, {"type": "array",
                                                      "items": {"type": "string"}}]},
             "repeat": {"anyOf": [{"type": "integer", "minimum": 0}, EXPR]},
-            "first": {"type": "object", "description": "arguments of the first copy"}}
+            "first": {"type": "object", "description": "arguments of the first copy"},
+            "path": PATH}
+
+
+# names.check_module_path: names, positions and ModuleDict keys joined by dots
+PATH = {"anyOf": [{"type": "string", "maxLength": 128,
+                   "pattern": r"^([A-Za-z_][A-Za-z0-9_-]*|0|[1-9][0-9]{0,5})"
+                              r"(\.([A-Za-z_][A-Za-z0-9_-]*|0|[1-9][0-9]{0,5}))*$"},
+                  {"type": "integer", "minimum": 0, "maximum": 999999}],
+        "description": "where its module sits in the PyTorch model, relative to its scope "
+                       "(`features.0`)"}
 
 
 def _kind(kind) -> dict:
@@ -95,6 +105,7 @@ def spec_schema() -> dict:
     item_props["residual"] = {"type": "object", "required": ["layers"],
                               "additionalProperties": False,
                               "properties": {"layers": layers, "batchnorm": {"type": "boolean"},
+                                             "shortcut_path": PATH,
                                              "shortcut": {"anyOf": [{"enum": list(SHORTCUTS)},
                                                                     layers]},
                                              **_item_keys()}}
@@ -105,7 +116,8 @@ def spec_schema() -> dict:
                                              "merge": {"enum": [
                                                  n for n in (*KINDS, *ALIASES)
                                                  if ALIASES.get(n, n) in merge_kinds()]},
-                                             **_item_keys()}}
+                                             **{k: v for k, v in _item_keys().items()
+                                                if k != "path"}}}  # it holds no module
     bare = sorted(n for n in [*KINDS, *ALIASES]
                   if not any(p.required for p in KINDS[ALIASES.get(n, n)].params))
     item = {"anyOf": [

@@ -1,0 +1,132 @@
+"""The import round trip: a torchvision model -> `archcalc import` -> spec -> the model again.
+
+For each torchvision classification model the language expresses (README's table), the
+imported spec's `check` gives torchvision's parameters, buffers and MACs, and `build()` of
+it has torchvision's module paths (`features.0.1`, `layer2.0.downsample.0`: the spec's
+`path:` keys) — it loads the original model's state_dict with strict=True and then gives
+its outputs on a random input (eval mode, CPU, small inputs). For resnet18 the source that
+`archcalc compile` writes does the same, run as a module in its own process. resnet18,
+mobilenet_v2 and densenet121 run in the default suite; the others are marked slow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+ROOT = Path(__file__).resolve().parent.parent
+TV = ROOT / "examples" / "tv.py"
+
+SMALL = (3, 64, 64)
+DEFAULT = [("resnet18", SMALL), ("mobilenet_v2", (3, 64, 96)), ("densenet121", SMALL)]
+SLOW = [(name, SMALL) for name in (
+    "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2",
+    "squeezenet1_0", "squeezenet1_1", "densenet161", "densenet169", "densenet201",
+    "googlenet", "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet0_5", "mnasnet0_75",
+    "mnasnet1_0", "mnasnet1_3", "efficientnet_b0", "regnet_y_400mf")] + [
+    # their classifiers follow a fixed 6×6 / 7×7 pool, which a 224 input fills exactly
+    (name, (3, 224, 224)) for name in ("alexnet", "vgg11", "vgg11_bn", "vgg16_bn", "vgg19")] + [
+    ("inception_v3", (3, 96, 96))]  # its smallest input is 75×75
+
+
+def figures(model, shape):
+    """torchvision's trainable parameters, float buffers and MACs (FlopCounterMode / 2)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = model.to("meta").eval()
+    with FlopCounterMode(display=False) as counter:
+        model(torch.empty(1, *shape, device="meta"))
+    return (sum(p.numel() for p in model.parameters()),
+            sum(b.numel() for n, b in model.named_buffers()
+                if b.is_floating_point() and not n.endswith("num_batches_tracked")),
+            counter.get_total_flops() // 2)
+
+
+def checked(cli, spec: Path):
+    r = cli("check", spec, "--format", "json")
+    assert r.exit_code in (0, 1), r.output
+    t = json.loads(r.output[r.output.index("{"):])["totals"]
+    return t["params"]["trainable"], t["buffers"], t["macs"]
+
+
+def imported(cli, tmp_path, name, shape) -> Path:
+    out = tmp_path / f"{name}.yaml"
+    r = cli("import", f"{TV}:{name}", "--input", ",".join(map(str, shape)), "-o", out)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def source_model(tv_models, name):
+    torch.manual_seed(0)  # random weights, so that equal outputs mean the weights landed
+    # the auxiliary heads run only in training: the spec, of the model as it runs in eval
+    # mode, has none (README), so the source is built without them
+    kw = {"init_weights": True, "aux_logits": False} \
+        if name in ("inception_v3", "googlenet") else {}
+    return getattr(tv_models, name)(**kw).eval()
+
+
+def round_trip(cli, tv_models, tmp_path, name, shape):
+    from archcalc.reference import build
+
+    spec = imported(cli, tmp_path, name, shape)
+    assert checked(cli, spec) == figures(source_model(tv_models, name), shape)
+    theirs = source_model(tv_models, name)
+    ours = build(spec).eval()
+    ours.load_state_dict(theirs.state_dict(), strict=True)
+    x = torch.randn(2, *shape)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), theirs(x))
+    return spec
+
+
+@pytest.mark.parametrize("name,shape", DEFAULT)
+def test_imported_spec_builds_the_source_model(cli, tv_models, tmp_path, name, shape):
+    spec = round_trip(cli, tv_models, tmp_path, name, shape)
+    if name == "resnet18":
+        assert "shortcut_path: downsample" in spec.read_text()
+    if name == "mobilenet_v2":
+        assert "name: features_0, path: features.0}" in spec.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,shape", SLOW)
+def test_imported_spec_builds_the_source_model_slow(cli, tv_models, tmp_path, name, shape):
+    round_trip(cli, tv_models, tmp_path, name, shape)
+
+
+RUN_COMPILED = """
+import importlib.util, sys, types
+sys.modules["torchvision._meta_registrations"] = types.ModuleType("m")
+import torch, torchvision
+spec = importlib.util.spec_from_file_location("compiled", sys.argv[1])
+compiled = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(compiled)
+torch.manual_seed(0)
+theirs = torchvision.models.resnet18().eval()
+ours = compiled.ResNet().eval()
+ours.load_state_dict(theirs.state_dict(), strict=True)
+x = torch.randn(2, 3, 64, 64)
+with torch.no_grad():
+    torch.testing.assert_close(ours(x), theirs(x))
+print("loaded strictly, equal outputs")
+"""
+
+
+def test_compiled_imported_resnet18_loads_the_source_state_dict(cli, tv_models, tmp_path):
+    spec = imported(cli, tmp_path, "resnet18", SMALL)
+    source = tmp_path / "resnet18_compiled.py"
+    r = cli("compile", spec, "-o", source)
+    assert r.exit_code == 0, r.output
+    assert "self.downsample = nn.Sequential(" in source.read_text()
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", RUN_COMPILED, str(source)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "loaded strictly, equal outputs" in done.stdout
