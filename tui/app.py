@@ -167,7 +167,10 @@ class ArchcalcApp(SpecFileApp):
         self.analyse(self.text, self.session.name, dict(self.bindings_values), self.version,
                      dict(self.cache))
 
-    @work(exclusive=True, thread=True, group="analysis")
+    # Every @work here names its `description`: without one, Textual writes the worker's
+    # description from repr() of every argument, on the UI thread — the cache and a
+    # symbolic Result print thousands of sympy formulas (seconds for ResNet-50).
+    @work(exclusive=True, thread=True, group="analysis", description="analyse the spec")
     def analyse(self, text: str, name: str, bindings: dict, version: int,
                 cache: dict) -> None:
         self.post_message(jobs.analyse(text, name, bindings, version, cache))
@@ -287,7 +290,7 @@ class ArchcalcApp(SpecFileApp):
         self.torch_job(job, generation, self.text, self.session.name, target,
                        dict(self.bindings_values))
 
-    @work(thread=True, group="torch")
+    @work(thread=True, group="torch", description="export or verify")
     def torch_job(self, job: str, generation: int, text: str, name: str, target: Path,
                   bindings: dict) -> None:
         self.post_message(jobs.torch_job(job, generation, text, name, target, bindings))
