@@ -188,7 +188,7 @@ async def test_binding_a_symbol_in_the_symbols_panel(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f4")
-        await pilot.pause()
+        await settle(pilot)  # the formulas are worked out once they are shown
         text = str(app.query_one("#symbols-view").render())
         assert "H: H ≡ 3 (mod 32), H ≥ 67; smallest 67; H = 227 fits" in text
         assert "96×((H − 7)/4)×((W − 7)/4)" in text  # the formulas of the input
@@ -968,7 +968,7 @@ def test_snapshot_symbols(snap_compare):
     async def before(pilot):
         await _settled(pilot)
         await pilot.press("f4")
-        await pilot.pause()
+        await _settled(pilot)  # the formulas are worked out once they are shown
     assert snap_compare(snap_app("alexnet"), terminal_size=SIZE, run_before=before)
 
 
