@@ -77,11 +77,12 @@ def paint_like_a_terminal(app) -> None:
 
 
 async def until(condition, seconds: float = 120.0) -> None:
+    """Poll `condition` every millisecond (it must be cheap: it runs on the app's loop)."""
     end = time.perf_counter() + seconds
     while not condition():
         if time.perf_counter() > end:
             raise TimeoutError("the table never showed the edit")
-        await asyncio.sleep(0.0005)
+        await asyncio.sleep(0.001)
 
 
 def table_rows(app) -> int:
@@ -167,10 +168,7 @@ def witness(before: str, after: str, shown: list[str]) -> tuple[str, dict[str, s
     return changed[-1], {h: new[changed[-1]][h] for h in shown}
 
 
-def shows(app, key: str, cells: dict[str, str]) -> bool:
-    from archcalc.tui.widgets import LayerTable
-
-    table = app.query_one(LayerTable)
+def shows(table, key: str, cells: dict[str, str]) -> bool:
     try:
         return all(str(table.get_cell(key, h)) == v for h, v in cells.items())
     except Exception:  # noqa: BLE001 - the row or column is not there (yet)
@@ -198,7 +196,8 @@ async def keystrokes(name: str, text: str, where: str, keys: tuple[str, str],
     async with app.run_test(size=SIZE) as pilot:
         await until(lambda: app.result is not None and table_rows(app) > 0)
         await pilot.pause()
-        shown = [k.value for k in app.query_one(LayerTable).columns if k.value != "mark"]
+        table = app.query_one(LayerTable)
+        shown = [k.value for k in table.columns if k.value != "mark"]
         witnesses = [witness(text, edited, shown), witness(edited, text, shown)]
         editor = app.query_one("#editor", TextArea)
         editor.focus()
@@ -208,7 +207,7 @@ async def keystrokes(name: str, text: str, where: str, keys: tuple[str, str],
             key, want = keys[i % 2], witnesses[i % 2]
             t0 = time.perf_counter()
             await pilot.press(key)
-            await until(lambda: shows(app, *want))
+            await until(lambda: shows(table, *want))
             await pilot.pause()  # painted
             seen.append(time.perf_counter() - t0)
             assert app.text == texts[i % 2]

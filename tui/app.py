@@ -189,8 +189,10 @@ class ArchcalcApp(SpecFileApp):
             self._stall = None
         self._in_flight += 1
         self._analysed_text, self._analysed_version = self.text, self.version
+        # .copy(), not dict(): a read-only view's copy() copies the dict underneath with
+        # its keys' hashes, where dict() hashes every key again (on the UI thread).
         self.analyse(self.text, self.session.name, dict(self.bindings_values), self.version,
-                     dict(self.cache))
+                     self.cache.copy())
 
     # Every @work here names its `description`: without one, Textual writes the worker's
     # description from repr() of every argument, on the UI thread — the cache and a

@@ -28,10 +28,23 @@ class Pyramid(Static):
     """Seed 000's picture of a convnet: the spatial size shrinks as the depth grows."""
 
     WIDTH = 28
+    _unseen = False  # a result came while hidden: drawn when shown
     result: reactive[Result | None] = reactive(None)
     stale: reactive[bool] = reactive(False, toggle_class="stale")
 
-    def watch_result(self, result: Result | None) -> None:
+    def watch_result(self) -> None:
+        if self.is_on_screen:
+            self.redraw()
+        else:  # (drawn when next shown: a hidden Static's update still lays out the screen)
+            self._unseen = True
+
+    def on_show(self) -> None:
+        if self._unseen:
+            self._unseen = False
+            self.redraw()
+
+    def redraw(self) -> None:
+        result = self.result
         if result is None:
             return
         rows = [e for e in entries(result.analysis, collapse=True)
@@ -71,16 +84,28 @@ def _extent(shape) -> int:
 class SymbolsInfo(Static):
     """The formulas of a symbolic input and the sizes that fit."""
 
+    _unseen = False  # a result came while hidden: drawn when shown
     result: reactive[Result | None] = reactive(None)
     stale: reactive[bool] = reactive(False, toggle_class="stale")
     # The formulas of `result` (worked out apart, and only while this view is shown).
     formulas: reactive[Formulas | None] = reactive(None)
 
     def watch_result(self) -> None:
-        self.redraw()
+        self.when_shown()
 
     def watch_formulas(self) -> None:
-        self.redraw()
+        self.when_shown()
+
+    def when_shown(self) -> None:
+        if self.is_on_screen:
+            self.redraw()
+        else:  # (drawn when next shown: a hidden Static's update still lays out the screen)
+            self._unseen = True
+
+    def on_show(self) -> None:
+        if self._unseen:
+            self._unseen = False
+            self.redraw()
 
     def redraw(self) -> None:
         result = self.result
