@@ -239,6 +239,8 @@ def part2(edits: int, layers: int, tmp: Path) -> bool:
           f"{wait * 1000:.0f} ms, counted in the figures below")
     ok = True
     for name, text, where, keys, limit, what in cases:
+        if not layers and name != "resnet50":
+            continue
         seen, alone = asyncio.run(keystrokes(name, text, where, keys, edits, tmp))
         m, a = statistics.median(seen) * 1000, statistics.median(alone) * 1000
         ok &= m < limit
@@ -255,6 +257,7 @@ def main() -> int:
     ap.add_argument("--layers", type=int, default=3000)
     ap.add_argument("--skip-start", action="store_true")
     ap.add_argument("--skip-keys", action="store_true")
+    ap.add_argument("--skip-big", action="store_true", help="keystrokes on ResNet-50 only")
     ap.add_argument("--tui", metavar="DIR", help="measure the tui package in DIR")
     ap.add_argument("--start", nargs=2, metavar=("SPEC", "ROWS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -272,7 +275,7 @@ def main() -> int:
         if not args.skip_start:
             ok &= part1(args.starts, tmp, dict(os.environ))
         if not args.skip_keys:
-            ok &= part2(args.edits, args.layers, tmp)
+            ok &= part2(args.edits, 0 if args.skip_big else args.layers, tmp)
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if ok else 1
 
