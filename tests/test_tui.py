@@ -196,7 +196,7 @@ async def test_binding_a_symbol_in_the_symbols_panel(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f4")
-        await pilot.pause()
+        await settle(pilot)  # the formulas are worked out once they are shown
         text = str(app.query_one("#symbols-view").render())
         assert "H: H ≡ 3 (mod 32), H ≥ 67; smallest 67; H = 227 fits" in text
         assert "96×((H − 7)/4)×((W − 7)/4)" in text  # the formulas of the input
@@ -552,6 +552,39 @@ async def test_analyses_that_finish_out_of_order_leave_the_newer_text_everywhere
         # Each worker had a cache of its own; the app kept the current one's.
         assert app.cache == caches["fc: 86"] and "written by the superseded analysis" not in \
             app.cache
+
+
+async def test_a_keystroke_is_analysed_at_once_and_only_changed_cells_are_rewritten(
+        tmp_path, monkeypatch):
+    """No debounce: the analysis of an edit starts with the edit. An edit that changes
+    cells but no row nor any column's width rewrites those cells in place (the table is
+    not cleared and rebuilt); one that widens a column rebuilds it."""
+    app = ArchcalcApp(spec_copy(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.query_one(LayerTable)
+        clears = []
+        real_clear = table.clear
+        monkeypatch.setattr(table, "clear", lambda *a, **k: clears.append(1) or real_clear(*a, **k))
+        await replace_in_editor(pilot, "fc: 84", "fc: 85")
+        assert app._analysed_text == app.text  # started already, before any pause
+        await settle(pilot)
+        row = next(i for i, k in enumerate(table._key) if k == "fc1")
+        assert cell(app, row, "output (C×H×W)") == "85" and clears == []
+        await replace_in_editor(pilot, "fc: 85", "fc: 85000")
+        await settle(pilot)
+        assert cell(app, row, "output (C×H×W)") == "85000" and clears == [1]
+
+
+async def test_the_formulas_are_worked_out_only_while_shown(tmp_path):
+    app = ArchcalcApp(spec_copy(tmp_path, "alexnet"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.formulas is None
+        await pilot.press("f4")
+        await settle(pilot)
+        assert app.formulas is not None and app.formulas.version == app.result.version
+        assert "96×((H − 7)/4)×((W − 7)/4)" in str(app.query_one("#symbols-view").render())
 
 
 async def test_the_recovery_copy_stays_while_the_restore_question_is_open(tmp_path):
@@ -976,7 +1009,7 @@ def test_snapshot_symbols(snap_compare):
     async def before(pilot):
         await _settled(pilot)
         await pilot.press("f4")
-        await pilot.pause()
+        await _settled(pilot)  # the formulas are worked out once they are shown
     assert snap_compare(snap_app("alexnet"), terminal_size=SIZE, run_before=before)
 
 

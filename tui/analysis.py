@@ -16,7 +16,6 @@ from archcalc.spec import parse_text
 class Result:
     version: int                       # which edit of the text this is for
     analysis: Analysis | None = None
-    symbolic: Analysis | None = None   # the input's symbols left free: the formulas
     memory: MemoryEstimate | None = None
     error: SpecError | None = None
     input_symbols: tuple[str, ...] = ()
@@ -32,9 +31,16 @@ def run(text: str, name: str, bindings: dict, version: int, cache: dict) -> Resu
     except SpecError as exc:
         return Result(version, error=exc)
     analysis = design.analysis
-    inputs = design.input_symbols
-    symbolic = design.rebind(free=inputs).analysis if inputs else None
-    return Result(version, analysis, symbolic, estimate(analysis), None, inputs, design)
+    return Result(version, analysis, estimate(analysis), None, design.input_symbols, design)
+
+
+def formulas(result: Result) -> Analysis | None:
+    """The analysis with the input's symbols left free: each shape as a formula of H, W
+    (None when the input has none). Apart from `run`, and asked for only while the
+    formulas are shown (app.py): sympy's work, many times the numbers' for a deep spec."""
+    if result.design is None or not result.input_symbols:
+        return None
+    return result.design.rebind(free=result.input_symbols).analysis
 
 
 def internal_error(version: int, exc: Exception) -> Result:

@@ -2,7 +2,7 @@
 
 The spec in an editor on the left; on the right the analysis — the layer table (the same
 columns as `archcalc check`), the pyramid, the symbols with their formulas — a totals bar
-and the diagnostics. Every edit is re-analysed in a worker off the UI thread, debounced;
+and the diagnostics. Every edit is re-analysed in a worker off the UI thread at once;
 while the text does not parse, the last good analysis stays, dimmed. Needs textual; never
 torch (export and verify load it only when asked).
 
@@ -38,7 +38,7 @@ from . import analysis as A
 from . import fixes, jobs
 from .budget import BudgetPanel
 from .files import SpecFileApp
-from .messages import Analysed, Exported, JobFailed, Verified
+from .messages import Analysed, Exported, Formulas, JobFailed, Verified
 from .plain import plain
 from .problems import Diagnostics
 from .screens import HELP, MainScreen, TextScreen
@@ -46,7 +46,8 @@ from .session import FileProblem, Session, atomic_write, read_spec, reason
 from .views import Pyramid, SymbolFields, SymbolsInfo
 from .widgets import HiddenColumns, LayerTable, Totals
 
-DEBOUNCE = 0.25  # seconds after the last keystroke
+RECOVERY_DELAY = 0.25  # seconds after the last keystroke: the recovery copy is written
+STALL = 0.25  # seconds an analysis may run before the latest change starts beside it
 
 
 class ArchcalcApp(SpecFileApp):
@@ -84,6 +85,7 @@ class ArchcalcApp(SpecFileApp):
     result: var[A.Result | None] = var(None, always_update=True)  # the last that parsed
     stale: var[bool] = var(False)  # the text does not parse: the views are dimmed
     findings: var[tuple[Diagnostic, ...] | None] = var(None, always_update=True)
+    formulas: var[Formulas | None] = var(None, always_update=True)  # of `result`, if shown
 
     def __init__(self, path: Path | None = None, text: str | None = None) -> None:
         super().__init__()
@@ -108,8 +110,11 @@ class ArchcalcApp(SpecFileApp):
         # the current generation's comes back in its message (messages.Analysed).
         self.cache: Mapping = {}
         self.asked: dict[str, int] = {}  # export / verify: the generation last asked for
-        self._timer = None
-        self._analysed_text: str | None = None
+        self._recovery_timer = None
+        self._stall = None  # the timer that starts the latest change beside a slow analysis
+        self._in_flight = 0  # analyses started whose message has not come back
+        self._analysed_text: str | None = None  # of the last analysis started
+        self._analysed_version = -1
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(id="_default")
@@ -130,7 +135,8 @@ class ArchcalcApp(SpecFileApp):
                     with TabPane("Symbols", id="symbols"):
                         yield SymbolFields(id="bindings").data_bind(ArchcalcApp.result)
                         yield BudgetPanel(id="budget-panel").data_bind(ArchcalcApp.result)
-                        yield SymbolsInfo(id="symbols-view").data_bind(*shows)
+                        yield SymbolsInfo(id="symbols-view").data_bind(
+                            *shows, ArchcalcApp.formulas)
                 yield Totals(id="totals").data_bind(ArchcalcApp.result)
                 yield Diagnostics(id="diagnostics").data_bind(ArchcalcApp.findings)
         yield Footer(compact=True)  # every key fits in 150 columns
@@ -144,39 +150,71 @@ class ArchcalcApp(SpecFileApp):
         self.analyse_now()  # (no recovery copy: there is no edit yet to keep)
 
     # -- analysis ----------------------------------------------------------------------
+    # A change (an edit, a bound symbol) is analysed at once when no analysis is running,
+    # so a keystroke reaches the table in the time of one analysis. Changes made while
+    # one runs wait for it and are analysed together, the latest text only — unless it
+    # is still running STALL seconds later: then the latest starts beside it.
     @on(TextArea.Changed, "#editor")
     def edited(self) -> None:
         if self.text == self._analysed_text:
             return  # e.g. the editor loading its first text: nothing to re-analyse
         self.version += 1
         self.update_title()
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE, self.settled)
+        if self._recovery_timer is not None:
+            self._recovery_timer.stop()
+        self._recovery_timer = self.set_timer(RECOVERY_DELAY, self.settled)
+        self.change_made()
 
     def settled(self) -> None:
-        """The typing paused: keep the recovery copy, then analyse. On the message pump,
-        so the copies are written in the order of the edits, the last one last."""
+        """The typing paused: keep the recovery copy. On the message pump, so the copies
+        are written in the order of the edits, the last one last."""
         if not self.query("#editor"):
-            return  # the debounce timer fired while the app was closing
+            return  # the timer fired while the app was closing
         self.session.keep_recovery(self.text)
-        self.analyse_now()
+
+    def change_made(self) -> None:
+        if not self._in_flight:
+            self.analyse_now()
+        elif self._stall is None:
+            self._stall = self.set_timer(STALL, self.unstall)
+
+    def unstall(self) -> None:
+        self._stall = None
+        if self._analysed_version != self.version and self.query("#editor"):
+            self.analyse_now()
 
     def analyse_now(self) -> None:
-        self._analysed_text = self.text
+        if self._stall is not None:
+            self._stall.stop()
+            self._stall = None
+        self._in_flight += 1
+        self._analysed_text, self._analysed_version = self.text, self.version
+        # .copy(), not dict(): a read-only view's copy() copies the dict underneath with
+        # its keys' hashes, where dict() hashes every key again (on the UI thread).
         self.analyse(self.text, self.session.name, dict(self.bindings_values), self.version,
-                     dict(self.cache))
+                     self.cache.copy())
 
-    @work(exclusive=True, thread=True, group="analysis")
+    # Every @work here names its `description`: without one, Textual writes the worker's
+    # description from repr() of every argument, on the UI thread — the cache and a
+    # symbolic Result print thousands of sympy formulas (seconds for ResNet-50).
+    # Not exclusive: a worker cancelled before it starts would never post its message,
+    # and `_in_flight` counts on every one coming back (one more per STALL at most).
+    @work(thread=True, group="analysis", description="analyse the spec")
     def analyse(self, text: str, name: str, bindings: dict, version: int,
                 cache: dict) -> None:
         self.post_message(jobs.analyse(text, name, bindings, version, cache))
 
     @on(Analysed)
     def analysed(self, message: Analysed) -> None:
+        self._in_flight -= 1
+        self.show(message)
+        if self._analysed_version != self.version and not self._in_flight:
+            self.analyse_now()  # what was typed while this one ran
+
+    def show(self, message: Analysed) -> None:
         result = message.result
         if result.version != self.version:
-            return  # superseded: a newer edit's analysis is on its way
+            return  # superseded: a newer change's analysis is on its way
         self.cache = message.cache
         if result.error is not None:  # the views keep the last good analysis, dimmed
             self.stale = True
@@ -185,6 +223,28 @@ class ArchcalcApp(SpecFileApp):
         self.stale = False
         self.result = result
         self.findings = result.analysis.findings
+        self.tab_shown()
+
+    # -- the formulas (f4): worked out only while they are shown -------------------------
+    def formulas_shown(self) -> bool:
+        return self.query_one(TabbedContent).active == "symbols"
+
+    @on(TabbedContent.TabActivated)
+    def tab_shown(self) -> None:
+        """Work out the formulas of the result shown, if they are shown and not had."""
+        result = self.result
+        if self.formulas_shown() and result is not None and (
+                self.formulas is None or self.formulas.version != result.version):
+            self.work_out_formulas(result)
+
+    @work(exclusive=True, thread=True, group="formulas", description="work out formulas")
+    def work_out_formulas(self, result: A.Result) -> None:
+        self.post_message(jobs.formulas(result))
+
+    @on(Formulas)
+    def formulas_done(self, message: Formulas) -> None:
+        if self.result is not None and message.version == self.result.version:
+            self.formulas = message
 
     @on(SymbolFields.Bound)
     def bound(self, event: SymbolFields.Bound) -> None:
@@ -194,7 +254,7 @@ class ArchcalcApp(SpecFileApp):
             self.bindings_values[event.name] = event.value
         self.version += 1
         self._analysed_text = None
-        self.analyse_now()
+        self.change_made()
 
     # -- navigation --------------------------------------------------------------------
     @on(TextArea.SelectionChanged, "#editor")
@@ -287,7 +347,7 @@ class ArchcalcApp(SpecFileApp):
         self.torch_job(job, generation, self.text, self.session.name, target,
                        dict(self.bindings_values))
 
-    @work(thread=True, group="torch")
+    @work(thread=True, group="torch", description="export or verify")
     def torch_job(self, job: str, generation: int, text: str, name: str, target: Path,
                   bindings: dict) -> None:
         self.post_message(jobs.torch_job(job, generation, text, name, target, bindings))

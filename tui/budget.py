@@ -91,7 +91,9 @@ class BudgetPanel(Vertical):
         self.work(self.result, self.query_one("#budget-symbol", Input).value,
                   self.query_one("#budget", Input).value, self.generation)
 
-    @work(exclusive=True, thread=True, group="budget")
+    # (a description of its own: Textual's default is repr() of the arguments, the whole
+    # Result with its formulas, written on the UI thread — seconds for ResNet-50)
+    @work(exclusive=True, thread=True, group="budget", description="solve the budget")
     def work(self, result: Result, symbol: str, budget: str, generation: int) -> None:
         self.post_message(self.Answered(generation, solve_text(result, symbol, budget)))
 

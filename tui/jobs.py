@@ -17,7 +17,7 @@ from archcalc.errors import SpecError
 from archcalc.spec import parse_text
 
 from . import analysis as A
-from .messages import Analysed, Exported, JobFailed, Verified
+from .messages import Analysed, Exported, Formulas, JobFailed, Verified
 
 
 def analyse(text: str, name: str, bindings: dict, version: int, cache: dict) -> Analysed:
@@ -27,6 +27,15 @@ def analyse(text: str, name: str, bindings: dict, version: int, cache: dict) -> 
     except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
         result = A.internal_error(version, exc)
     return Analysed(result, MappingProxyType(cache))
+
+
+def formulas(result: A.Result) -> Formulas:
+    """The formulas of `result`'s design, or none when they cannot be had (a bug: the
+    numbers are shown all the same)."""
+    try:
+        return Formulas(result.version, A.formulas(result))
+    except Exception:  # noqa: BLE001 - a bug must not take the editor down
+        return Formulas(result.version, None)
 
 
 def torch_job(job: str, generation: int, text: str, name: str, target: Path,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from textual.message import Message
 
+from archcalc.analysis import Analysis
 from archcalc.analysis.verification import Verification
 
 from .analysis import Result
@@ -29,6 +30,15 @@ class Analysed(Message):
     # The worker's own cache (a copy it was given), handed back read-only: the next
     # analysis starts from a copy of it. No cache is shared between threads.
     cache: Mapping
+
+
+@dataclass
+class Formulas(Message):
+    """The formulas of analysis `version` (analysis.formulas; None: the input has no
+    symbols)."""
+
+    version: int
+    symbolic: Analysis | None
 
 
 @dataclass

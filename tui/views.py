@@ -20,6 +20,7 @@ from archcalc.render.styles import GOOD, HEADER, MUTED, STATUS, status_style
 from archcalc.spec import bounds
 
 from .analysis import Result
+from .messages import Formulas
 from .plain import plain
 
 
@@ -27,10 +28,23 @@ class Pyramid(Static):
     """Seed 000's picture of a convnet: the spatial size shrinks as the depth grows."""
 
     WIDTH = 28
+    _unseen = False  # a result came while hidden: drawn when shown
     result: reactive[Result | None] = reactive(None)
     stale: reactive[bool] = reactive(False, toggle_class="stale")
 
-    def watch_result(self, result: Result | None) -> None:
+    def watch_result(self) -> None:
+        if self.is_on_screen:
+            self.redraw()
+        else:  # (drawn when next shown: a hidden Static's update still lays out the screen)
+            self._unseen = True
+
+    def on_show(self) -> None:
+        if self._unseen:
+            self._unseen = False
+            self.redraw()
+
+    def redraw(self) -> None:
+        result = self.result
         if result is None:
             return
         rows = [e for e in entries(result.analysis, collapse=True)
@@ -70,15 +84,38 @@ def _extent(shape) -> int:
 class SymbolsInfo(Static):
     """The formulas of a symbolic input and the sizes that fit."""
 
+    _unseen = False  # a result came while hidden: drawn when shown
     result: reactive[Result | None] = reactive(None)
     stale: reactive[bool] = reactive(False, toggle_class="stale")
+    # The formulas of `result` (worked out apart, and only while this view is shown).
+    formulas: reactive[Formulas | None] = reactive(None)
 
-    def watch_result(self, result: Result | None) -> None:
+    def watch_result(self) -> None:
+        self.when_shown()
+
+    def watch_formulas(self) -> None:
+        self.when_shown()
+
+    def when_shown(self) -> None:
+        if self.is_on_screen:
+            self.redraw()
+        else:  # (drawn when next shown: a hidden Static's update still lays out the screen)
+            self._unseen = True
+
+    def on_show(self) -> None:
+        if self._unseen:
+            self._unseen = False
+            self.redraw()
+
+    def redraw(self) -> None:
+        result = self.result
         if result is None:
             return
-        a, symbolic = result.analysis, result.symbolic
+        formulas = self.formulas if self.formulas is not None and \
+            self.formulas.version == result.version else None
+        a, symbolic = result.analysis, formulas.symbolic if formulas else None
         out = Text()
-        if symbolic is None:
+        if not result.input_symbols:
             out.append("The input has no symbols: write input: [3, H, W] and declare H, W "
                        "under symbols: to see formulas.\n", MUTED)
         for v in a.valid_inputs:
@@ -92,6 +129,8 @@ class SymbolsInfo(Static):
                 out.append(f"; {v.symbol} = {v.current} {fits}",
                            GOOD if v.current_fits else STATUS["error"])
             out.append("\n")
+        if result.input_symbols and formulas is None:
+            out.append("\nWorking out the formulas of the input…\n", MUTED)
         if symbolic is not None:
             out.append("\nOutput shapes as formulas of the input:\n", HEADER)
             for e in entries(symbolic, collapse=True):

@@ -75,12 +75,19 @@ class LayerTable(DataTable):
         self._cells: list[list[Text]] = []
         self._key: list[str] = []
         self._shown_at = -1  # the width the columns were last chosen for
+        # What _fill last laid out: the columns shown (indexes into the mark + headers),
+        # their labels and widths, each column's key.
+        self._shown: list[int] = []
+        self._labels: list[str] = []
+        self._shown_widths: list[int] = []
+        self._column_keys: list[str] = []
 
     def watch_result(self, result: Result | None) -> None:
         if result is None:
             return
         a = result.analysis
         cols = columns(a)
+        old = (self._headers, self._key, self._cells)
         self._headers = [c.header for c in cols]
         self._keys = [c.key for c in cols]
         self._numeric = [c.numeric for c in cols]
@@ -92,7 +99,35 @@ class LayerTable(DataTable):
                      justify="right" if c.numeric else "left") for c in cols])
             self._key.append(e.row.name if e.row is not None else f"group:{e.group.path}")
             self.lines.append(e.line)
-        self._fill()
+        if not self._update(*old) and self.size.width:
+            self._fill()  # (not laid out yet: on_resize fills it once it has its width)
+
+    def _update(self, headers: list[str], keys: list[str], cells: list[list[Text]]) -> bool:
+        """Show the new cells in place when only cells changed — the same rows and columns,
+        every column as wide as before — and say whether it could. On every keystroke:
+        only the cells that changed are written (rebuilding thousands of rows is most of
+        the time of an update)."""
+        if headers != self._headers or keys != self._key or not self.columns or \
+                self._width() != self._shown_at:
+            return False
+        shown = self._shown
+        widths = self._widths(self._labels[1:])
+        if any(widths[i] != self._shown_widths[j] for j, i in enumerate(shown)):
+            return False
+        for key, before, after in zip(keys, cells, self._cells):
+            for i in shown:
+                b, a = before[i], after[i]
+                if b.plain != a.plain or b.style != a.style:
+                    self.update_cell(key, self._column_keys[i], a)
+        return True
+
+    def _update_dimensions(self, new_rows) -> None:
+        """DataTable measures every cell of the new rows when idle, for columns that size
+        themselves; here every column is given its width (_widths) and every row is one
+        line, so that measuring would change nothing — and it costs more than the rest of
+        a rebuild of thousands of rows. (Textual's DataTable._update_dimensions: the size
+        of the table is still worked out.)"""
+        super()._update_dimensions(())
 
     def on_resize(self) -> None:
         if self._cells and self._width() != self._shown_at:
@@ -141,6 +176,9 @@ class LayerTable(DataTable):
         headers, labels = ["", *self._headers], ["", *labels]
         numeric = [False, *self._numeric]
         widths = self._widths(labels[1:])
+        self._shown, self._labels = shown, labels  # (for _update)
+        self._shown_widths = [widths[i] for i in shown]
+        self._column_keys = [h or "mark" for h in headers]
         for i in shown:  # keyed by the full header, whatever the label
             self.add_column(Text(labels[i], justify="right" if numeric[i] else "left"),
                             key=headers[i] or "mark", width=widths[i])
