@@ -17,9 +17,9 @@ from ..notation import shape_text
 from .columns import (
     EXPLAIN,
     EXPLAIN_LEGEND,
-    PRIORITY,
     MARK_MEANING,
     MARKS,
+    PRIORITY,
     columns,
     default_keys,
     entries,
