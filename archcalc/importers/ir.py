@@ -58,6 +58,7 @@ class Op:
     source: str = ""  # the node or module path in the source, for messages
     path: str = ""    # PyTorch: the module path (a function: its module's path . kind)
     scope: tuple = ()  # PyTorch: the enclosing modules, outermost first, (path, class)
+    weights: list = field(default_factory=list)  # ONNX: the initializers it reads, in order
 
 
 @dataclass

@@ -164,16 +164,18 @@ def to_ops(model, graph: Graph, input_name: str, partial: bool):
                 raise Unsupported(f"operation {node.op_type}")
             kind, args = MAP[node.op_type](node, graph)
             tensors = [i for i in node.input if i in names]
+            read = []
             if node.op_type in WEIGHTED:
                 tensors = tensors[:1]
-                weights += [graph.inits[i].name for i in node.input[1:] if i in graph.inits]
+                read = [graph.inits[i].name for i in node.input[1:] if i in graph.inits]
             elif kind == "add" and len(tensors) == 1:  # MatMul's bias
                 prev = by_name.get(names[tensors[0]])
                 bias = [i for i in node.input if i in graph.inits]
                 if prev and prev.kind == "linear" and not prev.args["bias"] and bias \
                         and graph.shape(bias[0])[-1:] == [prev.args["out"]]:
                     prev.args["bias"] = True
-                    weights += [graph.inits[b].name for b in bias]
+                    prev.weights += [graph.inits[b].name for b in bias]
+                    weights += prev.weights[-len(bias):]
                     names[node.output[0]] = prev.name
                     continue
             if len(tensors) != (2 if kind in ("add", "multiply") else
@@ -187,7 +189,8 @@ def to_ops(model, graph: Graph, input_name: str, partial: bool):
             raise ImportRefused(f"{where}: archcalc has no layer for it — {why}",
                                 "--partial imports the layers before it") from None
         name = layer_name(_path(node), taken)
-        op = Op(name, kind, args, [names[t] for t in tensors], node.name)
+        op = Op(name, kind, args, [names[t] for t in tensors], node.name, weights=read)
+        weights += read
         ops.append(op)
         by_name[name] = op
         names[node.output[0]] = name
