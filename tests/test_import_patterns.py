@@ -40,7 +40,8 @@ def test_torchvision_models_written_as_several_operations(cli, tv_models, tmp_pa
 
 @pytest.mark.slow
 @pytest.mark.parametrize("builder", ["shufflenet_v2_x1_0", "shufflenet_v2_x1_5",
-                                     "shufflenet_v2_x2_0", "convnext_small", "convnext_base"])
+                                     "shufflenet_v2_x2_0", "convnext_small", "convnext_base",
+                                     "convnext_large"])
 def test_the_other_sizes(cli, tv_models, tmp_path, builder):
     out = tmp_path / "m.yaml"
     r = cli("import", f"{TV}:{builder}", "--input", "3,64,64", "-o", out)
