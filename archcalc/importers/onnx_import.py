@@ -159,7 +159,8 @@ def to_ops(model, graph: Graph, input_name: str, partial: bool):
     weights: list[str] = []
     known = set(graph.inits) | set(graph.constants)
     for node in model.graph.node:
-        where = f"node '{_printable(node.name or (node.output or [''])[0])}' ({node.op_type[:40]})"
+        label = node.name or (node.output or [""])[0]
+        where = f"node '{_printable(label)}' ({_printable(node.op_type[:40])})"
         if not node.output or not node.output[0]:
             raise ImportRefused(f"{where} has no output")
         if all(i in known or not i for i in node.input):  # constants, and their copies
@@ -212,10 +213,9 @@ def to_ops(model, graph: Graph, input_name: str, partial: bool):
     if len(model.graph.output) != 1:
         raise ImportRefused(f"the graph has {len(model.graph.output)} outputs; archcalc "
                             "networks have one")
-    final = names.get(model.graph.output[0].name)
-    if final != ops[-1].name:
-        raise ImportRefused(f"the graph's output '{_printable(model.graph.output[0].name)}' is not its "
-                            "last layer")
+    out = model.graph.output[0].name
+    if names.get(out) != ops[-1].name:
+        raise ImportRefused(f"the graph's output '{_printable(out)}' is not its last layer")
     return ops, [], weights, None
 
 
