@@ -1,4 +1,5 @@
-"""Every hostile input of the security issue (items 1–6 and 11), each as a whole process:
+"""Every hostile input of the security issue (items 1–6 and 11) and ONNX files from
+strangers (the import issue), each as a whole process:
 its wall time and peak memory, beside a baseline measured in the same run, interleaved
 (`archcalc check lenet5`, a small ordinary spec).
 
@@ -8,7 +9,9 @@ its wall time and peak memory, beside a baseline measured in the same run, inter
 Limits (README): each `check` of a hostile case answers within 2 s (`compile` and
 `verify`, which import torch, within 20 s); a legal spec at the
 100,000-layer limit, flat or nested 15 deep, within 30 s and 1 GiB with `--format json`;
-anything larger is refused with a diagnostic before the work starts. The script exits 1 if
+anything larger is refused with a diagnostic before the work starts; an ONNX file within
+3 s (it loads the onnx package), the importer's 99,999-node limit as a legal chain within
+120 s (imported, verified, then checked: two analyses of it). The script exits 1 if
 a case exceeds its limit, prints a traceback, or gets an unexpected exit status.
 """
 
@@ -56,8 +59,9 @@ def flat(layers: int) -> str:
     return HEAD.replace("[1, 32, 32]", "[4, 8, 8]") + "layers:\n" + body
 
 
-def cases(quick: bool) -> list[tuple[str, str, list[str], tuple[int, ...], float]]:
-    """(label, spec text, extra arguments, accepted exit statuses, time limit in s)."""
+def cases(quick: bool) -> list[tuple[str, object, list[str], tuple[int, ...], float]]:
+    """(label, spec text or a function making an ONNX file's bytes, extra arguments,
+    accepted exit statuses, time limit in s)."""
     big = "9" * 5000
     out = [
         ("1 docstring-breaking name (compile)",
@@ -123,6 +127,74 @@ def cases(quick: bool) -> list[tuple[str, str, list[str], tuple[int, ...], float
             ("6 50 MB name", HEAD.replace("name: t", "name: " + "n" * 50_000_000) +
              "layers: [relu]\n", [], (2,), 2),
         ]
+    return out + onnx_cases(quick)
+
+
+def onnx_cases(quick: bool) -> list:
+    """ONNX files from strangers (`check FILE.onnx`; the payload is bytes): a node bomb, a
+    bomb nested in an If's branch, an absurd kernel, a cycle; the importer's node limit as
+    a legal chain (it is verified, then checked: two analyses of a 100,000-layer spec)."""
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        return []
+
+    def payload(make):
+        """Bytes made when the case runs, not before: a child's peak memory counts the
+        parent's pages at its fork, and these payloads are tens of MB."""
+        def build():
+            from onnx import AttributeProto, TensorProto, helper
+            return make(AttributeProto, TensorProto, helper)
+        return build
+
+    def ld(field: int, payload: bytes) -> bytes:  # a length-delimited protobuf field
+        n, size = len(payload), bytearray()
+        while True:
+            size.append((n & 0x7F) | (0x80 if n >> 7 else 0))
+            n >>= 7
+            if not n:
+                return bytes([field << 3 | 2]) + bytes(size) + payload
+
+    def model(helper, TensorProto, nodes: bytes, inits=()) -> bytes:
+        m = helper.make_model(helper.make_graph(
+            [], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, (1, 3, 8, 8))],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, (1, 3, 8, 8))], inits))
+        graph = m.graph.SerializeToString() + nodes
+        m.ClearField("graph")
+        return m.SerializeToString() + ld(7, graph)
+
+    def node(helper, *args, **kw) -> bytes:
+        return ld(1, helper.make_node(*args, **kw).SerializeToString())
+
+    def bomb(A, T, h):
+        return model(h, T, node(h, "Relu", ["x"], ["y"]) * 2_000_000)
+
+    def nested(A, T, h):
+        branch = A(name="then_branch", type=A.GRAPH).SerializeToString()
+        relus = node(h, "Relu", ["x"], ["y"]) * 2_400_000
+        return model(h, T, ld(1, h.make_node("If", ["x"], ["y"]).SerializeToString() +
+                              ld(5, branch + ld(6, relus))))
+
+    def kernel(A, T, h):
+        weight = h.make_tensor("w", T.FLOAT, [4, 3, 3, 3], [0.0] * 108)
+        return model(h, T, node(h, "Conv", ["x", "w"], ["y"], kernel_shape=[10**9] * 2,
+                                strides=[-1, -1]), [weight])
+
+    def cycle(A, T, h):
+        return model(h, T, node(h, "Add", ["x", "b"], ["a"]) + node(h, "Relu", ["a"], ["b"])
+                     + node(h, "Relu", ["b"], ["y"]))
+
+    def chain(A, T, h):
+        return model(h, T, b"".join(node(h, "Relu", [f"t{i}" if i else "x"],
+                                         [f"t{i + 1}" if i < 99_998 else "y"])
+                                    for i in range(99_999)))
+
+    out = [("onnx 2,000,000 nodes in 28 MB", payload(bomb), [], (2,), 3),
+           ("onnx 2,400,000 nodes nested in an If", payload(nested), [], (2,), 3),
+           ("onnx kernel 10**9, strides -1", payload(kernel), [], (2,), 3),
+           ("onnx a cycle", payload(cycle), [], (2,), 3)]
+    if not quick:
+        out.append(("onnx 99,999 nodes, a legal chain", payload(chain), [], (0,), 120))
     return out
 
 
@@ -156,8 +228,12 @@ def main() -> int:
         work = Path(tmp)
         print(f"{'case':48} {'time':>8} {'peak':>9} {'exit':>4}   baseline (check lenet5)")
         for i, (label, text, extra, statuses, limit) in enumerate(cases(args.quick)):
-            path = work / f"case{i}.yaml"
-            path.write_text(text, encoding="utf-8")
+            if callable(text):  # an ONNX file, made now
+                path = work / f"case{i}.onnx"
+                path.write_bytes(text())
+            else:
+                path = work / f"case{i}.yaml"
+                path.write_text(text, encoding="utf-8")
             command = extra[:1] if extra[:1] in (["compile"], ["verify"]) else ["check"]
             options = extra[1:] if command != ["check"] else extra
             base = measure([exe, "check", "lenet5"], work)[0]  # interleaved

@@ -272,7 +272,8 @@ def test_onnx_refusals(cli, tmp_path, monkeypatch):
     assert "- conv: {out: 4, kernel: 1, bias: false, name: conv}" in r.output
     monkeypatch.setattr(onnx_import, "MAX_NODES", 0)
     r = cli("check", tmp_path / "sin.onnx")
-    assert r.exit_code == 2 and "sin.onnx has 1 nodes; at most 0" in r.output
+    assert r.exit_code == 2 and "sin.onnx has more than 0 nodes; an ONNX import reads at most 0" \
+        in r.output
     monkeypatch.setattr(onnx_import, "MAX_BYTES", 10)
     r = cli("import", tmp_path / "sin.onnx")
     assert r.exit_code == 2 and "more than the 10 an ONNX import reads" in r.output

@@ -59,6 +59,7 @@ class Op:
     path: str = ""    # PyTorch: the module path (a function: its module's path . kind)
     scope: tuple = ()  # PyTorch: the enclosing modules, outermost first, (path, class)
     module: bool = False  # PyTorch: the op is a module's call (`path` is where it sits)
+    weights: list = field(default_factory=list)  # ONNX: the initializers it reads, in order
 
 
 @dataclass

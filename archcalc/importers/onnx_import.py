@@ -2,7 +2,8 @@
 node, verified before it is returned.
 
 An ONNX file is input from a stranger, like a spec: its size is checked before it is read
-(MAX_BYTES), its node count before it is walked (MAX_NODES, the spec's layer limit), and
+(MAX_BYTES), its node count and the bytes that parse into many small objects before it
+is parsed (MAX_NODES, the spec's layer limit; onnx_wire.py), and
 external data is never read — a layer needs only a weight's shape, which the file itself
 holds — but a reference to data outside the file's own folder is refused all the same.
 
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from .emit import layer_name, parse_dims, spec_text
 from .ir import Imported, ImportRefused, Op, Unsupported
-from .onnx_map import MAP, WEIGHTED
+from .onnx_map import MAP, WEIGHTED, Malformed
+from .onnx_wire import measure
 from .verify import analyse, compare
 
 MAX_BYTES = 1 << 30   # 1 GiB: protobuf's own limit is 2 GiB; larger models keep weights outside
@@ -32,14 +34,15 @@ class Graph:
 
         self.inits = {t.name: t for t in model.graph.initializer}
         for node in model.graph.node:  # torch's exporter names shared weights by Identity
-            if node.op_type == "Identity" and node.input[0] in self.inits:
+            if node.op_type == "Identity" and node.input and node.output and \
+                    node.input[0] in self.inits:
                 self.inits[node.output[0]] = self.inits[node.input[0]]
         self.constants = {}
         for t in model.graph.initializer:
             if t.data_location != 1 and len(t.dims) <= 1 and _numel(t.dims) <= 16:
                 self.constants[t.name] = numpy_helper.to_array(t)
         for node in model.graph.node:
-            if node.op_type == "Constant" and node.attribute and node.attribute[0].t.name != "-":
+            if node.op_type == "Constant" and node.attribute and node.output:
                 a = node.attribute[0]
                 if a.name == "value" and _numel(a.t.dims) <= 16:
                     self.constants[node.output[0]] = numpy_helper.to_array(a.t)
@@ -75,12 +78,12 @@ def load_model(path: str):
     if p.stat().st_size > MAX_BYTES:
         raise ImportRefused(f"{path} holds {p.stat().st_size:,} bytes, more than the "
                             f"{MAX_BYTES:,} an ONNX import reads")
+    measure(str(p), MAX_NODES)
     try:
-        model = onnx.load(str(p), load_external_data=False)
+        model = onnx.ModelProto()  # onnx.load takes ~7x the memory on nested graphs
+        model.ParseFromString(p.read_bytes())  # external data: never loaded
     except Exception as exc:
         raise ImportRefused(f"{path} is not a readable ONNX file: {str(exc)[:200]}") from None
-    if len(model.graph.node) > MAX_NODES:
-        raise ImportRefused(f"{path} has {len(model.graph.node):,} nodes; at most {MAX_NODES:,}")
     folder = p.resolve().parent
     for t in model.graph.initializer:
         if t.data_location == 1:  # EXTERNAL
@@ -156,24 +159,35 @@ def to_ops(model, graph: Graph, input_name: str, partial: bool):
     weights: list[str] = []
     known = set(graph.inits) | set(graph.constants)
     for node in model.graph.node:
+        label = node.name or (node.output or [""])[0]
+        where = f"node '{_printable(label)}' ({_printable(node.op_type[:40])})"
+        if not node.output or not node.output[0]:
+            raise ImportRefused(f"{where} has no output")
         if all(i in known or not i for i in node.input):  # constants, and their copies
             known.update(node.output)
             continue
+        unknown = next((i for i in node.input if i and i not in known and i not in names), None)
+        if unknown is not None:  # ONNX lists nodes in topological order (IR spec, Graphs)
+            raise ImportRefused(f"{where} reads '{_printable(unknown)}', which neither the "
+                                "input, an initializer nor an earlier node gives: the graph "
+                                "is cyclic or out of order")
         try:
             if node.op_type not in MAP:
                 raise Unsupported(f"operation {node.op_type}")
             kind, args = MAP[node.op_type](node, graph)
             tensors = [i for i in node.input if i in names]
+            read = []
             if node.op_type in WEIGHTED:
                 tensors = tensors[:1]
-                weights += [graph.inits[i].name for i in node.input[1:] if i in graph.inits]
+                read = [graph.inits[i].name for i in node.input[1:] if i in graph.inits]
             elif kind == "add" and len(tensors) == 1:  # MatMul's bias
                 prev = by_name.get(names[tensors[0]])
                 bias = [i for i in node.input if i in graph.inits]
                 if prev and prev.kind == "linear" and not prev.args["bias"] and bias \
                         and graph.shape(bias[0])[-1:] == [prev.args["out"]]:
                     prev.args["bias"] = True
-                    weights += [graph.inits[b].name for b in bias]
+                    prev.weights += [graph.inits[b].name for b in bias]
+                    weights += prev.weights[-len(bias):]
                     names[node.output[0]] = prev.name
                     continue
             if len(tensors) != (2 if kind in ("add", "multiply") else
@@ -181,21 +195,33 @@ def to_ops(model, graph: Graph, input_name: str, partial: bool):
                 raise Unsupported(f"{len(tensors)} layer inputs to a {node.op_type} "
                                   "(a constant operand archcalc has no layer for)")
         except Unsupported as why:
-            where = f"node '{node.name or node.output[0]}' ({node.op_type})"
             if partial and ops:
                 return ops, [f"--partial: stopped before {where}: {why}"], weights, node
+            if isinstance(why, Malformed):
+                raise ImportRefused(f"{where} is malformed: {why}",
+                                    "--partial imports the layers before it") from None
             raise ImportRefused(f"{where}: archcalc has no layer for it — {why}",
                                 "--partial imports the layers before it") from None
         name = layer_name(_path(node), taken)
-        op = Op(name, kind, args, [names[t] for t in tensors], node.name)
+        op = Op(name, kind, args, [names[t] for t in tensors], node.name, weights=read)
+        weights += read
         ops.append(op)
         by_name[name] = op
         names[node.output[0]] = name
-    final = names.get(model.graph.output[0].name)
-    if final != ops[-1].name:
-        raise ImportRefused(f"the graph's output '{model.graph.output[0].name}' is not its "
-                            "last layer")
+    if not ops:
+        raise ImportRefused("the graph has no layers: no node reads its input")
+    if len(model.graph.output) != 1:
+        raise ImportRefused(f"the graph has {len(model.graph.output)} outputs; archcalc "
+                            "networks have one")
+    out = model.graph.output[0].name
+    if names.get(out) != ops[-1].name:
+        raise ImportRefused(f"the graph's output '{_printable(out)}' is not its last layer")
     return ops, [], weights, None
+
+
+def _printable(name: str) -> str:
+    """A name from the file, for a message: 60 characters, escapes for the unprintable."""
+    return name[:60].encode("unicode_escape").decode("ascii")
 
 
 def _path(node) -> str:

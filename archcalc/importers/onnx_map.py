@@ -10,27 +10,62 @@ from __future__ import annotations
 from .ir import Unsupported, one
 
 
+class Malformed(Unsupported):
+    """A node that breaks the ONNX operator's own rules (onnx.ai/onnx/operators): an
+    attribute of the wrong type or length, a weight of the wrong rank, a missing input."""
+
+
 def attrs(node) -> dict:
     import onnx
 
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
-def f32(x) -> float:
+def f32(x, what: str = "attribute") -> float:
     """A float32 attribute as the decimal it was written as (1e-05, not 9.9999997e-06)."""
     import numpy as np
 
-    return float(str(np.float32(x)))
+    if not isinstance(x, (int, float)):
+        raise Malformed(f"{what} is not a number")
+    v = float(str(np.float32(x)))
+    if not np.isfinite(v):
+        raise Malformed(f"{what} is {v}, not a finite float32")
+    return v
 
 
-def _ints(v):
-    return [int(x) for x in v]
+def _ints(a: dict, key: str, count: int, default=None) -> list[int]:
+    """The INTS attribute `key`, `count` of them (`default` when it is absent)."""
+    v = a.get(key, default)
+    if v is None:
+        raise Malformed(f"it has no {key}")
+    if not isinstance(v, list) or not all(isinstance(x, int) for x in v):
+        raise Malformed(f"{key} is not a list of integers")
+    if len(v) != count:
+        raise Malformed(f"{key} holds {len(v)} values; this node takes {count}")
+    return v
+
+
+def _int(a: dict, key: str, default: int) -> int:
+    v = a.get(key, default)
+    if not isinstance(v, int):
+        raise Malformed(f"{key} is not an integer")
+    return v
+
+
+def _weight(node, g, rank: int | None = None, least: int = 0) -> list[int]:
+    if len(node.input) < 2 or not node.input[1]:
+        raise Malformed("it has no weight input")
+    w = g.shape(node.input[1])
+    if (rank is not None and len(w) != rank) or len(w) < least:
+        raise Malformed(f"its weight '{node.input[1][:60]}' has {len(w)} dims; it takes "
+                        + (f"{rank}" if rank is not None else f"at least {least}"))
+    return w
 
 
 def _pads(a, n: int):
     """ONNX pads [b1.., e1..] (or auto_pad) as archcalc's padding."""
     auto = a.get("auto_pad", b"NOTSET")
-    auto = auto.decode() if isinstance(auto, bytes) else auto
+    auto = auto.decode(errors="replace") if isinstance(auto, bytes) else str(auto)
     if auto == "VALID":
         return 0
     if auto in ("SAME_UPPER", "SAME_LOWER"):
@@ -38,37 +73,40 @@ def _pads(a, n: int):
             raise Unsupported(f"auto_pad {auto} with a stride: archcalc's 'same' pads as "
                               "TensorFlow (SAME_UPPER) and this one is checked at stride 1 only")
         return "same"
-    pads = _ints(a.get("pads", [0] * 2 * n))
+    if auto != "NOTSET":
+        raise Malformed(f"auto_pad {auto[:40]!r} is none of NOTSET, VALID, SAME_UPPER, "
+                        "SAME_LOWER")
+    pads = _ints(a, "pads", 2 * n, [0] * 2 * n)
     begin, end = pads[:n], pads[n:]
     return one(begin) if begin == end else [[b, e] for b, e in zip(begin, end)]
 
 
 def conv(node, g):
-    a, w = attrs(node), g.shape(node.input[1])
-    n, groups = len(w) - 2, int(a.get("group", 1))
+    a, w = attrs(node), _weight(node, g, least=3)
+    n, groups = len(w) - 2, _int(a, "group", 1)
     if "output_shape" in a:
         raise Unsupported("output_shape (archcalc takes output_padding)")
-    args = {"kernel": one(_ints(a.get("kernel_shape", w[2:]))),
-            "stride": one(_ints(a.get("strides", [1] * n))), "padding": _pads(a, n),
-            "dilation": one(_ints(a.get("dilations", [1] * n))), "groups": groups,
+    args = {"kernel": one(_ints(a, "kernel_shape", n, w[2:])),
+            "stride": one(_ints(a, "strides", n, [1] * n)), "padding": _pads(a, n),
+            "dilation": one(_ints(a, "dilations", n, [1] * n)), "groups": groups,
             "bias": len(node.input) > 2 and node.input[2] != ""}
     if node.op_type == "Conv":
         return "conv", {"out": w[0], **args}
     return "conv_transpose", {"out": w[1] * groups, **args,
-                              "output_padding": one(_ints(a.get("output_padding", [0] * n)))}
+                              "output_padding": one(_ints(a, "output_padding", n, [0] * n))}
 
 
 def gemm(node, g):
     a = attrs(node)
     if a.get("transA", 0) or a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0:
         raise Unsupported("transA, alpha or beta other than a plain x·Wᵀ + b")
-    w = g.shape(node.input[1])
-    return "linear", {"out": w[0] if a.get("transB", 0) else w[1],
+    w = _weight(node, g, rank=2)
+    return "linear", {"out": w[0] if _int(a, "transB", 0) else w[1],
                       "bias": len(node.input) > 2 and node.input[2] != ""}
 
 
 def matmul(node, g):
-    w = g.shape(node.input[1])
+    w = _weight(node, g)
     if len(w) != 2:
         raise Unsupported(f"a MatMul with a {len(w)}-d weight")
     return "linear", {"out": w[1], "bias": False}
@@ -77,21 +115,33 @@ def matmul(node, g):
 def batchnorm(node, g):
     a = attrs(node)
     # ONNX's momentum weighs the running value (0.9), PyTorch's the new one (0.1).
-    return "batchnorm", {"eps": f32(a.get("epsilon", 1e-5)),
-                         "momentum": round(1.0 - f32(a.get("momentum", 0.9)), 7)}
+    if len([i for i in node.input[1:] if i]) != 4:
+        raise Malformed("it takes 5 inputs: X, scale, B, mean, var")
+    for i in node.input[1:]:
+        _weight_shape(g, i, 1)
+    return "batchnorm", {"eps": f32(a.get("epsilon", 1e-5), "epsilon"),
+                         "momentum": round(1.0 - f32(a.get("momentum", 0.9), "momentum"), 7)}
+
+
+def _weight_shape(g, name: str, rank: int) -> list[int]:
+    w = g.shape(name)
+    if len(w) != rank:
+        raise Malformed(f"its weight '{name[:60]}' has {len(w)} dims; it takes {rank}")
+    return w
 
 
 def pool(node, g):
     a = attrs(node)
-    k = _ints(a["kernel_shape"])
-    n = len(k)
-    args = {"kernel": one(k), "stride": one(_ints(a.get("strides", [1] * n))),
-            "padding": _pads(a, n), "ceil_mode": bool(a.get("ceil_mode", 0))}
+    k = a.get("kernel_shape")
+    n = len(k) if isinstance(k, list) and k else 1  # 1-3 spatial axes; checked below
+    k = _ints(a, "kernel_shape", n)
+    args = {"kernel": one(k), "stride": one(_ints(a, "strides", n, [1] * n)),
+            "padding": _pads(a, n), "ceil_mode": bool(_int(a, "ceil_mode", 0))}
     if node.op_type == "MaxPool":
         if len(node.output) > 1 and node.output[1]:
             raise Unsupported("the indices output")
-        return "maxpool", {**args, "dilation": one(_ints(a.get("dilations", [1] * n)))}
-    return "avgpool", {**args, "count_include_pad": bool(a.get("count_include_pad", 0))}
+        return "maxpool", {**args, "dilation": one(_ints(a, "dilations", n, [1] * n))}
+    return "avgpool", {**args, "count_include_pad": bool(_int(a, "count_include_pad", 0))}
 
 
 def clip(node, g):
@@ -103,7 +153,7 @@ def clip(node, g):
         return "relu6", {}
     if lo is None or hi is None:
         raise Unsupported("a Clip bounded on one side only")
-    return "hardtanh", {"min_val": f32(lo), "max_val": f32(hi)}
+    return "hardtanh", {"min_val": f32(lo, "min"), "max_val": f32(hi, "max")}
 
 
 def flatten(node, g):
@@ -129,7 +179,7 @@ def _axis1(kind):
 
 def hardsigmoid(node, g):
     a = attrs(node)
-    if abs(a.get("alpha", 0.2) - 1 / 6) > 1e-6 or a.get("beta", 0.5) != 0.5:
+    if abs(f32(a.get("alpha", 0.2), "alpha") - 1 / 6) > 1e-6 or a.get("beta", 0.5) != 0.5:
         raise Unsupported("HardSigmoid with alpha ≠ 1/6 or beta ≠ 0.5 (PyTorch's)")
     return "hardsigmoid", {}
 
@@ -145,8 +195,8 @@ MAP = {
     "HardSigmoid": hardsigmoid, "Mish": lambda n, g: ("mish", {}),
     "Selu": lambda n, g: ("selu", {}),
     "LeakyRelu": lambda n, g: ("leaky_relu",
-                               {"negative_slope": f32(attrs(n).get("alpha", 0.01))}),
-    "Elu": lambda n, g: ("elu", {"alpha": f32(attrs(n).get("alpha", 1.0))}),
+                               {"negative_slope": f32(attrs(n).get("alpha", 0.01), "alpha")}),
+    "Elu": lambda n, g: ("elu", {"alpha": f32(attrs(n).get("alpha", 1.0), "alpha")}),
     "Softmax": _axis1("softmax"), "Concat": _axis1("concat"),
     "Add": lambda n, g: ("add", {}), "Mul": lambda n, g: ("multiply", {}),
     "Identity": lambda n, g: ("identity", {}), "Dropout": lambda n, g: ("identity", {}),

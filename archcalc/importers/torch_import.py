@@ -17,6 +17,7 @@ from __future__ import annotations
 from .emit import layer_name, parse_dims, spec_text
 from .ir import Imported, ImportRefused, Op, Unsupported
 from .torch_map import function_layer, module_layer
+from .torch_patterns import mark
 from .torch_source import build
 from .verify import analyse, compare
 
@@ -34,6 +35,7 @@ def import_torch(target: str, args: tuple[str, ...], input_dims: str | None,
                             f"{str(exc)[:300]}",
                             "fx traces Python control flow that does not depend on tensor "
                             "values; see README, Importing models") from None
+    mark(traced)
     ops, notes, last = to_ops(traced, partial)
     notes += unused(model, traced)
     header = [f"imported by archcalc from {target}" +
@@ -96,6 +98,11 @@ def to_ops(traced, partial: bool):
                                     "archcalc networks have one")
             names[node] = "input"
             continue
+        tag = node.meta.get("archcalc", ())  # torch_patterns.py
+        if tag[:1] == ("drop",) or tag[:1] == ("pass",):
+            if tag[0] == "pass":
+                names[node] = names[tag[1]]
+            continue
         if node.op == "output":
             out = node.args[0]
             if not is_tensor(out):
@@ -107,8 +114,8 @@ def to_ops(traced, partial: bool):
         try:
             if node.op == "call_module":
                 m = modules[node.target]
-                kind, settings = module_layer(m)
-                inputs = [a for a in node.args if is_tensor(a)]
+                kind, settings = (tag[1], dict(tag[2])) if tag else module_layer(m)
+                inputs = list(tag[3]) if tag else [a for a in node.args if is_tensor(a)]
                 if any(True for _ in m.parameters()):
                     if node.target in calls:
                         raise Unsupported(f"a second call of '{node.target}', whose weights "
@@ -116,7 +123,8 @@ def to_ops(traced, partial: bool):
                     calls[node.target] = node.name
                 path = node.target
             elif node.op in ("call_function", "call_method"):
-                kind, settings, inputs = function_layer(node, is_tensor)
+                kind, settings, inputs = (tag[1], dict(tag[2]), list(tag[3])) if tag else \
+                    function_layer(node, is_tensor)
                 stack = node.meta.get("nn_module_stack") or {}
                 owner = next(reversed(stack.values()))[0] if stack else ""
                 path = f"{owner}.{kind}" if owner else kind
