@@ -30,7 +30,8 @@ SLOW = [(name, SMALL) for name in (
     "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2",
     "squeezenet1_0", "squeezenet1_1", "densenet161", "densenet169", "densenet201",
     "googlenet", "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet0_5", "mnasnet0_75",
-    "mnasnet1_0", "mnasnet1_3", "efficientnet_b0", "regnet_y_400mf")] + [
+    "mnasnet1_0", "mnasnet1_3", "efficientnet_b0", "regnet_y_400mf",
+    "shufflenet_v2_x0_5", "shufflenet_v2_x2_0")] + [
     # their classifiers follow a fixed 6×6 / 7×7 pool, which a 224 input fills exactly
     (name, (3, 224, 224)) for name in ("alexnet", "vgg11", "vgg11_bn", "vgg16_bn", "vgg19")] + [
     ("inception_v3", (3, 96, 96))]  # its smallest input is 75×75
