@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 torch = pytest.importorskip("torch")
+from test_importers import figures as importer_figures  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TV = ROOT / "examples" / "tv.py"
@@ -39,15 +40,8 @@ SLOW = [(name, SMALL) for name in (
 
 def figures(model, shape):
     """torchvision's trainable parameters, float buffers and MACs (FlopCounterMode / 2)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    model = model.to("meta").eval()
-    with FlopCounterMode(display=False) as counter:
-        model(torch.empty(1, *shape, device="meta"))
-    return (sum(p.numel() for p in model.parameters()),
-            sum(b.numel() for n, b in model.named_buffers()
-                if b.is_floating_point() and not n.endswith("num_batches_tracked")),
-            counter.get_total_flops() // 2)
+    params, buffers, flops = importer_figures(model, shape)
+    return params, buffers, flops // 2
 
 
 def checked(cli, spec: Path):

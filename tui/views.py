@@ -24,24 +24,36 @@ from .messages import Formulas
 from .plain import plain
 
 
-class Pyramid(Static):
-    """Seed 000's picture of a convnet: the spatial size shrinks as the depth grows."""
+class DrawnWhenShown(Static):
+    """A view drawn only while it is on screen: what changes while it is hidden is drawn
+    when it is next shown (a hidden Static's update still lays out the whole screen)."""
 
-    WIDTH = 28
-    _unseen = False  # a result came while hidden: drawn when shown
-    result: reactive[Result | None] = reactive(None)
-    stale: reactive[bool] = reactive(False, toggle_class="stale")
+    _unseen = False  # something changed while hidden
 
-    def watch_result(self) -> None:
+    def when_shown(self) -> None:
         if self.is_on_screen:
             self.redraw()
-        else:  # (drawn when next shown: a hidden Static's update still lays out the screen)
+        else:
             self._unseen = True
 
     def on_show(self) -> None:
         if self._unseen:
             self._unseen = False
             self.redraw()
+
+    def redraw(self) -> None:
+        raise NotImplementedError
+
+
+class Pyramid(DrawnWhenShown):
+    """Seed 000's picture of a convnet: the spatial size shrinks as the depth grows."""
+
+    WIDTH = 28
+    result: reactive[Result | None] = reactive(None)
+    stale: reactive[bool] = reactive(False, toggle_class="stale")
+
+    def watch_result(self) -> None:
+        self.when_shown()
 
     def redraw(self) -> None:
         result = self.result
@@ -81,10 +93,9 @@ def _extent(shape) -> int:
     return int(shape.dims[-2] if len(shape.dims) > 1 else shape.dims[0])
 
 
-class SymbolsInfo(Static):
+class SymbolsInfo(DrawnWhenShown):
     """The formulas of a symbolic input and the sizes that fit."""
 
-    _unseen = False  # a result came while hidden: drawn when shown
     result: reactive[Result | None] = reactive(None)
     stale: reactive[bool] = reactive(False, toggle_class="stale")
     # The formulas of `result` (worked out apart, and only while this view is shown).
@@ -95,17 +106,6 @@ class SymbolsInfo(Static):
 
     def watch_formulas(self) -> None:
         self.when_shown()
-
-    def when_shown(self) -> None:
-        if self.is_on_screen:
-            self.redraw()
-        else:  # (drawn when next shown: a hidden Static's update still lays out the screen)
-            self._unseen = True
-
-    def on_show(self) -> None:
-        if self._unseen:
-            self._unseen = False
-            self.redraw()
 
     def redraw(self) -> None:
         result = self.result
