@@ -16,13 +16,13 @@ torch = pytest.importorskip("torch")
 
 @pytest.mark.parametrize("builder,shape,lines", [
     ("shufflenet_v2_x0_5", (3, 64, 64), [
-        "              - chunk: {parts: 2, index: 0, name: chunk}\n",
-        "              - chunk: {parts: 2, index: 1, name: chunk_2}\n",
+        "              - chunk: {parts: 2, index: 0, name: chunk, path: chunk}\n",
+        "              - chunk: {parts: 2, index: 1, name: chunk_2, path: chunk_2}\n",
         "      - channel_shuffle: {groups: 2, name: channel_shuffle}\n"]),
     ("convnext_tiny", (3, 64, 64), [
-        "            - layernorm: {eps: 1e-06, name: block_2}\n",
-        "            - conv: {out: 4*in, kernel: 1, name: block_3}\n",
-        "            - conv: {out: in, kernel: 1, name: block_5}\n",
+        "            - layernorm: {eps: 1e-06, name: block_2, path: block.2}\n",
+        "            - conv: {out: 4*in, kernel: 1, name: block_3, path: block.3}\n",
+        "            - conv: {out: in, kernel: 1, name: block_5, path: block.5}\n",
         "            - layer_scale: {name: layer_scale}\n",
         "      - layernorm: {eps: 1e-06, name: layernorm}\n"]),
 ])
