@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from archcalc.tui.analysis import run
+from archcalc.tui.analysis import formulas, run
 from helpers import SPECS
 
 from archcalc import design as design_module
@@ -156,7 +156,7 @@ def test_the_tui_shows_a_binding_the_spec_does_not_declare_as_its_problem():
     assert d.message == "the spec has no symbol 'H' (symbols: S, classes)"
     ok = run(CONSTRAINED, "c.yaml", {"H": 96}, 2, {})
     assert ok.error is None and ok.input_symbols == ("H",)
-    assert ok.analysis.input_shape.dims == (96, 96) and ok.symbolic.free_symbols == ("H",)
+    assert ok.analysis.input_shape.dims == (96, 96) and formulas(ok).free_symbols == ("H",)
 
 
 def test_a_depth_symbol_rebuilds_the_graph():

@@ -41,7 +41,7 @@ def export(model, path, shape):
 def loaded(path):
     """The imported spec built as a torch module, the file's initializers in its layers;
     and (name, size) of each initializer a layer reads."""
-    from reference.build import build
+    from archcalc.reference.build import build
 
     imported = onnx_import.import_onnx(str(path), None, False)
     model = onnx_import.load_model(str(path))
