@@ -203,6 +203,34 @@ def test_onnx_graph_made_by_hand(cli, tmp_path):
     assert report(cli, tmp_path / "g.onnx")[:2] == (4 * 27 + 4 * 5 + 5, 0)
 
 
+
+def test_check_of_an_import_analyses_the_verified_design_once(cli, tmp_path, monkeypatch):
+    """`check FILE.onnx` starts from the design the import verified (one parse and one
+    analysis, not two), and its bindings, --symbolic and --convention still apply: the
+    report equals `check` of the saved spec with the same options."""
+    from archcalc.importers import verify
+
+    hand_made(tmp_path / "g.onnx")
+    saved = tmp_path / "g.yaml"
+    assert cli("import", tmp_path / "g.onnx", "-o", saved).exit_code == 0
+    parses = []
+    real = verify.parse_text
+    monkeypatch.setattr(verify, "parse_text", lambda *a: parses.append(a) or real(*a))
+    for options in ([], ["--set", "H=16"], ["--symbolic"], ["--convention", "macs"]):
+        parses.clear()
+        direct = cli("check", tmp_path / "g.onnx", *options, "--format", "json")
+        assert len(parses) == 1, options  # the import's own verification, nothing after
+        from_file = cli("check", saved, *options, "--format", "json")
+        ours, theirs = json.loads(direct.output), json.loads(from_file.output)
+        for report_ in (ours, theirs):
+            report_.pop("file")
+            for finding in report_["findings"]:
+                finding.pop("file", None)
+        assert (direct.exit_code, ours) == (from_file.exit_code, theirs), options
+    parses.clear()  # a text it did not verify last is parsed afresh, under its own name
+    assert verify.verified_design(saved.read_text(), "other.yaml").spec.source is not None
+    assert [name for _, name in parses] == ["other.yaml"]
+
 def hand_made(path):
     from onnx import helper
 

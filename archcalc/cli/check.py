@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from ..errors import SpecError
-from ..importers.command import import_options, imported_spec
+from ..importers.command import import_options, imported_design
 from ..importers.ir import is_import_target
 from .common import bindings, no_cycle_collector, parse, print_diagnostics, source_of
 
@@ -110,13 +110,17 @@ def _check_one(spec: str, assignments, fmt: str, symbolic: bool, view: dict,
     source = None
     try:
         with no_cycle_collector(spec):
-            parsed = (imported_spec(spec, *importing)
-                      if is_import_target(spec) else parse(spec))
+            verified = imported_design(spec, *importing) if is_import_target(spec) \
+                else None
+            parsed = verified.spec if verified is not None else parse(spec)
             source = parsed.source
             # --symbolic: the input's sizes stay symbols unless the command line binds them
-            design = Design(parsed, bindings(assignments),
-                            free=input_symbols(parsed) if symbolic else (),
-                            convention=convention)
+            free = input_symbols(parsed) if symbolic else ()
+            if verified is not None and verified.convention == convention:
+                design = verified.rebind(bindings(assignments), free=free)  # analysed once
+            else:
+                design = Design(parsed, bindings(assignments), free=free,
+                                convention=convention)
             result = design.analysis
             memory = estimate(result, batch, dtype, optimizer)
     except SpecError as exc:

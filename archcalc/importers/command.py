@@ -90,13 +90,15 @@ def import_command(source: str, output: str | None, args, input_dims, partial) -
         click.echo(imported.text, nl=False)
 
 
-def imported_spec(source: str, args, input_dims, partial, save_spec: str | None):
-    """For `check`: the parsed spec of an imported model (saved too with --save-spec)."""
-    from ..spec import parse_text
+def imported_design(source: str, args, input_dims, partial, save_spec: str | None):
+    """For `check`: the design of an imported model's spec at its defaults, as the import
+    verified it (saved too with --save-spec, and then read from there, so that its
+    diagnostics name the saved file)."""
+    from .verify import verified_design
 
     imported = run_import(source, args, input_dims, partial)
     name = f"<import of {source}>"
     if save_spec:
         write(imported.text, save_spec)
         name = save_spec
-    return parse_text(imported.text, name)
+    return verified_design(imported.text, name)
