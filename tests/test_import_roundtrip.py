@@ -31,10 +31,17 @@ SLOW = [(name, SMALL) for name in (
     "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2",
     "squeezenet1_0", "squeezenet1_1", "densenet161", "densenet169", "densenet201",
     "googlenet", "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet0_5", "mnasnet0_75",
-    "mnasnet1_0", "mnasnet1_3", "efficientnet_b0", "regnet_y_400mf",
-    "shufflenet_v2_x0_5", "shufflenet_v2_x2_0")] + [
+    "mnasnet1_0", "mnasnet1_3", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "resnext101_32x8d", "resnext101_64x4d",
+    "wide_resnet101_2",
+    *(f"efficientnet_b{i}" for i in range(8)), "efficientnet_v2_s", "efficientnet_v2_m",
+    "efficientnet_v2_l",
+    *(f"regnet_{xy}_{size}" for xy in "xy"
+      for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")),
+    "regnet_y_128gf")] + [  # (644 M parameters: ~6 GB while both models are held)
     # their classifiers follow a fixed 6×6 / 7×7 pool, which a 224 input fills exactly
-    (name, (3, 224, 224)) for name in ("alexnet", "vgg11", "vgg11_bn", "vgg16_bn", "vgg19")] + [
+    (name, (3, 224, 224)) for name in ("alexnet", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn",
+                                       "vgg16", "vgg16_bn", "vgg19", "vgg19_bn")] + [
     ("inception_v3", (3, 96, 96))]  # its smallest input is 75×75
 
 

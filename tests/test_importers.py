@@ -115,6 +115,31 @@ def test_an_operation_archcalc_lacks_stops_the_import(cli, tmp_path):
     assert "linear" not in r.output
 
 
+
+SIZES = """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        x = self.conv(x)
+        n = x.shape[1]  # a ViT reads its token count so
+        return torch.relu(x).reshape(-1, n)
+"""
+
+
+def test_a_model_reading_a_tensor_size_is_refused_with_the_attribute(cli, tmp_path):
+    (tmp_path / "net.py").write_text(SIZES)
+    r = cli("import", f"{tmp_path}/net.py:Net", "--input", "3,16,16")
+    assert r.exit_code == 2
+    assert ("node 'getattr_1' (call_function builtins.getattr): archcalc has no layer for "
+            "it — function builtins.getattr: the tensor's .shape (archcalc's layers do not "
+            "read sizes at run time") in r.output, r.output
+
 def test_modules_eval_mode_never_calls_are_said(cli, tv_models, tmp_path):
     r = cli("import", f"{TV}:inception_v3", "--input", "3,299,299", "-o", tmp_path / "i.yaml")
     assert r.exit_code == 0, r.output

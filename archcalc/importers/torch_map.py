@@ -170,6 +170,10 @@ def function_layer(node, is_tensor) -> tuple[str, dict, list]:
     if target in _ADAPTIVE:
         size = args[1] if len(args) > 1 else kwargs.get("output_size")
         return (*_adaptive(_ADAPTIVE[target], size), tensors)
+    if target is getattr and len(args) == 2 and isinstance(args[1], str):
+        raise Unsupported(f"function builtins.getattr: the tensor's .{args[1]} (archcalc's "
+                          "layers do not read sizes at run time; a model that computes "
+                          "with them — a ViT's token count, say — is not a spec)")
     raise Unsupported(f"function {getattr(target, '__module__', '')}."
                       f"{getattr(target, '__name__', target)}")
 
