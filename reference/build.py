@@ -25,6 +25,7 @@ from archcalc.spec import Spec, parse_file
 
 from .calls import instantiate
 from .errors import CompileError, CompileUsageError, InvalidArchitecture
+from .helpers import LayerScale
 from .modules import module_call
 
 PLAN = "reference.build: the layers' Calls"  # this face's key in Design.memo
@@ -65,6 +66,8 @@ class SpecModel(nn.Module):
                     holder.add_module(part, Scope())
                 holder = holder._modules[part]
             holder.add_module(leaf, module)
+        if any(isinstance(m, LayerScale) for m in modules.values()):
+            LayerScale.own_keys(self)  # its γ keyed by its module's path (helpers.py)
         self._steps = [(path, modules[path], inputs) for path, inputs in order]
         self._outputs = tuple(outputs) or (order[-1][0],)
         self._plan()

@@ -155,7 +155,9 @@ def member(m: Member, held: set[str]) -> list[str]:
             "        else:", assign(m.attr, made, 12)]
 
 
-def class_text(c: ClassDef) -> str:
+def class_text(c: ClassDef, own_keys: bool = False) -> str:
+    """A class's source; `own_keys`: the network's class of a file with LayerScale
+    layers, which registers the hooks that key each γ by its module's path."""
     params = ("self", *(p.name if p.default is None else f"{p.name}={p.default}"
                         for p in c.params))
     lines = [f"class {c.name}(nn.Module):", f'    """{doc_text(c.doc)}"""', "",
@@ -166,6 +168,8 @@ def class_text(c: ClassDef) -> str:
     held: set[str] = set()
     for m in c.members:
         lines += member(m, held)
+    if own_keys:
+        lines.append("        LayerScale.own_keys(self)  # state_dict keys as torchvision's")
     lines += ["", f"    def forward(self, {', '.join((HELD, *c.inputs))}):"]
     lines += [wrap(statement(s), 8) for s in c.forward]
     return "\n".join(lines) + "\n"
@@ -201,6 +205,7 @@ def module_text(m: ModuleDef) -> str:
     main = ['if __name__ == "__main__":', f"    model = {top}().eval()",
             f"    y = model(torch.randn(1, {', '.join(map(str, m.example))}))",
             "    print(*(t.shape for t in y) if isinstance(y, tuple) else [y.shape])"]
-    blocks = [b.rstrip("\n") for b in (*helpers, *map(class_text, m.classes),
-                                        "\n".join(main))]
+    classes = [class_text(c, own_keys=c is m.classes[-1] and "LayerScale" in used)
+               for c in m.classes]
+    blocks = [b.rstrip("\n") for b in (*helpers, *classes, "\n".join(main))]
     return checked_source("\n".join(header) + "\n\n\n".join(blocks) + "\n")

@@ -141,11 +141,21 @@ class ChannelLayerNorm(nn.LayerNorm):
         return x.movedim(-1, 1)
 
 
+class ChannelLinear(nn.Linear):
+    """nn.Linear over the channel axis at every position of an N×C×… tensor: ConvNeXt's
+    pointwise layers, which torchvision writes as a Linear between two permutes (its
+    weight (out, C), as there, so the state_dicts match)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x.movedim(1, -1), self.weight, self.bias).movedim(-1, 1)
+
+
 class LayerScale(nn.Module):
     """γ · x with a learned γ per channel, shaped (C, 1, 1) and filled with `init` as
     torchvision's ConvNeXt block holds its `layer_scale` (for `ndim` spatial dims; (C,) on
-    a flat N×C input). The parameter is named `layer_scale` as there; its state_dict key
-    is this module's path plus `.layer_scale` (torchvision's CNBlock holds it directly)."""
+    a flat N×C input). Its state_dict key is the module's own path (`features.1.0.
+    layer_scale`), as torchvision's CNBlock, which holds the parameter directly, names it:
+    a layer written `layer_scale` in a block loads such a block's weights."""
 
     def __init__(self, channels: int, init: float = 1e-6, ndim: int = 2):
         super().__init__()
@@ -155,6 +165,47 @@ class LayerScale(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layer_scale * x
+
+    # The γ's key is its module's path, not the path and `.layer_scale`. PyTorch hands a
+    # module only the keys under its path and a dot, so the model that holds LayerScale
+    # layers renames them, with these two hooks (build.SpecModel and a compiled model
+    # register them: `LayerScale.own_keys(self)`).
+    @staticmethod
+    def own_keys(model: nn.Module) -> None:
+        model.register_state_dict_post_hook(LayerScale._keys_out)
+        model.register_load_state_dict_pre_hook(LayerScale._keys_in)
+        model.register_load_state_dict_post_hook(LayerScale._missing)
+
+    @staticmethod
+    def _paths(model: nn.Module, prefix: str) -> list[str]:
+        return [
+            prefix + path
+            for path, m in model.named_modules()
+            if isinstance(m, LayerScale)
+        ]
+
+    @staticmethod
+    def _keys_out(model, state_dict, prefix, local_metadata) -> None:
+        own = {f"{p}.layer_scale": p for p in LayerScale._paths(model, prefix)}
+        if own:
+            items = list(state_dict.items())
+            state_dict.clear()
+            state_dict.update((own.get(k, k), v) for k, v in items)
+
+    @staticmethod
+    def _missing(model, incompatible) -> None:
+        """A missing γ said by its key in the source (`….layer_scale`), not ours."""
+        ours = tuple(f"{p}.layer_scale" for p in LayerScale._paths(model, ""))
+        keys = incompatible.missing_keys
+        keys[:] = [
+            k.removesuffix(".layer_scale") if k.endswith(ours) else k for k in keys
+        ]
+
+    @staticmethod
+    def _keys_in(model, state_dict, prefix, *_) -> None:
+        for p in LayerScale._paths(model, prefix):
+            if p in state_dict and f"{p}.layer_scale" not in state_dict:
+                state_dict[f"{p}.layer_scale"] = state_dict.pop(p)
 
 
 class StochasticDepth(nn.Module):

@@ -21,10 +21,10 @@ torch = pytest.importorskip("torch")
         "      - channel_shuffle: {groups: 2, name: channel_shuffle}\n"]),
     ("convnext_tiny", (3, 64, 64), [
         "            - layernorm: {eps: 1e-06, name: block_2, path: block.2}\n",
-        "            - conv: {out: 4*in, kernel: 1, name: block_3, path: block.3}\n",
-        "            - conv: {out: in, kernel: 1, name: block_5, path: block.5}\n",
+        "            - channel_linear: {out: 4*in, name: block_3, path: block.3}\n",
+        "            - channel_linear: {out: in, name: block_5, path: block.5}\n",
         "            - layer_scale: {name: layer_scale}\n",
-        "      - layernorm: {eps: 1e-06, name: layernorm}\n"]),
+        "  - layernorm: {eps: 1e-06, name: features_0_1, path: features.0.1}\n"]),
 ])
 def test_torchvision_models_written_as_several_operations(cli, tv_models, tmp_path, builder,
                                                            shape, lines):
@@ -108,8 +108,8 @@ def test_lookalikes_are_refused(cli, tmp_path, forward, refusal):
 @pytest.mark.parametrize("forward,lines", [
     ("shuffle", ["- channel_shuffle: {groups: 4, name: channel_shuffle}"]),
     ("channels last", ["- layernorm: {eps: 1e-05, name: norm}",
-                       "- conv: {out: 8, kernel: 1, name: fc}",
-                       "- layer_scale: {name: layer_scale}"]),
+                       "- channel_linear: {out: 8, name: fc}",
+                       "- layer_scale: {name: scale}"]),
 ])
 def test_the_patterns_in_a_model_of_ones_own(cli, tmp_path, forward, lines):
     (tmp_path / "m.py").write_text(LOOKALIKES)

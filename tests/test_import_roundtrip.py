@@ -4,9 +4,10 @@ For each torchvision classification model the language expresses (README's table
 imported spec's `check` gives torchvision's parameters, buffers and MACs, and `build()` of
 it has torchvision's module paths (`features.0.1`, `layer2.0.downsample.0`: the spec's
 `path:` keys) — it loads the original model's state_dict with strict=True and then gives
-its outputs on a random input (eval mode, CPU, small inputs). For resnet18 the source that
-`archcalc compile` writes does the same, run as a module in its own process. resnet18,
-mobilenet_v2 and densenet121 run in the default suite; the others are marked slow.
+its outputs on a random input (eval mode, CPU, small inputs). For resnet18 and
+convnext_tiny the source that `archcalc compile` writes does the same, run as a module in
+its own process. resnet18, mobilenet_v2, densenet121 and convnext_tiny run in the default
+suite; the others are marked slow.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TV = ROOT / "examples" / "tv.py"
 
 SMALL = (3, 64, 64)
-DEFAULT = [("resnet18", SMALL), ("mobilenet_v2", (3, 64, 96)), ("densenet121", SMALL)]
+DEFAULT = [("resnet18", SMALL), ("mobilenet_v2", (3, 64, 96)), ("densenet121", SMALL),
+           ("convnext_tiny", SMALL)]
 SLOW = [(name, SMALL) for name in (
     "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2",
     "squeezenet1_0", "squeezenet1_1", "densenet161", "densenet169", "densenet201",
@@ -38,7 +40,8 @@ SLOW = [(name, SMALL) for name in (
     "efficientnet_v2_l",
     *(f"regnet_{xy}_{size}" for xy in "xy"
       for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")),
-    "regnet_y_128gf")] + [  # (644 M parameters: ~6 GB while both models are held)
+    "regnet_y_128gf",  # (644 M parameters: ~6 GB while both models are held)
+    "convnext_small", "convnext_base", "convnext_large")] + [
     # their classifiers follow a fixed 6×6 / 7×7 pool, which a 224 input fills exactly
     (name, (3, 224, 224)) for name in ("alexnet", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn",
                                        "vgg16", "vgg16_bn", "vgg19", "vgg19_bn")] + [
@@ -95,6 +98,9 @@ def test_imported_spec_builds_the_source_model(cli, tv_models, tmp_path, name, s
         assert "shortcut_path: downsample" in spec.read_text()
     if name == "mobilenet_v2":
         assert "name: features_0, path: features.0}" in spec.read_text()
+    if name == "convnext_tiny":  # torchvision's LayerNorm2d holds its own weights
+        assert "- layernorm: {eps: 1e-06, name: features_0_1, path: features.0.1}" in \
+            spec.read_text()
 
 
 @pytest.mark.slow
@@ -111,9 +117,10 @@ spec = importlib.util.spec_from_file_location("compiled", sys.argv[1])
 compiled = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(compiled)
 torch.manual_seed(0)
-theirs = torchvision.models.resnet18().eval()
-ours = compiled.ResNet().eval()
+theirs = getattr(torchvision.models, sys.argv[2])().eval()
+ours = getattr(compiled, sys.argv[3])().eval()
 ours.load_state_dict(theirs.state_dict(), strict=True)
+assert set(ours.state_dict()) == set(theirs.state_dict())
 x = torch.randn(2, 3, 64, 64)
 with torch.no_grad():
     torch.testing.assert_close(ours(x), theirs(x))
@@ -121,14 +128,19 @@ print("loaded strictly, equal outputs")
 """
 
 
-def test_compiled_imported_resnet18_loads_the_source_state_dict(cli, tv_models, tmp_path):
-    spec = imported(cli, tmp_path, "resnet18", SMALL)
-    source = tmp_path / "resnet18_compiled.py"
+@pytest.mark.parametrize("name,cls,shows", [
+    ("resnet18", "ResNet", "self.downsample = nn.Sequential("),
+    # channel_linear's helper, and the hooks that key each γ as torchvision's CNBlock does
+    ("convnext_tiny", "ConvNeXt", "LayerScale.own_keys(self)")])
+def test_compiled_imported_model_loads_the_source_state_dict(cli, tv_models, tmp_path, name,
+                                                             cls, shows):
+    spec = imported(cli, tmp_path, name, SMALL)
+    source = tmp_path / f"{name}_compiled.py"
     r = cli("compile", spec, "-o", source)
     assert r.exit_code == 0, r.output
-    assert "self.downsample = nn.Sequential(" in source.read_text()
+    assert shows in source.read_text()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, "-c", RUN_COMPILED, str(source)], env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", RUN_COMPILED, str(source), name, cls],
+                          env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "loaded strictly, equal outputs" in done.stdout

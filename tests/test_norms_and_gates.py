@@ -45,6 +45,9 @@ CASES = {
                                     "momentum: 0.2}")],
     "layer_scale": [spec("[8, 6, 5]", "layer_scale"), spec("[8, 9]", "layer_scale: 0.5"),
                     spec("[8, 6, 5]", *FLAT, "layer_scale: {init: 1.0}")],
+    "channel_linear": [spec("[8, 6, 5]", "channel_linear: 12"),
+                       spec("[8, 7]", "channel_linear: {out: 3, bias: false}"),
+                       spec("[4, 3, 5, 6]", "channel_linear: {out: 5}")],
     "drop_path": [spec("[8, 6, 5]", "drop_path: 0.1"),
                   spec("[8, 9]", "stochastic_depth: {p: 0.5, mode: batch}")],
     "activations": [spec("[8, 6, 5]", "gelu: {approximate: tanh}", "gelu", "celu: {alpha: 2}",
@@ -80,8 +83,9 @@ layers:
           - sigmoid
 """
 
-# torchvision's CNBlock (convnext.py) as a spec: its Linear layers on the channels-last
-# tensor are 1×1 convolutions here (the same weights, reshaped; the same FLOPs).
+# torchvision's CNBlock (convnext.py) as a spec, its modules at torchvision's paths: its
+# Linear layers on the channels-last tensor are `channel_linear` (the Linear's weights, a
+# 1×1 conv's counts), its γ a `layer_scale` named as the parameter it is.
 CNBLOCK = """
 archcalc: 1
 name: cnblock
@@ -91,13 +95,13 @@ layers:
   - residual:
       shortcut: identity
       layers:
-        - conv: {out: C, kernel: 7, padding: 3, groups: C}
-        - layernorm: {eps: 1e-6}
-        - conv: {out: 4*C, kernel: 1}
-        - gelu
-        - conv: {out: C, kernel: 1}
-        - layer_scale
-        - drop_path: 0.1
+        - conv: {out: C, kernel: 7, padding: 3, groups: C, path: block.0}
+        - layernorm: {eps: 1e-6, path: block.2}
+        - channel_linear: {out: 4*C, path: block.3}
+        - gelu: {path: block.4}
+        - channel_linear: {out: C, path: block.5}
+        - layer_scale: {name: layer_scale}
+        - drop_path: {p: 0.1, name: stochastic_depth}
 """
 
 # A stage of blocks: the generated source writes a block class with symbolic widths.
@@ -228,22 +232,21 @@ def test_convnext_block_equals_torchvision():
         assert a.totals.trainable == sum(p.numel() for p in theirs.parameters())
         x = torch.randn(2, c, h, h)
         assert 2 * a.totals.flops == _flops(theirs, x) == _flops(mine, x)
-        # the same values, in our names and shapes: Linear (out, in) is a 1×1 conv's
-        # (out, in, 1, 1); layer_scale keeps its (C, 1, 1) under one more path component
-        ours = mine.state_dict()
-        mine.load_state_dict({k: v.reshape(ours[k].shape) for k, v in
-                              zip(ours, _cnblock_order(theirs.state_dict()))})
-        assert torch.equal(mine.state_dict()["layer_scale1.layer_scale"], theirs.layer_scale)
+        # torchvision's own state_dict, as it is: the same keys and shapes
+        mine.load_state_dict(theirs.state_dict(), strict=True)
+        assert set(mine.state_dict()) == set(theirs.state_dict())
+        assert torch.equal(mine.state_dict()["layer_scale"], theirs.layer_scale)
+        # inside a larger model too (the keys carry its prefix), and back again
+        outer = torch.nn.Sequential(mine)
+        assert "0.layer_scale" in outer.state_dict()
+        outer.load_state_dict(outer.state_dict(), strict=True)
+        with pytest.raises(RuntimeError, match=r'Missing key\(s\) in state_dict: "0.layer_scale"'):
+            outer.load_state_dict({k: v for k, v in outer.state_dict().items()
+                                   if k != "0.layer_scale"})
         with torch.no_grad():
             y = theirs(x)
             assert (y - x).abs().max() > 0.1  # the branch shows in the output
             assert torch.allclose(y, mine(x), atol=1e-5, rtol=0)
-
-
-def _cnblock_order(state: dict) -> list:
-    """CNBlock's tensors in the spec's layer order (its layer_scale comes first)."""
-    keys = [k for k in state if k != "layer_scale"]
-    return [state[k] for k in keys] + [state["layer_scale"]]
 
 
 def test_layernorm2d_is_torchvisions():

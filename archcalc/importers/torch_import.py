@@ -112,6 +112,7 @@ def to_ops(traced, partial: bool):
                 raise ImportRefused(f"the output is '{out.name}', not the last layer")
             return ops, [], None
         try:
+            placed = False
             if node.op == "call_module":
                 m = modules[node.target]
                 kind, settings = (tag[1], dict(tag[2])) if tag else module_layer(m)
@@ -127,7 +128,8 @@ def to_ops(traced, partial: bool):
                     function_layer(node, is_tensor)
                 stack = node.meta.get("nn_module_stack") or {}
                 owner = next(reversed(stack.values()))[0] if stack else ""
-                path = f"{owner}.{kind}" if owner else kind
+                placed = bool(tag) and len(tag) > 4  # at its weights' module (patterns)
+                path = tag[4] if placed else f"{owner}.{kind}" if owner else kind
             else:
                 raise Unsupported(f"a {node.op} node (a parameter or buffer used directly)")
             stack = [v for v in (node.meta.get("nn_module_stack") or {}).values()]
@@ -145,7 +147,7 @@ def to_ops(traced, partial: bool):
         name = layer_name(path, taken)
         ops.append(Op(name, kind, settings, [names[a] for a in inputs], node.target
                       if isinstance(node.target, str) else node.name, path, scope,
-                      node.op == "call_module"))
+                      node.op == "call_module" or placed))
         if then:
             ops.append(Op(layer_name(f"{path}.{then}", taken), then, {}, [name], node.name,
                           f"{path}.{then}", scope))

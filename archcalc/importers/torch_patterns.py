@@ -2,7 +2,8 @@
 else in a channels-last stretch. `mark(traced)` tags `node.meta["archcalc"]`, which
 torch_import.to_ops reads before mapping a node on its own:
 
-    ("layer", kind, args, [input node])  this node is that layer, reading that input
+    ("layer", kind, args, [input node][, path])  this node is that layer, reading that
+                                         input (at that module path: the weights' own)
     ("pass", input node)                 this node gives its input on (a permute)
     ("drop",)                            its value only feeds a tagged layer (x.size())
 
@@ -15,9 +16,8 @@ The graph itself is not changed, so it still runs for FlopCounterMode's count.
   each, ShuffleNet V2's channel split as specs/shufflenet_v2_x1_0.yaml writes it.
 - ConvNeXt: `x.permute(0, 2, 3, 1)` … `x.permute(0, 3, 1, 2)` around nn.LayerNorm(C) or
   F.layer_norm(x, (C,)) (its LayerNorm2d), nn.Linear and elementwise layers: the permutes
-  pass their input on, a LayerNorm is `layernorm` over the channels, a Linear the 1×1
-  `conv` it equals (the same weights, and FlopCounterMode counts 2·in·out per position for
-  both). `layer_scale * x`, a (C, 1, 1) parameter times a tensor, is `layer_scale`.
+  pass their input on, a LayerNorm is `layernorm` over the channels, a Linear
+  `channel_linear` (a 1×1 conv's counts with the Linear's weights). `layer_scale * x`, a (C, 1, 1) parameter times a tensor, is `layer_scale`.
 """
 
 from __future__ import annotations
@@ -148,7 +148,10 @@ def _channels_last(first, modules) -> None:
     for n, layer in chain:
         if layer:
             kind, args, drop = layer
-            _tag(n, "layer", kind, args, [previous])
+            # F.layer_norm of a module's own weights (LayerNorm2d): the layer sits where
+            # they do, so that the state_dict keys are the module's (`features.0.1.weight`)
+            _tag(n, "layer", kind, args, [previous],
+                 *(d.target.rpartition(".")[0] for d in drop[:1]))
             for d in drop:
                 _tag(d, "drop")
         previous = n
@@ -162,8 +165,8 @@ def _channel_layer(node, modules):
         if type(m) is nn.LayerNorm and len(m.normalized_shape) == 1:
             return "layernorm", _norm(m.eps, m.elementwise_affine, m.bias is not None), []
         if type(m) is nn.Linear:
-            return "conv", {"out": m.out_features, "kernel": 1,
-                            "bias": m.bias is not None}, []
+            return "channel_linear", {"out": m.out_features} | (
+                {} if m.bias is not None else {"bias": False}), []
         return False if type(m) in _ELEMENTWISE_MODULES else None
     if node.op == "call_function" and node.target is F.layer_norm:
         shape = node.args[1] if len(node.args) > 1 else node.kwargs.get("normalized_shape")
@@ -204,4 +207,6 @@ def _layer_scale(node, traced) -> None:
     if p.dim() != 3 or tuple(p.shape[1:]) != (1, 1):
         return
     _tag(attrs[0], "drop")
-    _tag(node, "layer", "layer_scale", {}, tensors)
+    # at the parameter's path: helpers.LayerScale keys its γ by its module's path, which
+    # is then the source's key (`features.1.0.layer_scale`, held by the CNBlock itself)
+    _tag(node, "layer", "layer_scale", {}, tensors, attrs[0].target)
