@@ -34,7 +34,6 @@ from archcalc.tui.session import MAX_BYTES, Session, atomic_write  # noqa: E402
 from archcalc.tui.widgets import LayerTable, Totals  # noqa: E402
 from textual.command import CommandPalette  # noqa: E402
 from textual.widgets import Input, TabbedContent, TextArea  # noqa: E402
-from textual.widgets.data_table import ColumnKey
 
 SIZE = (150, 42)
 
@@ -566,9 +565,8 @@ async def test_analyses_that_finish_out_of_order_leave_the_newer_text_everywhere
 async def test_a_keystroke_is_analysed_at_once_and_only_changed_cells_are_rewritten(
         tmp_path, monkeypatch):
     """No debounce: the analysis of an edit starts with the edit. An edit that changes
-    cells but no row nor the columns shown rewrites those cells in place (the table is
-    not cleared and rebuilt), widening a column in place where a cell needs it; one that
-    changes the rows rebuilds it."""
+    cells but no row nor any column's width rewrites those cells in place (the table is
+    not cleared and rebuilt); one that widens a column rebuilds it."""
     app = ArchcalcApp(spec_copy(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -586,17 +584,9 @@ async def test_a_keystroke_is_analysed_at_once_and_only_changed_cells_are_rewrit
         assert table._update_count == updates
         rendered = {k[0].value for k in table._row_render_cache.keys()}
         assert "conv1" in rendered
-        before = {k.value: c.width for k, c in table.columns.items()}
         await replace_in_editor(pilot, "fc: 85", "fc: 85000")
         await settle(pilot)
-        assert cell(app, row, "output (C×H×W)") == "85000" and clears == []
-        grown = [k for k, w in before.items() if table.columns[ColumnKey(k)].width > w]
-        assert "params" in grown  # fc2's 85000·10 + 10 weights
-        assert table.virtual_size.width == sum(c.get_render_width(table)
-                                               for c in table.columns.values())
-        await replace_in_editor(pilot, "fc: 85000", "fc: 85000\n  - fc: 7")  # a new row
-        await settle(pilot)
-        assert clears == [1] and table.row_count == len(table._key)
+        assert cell(app, row, "output (C×H×W)") == "85000" and clears == [1]
 
 
 async def test_the_formulas_are_worked_out_only_while_shown(tmp_path):

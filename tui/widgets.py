@@ -77,7 +77,6 @@ class LayerTable(DataTable):
         # Each row's cells as plain text (the mark first) and its style: compared on
         # every analysis, and made into rich Text only where the table is given them.
         self._cells: list[list[str]] = []
-        self._cell_widths: list[int] = []
         self._styles: list[str] = []
         self._key: list[str] = []
         self._shown_at = -1  # the width the columns were last chosen for
@@ -104,9 +103,6 @@ class LayerTable(DataTable):
                                                   for c in cols)])
             self._key.append(e.row.name if e.row is not None else f"group:{e.group.path}")
             self.lines.append(e.line)
-        # each column's widest cell, measured once (the header's width is added per label)
-        self._cell_widths = [max(map(cell_len, column)) for column in zip(*self._cells)] \
-            if self._cells else [0] * (len(cols) + 1)
         if not self._update(*old) and self.size.width:
             self._fill()  # (not laid out yet: on_resize fills it once it has its width)
 
@@ -122,26 +118,20 @@ class LayerTable(DataTable):
         only the cells that changed are written (rebuilding thousands of rows is most of
         the time of an update), and only their rows are rendered again."""
         if headers != self._headers or keys != self._key or not self.columns or \
-                self._width() != self._shown_at or self._choice() != (self._shown, self._labels):
+                self._width() != self._shown_at:
             return False
         shown = self._shown
         widths = self._widths(self._labels[1:])
-        resized = [widths[i] for i in shown] != self._shown_widths
+        if any(widths[i] != self._shown_widths[j] for j, i in enumerate(shown)):
+            return False
         changed = set()
         for row, (key, before, after) in enumerate(zip(keys, cells, self._cells)):
             same_style = styles[row] == self._styles[row]
             for i in shown:
                 if before[i] != after[i] or not same_style:
                     changed.add(self._write(key, self._column_keys[i], self._text(row, i)))
-        if resized:  # a column grew or shrank: its cells move, every row renders again
-            self._shown_widths = [widths[i] for i in shown]
-            for i in shown:
-                self.columns[ColumnKey(self._column_keys[i])].width = widths[i]
-            self._update_count += 1
-            self._require_update_dimensions = True  # the table's width (when idle)
-        elif changed:
+        if changed:
             self._forget(changed)
-        if changed or resized:
             self.refresh()
         return True
 
@@ -181,7 +171,8 @@ class LayerTable(DataTable):
     def _widths(self, labels: list[str]) -> list[int]:
         """Each column's width (the mark's first), measured here: the table's own measuring
         happens later, when idle, and a repaint before it keeps the old widths."""
-        return [max(cell_len(h), w) for h, w in zip(["", *labels], self._cell_widths)]
+        return [max([cell_len(h), *(cell_len(row[i]) for row in self._cells)])
+                for i, h in enumerate(["", *labels])]
 
     def _chosen(self, labels: list[str]) -> list[int]:
         """The indexes (into the mark + the headers) of the columns that fit whole, their
@@ -202,23 +193,17 @@ class LayerTable(DataTable):
                     if k not in self.ORDER and widths[j] + pad <= room)
         return [0] + [i + 1 for i in sorted(keep)]
 
-    def _choice(self) -> tuple[list[int], list[str]]:
-        """The columns shown (indexes into the mark + the headers) and their labels (the
-        mark's first): the full headers, or the short ones when the full leave one out."""
+    def _fill(self) -> None:
+        """Rebuild the columns and rows from the cells; the cursor and scroll stay."""
+        row, scroll_y = self.cursor_row, self.scroll_y
         labels = self._headers
         shown = self._chosen(labels)
         if len(shown) <= len(labels):  # something left out: try the short headers
             labels = [self.SHORT.get(h, h) for h in self._headers]
             shown = self._chosen(labels)
-        return shown, ["", *labels]
-
-    def _fill(self) -> None:
-        """Rebuild the columns and rows from the cells; the cursor and scroll stay."""
-        row, scroll_y = self.cursor_row, self.scroll_y
-        shown, labels = self._choice()
         self._shown_at = self._width()
         self.clear(columns=True)  # new columns measure their widths afresh (shrink too)
-        headers = ["", *self._headers]
+        headers, labels = ["", *self._headers], ["", *labels]
         numeric = self._numeric
         widths = self._widths(labels[1:])
         self._shown, self._labels = shown, labels  # (for _update)
