@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import ColumnKey, RowKey
 
 from archcalc.render.columns import PRIORITY, columns, entries, status_mark
 from archcalc.render.numbers import both, exact, size_bytes
@@ -74,10 +72,7 @@ class LayerTable(DataTable):
         self._headers: list[str] = []
         self._keys: list[str] = []
         self._numeric: list[bool] = []
-        # Each row's cells as plain text (the mark first) and its style: compared on
-        # every analysis, and made into rich Text only where the table is given them.
-        self._cells: list[list[str]] = []
-        self._styles: list[str] = []
+        self._cells: list[list[Text]] = []
         self._key: list[str] = []
         self._shown_at = -1  # the width the columns were last chosen for
         # What _fill last laid out: the columns shown (indexes into the mark + headers),
@@ -92,31 +87,26 @@ class LayerTable(DataTable):
             return
         a = result.analysis
         cols = columns(a)
-        old = (self._headers, self._key, self._cells, self._styles)
+        old = (self._headers, self._key, self._cells)
         self._headers = [c.header for c in cols]
         self._keys = [c.key for c in cols]
-        self._numeric = [False, *(c.numeric for c in cols)]
-        self._cells, self._styles, self._key, self.lines = [], [], [], []
+        self._numeric = [c.numeric for c in cols]
+        self._cells, self._key, self.lines = [], [], []
         for e in entries(a):
-            self._styles.append(row_style(e.status, header=e.group is not None))
-            self._cells.append([status_mark(e), *(c.cell(e).replace("\n", " · ")
-                                                  for c in cols)])
+            style = row_style(e.status, header=e.group is not None)
+            self._cells.append([Text(status_mark(e), style=style)] + [
+                Text(c.cell(e).replace("\n", " · "), style=style,
+                     justify="right" if c.numeric else "left") for c in cols])
             self._key.append(e.row.name if e.row is not None else f"group:{e.group.path}")
             self.lines.append(e.line)
         if not self._update(*old) and self.size.width:
             self._fill()  # (not laid out yet: on_resize fills it once it has its width)
 
-    def _text(self, row: int, i: int) -> Text:
-        """Cell `i` (0: the mark) of a row, as the table shows it."""
-        return Text(self._cells[row][i], style=self._styles[row],
-                    justify=None if i == 0 else "right" if self._numeric[i] else "left")
-
-    def _update(self, headers: list[str], keys: list[str], cells: list[list[str]],
-                styles: list[str]) -> bool:
+    def _update(self, headers: list[str], keys: list[str], cells: list[list[Text]]) -> bool:
         """Show the new cells in place when only cells changed — the same rows and columns,
         every column as wide as before — and say whether it could. On every keystroke:
         only the cells that changed are written (rebuilding thousands of rows is most of
-        the time of an update), and only their rows are rendered again."""
+        the time of an update)."""
         if headers != self._headers or keys != self._key or not self.columns or \
                 self._width() != self._shown_at:
             return False
@@ -124,32 +114,12 @@ class LayerTable(DataTable):
         widths = self._widths(self._labels[1:])
         if any(widths[i] != self._shown_widths[j] for j, i in enumerate(shown)):
             return False
-        changed = set()
-        for row, (key, before, after) in enumerate(zip(keys, cells, self._cells)):
-            same_style = styles[row] == self._styles[row]
+        for key, before, after in zip(keys, cells, self._cells):
             for i in shown:
-                if before[i] != after[i] or not same_style:
-                    changed.add(self._write(key, self._column_keys[i], self._text(row, i)))
-        if changed:
-            self._forget(changed)
-            self.refresh()
+                b, a = before[i], after[i]
+                if b.plain != a.plain or b.style != a.style:
+                    self.update_cell(key, self._column_keys[i], a)
         return True
-
-    def _write(self, key: str, column: str, text: Text) -> RowKey:
-        """DataTable.update_cell without its `_update_count` bump, which is part of every
-        render-cache key: with it, one changed cell renders every visible cell again
-        (Textual 8's _data_table.py). `_forget` drops the changed rows' renders instead."""
-        row = RowKey(key)
-        self._data[row][ColumnKey(column)] = text
-        return row
-
-    def _forget(self, rows: set[RowKey]) -> None:
-        """Drop the cached renders of these rows (cells and rows, keyed by row key first)
-        and of the lines on screen, which are cut from the rows' renders again."""
-        for cache in (self._cell_render_cache, self._row_render_cache):
-            for k in [k for k in cache.keys() if k[0] in rows]:
-                cache.discard(k)
-        self._line_cache.clear()
 
     def _update_dimensions(self, new_rows) -> None:
         """DataTable measures every cell of the new rows when idle, for columns that size
@@ -171,7 +141,7 @@ class LayerTable(DataTable):
     def _widths(self, labels: list[str]) -> list[int]:
         """Each column's width (the mark's first), measured here: the table's own measuring
         happens later, when idle, and a repaint before it keeps the old widths."""
-        return [max([cell_len(h), *(cell_len(row[i]) for row in self._cells)])
+        return [max([Text(h).cell_len, *(row[i].cell_len for row in self._cells)])
                 for i, h in enumerate(["", *labels])]
 
     def _chosen(self, labels: list[str]) -> list[int]:
@@ -204,7 +174,7 @@ class LayerTable(DataTable):
         self._shown_at = self._width()
         self.clear(columns=True)  # new columns measure their widths afresh (shrink too)
         headers, labels = ["", *self._headers], ["", *labels]
-        numeric = self._numeric
+        numeric = [False, *self._numeric]
         widths = self._widths(labels[1:])
         self._shown, self._labels = shown, labels  # (for _update)
         self._shown_widths = [widths[i] for i in shown]
@@ -212,8 +182,8 @@ class LayerTable(DataTable):
         for i in shown:  # keyed by the full header, whatever the label
             self.add_column(Text(labels[i], justify="right" if numeric[i] else "left"),
                             key=headers[i] or "mark", width=widths[i])
-        for r, key in enumerate(self._key):
-            self.add_row(*(self._text(r, i) for i in shown), key=key)
+        for key, cells in zip(self._key, self._cells):
+            self.add_row(*(cells[i] for i in shown), key=key)
         if self._cells:
             self.move_cursor(row=min(row, len(self._cells) - 1), animate=False, scroll=False)
             # after the refresh: only then does the table know its new height
