@@ -61,6 +61,7 @@ layers:
         - prelu: {per_channel: true}
         - scale: 0.5
         - layer_scale
+        - channel_linear: 6
         - drop_path: 0.1
   - residual:
       shortcut: if_same
