@@ -8,6 +8,7 @@ bound, formulas in the input's symbols when it is not.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .. import num
 from ..errors import Diagnostic, SourceLoc
@@ -16,8 +17,11 @@ from ..layers.base import LayerKind, Shape, Sharing
 from ..layers.call import Call, NoCounterpart
 
 
-@dataclass(frozen=True)
-class LayerRow:
+class LayerRow(NamedTuple):
+    """One layer's figures. A named tuple, not a frozen dataclass: one is made per layer,
+    and a frozen dataclass of 22 fields sets each through object.__setattr__ (4.4 against
+    0.8 µs a row on Python 3.11; issue 13's 0.1 ms a layer)."""
+
     name: str
     kind: str
     loc: SourceLoc

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from .. import num
 from ..errors import SourceLoc, SourceText
@@ -33,8 +34,11 @@ class Group:
     module: str = ""  # its scope's module path (`path:` keys; its path where none is written)
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
+    """One layer of the graph. A named tuple, not a frozen dataclass: a spec at the
+    100,000-layer limit makes 100,000, and a frozen dataclass sets each field through
+    object.__setattr__ (2.3 against 0.6 µs a node on Python 3.11; issue 13)."""
+
     name: str
     kind: str
     args: tuple[tuple[str, object], ...]
