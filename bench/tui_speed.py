@@ -9,11 +9,14 @@ time is taken here, from just before the process is started to that line. Target
 
 Part 2, a keystroke to the updated table: in one process, the app on ResNet-50 and on a
 3,000-layer spec (bench/check_scaling.py's flat one: a 3x3 conv and a ReLU alternating),
-a key pressed in the editor (a digit typed or deleted, so that the table changes), then
-wait until the table's data shows the edit — a cell that the edit changes, on the lowest
-row it changes — and the screen has been painted. Everything on the way counts: the key
-event, any delay before the analysis starts, the worker's analysis, its message, the
-table's update and the paint. Two edits each: an argument of a layer (the rows after it
+a key pressed in the editor (a digit typed or deleted, so that the table changes), and
+the time from the press to the first frame written (see "Painted") after which the
+table's data shows the edit — a cell that the edit changes, on the lowest row it changes.
+Everything on the way counts: the key event, the editor's own update and paint, any delay
+before the analysis starts, the worker's analysis, its message, the table's update and
+the paint. Beside it, the time until Pilot's `press` returned and a pause after it: Pilot
+waits for the whole app to be idle after a key (tens of ms that no terminal user waits
+for), which the figures before 2026-11-22's fifth session counted. Two edits each: an argument of a layer (the rows after it
 follow) and a padding near the top (every row below it changes). Beside each, in the
 same run: the worker's analysis alone on the same texts (what bench/tui_reanalysis.py
 measures). Targets: ResNet-50 under 50 ms median, 3,000 layers under 500 ms.
@@ -60,10 +63,37 @@ def use_tui(folder: str | None) -> None:
     spec.loader.exec_module(module)
 
 
+def layer_table() -> type:
+    """The layer table's class, wherever the TUI measured keeps it (tui/widgets.py before
+    2026-11-22's fifth session)."""
+    try:
+        from archcalc.tui.layer_table import LayerTable
+    except ImportError:
+        from archcalc.tui.widgets import LayerTable
+    return LayerTable
+
+
 # -- in the app's process ------------------------------------------------------------------
-def paint_like_a_terminal(app) -> None:
+class Painted:
+    """The time of the first frame written after `watch(shows)` for which `shows()` holds:
+    when a terminal would have shown the edit."""
+
+    def __init__(self) -> None:
+        self.shows = None
+        self.at: float | None = None
+
+    def watch(self, shows) -> None:
+        self.shows, self.at = shows, None
+
+    def frame(self) -> None:
+        if self.shows is not None and self.at is None and self.shows():
+            self.at = time.perf_counter()
+
+
+def paint_like_a_terminal(app, painted: Painted | None = None) -> None:
     """Headless, the app composes each update and drops it; render it to the escape
-    sequences a terminal would be sent, as `App._display` does when not headless."""
+    sequences a terminal would be sent, as `App._display` does when not headless (and
+    tell `painted` of each frame once written)."""
     from textual._compositor import CompositorUpdate
 
     shown = app._display
@@ -72,6 +102,8 @@ def paint_like_a_terminal(app) -> None:
         if isinstance(renderable, CompositorUpdate):
             renderable.render_segments(app.console)
         shown(screen, renderable)
+        if painted is not None:
+            painted.frame()
 
     app._display = display
 
@@ -86,9 +118,7 @@ async def until(condition, seconds: float = 120.0) -> None:
 
 
 def table_rows(app) -> int:
-    from archcalc.tui.widgets import LayerTable
-
-    return app.query_one(LayerTable).row_count
+    return app.query_one(layer_table()).row_count
 
 
 async def start(spec: str, rows: int) -> None:
@@ -180,13 +210,17 @@ def shows(table, key: str, cells: dict[str, str]) -> bool:
 
 
 async def keystrokes(name: str, text: str, where: str, keys: tuple[str, str],
-                     edits: int, tmp: Path) -> tuple[list[float], list[float]]:
+                     edits: int, tmp: Path) -> tuple[list[float], list[float], list[float]]:
     """Put the cursor after `where` and press the two keys in turn (one edit each, the
-    second undoing the first): the time from each press to the table showing it."""
+    second undoing the first): the time from each press to the first frame written that
+    shows it; the time until Pilot's press, a wait for the table to show it and a pause
+    returned (Pilot waits for the app to be idle after a key, so this is the later); and
+    the analysis alone."""
     from archcalc.tui import jobs
     from archcalc.tui.app import ArchcalcApp
-    from archcalc.tui.widgets import LayerTable
     from textual.widgets import TextArea
+
+    LayerTable = layer_table()
 
     path = tmp / f"{name}.yaml"
     path.write_text(text)
@@ -195,8 +229,9 @@ async def keystrokes(name: str, text: str, where: str, keys: tuple[str, str],
     edited = text.replace(where, where[:-1] if keys[0] == "backspace" else where + keys[0], 1)
     texts = (edited, text)
     app = ArchcalcApp(path)
-    paint_like_a_terminal(app)
-    seen, alone = [], []
+    painted = Painted()
+    paint_like_a_terminal(app, painted)
+    seen, idle, alone = [], [], []
     async with app.run_test(size=SIZE) as pilot:
         await until(lambda: app.result is not None and table_rows(app) > 0)
         await pilot.pause()
@@ -209,18 +244,22 @@ async def keystrokes(name: str, text: str, where: str, keys: tuple[str, str],
         await pilot.pause(0.5)  # nothing else pending (e.g. a debounce timer)
         for i in range(edits):
             key, want = keys[i % 2], witnesses[i % 2]
+            painted.watch(lambda: shows(table, *want))
             t0 = time.perf_counter()
             await pilot.press(key)
             await until(lambda: shows(table, *want))
             await pilot.pause()  # painted
-            seen.append(time.perf_counter() - t0)
+            idle.append(time.perf_counter() - t0)
+            await until(lambda: painted.at is not None)
+            seen.append(painted.at - t0)
+            painted.watch(None)
             assert app.text == texts[i % 2]
             await pilot.pause(0.3)  # let any trailing work finish before the next key
             # the analysis alone, as the worker runs it (with the cache it was given)
             t0 = time.perf_counter()
             jobs.analyse(texts[(i + 1) % 2], app.session.name, {}, 0, dict(app.cache))
             alone.append(time.perf_counter() - t0)
-    return seen, alone
+    return seen, idle, alone
 
 
 def part2(edits: int, layers: int, tmp: Path) -> bool:
@@ -245,12 +284,13 @@ def part2(edits: int, layers: int, tmp: Path) -> bool:
     for name, text, where, keys, limit, what in cases:
         if not layers and name != "resnet50":
             continue
-        seen, alone = asyncio.run(keystrokes(name, text, where, keys, edits, tmp))
+        seen, idle, alone = asyncio.run(keystrokes(name, text, where, keys, edits, tmp))
         m, a = statistics.median(seen) * 1000, statistics.median(alone) * 1000
         ok &= m < limit
-        print(f"keystroke to table: {name}, {what}: median {m:.0f} ms (range "
-              f"{min(seen) * 1000:.0f}–{max(seen) * 1000:.0f}; limit {limit} ms) · the "
-              f"analysis alone {a:.0f} ms")
+        print(f"keystroke to the frame that shows it: {name}, {what}: median {m:.0f} ms "
+              f"(range {min(seen) * 1000:.0f}–{max(seen) * 1000:.0f}; limit {limit} ms) · "
+              f"to Pilot idle {statistics.median(idle) * 1000:.0f} ms · the analysis alone "
+              f"{a:.0f} ms")
     return ok
 
 

@@ -27,11 +27,12 @@ pytest.importorskip("textual")
 
 from archcalc.tui import analysis  # noqa: E402
 from archcalc.tui.app import ArchcalcApp  # noqa: E402
+from archcalc.tui.layer_table import LayerTable  # noqa: E402
 from archcalc.tui.messages import Exported  # noqa: E402
 from archcalc.tui.problems import Diagnostics  # noqa: E402
 from archcalc.tui.screens import HELP, AskPath, Confirm, Templates, TextScreen  # noqa: E402
 from archcalc.tui.session import MAX_BYTES, Session, atomic_write  # noqa: E402
-from archcalc.tui.widgets import LayerTable, Totals  # noqa: E402
+from archcalc.tui.widgets import Totals  # noqa: E402
 from textual.command import CommandPalette  # noqa: E402
 from textual.widgets import Input, TabbedContent, TextArea  # noqa: E402
 
@@ -1044,3 +1045,81 @@ def test_starts_and_renders_in_tmux(tmp_path):
         time.sleep(1.0)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def table_lines(app) -> list[list[tuple[str, object]]]:
+    """The layer table as it paints: each visible line's segments (text and style)."""
+    table = app.query_one(LayerTable)
+    return [[(s.text, s.style) for s in table.render_line(y)] for y in range(table.size.height)]
+
+
+@pytest.mark.parametrize("spec,edits", [
+    ("resnet18", [("out: 128", "out: 96", "layer2")]),          # cells of rows below change
+    ("resnet18", [("padding: 3", "padding: 4", "")]),           # every row below the stem
+    ("resnet18", [("out: 128", "out: 96", "layer2"), ("out: 96", "out: 128", "layer2")]),
+    ("resnet18", [("kernel: 7", "kernel: 300", ""), ("kernel: 300", "kernel: 7", "")]),
+    ("lenet5", [("- flatten", "- batchnorm", "")]),  # a column (buffers) appears
+])
+async def test_the_table_after_edits_paints_as_a_fresh_one(tmp_path, spec, edits):
+    """The table reuses the cells and rendered rows of layers an edit did not change
+    (issue 13): after any edits it must paint exactly what a table opened on the edited
+    text paints — the same characters and styles, line by line."""
+    app = ArchcalcApp(spec_copy(tmp_path, spec))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        columns = len(app.query_one(LayerTable).columns)
+        for old, new, where in edits:
+            await replace_in_editor(pilot, old, new, where)
+            await settle(pilot)
+        text, row = app.text, app.query_one(LayerTable).cursor_row
+        edited = table_lines(app)
+        if spec == "lenet5":
+            assert len(app.query_one(LayerTable).columns) == columns + 1
+    fresh_path = tmp_path / "fresh.yaml"
+    fresh_path.write_text(text)
+    fresh = ArchcalcApp(fresh_path)
+    async with fresh.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        fresh.query_one(LayerTable).move_cursor(row=row, animate=False)
+        await pilot.pause()
+        assert table_lines(fresh) == edited
+
+
+async def test_the_editor_highlights_as_textareas_own(tmp_path):
+    """The editor works out syntax highlights a chunk at a time where lines are drawn
+    (tui/editor.py, issue 13); it must paint what Textual's TextArea paints, which
+    highlights the whole document: here a spec of several chunks, a block scalar across
+    a chunk's edge, scrolled to the middle, before and after an edit."""
+    from archcalc.tui.editor import CHUNK, Editor
+    from textual.app import App
+
+    layers = "".join(f"  - conv: {{out: {8 + i % 5}, kernel: 3, padding: 1}}  # c{i}\n"
+                     "  - relu\n" for i in range(CHUNK * 2))
+    scalar = "doc: |\n" + "".join(f"  line {i}\n" for i in range(CHUNK + 4))  # rows 3…
+    text = "archcalc: 1\nname: big\n" + scalar + "input: [3, 32, 32]\nlayers:\n" + layers
+
+    class Both(App):
+        def compose(self):
+            yield TextArea.code_editor(text, language="yaml", id="theirs", soft_wrap=False)
+            yield Editor.code_editor(text, language="yaml", id="ours", soft_wrap=False)
+
+    def painted(area) -> list:
+        return [[(s.text, s.style) for s in area.render_line(y)]
+                for y in range(area.size.height)]
+
+    app = Both()
+    async with app.run_test(size=(100, 40)) as pilot:
+        theirs, ours = app.query_one("#theirs", TextArea), app.query_one("#ours", Editor)
+        app.set_focus(None)  # neither shows a cursor line
+        await pilot.pause()
+        for row in (0, CHUNK - 8, CHUNK + 300, 2 * CHUNK + 5):
+            for area in (theirs, ours):
+                area.scroll_to(y=row, animate=False)
+            await pilot.pause()
+            assert painted(ours) == painted(theirs)
+            assert any(len(line) > 3 for line in painted(ours))  # highlighted at all
+        for area in (theirs, ours):
+            area.replace("out: 99", (CHUNK + 310, 10), (CHUNK + 310, 16))
+            area.scroll_to(y=CHUNK + 300, animate=False)
+        await pilot.pause()
+        assert painted(ours) == painted(theirs)

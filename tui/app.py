@@ -37,14 +37,16 @@ from archcalc.render.verify_text import summary
 from . import analysis as A
 from . import fixes, jobs
 from .budget import BudgetPanel
+from .editor import Editor
 from .files import SpecFileApp
+from .layer_table import LayerTable
 from .messages import Analysed, Exported, Formulas, JobFailed, Verified
 from .plain import plain
 from .problems import Diagnostics
 from .screens import HELP, MainScreen, TextScreen
 from .session import FileProblem, Session, atomic_write, read_spec, reason
 from .views import Pyramid, SymbolFields, SymbolsInfo
-from .widgets import HiddenColumns, LayerTable, Totals
+from .widgets import HiddenColumns, Totals
 
 RECOVERY_DELAY = 0.25  # seconds after the last keystroke: the recovery copy is written
 STALL = 0.25  # seconds an analysis may run before the latest change starts beside it
@@ -123,8 +125,8 @@ class ArchcalcApp(SpecFileApp):
         shows = (ArchcalcApp.result, ArchcalcApp.stale)
         yield Header()
         with Horizontal(id="main"):
-            yield TextArea.code_editor(self.initial_text, language="yaml", id="editor",
-                                       soft_wrap=False)
+            yield Editor.code_editor(self.initial_text, language="yaml", id="editor",
+                                     soft_wrap=False)
             with Vertical(id="right"):
                 with TabbedContent(id="views"):
                     with TabPane("Layers", id="table"):

@@ -187,7 +187,7 @@ def default_keys(a: Analysis, explain: bool = False, connected: bool = False) ->
 
 # The columns kept first when a report is narrower than all of them (the layer's name
 # always stays): what a layer is and makes, its counts, then how it came to be. The table
-# (`render/table.py`) and the TUI's layer table (`tui/widgets.py`) both keep this order.
+# (`render/table.py`) and the TUI's layer table (`tui/layer_table.py`) both keep this order.
 PRIORITY = ("layer", "type", "output", "params", "macs", "connected", "arithmetic",
             "receptive", "activations", "buffers", "flops")
 
