@@ -1075,6 +1075,8 @@ async def test_the_table_after_edits_paints_as_a_fresh_one(tmp_path, spec, edits
         edited = table_lines(app)
         if spec == "lenet5":
             assert len(app.query_one(LayerTable).columns) == columns + 1
+            # the cursor is on the new layer, under the editor's cursor
+            assert app.result.analysis.rows[row].name == "bn1"
     fresh_path = tmp_path / "fresh.yaml"
     fresh_path.write_text(text)
     fresh = ArchcalcApp(fresh_path)

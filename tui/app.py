@@ -225,6 +225,9 @@ class ArchcalcApp(SpecFileApp):
         self.stale = False
         self.result = result
         self.findings = result.analysis.findings
+        editor = self.query_one("#editor", TextArea)
+        if editor.has_focus:  # the layer under the editor's cursor may be a new row now
+            self.query_one(LayerTable).editor_line = editor.cursor_location[0] + 1
         self.tab_shown()
 
     # -- the formulas (f4): worked out only while they are shown -------------------------
